@@ -1,0 +1,40 @@
+"""dockhand: a developer command line for Docker Compose projects, on Invoke.
+
+A project's tasks.py needs two lines:
+
+    from dockhand import namespace
+    ns = namespace(__file__)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke.collection import Collection
+
+__all__ = ["namespace"]
+
+
+def namespace(root: str | Path | None = None) -> Collection:
+    """Every dockhand task, configured for the project at `root` (a folder, or
+    the tasks.py in it). invoke.yaml beside tasks.py overrides any default."""
+    from dockhand.settings import DEFAULTS
+    from dockhand.tasks import cleanup, dev, stack
+
+    folder = Path(root).resolve() if root else Path.cwd()
+    if folder.is_file():
+        folder = folder.parent
+    ns = Collection(
+        stack.build,
+        stack.up,
+        stack.down,
+        stack.restart,
+        stack.ps,
+        stack.logs,
+        stack.prod,
+        dev.migrate,
+        dev.shell,
+        cleanup.clean,
+    )
+    ns.configure({"dockhand": {**DEFAULTS, "root": str(folder)}})
+    return ns

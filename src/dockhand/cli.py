@@ -1,0 +1,103 @@
+"""Invoke glue: a task class that turns DockhandError into one line and an
+exit code, and lets a task take zero or more trailing service names.
+
+Invoke has no optional positional arguments (pyinvoke/invoke#159): a positional
+is offered a bare word only while its value is None, and a None left at the end
+is an error. A *services* argument here reads as None only while the parser is
+placing a word (so `inv logs backend redis` works) and as its list of words to
+everyone else (so `inv logs` alone works). Invoke's loader copies `ns` into a
+plain Collection, so this has to live in the Argument, which the task makes.
+tests/unit/test_cli.py runs Invoke's real parser over every form.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from invoke.exceptions import Exit
+from invoke.parser.argument import Argument
+from invoke.tasks import Task, task
+
+from dockhand import console
+from dockhand.errors import DockhandError
+
+# Parser methods that place a bare word; any other reader gets the words.
+_PLACING = frozenset({"handle", "see_positional_arg"})
+
+
+def _parser_is_placing_a_word() -> bool:
+    frame: FrameType | None = sys._getframe(2)
+    for _ in range(4):  # value <- [listcomp <-] missing_positional_args <- caller
+        if frame is None:
+            return False
+        if frame.f_code.co_name in _PLACING:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class ServicesArgument(Argument):
+    """A trailing positional that collects every bare word given to it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.collected: list[str] = []
+
+    @property
+    def value(self) -> Any:
+        # None tells the parser "missing, give me the next word"; everyone
+        # else (the end-of-task check, the task's kwargs) sees the words.
+        return None if _parser_is_placing_a_word() else list(self.collected)
+
+    @value.setter
+    def value(self, word: str) -> None:
+        self.set_value(word)
+
+    def set_value(self, value: Any, cast: bool = True) -> None:
+        self.raw_value = value
+        self.collected.append(str(value))
+
+    @property
+    def got_value(self) -> bool:
+        return bool(self.collected)
+
+
+class Command(Task[Callable[..., Any]]):
+    """A dockhand task: optional trailing services, errors as one line."""
+
+    def __init__(
+        self, body: Callable[..., Any], services: str | None = None, **kwargs: Any
+    ) -> None:
+        if services:
+            kwargs["positional"] = [*(kwargs.get("positional") or []), services]
+        super().__init__(body, **kwargs)
+        self.services_arg = services
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        arguments: list[Argument] = super().get_arguments(ignore_unknown_help)
+        return [
+            ServicesArgument(
+                names=a.names, help=a.help, positional=True, attr_name=a.attr_name
+            )
+            if a.name == self.services_arg
+            else a
+            for a in arguments
+        ]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except DockhandError as exc:
+            console.error(exc)
+            raise Exit(code=exc.code) from None
+        except KeyboardInterrupt:
+            raise Exit(code=130) from None
+
+
+def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
+    """`@command(...)`: Invoke's @task with dockhand's task class."""
+    decorate: Callable[[Callable[..., Any]], Command] = task(klass=Command, **options)
+    return decorate

@@ -1,0 +1,217 @@
+"""Pure: the argv of every Compose command dockhand runs, for v2+ and v1.
+
+Nothing here runs anything, so each builder is tested by comparing lists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockhand.errors import DockhandError
+
+Version = tuple[int, ...]
+
+# Debian's docker-compose 1.29 is the oldest we drive: it has --env-file,
+# `config --services` and the labels we read.
+MINIMUM_VERSION: Version = (1, 29)
+
+
+def parse_version(text: str) -> Version:
+    """'v5.6.1', '2.24.6-desktop.1', 'docker-compose version 1.29.2, build' -> ints."""
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not match:
+        raise DockhandError(
+            f"could not read a Compose version from {text.strip()!r}",
+            hint="check that `docker compose version` works",
+        )
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def format_version(version: Version) -> str:
+    return ".".join(map(str, version))
+
+
+@dataclass(frozen=True)
+class ComposeCli:
+    """How Compose is called here: the plugin (`docker compose`) or a
+    standalone binary, and its version."""
+
+    argv: tuple[str, ...]
+    version: Version
+
+    @property
+    def is_v1(self) -> bool:
+        return self.version < (2,)
+
+    def __str__(self) -> str:
+        return f"{' '.join(self.argv)} {format_version(self.version)}"
+
+
+def version_probes(override: str | None) -> list[list[str]]:
+    """Commands that print the Compose version, in order of preference."""
+    if override:
+        return [[*override.split(), "version", "--short"]]
+    return [
+        ["docker", "compose", "version", "--short"],
+        ["docker-compose", "version", "--short"],
+    ]
+
+
+@dataclass(frozen=True)
+class Project:
+    """One Compose project: name, files in merge order, env file, profiles."""
+
+    name: str
+    files: tuple[Path, ...]
+    env_file: Path | None = None
+    profiles: tuple[str, ...] = ()
+
+
+def base(cli: ComposeCli, project: Project) -> list[str]:
+    """`-p` and every `-f` always explicit, so neither the directory name nor
+    an implicit override file changes what runs."""
+    argv = [
+        *cli.argv,
+        "-p",
+        project.name,
+        "--project-directory",
+        str(project.directory),
+    ]
+    for file in project.files:
+        argv += ["-f", str(file)]
+    if project.env_file is not None:
+        argv += ["--env-file", str(project.env_file)]
+    for profile in project.profiles:
+        argv += ["--profile", profile]
+    return argv
+
+
+def config_services(cli: ComposeCli, project: Project) -> list[str]:
+    return [*base(cli, project), "config", "--services"]
+
+
+def config_quiet(cli: ComposeCli, project: Project) -> list[str]:
+    return [*base(cli, project), "config", "--quiet"]
+
+
+def build(
+    cli: ComposeCli,
+    project: Project,
+    services: Sequence[str],
+    *,
+    no_cache: bool = False,
+    pull: bool = False,
+) -> list[str]:
+    argv = [*base(cli, project), "build"]
+    if no_cache:
+        argv.append("--no-cache")
+    if pull:
+        argv.append("--pull")
+    return [*argv, *services]
+
+
+def up(
+    cli: ComposeCli, project: Project, services: Sequence[str], *, build: bool = False
+) -> list[str]:
+    # No --wait: dockhand confirms health itself through the engine's events.
+    argv = [*base(cli, project), "up", "--detach"]
+    if build:
+        argv.append("--build")
+    return [*argv, *services]
+
+
+def down(
+    cli: ComposeCli, project: Project, *, volumes: bool = False, images: bool = False
+) -> list[str]:
+    argv = [*base(cli, project), "down", "--remove-orphans"]
+    if volumes:
+        argv.append("--volumes")
+    if images:
+        argv += ["--rmi", "all"]
+    return argv
+
+
+def restart(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:
+    return [*base(cli, project), "restart", *services]
+
+
+def logs(
+    cli: ComposeCli,
+    project: Project,
+    services: Sequence[str],
+    *,
+    follow: bool = False,
+    tail: str | None = None,
+    since: str | None = None,
+    timestamps: bool = False,
+) -> list[str]:
+    argv = [*base(cli, project), "logs"]
+    if follow:
+        argv.append("--follow")
+    if tail is not None:
+        argv += ["--tail", tail]
+    if since is not None:
+        if cli.is_v1:
+            raise DockhandError(
+                "--since needs Compose v2 or newer",
+                hint=f"this machine runs {cli}; use --tail instead",
+            )
+        argv += ["--since", since]
+    if timestamps:
+        argv.append("--timestamps")
+    return [*argv, *services]
+
+
+def exec_(
+    cli: ComposeCli,
+    project: Project,
+    service: str,
+    command: Sequence[str],
+    *,
+    tty: bool,
+    user: str | None = None,
+) -> list[str]:
+    """`exec` in the running container; `-T` whenever no terminal is handed
+    over, since v1 fails without it and a TTY corrupts binary output."""
+    argv = [*base(cli, project), "exec"]
+    if not tty:
+        argv.append("-T")
+    if user is not None:
+        argv += ["--user", user]
+    return [*argv, service, *command]
+
+
+def run(
+    cli: ComposeCli,
+    project: Project,
+    service: str,
+    command: Sequence[str],
+    *,
+    tty: bool,
+    user: str | None = None,
+) -> list[str]:
+    """A one-off container, removed afterwards, for a service not running."""
+    argv = [*base(cli, project), "run", "--rm"]
+    if not tty:
+        argv.append("-T")
+    if user is not None:
+        argv += ["--user", user]
+    return [*argv, service, *command]
+
+
+def exec_or_run(
+    cli: ComposeCli,
+    project: Project,
+    service: str,
+    command: Sequence[str],
+    *,
+    running: bool,
+    tty: bool,
+    user: str | None = None,
+) -> list[str]:
+    """`exec` when the service is running, else a one-off `run --rm`."""
+    build = exec_ if running else run
+    return build(cli, project, service, command, tty=tty, user=user)

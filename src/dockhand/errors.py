@@ -1,0 +1,23 @@
+"""The one error type dockhand raises for anything a user can fix."""
+
+from __future__ import annotations
+
+
+class DockhandError(Exception):
+    """A failure with a one-line message, a hint saying what to do, and an exit code."""
+
+    def __init__(self, message: str, hint: str = "", code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class Interrupted(DockhandError):
+    """Ctrl-C: the conventional exit code 130, no traceback."""
+
+    def __init__(self) -> None:
+        super().__init__("interrupted", code=130)

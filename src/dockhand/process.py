@@ -1,0 +1,124 @@
+"""The one place that runs processes: captured, streamed, or handed the terminal."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, NoReturn
+
+from dockhand import console
+from dockhand.errors import DockhandError, Interrupted
+
+
+@dataclass(frozen=True)
+class Captured:
+    argv: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
+@contextmanager
+def _sigint_left_to_child() -> Iterator[None]:
+    """The child shares our terminal and gets Ctrl-C itself; the parent waits
+    for it to finish instead of killing it (subprocess.run would SIGKILL it
+    0.25 s after the interrupt)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _missing(argv: Sequence[str]) -> DockhandError:
+    return DockhandError(
+        f"'{argv[0]}' was not found on PATH",
+        hint="install Docker (see `inv doctor`), or run scripts/engine",
+        code=127,
+    )
+
+
+def exit_code(code: int) -> int:
+    """A child killed by a signal reports -N; shells report 128+N."""
+    return 128 - code if code < 0 else code
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Runs argv lists (never a shell string). Under `inv --dry`, commands that
+    change something are printed instead of run; read-only probes still run,
+    since they decide which command would be printed."""
+
+    dry: bool = False
+    echo: bool = False
+
+    def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
+        """Run a read-only probe and keep its output (small outputs only)."""
+        try:
+            done = subprocess.run(
+                list(argv),
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise _missing(argv) from None
+        except subprocess.TimeoutExpired:
+            return Captured(tuple(argv), 124, "", f"timed out after {timeout} s")
+        return Captured(tuple(argv), done.returncode, done.stdout, done.stderr)
+
+    def stream(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: IO[bytes] | None = None,
+        stdin: IO[bytes] | int | None = None,
+    ) -> int:
+        """Run a command that changes something, its output going straight to
+        our stdout/stderr (or to `stdout`), never held in memory. Returns the
+        exit code; Ctrl-C raises Interrupted once the child has exited."""
+        self._announce(argv)
+        if self.dry:
+            return 0
+        if shutil.which(argv[0]) is None:
+            raise _missing(argv)
+        with _sigint_left_to_child():
+            process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
+            code = process.wait()
+        if code in (-signal.SIGINT, 130):
+            raise Interrupted()
+        return exit_code(code)
+
+    def handover(self, argv: Sequence[str]) -> NoReturn:
+        """Replace this process with `argv` so it owns the terminal, its
+        signals and its exit code (an interactive shell)."""
+        self._announce(argv)
+        if self.dry:
+            raise SystemExit(0)
+        if shutil.which(argv[0]) is None:
+            raise _missing(argv)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execvp(argv[0], list(argv))
+
+    def _announce(self, argv: Sequence[str]) -> None:
+        if self.dry or self.echo:
+            console.command(shlex.join(argv))
+
+
+def interactive() -> bool:
+    """Both ends are a terminal: a TTY can be handed to a container."""
+    return sys.stdin.isatty() and sys.stdout.isatty()

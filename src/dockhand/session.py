@@ -1,0 +1,140 @@
+"""What one `inv` invocation knows: settings, how to run Compose, the engine.
+
+Each piece is found on first use, so a task only pays for what it needs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from invoke.context import Context
+
+from dockhand import compose, settings
+from dockhand.compose import ComposeCli, Project
+from dockhand.errors import DockhandError
+from dockhand.process import Runner
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+
+def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
+    """`docker compose` (v2+), else a standalone `docker-compose` of any version."""
+    tried = []
+    for probe in compose.version_probes(override or None):
+        try:
+            result = runner.capture(probe, timeout=20)
+        except DockhandError:  # the binary is not on PATH
+            result = None
+        if result is None or not result.ok:
+            tried.append(" ".join(probe[:-2]))
+            continue
+        version = compose.parse_version(result.stdout)
+        cli = ComposeCli(tuple(probe[:-2]), version)
+        if version < compose.MINIMUM_VERSION:
+            raise DockhandError(
+                f"{cli} is too old: dockhand needs Compose "
+                f"{compose.format_version(compose.MINIMUM_VERSION)} or newer",
+                hint="install the Compose v2 plugin (scripts/engine does on Linux)",
+            )
+        return cli
+    raise DockhandError(
+        f"Docker Compose was not found (tried: {', '.join(tried)})",
+        hint="install the Compose plugin (scripts/engine does on Linux), "
+        "or set dockhand.compose_command in invoke.yaml",
+    )
+
+
+@dataclass
+class Session:
+    settings: settings.Settings
+    runner: Runner
+    _services: list[str] | None = field(default=None, repr=False)
+
+    @cached_property
+    def cli(self) -> ComposeCli:
+        return detect_compose(self.runner, self.settings.compose_command)
+
+    @cached_property
+    def project(self) -> Project:
+        return self.settings.compose_project()
+
+    @cached_property
+    def client(self) -> DockerClient:
+        from dockhand import engine
+
+        return engine.connect()
+
+    def require_engine(self) -> None:
+        """Fail before changing anything when the engine does not answer."""
+        if not self.runner.dry:
+            self.client  # noqa: B018 - connecting is the check
+
+    def services(self) -> list[str]:
+        """The services the compose files define, asked of Compose itself; an
+        invalid file fails here with Compose's own message."""
+        if self._services is None:
+            result = self.runner.capture(
+                compose.config_services(self.cli, self.project), timeout=60
+            )
+            if not result.ok:
+                files = ", ".join(
+                    str(f.relative_to(self.settings.root)) for f in self.project.files
+                )
+                message = (result.stderr.strip() or result.stdout.strip()).splitlines()
+                raise DockhandError(
+                    f"Compose rejected {files}: {message[-1] if message else 'no output'}",
+                    hint="fix the file, then check it with `docker compose config`",
+                )
+            self._services = result.stdout.split()
+        return self._services
+
+    def check_services(self, names: Sequence[str]) -> list[str]:
+        """`names` unchanged when every one is a real service, else one clear error."""
+        known = self.services()
+        for name in names:
+            if name not in known:
+                nearest = difflib.get_close_matches(name, known, n=1)
+                suggestion = f"did you mean {nearest[0]!r}? " if nearest else ""
+                raise DockhandError(
+                    f"unknown service {name!r}",
+                    hint=f"{suggestion}services: {', '.join(known)}",
+                )
+        return list(names)
+
+    def one_service(self, names: Sequence[str]) -> str:
+        if len(names) > 1:
+            raise DockhandError(
+                f"one service at a time, got {len(names)}: {' '.join(names)}",
+                hint="name a single service",
+            )
+        name = names[0] if names else self.settings.default_service
+        if not name:
+            raise DockhandError(
+                "no service named and no default_service configured",
+                hint="name one, e.g. `inv shell backend`, or set dockhand.default_service",
+            )
+        return self.check_services([name])[0]
+
+    def running(self, service: str) -> bool:
+        from dockhand import engine
+
+        return any(
+            s.state == "running"
+            for s in engine.states(self.client, self.settings.project, [service])
+        )
+
+
+def session(c: Context) -> Session:
+    config = c.config
+    run = config.get("run", {})
+    return Session(
+        settings=settings.load(
+            dict((config.get("dockhand") and {"dockhand": config.dockhand}) or {})
+        ),
+        runner=Runner(dry=bool(run.get("dry")), echo=bool(run.get("echo"))),
+    )

@@ -1,0 +1,1 @@
+"""The task modules; dockhand.namespace() assembles them."""

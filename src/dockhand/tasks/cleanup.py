@@ -1,0 +1,85 @@
+"""Removing things: the project's leftovers, and (only when asked) its data."""
+
+from __future__ import annotations
+
+import sys
+
+from invoke.context import Context
+
+from dockhand import compose, console, engine
+from dockhand.cli import command
+from dockhand.errors import DockhandError
+from dockhand.session import Session, session
+
+
+def _size(num: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if num < 1024:
+            return f"{num:.0f} {unit}"
+        num /= 1024
+    return f"{num:.1f} TB"
+
+
+def project_volumes(s: Session) -> list[tuple[str, str]]:
+    """(name, size) of each volume Compose created for this project."""
+    label = f"{engine.PROJECT}={s.settings.project}"
+    usage = {
+        v["Name"]: v.get("UsageData", {}).get("Size", -1)
+        for v in s.client.df().get("Volumes") or []
+    }
+    names = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    return [
+        (name, _size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
+        for name in names
+    ]
+
+
+def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:
+    """Show the volumes that would be deleted and ask. Without a terminal,
+    refuse unless --yes. Returns whether to go ahead."""
+    volumes = project_volumes(s)
+    if not volumes:
+        console.status("no data volumes to delete")
+        return True
+    console.warn(f"{action} deletes these volumes and every byte in them:")
+    for name, size in volumes:
+        console.status(f"  {name}  ({size})")
+    if yes or s.runner.dry:
+        return True
+    if not sys.stdin.isatty():
+        raise DockhandError(
+            "refusing to delete volumes without a terminal to ask on",
+            hint=f"run `{action} --yes` to confirm",
+        )
+    answer = input(f"Type the project name ({s.settings.project}) to delete them: ")
+    if answer.strip() != s.settings.project:
+        console.status("nothing deleted")
+        return False
+    return True
+
+
+@command(
+    help={
+        "volumes": "also delete the data volumes (lists them and asks)",
+        "yes": "do not ask before deleting volumes",
+    }
+)
+def clean(c: Context, volumes: bool = False, yes: bool = False) -> None:
+    """Remove the project's containers, networks, images and build cache (keeps data)."""
+    s = session(c)
+    s.require_engine()
+    if volumes and not confirm_volume_removal(s, yes=yes, action="inv clean --volumes"):
+        return
+    code = s.runner.stream(compose.down(s.cli, s.project, volumes=volumes, images=True))
+    if code != 0:
+        raise DockhandError(
+            "Compose could not remove the project",
+            hint="see its output above",
+            code=code,
+        )
+    # Build cache is not labelled per project; only the dangling part is removed.
+    s.runner.stream(["docker", "builder", "prune", "--force"])
+    console.ok(
+        "removed containers, networks and images"
+        + (" and volumes" if volumes else "; data volumes kept")
+    )
