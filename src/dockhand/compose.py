@@ -72,14 +72,9 @@ class Project:
 
 def base(cli: ComposeCli, project: Project) -> list[str]:
     """`-p` and every `-f` always explicit, so neither the directory name nor
-    an implicit override file changes what runs."""
-    argv = [
-        *cli.argv,
-        "-p",
-        project.name,
-        "--project-directory",
-        str(project.directory),
-    ]
+    an implicit override file changes what runs. Relative paths inside the
+    files resolve against the first file's folder, as Compose does by default."""
+    argv = [*cli.argv, "-p", project.name]
     for file in project.files:
         argv += ["-f", str(file)]
     if project.env_file is not None:
