@@ -94,8 +94,13 @@ class ServiceState:
         prefix = f"{container_port}/tcp->"
         for mapping in self.ports:
             if mapping.startswith(prefix):
-                return mapping.rsplit(":", 1)[-1]
+                return mapping.removeprefix(prefix).rsplit(":", 1)[-1]
         return None
+
+    @property
+    def published(self) -> str:
+        """Ports as `docker ps` shows them: host -> container."""
+        return ", ".join("->".join(reversed(p.split("->", 1))) for p in self.ports)
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -115,7 +120,10 @@ def state_of(attrs: dict[str, Any]) -> ServiceState:
         (attrs["NetworkSettings"]["Ports"] or {}).items()
     ):
         for binding in bindings or ():
-            ports.append(f"{container_port}->{binding['HostIp']}:{binding['HostPort']}")
+            # One entry per host port: the IPv4 and IPv6 wildcards are one port.
+            host, port = binding["HostIp"], binding["HostPort"]
+            address = port if host in ("", "0.0.0.0", "::") else f"{host}:{port}"  # noqa: S104
+            ports.append(f"{container_port}->{address}")
     return ServiceState(
         service=labels.get(SERVICE, "?"),
         container=attrs["Name"].lstrip("/"),

@@ -44,12 +44,7 @@ def table(states: Sequence[ServiceState], *, with_details: bool = False) -> Tabl
     for s in states:
         row = [s.service, f"[{_STYLE.get(s.summary, 'red')}]{s.summary}[/]"]
         if with_details:
-            row += [
-                ", ".join(
-                    p.split("->", 1)[1] + "->" + p.split("->", 1)[0] for p in s.ports
-                ),
-                uptime(s),
-            ]
+            row += [s.published, uptime(s)]
         grid.add_row(*row)
     return grid
 

@@ -1,0 +1,99 @@
+"""Container state from inspect data, readiness rules, and how states show."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from dockhand import engine, status
+from dockhand.engine import ServiceState
+from dockhand.settings import DEFAULTS, load
+
+INSPECT = json.loads(
+    (Path(__file__).parent / "data" / "inspect_backend.json").read_text()
+)
+
+
+def with_state(**state: Any) -> dict[str, Any]:
+    return {**INSPECT, "State": {**INSPECT["State"], **state}}
+
+
+def test_state_from_inspect_data() -> None:
+    s = engine.state_of(INSPECT)
+    assert (s.service, s.container, s.state, s.health) == (
+        "backend",
+        "shop-backend-1",
+        "running",
+        "healthy",
+    )
+    assert s.ports == ("8078/tcp->18078",)
+    assert s.published == "18078->8078/tcp"
+    local = engine.state_of(
+        {
+            **INSPECT,
+            "NetworkSettings": {
+                "Ports": {"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "15432"}]}
+            },
+        }
+    )
+    assert (
+        local.published == "127.0.0.1:15432->5432/tcp"
+        and local.host_port(5432) == "15432"
+    )
+    assert s.host_port(8078) == "18078" and s.host_port(9999) is None
+    assert s.started_at == datetime(2026, 11, 26, 20, 1, 2, 123456, tzinfo=timezone.utc)
+    assert s.ready and not s.failed
+
+
+def test_no_healthcheck_means_running_is_ready() -> None:
+    s = engine.state_of(with_state(Health=None))
+    assert s.health == "" and s.ready and s.summary == "running"
+
+
+def test_starting_is_neither_ready_nor_failed() -> None:
+    s = engine.state_of(with_state(Health={"Status": "starting"}))
+    assert not s.ready and not s.failed
+
+
+def test_unhealthy_and_crashed_fail_but_a_clean_one_shot_is_ready() -> None:
+    assert engine.state_of(with_state(Health={"Status": "unhealthy"})).failed
+    crashed = engine.state_of(with_state(Status="exited", ExitCode=3, Health=None))
+    assert crashed.failed and crashed.summary == "exited (3)"
+    done = engine.state_of(with_state(Status="exited", ExitCode=0, Health=None))
+    assert done.ready and not done.failed
+    assert engine.state_of(with_state(Status="restarting")).failed
+
+
+def test_filters_select_project_service_containers_by_label() -> None:
+    assert engine.project_filters("shop", ["db"]) == {
+        "label": [
+            "com.docker.compose.project=shop",
+            "com.docker.compose.oneoff=False",
+            "com.docker.compose.service=db",
+        ]
+    }
+    assert len(engine.project_filters("shop", ["db", "redis"])["label"]) == 2
+
+
+def test_uptime_and_json_and_urls() -> None:
+    s = engine.state_of(INSPECT)
+    assert s.started_at is not None
+    assert status.uptime(s, now=s.started_at.replace(minute=59)) == "58m"
+    row = json.loads(status.as_json([s]))[0]
+    assert (
+        row["service"] == "backend"
+        and row["health"] == "healthy"
+        and row["ports"] == list(s.ports)
+    )
+    settings = load(
+        {
+            **DEFAULTS,
+            "root": "/tmp",
+            "services": {"backend": {"port": 8078, "path": "/healthz"}},
+        }
+    )
+    assert status.urls(settings, [s]) == [("backend", "http://localhost:18078/healthz")]
+    stopped = ServiceState("db", "shop-db-1", "exited", "", 0, (), None)
+    assert status.uptime(stopped) == ""
