@@ -41,7 +41,11 @@ def wait_for_database(s: Session) -> None:
 )
 def migrate(c: Context, status: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
-    s = session(c)
+    run_migrations(session(c), status=status)
+
+
+def run_migrations(s: Session, *, status: bool = False) -> None:
+    """`inv migrate` without the task: apply (or show) each migration in order."""
     migrations = s.settings.migrations
     if not migrations:
         raise DockhandError(

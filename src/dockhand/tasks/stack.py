@@ -55,7 +55,13 @@ def build(
 ) -> None:
     """Build the images of the stack (or of the services named)."""
     s = session(c)
-    names = s.check_services(services or [])
+    build_images(s, s.check_services(services or []), no_cache=no_cache, pull=pull)
+
+
+def build_images(
+    s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
+) -> None:
+    """`inv build` without the task: build the services named (all when none)."""
     _run(
         s,
         compose.build(s.cli, s.project, names, no_cache=no_cache, pull=pull),
@@ -81,15 +87,32 @@ def up(
 ) -> None:
     """Start the stack detached and wait until every service is healthy."""
     s = session(c)
-    names = s.check_services(services or [])
+    start(
+        s,
+        s.check_services(services or []),
+        build=build,
+        wait=not no_wait,
+        timeout=float(timeout) if timeout is not None else None,
+    )
+
+
+def start(
+    s: Session,
+    names: list[str],
+    *,
+    build: bool = False,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> None:
+    """`inv up` without the task: start detached, then wait until ready."""
     s.require_engine()
     _run(
         s,
         compose.up(s.cli, s.project, names, build=build),
         "Compose could not start the stack",
     )
-    if not no_wait:
-        wait_ready(s, float(timeout) if timeout is not None else None)
+    if wait:
+        wait_ready(s, timeout)
 
 
 @command(
