@@ -49,9 +49,23 @@ def connect() -> DockerClient:
         client = docker.from_env(timeout=30)
         client.ping()
     except DockerException as exc:
-        reason = str(exc).split(": ", 1)[-1]
-        raise unreachable(reason[:200]) from None
+        raise unreachable(_reason(exc)) from None
     return client
+
+
+def _reason(exc: BaseException) -> str:
+    """The root cause in a few words, not requests' nested reprs."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, FileNotFoundError):
+            return "no socket there"
+        if isinstance(cause, PermissionError):
+            return "permission denied (is your user in the docker group?)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens)"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).split(": ", 1)[-1]
+    return text if len(text) < 160 else text[:157] + "..."
 
 
 @dataclass(frozen=True)

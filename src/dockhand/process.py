@@ -30,13 +30,14 @@ class Captured:
 
 
 @contextmanager
-def _sigint_left_to_child() -> Iterator[None]:
-    """The child shares our terminal and gets Ctrl-C itself; the parent waits
-    for it to finish instead of killing it (subprocess.run would SIGKILL it
-    0.25 s after the interrupt)."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _sigint_left_to_child() -> Iterator[list[int]]:
+    """The child shares our terminal and gets Ctrl-C itself; the parent only
+    notes it and waits for the child to finish (subprocess.run would SIGKILL
+    it 0.25 s after the interrupt). Yields the list of signals seen."""
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: seen.append(signum))
     try:
-        yield
+        yield seen
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -95,10 +96,10 @@ class Runner:
             return 0
         if shutil.which(argv[0]) is None:
             raise _missing(argv)
-        with _sigint_left_to_child():
+        with _sigint_left_to_child() as interrupts:
             process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
             code = process.wait()
-        if code in (-signal.SIGINT, 130):
+        if interrupts or code in (-signal.SIGINT, 130):
             raise Interrupted()
         return exit_code(code)
 

@@ -82,13 +82,11 @@ class Session:
                 compose.config_services(self.cli, self.project), timeout=60
             )
             if not result.ok:
-                files = ", ".join(
-                    str(f.relative_to(self.settings.root)) for f in self.project.files
-                )
+                files = " ".join(f"-f {f}" for f in self.project.files)
                 message = (result.stderr.strip() or result.stdout.strip()).splitlines()
                 raise DockhandError(
-                    f"Compose rejected {files}: {message[-1] if message else 'no output'}",
-                    hint="fix the file, then check it with `docker compose config`",
+                    f"Compose could not load the project: {message[-1] if message else 'no output'}",
+                    hint=f"fix what it names; check with `docker compose {files} config`",
                 )
             self._services = result.stdout.split()
         return self._services
@@ -133,8 +131,6 @@ def session(c: Context) -> Session:
     config = c.config
     run = config.get("run", {})
     return Session(
-        settings=settings.load(
-            dict((config.get("dockhand") and {"dockhand": config.dockhand}) or {})
-        ),
+        settings=settings.load(dict(config.get("dockhand") or {})),
         runner=Runner(dry=bool(run.get("dry")), echo=bool(run.get("echo"))),
     )

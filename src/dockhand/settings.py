@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "services": {},
     "migrations": [],
     "database": {},
+    "image_size_budget_mb": 350,
 }
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -75,6 +76,7 @@ class Settings:
     services: Mapping[str, ServiceSettings] = field(default_factory=dict)
     migrations: tuple[Migration, ...] = ()
     database: DatabaseSettings | None = None
+    image_size_budget_mb: float = 350
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -167,8 +169,23 @@ def _project_name(raw: str, root: Path) -> str:
     return name
 
 
+def _budget(value: Any) -> float:
+    try:
+        budget = float(value)
+    except (TypeError, ValueError):
+        budget = 0
+    if budget <= 0:
+        raise _config_error("image_size_budget_mb", "must be a positive number of MB")
+    return budget
+
+
 def load(section: Mapping[str, Any]) -> Settings:
     """Build Settings from the `dockhand` section of an Invoke config."""
+    unknown = sorted(set(section) - set(DEFAULTS))
+    if unknown:
+        raise _config_error(
+            unknown[0], f"is not a setting (known: {', '.join(DEFAULTS)})"
+        )
     raw = {**DEFAULTS, **section}
     root = Path(raw["root"] or ".").resolve()
     database = raw["database"]
@@ -191,4 +208,5 @@ def load(section: Mapping[str, Any]) -> Settings:
         services=_services(raw["services"]),
         migrations=_migrations(raw["migrations"]),
         database=_database(database),
+        image_size_budget_mb=_budget(raw["image_size_budget_mb"]),
     )

@@ -61,7 +61,9 @@ class Stack:
         return {k: v or "" for k, v in dotenv_values(self.env_file).items()}
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("INVOKE_DOCKHAND_")}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("INVOKE_DOCKHAND_")
+        }
         env.update(
             INVOKE_DOCKHAND_PROJECT=self.project,
             INVOKE_DOCKHAND_ENV_FILE=str(self.env_file),
@@ -70,7 +72,9 @@ class Stack:
         )
         return env
 
-    def inv(self, *args: str, timeout: float = 600, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def inv(
+        self, *args: str, timeout: float = 600, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run `inv ARGS` in the project folder, capturing its output."""
         return subprocess.run(
             [sys.executable, "-m", "invoke", *args],
@@ -84,19 +88,35 @@ class Stack:
             check=False,
         )
 
-    def compose(self, *args: str, files: tuple[str, ...] = ("docker-compose.yml",), timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def compose(
+        self,
+        *args: str,
+        files: tuple[str, ...] = ("docker-compose.yml",),
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
         """Plain `docker compose` on the same project, to check what inv did."""
-        argv = ["docker", "compose", "-p", self.project, "--env-file", str(self.env_file)]
+        argv = [
+            "docker",
+            "compose",
+            "-p",
+            self.project,
+            "--env-file",
+            str(self.env_file),
+        ]
         for file in files:
             argv += ["-f", str(self.root / file)]
-        return subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [*argv, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def port(self, key: str) -> int:
         return int(self.values[key])
 
     def destroy(self) -> None:
         """Remove containers, networks and volumes; keep images (shared cache)."""
-        self.compose("--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "3")
+        self.compose(
+            "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "3"
+        )
 
 
 def output(result: subprocess.CompletedProcess[str]) -> str:

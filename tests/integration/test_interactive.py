@@ -1,0 +1,168 @@
+"""A real terminal (tmux) for `inv shell`, and Ctrl-C as a terminal sends it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import Stack, output, write_env
+
+FAULTY = Path(__file__).parent / "projects" / "faulty"
+
+
+@pytest.fixture
+def faulty(tmp_path: Path) -> Iterator[Stack]:
+    env_file = tmp_path / "faulty.env"
+    write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim"})
+    s = Stack(root=FAULTY, env_file=env_file)
+    up = s.inv("up", "ok")
+    assert up.returncode == 0, output(up)
+    yield s
+    s.compose(
+        "down",
+        "--volumes",
+        "--remove-orphans",
+        "--timeout",
+        "1",
+        files=("compose.yaml",),
+    )
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+class Tmux:
+    """One tmux session running a command in a real terminal."""
+
+    def __init__(self, name: str, command: str, cwd: Path, env: dict[str, str]) -> None:
+        self.name = name
+        exports = " ".join(
+            f"{k}={shlex.quote(v)}"
+            for k, v in env.items()
+            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_"))
+        )
+        script = f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$?; sleep 30"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "40", script],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def type(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(
+            ["tmux", "kill-session", "-t", self.name], check=False, capture_output=True
+        )
+
+
+@pytest.fixture
+def tmux() -> Iterator[list[Tmux]]:
+    sessions: list[Tmux] = []
+    yield sessions
+    for session in sessions:
+        session.close()
+
+
+def test_shell_is_a_real_interactive_tty(faulty: Stack, tmux: list[Tmux]) -> None:
+    term = Tmux(
+        faulty.project, f"{sys.executable} -m invoke shell", FAULTY, faulty.env()
+    )
+    tmux.append(term)
+    term.type("tty && echo answer=$((6*7))", "Enter")
+    wait_for(lambda: "answer=42" in term.screen(), what="the shell to answer")
+    assert "/dev/pts/" in term.screen()
+    term.type("exit 3", "Enter")
+    wait_for(lambda: "EXIT=" in term.screen(), what="the shell to exit")
+    assert "EXIT=3" in term.screen(), term.screen()
+
+
+def test_shell_without_a_tty_asks_for_minus_c(faulty: Stack) -> None:
+    result = faulty.inv("shell")
+    assert result.returncode == 1
+    assert "needs a terminal" in result.stderr and "-c" in result.stderr
+
+
+def ctrl_c(
+    stack: Stack, args: list[str], ready: str, tmp_path: Path
+) -> tuple[int, str]:
+    """Start `inv ARGS` in its own process group, wait until its output shows
+    `ready`, then send SIGINT to the whole group, as a terminal's Ctrl-C does."""
+    log = tmp_path / "out.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=stack.root,
+            env=stack.env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            wait_for(lambda: ready in log.read_text(), what=f"{ready!r} in the output")
+            os.killpg(process.pid, signal.SIGINT)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    return code, log.read_text()
+
+
+def leftovers(project: str) -> list[str]:
+    found = subprocess.run(
+        ["pgrep", "-af", project], capture_output=True, text=True, check=False
+    ).stdout
+    return [
+        line
+        for line in found.splitlines()
+        if "pgrep" not in line and "tmux" not in line
+    ]
+
+
+def test_ctrl_c_during_logs_follow(faulty: Stack, tmp_path: Path) -> None:
+    faulty.extra_env["INVOKE_RUN_ECHO"] = "1"
+    code, text = ctrl_c(faulty, ["logs", "-f", "ok"], "logs --follow", tmp_path)
+    assert code == 130, text
+    assert "Traceback" not in text
+    wait_for(
+        lambda: not leftovers(faulty.project), timeout=10, what="no leftover processes"
+    )
+
+
+def test_ctrl_c_during_migrate(faulty: Stack, tmp_path: Path) -> None:
+    code, text = ctrl_c(faulty, ["migrate"], "migrating", tmp_path)
+    assert code == 130, text
+    assert "Traceback" not in text
+    wait_for(
+        lambda: not leftovers(faulty.project), timeout=10, what="no leftover processes"
+    )
+
+
+def test_ctrl_c_during_up_wait(faulty: Stack, tmp_path: Path) -> None:
+    code, text = ctrl_c(faulty, ["up", "slow"], "slow: starting", tmp_path)
+    assert code == 130, text
+    assert "Traceback" not in text
+    wait_for(
+        lambda: not leftovers(faulty.project), timeout=10, what="no leftover processes"
+    )
