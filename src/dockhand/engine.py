@@ -40,13 +40,13 @@ def unreachable(reason: object) -> DockhandError:
     )
 
 
-def connect() -> DockerClient:
+def connect(timeout: int = 30) -> DockerClient:
     """A client with the API version negotiated (never pinned)."""
     import docker
     from docker.errors import DockerException
 
     try:
-        client = docker.from_env(timeout=30)
+        client = docker.from_env(timeout=timeout)
         client.ping()
     except DockerException as exc:
         raise unreachable(_reason(exc)) from None

@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "migrations": [],
     "database": {},
     "image_size_budget_mb": 350,
+    "min_free_disk_gb": 2,
 }
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -77,6 +78,7 @@ class Settings:
     migrations: tuple[Migration, ...] = ()
     database: DatabaseSettings | None = None
     image_size_budget_mb: float = 350
+    min_free_disk_gb: float = 2
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -209,4 +211,15 @@ def load(section: Mapping[str, Any]) -> Settings:
         migrations=_migrations(raw["migrations"]),
         database=_database(database),
         image_size_budget_mb=_budget(raw["image_size_budget_mb"]),
+        min_free_disk_gb=_number("min_free_disk_gb", raw["min_free_disk_gb"]),
     )
+
+
+def _number(key: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise _config_error(key, "must be a number (0 or more)")
+    return number
