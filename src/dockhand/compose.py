@@ -92,6 +92,30 @@ def config_quiet(cli: ComposeCli, project: Project) -> list[str]:
     return [*base(cli, project), "config", "--quiet"]
 
 
+def _needs_v2(cli: ComposeCli, what: str) -> None:
+    if cli.is_v1:
+        raise DockhandError(
+            f"{what} needs Compose v2 or newer",
+            hint=f"this machine runs {cli}; install the Compose v2 plugin",
+        )
+
+
+def config_json(
+    cli: ComposeCli, project: Project, *, interpolate: bool = True
+) -> list[str]:
+    """The merged, normalised model as JSON (v2+; v1 prints only YAML).
+    Without interpolation, each `${VAR}` is left as written."""
+    _needs_v2(cli, "`config --format json`")
+    argv = [*base(cli, project), "config", "--format", "json"]
+    return argv if interpolate else [*argv, "--no-interpolate"]
+
+
+def config_variables(cli: ComposeCli, project: Project) -> list[str]:
+    """Every variable the files interpolate, as JSON (Compose 2.24+)."""
+    _needs_v2(cli, "`config --variables`")
+    return [*base(cli, project), "config", "--variables", "--format", "json"]
+
+
 def build(
     cli: ComposeCli,
     project: Project,
@@ -142,8 +166,11 @@ def logs(
     tail: str | None = None,
     since: str | None = None,
     timestamps: bool = False,
+    color: bool = True,
 ) -> list[str]:
     argv = [*base(cli, project), "logs"]
+    if not color:  # v1 colours even into a pipe
+        argv.append("--no-color")
     if follow:
         argv.append("--follow")
     if tail is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,6 +28,11 @@ def out() -> Console:
     from rich.console import Console
 
     return Console(highlight=False)
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """Colour only for a terminal, and never under NO_COLOR (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def print_data(text: str) -> None:

@@ -75,7 +75,11 @@ def test_core_flow(stack: Stack) -> None:
 
     logs = stack.inv("logs", "backend", "--tail", "5")
     assert logs.returncode == 0, output(logs)
-    lines = [line for line in logs.stdout.splitlines() if line.strip()]
+    lines = [
+        line
+        for line in logs.stdout.splitlines()
+        if line.strip() and not line.startswith("Attaching")
+    ]
     assert lines and all(line.startswith("backend") for line in lines), logs.stdout
 
     down = stack.inv("down")

@@ -127,6 +127,10 @@ def test_logs_options_in_order() -> None:
     ]
 
 
+def test_logs_without_colour_for_pipes() -> None:
+    assert compose.logs(V1, PROJECT, [], color=False)[-1] == "--no-color"
+
+
 def test_logs_since_is_refused_on_v1_with_a_way_out() -> None:
     with pytest.raises(DockhandError, match="--since needs Compose v2") as caught:
         compose.logs(V1, PROJECT, [], since="10m")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from invoke.context import Context
@@ -215,6 +216,7 @@ def logs(
         tail=tail,
         since=since,
         timestamps=timestamps,
+        color=console.colour_wanted(sys.stdout),
     )
     _run(s, argv, "Compose could not show the logs")
 
