@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from invoke.context import Context
 
@@ -12,7 +13,7 @@ from dockhand.errors import DockhandError
 from dockhand.session import Session, session
 
 
-def _size(num: float) -> str:
+def human_size(num: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if num < 1024:
             return f"{num:.0f} {unit}"
@@ -29,9 +30,46 @@ def project_volumes(s: Session) -> list[tuple[str, str]]:
     }
     names = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
     return [
-        (name, _size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
+        (name, human_size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
         for name in names
     ]
+
+
+def confirm(
+    s: Session,
+    *,
+    yes: bool,
+    action: str,
+    warning: str,
+    items: Sequence[str],
+    what: str,
+) -> bool:
+    """The one place dockhand asks before it destroys data: say what goes,
+    then ask for the project name to be typed. Without a terminal to ask on,
+    refuse unless --yes. Returns whether to go ahead."""
+    from rich.markup import escape
+
+    console.warn(escape(warning))
+    for item in items:
+        console.status(f"  {escape(item)}")
+    if yes or s.runner.dry:
+        return True
+    if not sys.stdin.isatty():
+        raise DockhandError(
+            f"refusing to {what} without a terminal to ask on",
+            hint=f"run `{action} --yes` to confirm",
+        )
+    project = s.settings.project
+    try:
+        answer = console.err().input(
+            f"Type the project name ({project}) to {what}: ", markup=False
+        )
+    except EOFError:
+        answer = ""
+    if answer.strip() != project:
+        console.status(f"not confirmed ({project!r} was not typed): nothing changed")
+        return False
+    return True
 
 
 def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:
@@ -41,21 +79,14 @@ def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:
     if not volumes:
         console.status("no data volumes to delete")
         return True
-    console.warn(f"{action} deletes these volumes and every byte in them:")
-    for name, size in volumes:
-        console.status(f"  {name}  ({size})")
-    if yes or s.runner.dry:
-        return True
-    if not sys.stdin.isatty():
-        raise DockhandError(
-            "refusing to delete volumes without a terminal to ask on",
-            hint=f"run `{action} --yes` to confirm",
-        )
-    answer = input(f"Type the project name ({s.settings.project}) to delete them: ")
-    if answer.strip() != s.settings.project:
-        console.status("nothing deleted")
-        return False
-    return True
+    return confirm(
+        s,
+        yes=yes,
+        action=action,
+        warning=f"{action} deletes these volumes and every byte in them:",
+        items=[f"{name}  ({size})" for name, size in volumes],
+        what="delete volumes",
+    )
 
 
 @command(

@@ -1,0 +1,412 @@
+"""The db tasks' order of operations, with a runner that records instead of
+running: what runs before what, and what never runs when something fails."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from invoke.context import Context
+from invoke.exceptions import Exit
+
+from dockhand import settings
+from dockhand.compose import ComposeCli
+from dockhand.errors import Interrupted
+from dockhand.postgres import Target
+from dockhand.process import Captured
+from dockhand.session import Session
+from dockhand.tasks import db
+
+T = Target(service="db", user="neuroagent", name="neuroagent")
+DUMP = b"PGDMP\x01\x0f\x00 pretend archive bytes"
+LISTING = b";\n; Archive created at 2026-01-02 15:04:05 UTC\n;     dbname: neuroagent\n;     TOC Entries: 7\n"
+
+
+@dataclass
+class FakeRunner:
+    """Records every command; `codes` maps a word of the command (its SQL
+    verb or program) to the exit code it returns."""
+
+    dry: bool = False
+    echo: bool = False
+    codes: dict[str, int] = field(default_factory=dict)
+    databases: tuple[str, ...] = ("neuroagent",)
+    interrupt_on: str = ""
+    calls: list[list[str]] = field(default_factory=list)
+
+    def stream(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: IO[bytes] | None = None,
+        stdin: IO[bytes] | int | None = None,
+    ) -> int:
+        inner = list(argv[argv.index("db") + 1 :])
+        self.calls.append(inner)
+        if self.dry:
+            return 0
+        key = kind(inner)
+        if key == self.interrupt_on:
+            raise Interrupted()
+        if key == "pg_dump" and stdout is not None:
+            stdout.write(DUMP)
+        if key == "list" and stdout is not None:
+            stdout.write(LISTING)
+        return self.codes.get(key, 0)
+
+    def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
+        inner = list(argv[argv.index("db") + 1 :])
+        self.calls.append(inner)
+        sql = inner[-1]
+        if "pg_database_size" in sql:
+            return Captured(tuple(argv), 0, "8 MB\n", "")
+        wanted = [name for name in self.databases if f"'{name}'" in sql]
+        return Captured(tuple(argv), 0, "".join(f"{n}\n" for n in wanted), "")
+
+
+def kind(inner: list[str]) -> str:
+    """A short name for a command inside the container."""
+    if inner[0] == "pg_restore":
+        return "list" if "--list" in inner else "restore"
+    if inner[0] == "psql":
+        sql = inner[-1]
+        if "RENAME" in sql:
+            return "swap"
+        for verb in ("CREATE", "DROP"):
+            if sql.startswith(verb):
+                return verb.lower()
+        return "query"
+    return inner[0]
+
+
+def kinds(runner: FakeRunner) -> list[str]:
+    return [kind(call) for call in runner.calls]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def make(
+    root: Path, monkeypatch: pytest.MonkeyPatch, runner: FakeRunner
+) -> Callable[..., Any]:
+    """Wire the db module to a session over `runner`; returns a caller that
+    runs a task and gives back its exit code."""
+    s = Session(
+        settings=settings.load(
+            {
+                "root": str(root),
+                "project": "proj",
+                "database": {"service": "db"},
+                "migrations": [{"service": "backend", "run": "alembic upgrade head"}],
+            }
+        ),
+        runner=runner,  # type: ignore[arg-type]
+    )
+    s.__dict__["cli"] = ComposeCli(("docker", "compose"), (5, 6, 1))
+    monkeypatch.setattr(db, "session", lambda c: s)
+    monkeypatch.setattr(db, "ready", lambda s: T)
+
+    def call(task: Any, *args: Any, **kwargs: Any) -> int:
+        try:
+            task(Context(), *args, **kwargs)
+        except Exit as exc:
+            return int(exc.code)
+        return 0
+
+    return call
+
+
+def a_dump(root: Path, data: bytes = DUMP) -> Path:
+    path = root / "in.dump"
+    path.write_bytes(data)
+    return path
+
+
+# --- restore -------------------------------------------------------------------
+
+
+def test_restore_in_order_safety_backup_scratch_then_swap(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 0
+    assert kinds(runner) == [
+        "list",
+        "query",  # which databases exist
+        "query",  # size, for the confirmation
+        "pg_dump",  # safety backup
+        "create",  # scratch
+        "restore",  # into scratch
+        "swap",
+        "drop",  # the old one, now renamed away
+    ]
+    create, restore, drop = runner.calls[4], runner.calls[5], runner.calls[7]
+    assert '"neuroagent_dockhand_restore"' in create[-1]
+    assert restore[restore.index("-d") + 1] == "neuroagent_dockhand_restore"
+    assert drop[-1] == 'DROP DATABASE IF EXISTS "neuroagent_dockhand_old" WITH (FORCE)'
+    safety = list((project / "backups").glob("proj-*-before-restore.dump"))
+    assert len(safety) == 1 and safety[0].read_bytes() == DUMP
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"", "it is empty"),
+        (b"-- PostgreSQL database dump\n", "plain SQL"),
+        (b"just some text\n", "not a pg_dump -Fc archive"),
+    ],
+)
+def test_restore_refuses_what_is_not_a_dump_before_running_anything(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes | None,
+    message: str,
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    path = project / "in.dump"
+    if content is not None:
+        path.write_bytes(content)
+    assert call(db.restore, str(path), yes=True) == 1
+    assert runner.calls == []
+    err = capsys.readouterr().err
+    assert message in err and "the database was not changed" in err
+
+
+def test_restore_stops_when_pg_restore_cannot_list_the_dump(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = FakeRunner(codes={"list": 1})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    assert kinds(runner) == ["list"]
+    assert "the database was not changed" in capsys.readouterr().err
+
+
+def test_a_failed_restore_drops_the_scratch_and_never_swaps(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = FakeRunner(codes={"restore": 1})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    assert kinds(runner)[-3:] == ["create", "restore", "drop"]
+    assert "swap" not in kinds(runner)
+    assert runner.calls[-1][-1].startswith(
+        'DROP DATABASE IF EXISTS "neuroagent_dockhand_restore"'
+    )
+    assert "database 'neuroagent' is unchanged" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_the_restore_drops_the_scratch_and_never_swaps(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(interrupt_on="restore")
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 130
+    assert kinds(runner)[-2:] == ["restore", "drop"]
+    assert "swap" not in kinds(runner)
+
+
+def test_no_restore_without_a_safety_backup(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(codes={"pg_dump": 1})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    assert kinds(runner)[-1] == "pg_dump"
+    assert not [p for p in (project / "backups").iterdir()]  # no partial left
+
+
+def test_a_swap_that_keeps_failing_drops_the_scratch(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = FakeRunner(codes={"swap": 1})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    assert kinds(runner)[-4:] == ["swap", "swap", "swap", "drop"]
+    assert "unchanged" in capsys.readouterr().err
+
+
+def test_leftovers_of_an_interrupted_restore_are_dropped_first(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(databases=("neuroagent", "neuroagent_dockhand_restore"))
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 0
+    assert kinds(runner)[3:5] == ["drop", "pg_dump"]
+    assert '"neuroagent_dockhand_restore"' in runner.calls[3][-1]
+
+
+def test_restore_refuses_without_a_terminal_unless_yes(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert call(db.restore, str(a_dump(project))) == 1
+    assert set(kinds(runner)) == {"list", "query"}  # looked, changed nothing
+    err = capsys.readouterr().err
+    assert "refusing to replace the database without a terminal" in err
+    assert "--yes" in err
+
+
+def test_restore_asks_for_the_project_name(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda *a: "yes")
+    assert call(db.restore, str(a_dump(project))) == 0
+    assert set(kinds(runner)) == {"list", "query"}
+    monkeypatch.setattr("builtins.input", lambda *a: "proj")
+    assert call(db.restore, str(a_dump(project))) == 0
+    assert "swap" in kinds(runner)
+
+
+def test_restore_under_dry_only_prints(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(dry=True)
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project))) == 0
+    assert kinds(runner) == ["list", "pg_dump", "create", "restore", "swap", "drop"]
+    assert not (project / "backups").exists()
+
+
+# --- backup --------------------------------------------------------------------
+
+
+def test_backup_streams_to_a_private_timestamped_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    assert call(db.backup) == 0
+    [dump] = (project / "backups").iterdir()
+    assert dump.name.startswith("proj-") and dump.name.endswith("Z.dump")
+    assert dump.read_bytes() == DUMP
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    assert runner.calls == [["pg_dump", "-U", "neuroagent", "-d", "neuroagent", "-Fc"]]
+    err = capsys.readouterr().err
+    assert f"restore it with: inv db.restore backups/{dump.name}\n" in err
+
+
+def test_a_failed_backup_leaves_no_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = make(project, monkeypatch, FakeRunner(codes={"pg_dump": 1}))
+    assert call(db.backup, output="out.dump") == 1
+    assert os.listdir(project) == []
+
+
+def test_an_interrupted_backup_leaves_no_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = make(project, monkeypatch, FakeRunner(interrupt_on="pg_dump"))
+    assert call(db.backup) == 130
+    assert list((project / "backups").iterdir()) == []
+
+
+def test_backup_never_overwrites(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    (project / "keep.dump").write_bytes(b"precious")
+    assert call(db.backup, output="keep.dump") == 1
+    assert (project / "keep.dump").read_bytes() == b"precious"
+    assert runner.calls == []
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_backup_under_dry_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(dry=True)
+    call = make(project, monkeypatch, runner)
+    assert call(db.backup) == 0
+    assert kinds(runner) == ["pg_dump"]
+    assert os.listdir(project) == []
+
+
+# --- shell and reset -----------------------------------------------------------
+
+
+def test_shell_command_returns_psqls_exit_code(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(codes={"query": 3})
+    call = make(project, monkeypatch, runner)
+    assert call(db.shell, command="SELECT nope") == 3
+    assert runner.calls == [
+        [
+            "psql",
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            "neuroagent",
+            "-d",
+            "neuroagent",
+            "-c",
+            "SELECT nope",
+        ]
+    ]
+
+
+def test_interactive_shell_needs_a_terminal(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call = make(project, monkeypatch, FakeRunner())
+    monkeypatch.setattr(db, "interactive", lambda: False)
+    assert call(db.shell) == 1
+    assert "needs a terminal" in capsys.readouterr().err
+
+
+def test_reset_backs_up_drops_recreates_then_migrates(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    migrated: list[Session] = []
+    monkeypatch.setattr(
+        "dockhand.tasks.dev.run_migrations", lambda s, **kw: migrated.append(s)
+    )
+    assert call(db.reset, yes=True) == 0
+    assert kinds(runner) == ["query", "query", "pg_dump", "drop", "create"]
+    assert runner.calls[-1][-1] == (
+        'CREATE DATABASE "neuroagent" OWNER "neuroagent" TEMPLATE "template1"'
+    )
+    assert len(migrated) == 1
+    assert list((project / "backups").glob("proj-*-before-reset.dump"))
+
+
+def test_reset_refuses_without_a_terminal_unless_yes(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert call(db.reset) == 1
+    assert set(kinds(runner)) == {"query"}
+
+
+def test_reset_does_not_drop_when_the_safety_backup_fails(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(codes={"pg_dump": 1})
+    call = make(project, monkeypatch, runner)
+    assert call(db.reset, yes=True) == 1
+    assert "drop" not in kinds(runner)
