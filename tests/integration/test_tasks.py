@@ -183,7 +183,14 @@ def test_dry_run_prints_and_changes_nothing(running: Stack) -> None:
     result = running.inv("--dry", "down", "--volumes")
     assert result.returncode == 0, output(result)
     assert "down --remove-orphans --volumes" in result.stderr
-    assert ps(running) == before
+
+    def identity(rows: dict[str, dict[str, object]]) -> dict[str, tuple[object, ...]]:
+        return {
+            name: (r["container"], r["started_at"], r["state"])
+            for name, r in rows.items()
+        }
+
+    assert identity(ps(running)) == identity(before)
 
 
 def test_clean_keeps_volumes_and_removes_images(running: Stack, tmp_path: Path) -> None:
