@@ -19,7 +19,7 @@ def namespace(root: str | Path | None = None) -> Collection:
     """Every dockhand task, configured for the project at `root` (a folder, or
     the tasks.py in it). invoke.yaml beside tasks.py overrides any default."""
     from dockhand.settings import DEFAULTS
-    from dockhand.tasks import cleanup, db, dev, stack
+    from dockhand.tasks import check, cleanup, db, dev, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
@@ -35,6 +35,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         dev.migrate,
         dev.shell,
         cleanup.clean,
+        check.check,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
     ns.configure({"dockhand": {**DEFAULTS, "root": str(folder)}})
