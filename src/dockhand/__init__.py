@@ -19,12 +19,15 @@ def namespace(root: str | Path | None = None) -> Collection:
     """Every dockhand task, configured for the project at `root` (a folder, or
     the tasks.py in it). invoke.yaml beside tasks.py overrides any default."""
     from dockhand.settings import DEFAULTS
-    from dockhand.tasks import check, cleanup, db, dev, stack
+    from dockhand.tasks import check, cleanup, db, dev, setup, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
         folder = folder.parent
     ns = Collection(
+        setup.setup,
+        setup.doctor_,
+        setup.env,
         stack.build,
         stack.up,
         stack.down,

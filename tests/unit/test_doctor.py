@@ -1,0 +1,441 @@
+"""Doctor's checks, each with the real probe where it is cheap (a socket, a
+script on PATH, a file mode) and a stand-in where it is not (an engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from dockhand import doctor, envfile
+from dockhand.errors import DockhandError
+from dockhand.process import Captured, Runner
+
+EXAMPLE = """\
+BASE_IMAGE=debian:bookworm-slim
+POSTGRES_USER=app
+# @secret
+POSTGRES_PASSWORD=change-me
+BACKEND_PORT=8078
+"""
+
+
+def script(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A real listening socket on a free port of 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FakeRunner:
+    def __init__(self, code: int = 0, stdout: str = "", stderr: str = "") -> None:
+        self.result = (code, stdout, stderr)
+        self.argv: list[str] = []
+
+    def capture(self, argv: list[str], *, timeout: float | None = None) -> Captured:
+        self.argv = argv
+        return Captured(tuple(argv), *self.result)
+
+
+# --- the JSON shape -----------------------------------------------------------
+
+
+def test_json_has_one_entry_per_check_and_the_overall_result() -> None:
+    checks = [
+        doctor.passed("a", "fine"),
+        doctor.failed("b", "broken", "fix it"),
+        doctor.warned("c", "odd"),
+    ]
+    data = json.loads(doctor.as_json(checks))
+    assert data["ok"] is False
+    assert data["checks"][1] == {
+        "name": "b",
+        "status": "fail",
+        "ok": False,
+        "detail": "broken",
+        "fix": "fix it",
+    }
+    assert data["checks"][2]["ok"] is True  # a warning does not fail
+
+
+# --- docker CLI ---------------------------------------------------------------
+
+
+def test_docker_cli_missing() -> None:
+    check = doctor.docker_cli(Runner(), which=lambda _: None)
+    assert not check.ok and "not on PATH" in check.detail
+    assert "scripts/engine" in check.fix
+
+
+def test_docker_cli_present(tmp_path: Path) -> None:
+    fake = script(tmp_path, "docker", 'echo "Docker version 99.1.0, build x"')
+    check = doctor.docker_cli(Runner(), which=lambda _: str(fake))
+    assert check.ok and "Docker version 99.1.0" in check.detail
+
+
+# --- the engine -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "path"),
+    [
+        ({}, "/var/run/docker.sock"),
+        ({"DOCKER_HOST": "unix:///tmp/x.sock"}, "/tmp/x.sock"),
+        ({"DOCKER_HOST": "tcp://10.0.0.1:2375"}, None),
+        ({"DOCKER_CONTEXT": "remote"}, None),
+    ],
+)
+def test_socket_path(environ: dict[str, str], path: str | None) -> None:
+    assert doctor.socket_path(environ) == path
+
+
+def never(*_: Any) -> Any:
+    raise AssertionError("must not connect")
+
+
+def test_engine_socket_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    host = f"unix://{tmp_path}/docker.sock"
+    monkeypatch.setenv("DOCKER_HOST", host)
+    check, client = doctor.engine_check({"DOCKER_HOST": host}, never)
+    assert not check.ok and client is None
+    assert f"no socket at {tmp_path}/docker.sock" in check.detail
+    assert f"DOCKER_HOST={host}" in check.detail
+    assert "scripts/engine" in check.fix
+
+
+def test_engine_permission_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sock_path = tmp_path / "docker.sock"
+    sock_path.touch()
+    host = f"unix://{sock_path}"
+    monkeypatch.setenv("DOCKER_HOST", host)
+    monkeypatch.setattr(doctor.os, "access", lambda *_: False)
+    check, _ = doctor.engine_check({"DOCKER_HOST": host}, never)
+    assert not check.ok and "permission denied" in check.detail
+    assert "docker group" in check.fix
+
+
+def test_engine_not_answering_keeps_connects_message() -> None:
+    def refuse() -> Any:
+        raise DockhandError(
+            "the Docker engine is not reachable at X: refused", "start it"
+        )
+
+    check, client = doctor.engine_check({"DOCKER_HOST": "tcp://h:1"}, refuse)
+    assert not check.ok and client is None
+    assert check.detail.endswith("refused") and check.fix == "start it"
+
+
+def test_engine_reachable_shows_version_and_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setattr(doctor.os.path, "exists", lambda _: True)
+    monkeypatch.setattr(doctor.os, "access", lambda *_: True)
+    client = SimpleNamespace(
+        version=lambda: {"Version": "20.10.24", "ApiVersion": "1.41"}
+    )
+    check, found = doctor.engine_check({}, lambda: client, context="desktop")
+    assert check.ok and found is client
+    assert "20.10.24 (API 1.41)" in check.detail
+    assert "docker context 'desktop'" in check.detail
+
+
+# --- Compose ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("printed", "ok"), [("1.25.0", False), ("1.29.2", True), ("v5.6.1", True)]
+)
+def test_compose_version(tmp_path: Path, printed: str, ok: bool) -> None:
+    fake = script(tmp_path, "fake-compose", f"echo {printed}")
+    check, cli = doctor.compose_check(Runner(), str(fake))
+    assert check.ok is ok
+    assert (cli is not None) is ok
+    if not ok:
+        assert "too old" in check.detail and "Compose v2 plugin" in check.fix
+
+
+def test_compose_missing(tmp_path: Path) -> None:
+    check, cli = doctor.compose_check(Runner(), str(tmp_path / "no-such-compose"))
+    assert not check.ok and cli is None
+    assert "not found" in check.detail
+
+
+def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
+    from dockhand.compose import ComposeCli, Project
+
+    runner = FakeRunner(1, stderr="warning\nyaml: line 3: did not find expected key\n")
+    project = Project("p", (tmp_path / "docker-compose.yml",))
+    check, model = doctor.compose_model(
+        runner,  # type: ignore[arg-type]
+        ComposeCli(("docker", "compose"), (5, 6)),
+        project,
+    )
+    assert not check.ok and model is None
+    assert check.detail.endswith("did not find expected key")
+    assert runner.argv[-3:] == ["config", "--format", "json"]
+
+
+# --- images -------------------------------------------------------------------
+
+MODEL: dict[str, Any] = {
+    "services": {
+        "backend": {
+            "build": {"context": ".", "args": {"BASE_IMAGE": "debian:custom"}},
+            "ports": [
+                {"target": 8078, "published": "8078", "protocol": "tcp"},
+            ],
+        },
+        "db": {
+            "build": {"context": "db"},
+            "ports": [
+                {
+                    "target": 5432,
+                    "published": "5432",
+                    "host_ip": "127.0.0.1",
+                    "protocol": "tcp",
+                },
+                {"target": 53, "published": "5353", "protocol": "udp"},
+            ],
+        },
+        "cache": {
+            "image": "redis:7",
+            "ports": [{"target": 1, "published": "7000-7001"}],
+        },
+    }
+}
+
+
+def test_needed_images_are_build_bases_and_pulled_images() -> None:
+    needed = doctor.needed_images(MODEL, "debian:bookworm-slim")
+    assert [(n.image, n.base) for n in needed] == [
+        ("debian:custom", True),
+        ("debian:bookworm-slim", True),
+        ("redis:7", False),
+    ]
+    assert [n.image for n in doctor.needed_images(None, "base:1")] == ["base:1"]
+
+
+def test_images_present() -> None:
+    needed = doctor.needed_images(None, "base:1")
+    check = doctor.images_check(needed, lambda _: True, never)
+    assert check.ok and "base:1 present" in check.detail
+
+
+def test_images_missing_but_a_registry_answers() -> None:
+    needed = doctor.needed_images(None, "base:1")
+    check = doctor.images_check(needed, lambda _: False, lambda _: (True, ""))
+    assert check.ok and "a registry answers" in check.detail
+
+
+def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
+    needed = doctor.needed_images(MODEL, "debian:bookworm-slim")
+    check = doctor.images_check(
+        needed,
+        lambda image: image == "debian:custom",
+        lambda _: (False, "no such host"),
+    )
+    assert not check.ok
+    assert "no such host" in check.detail
+    assert "debian:bookworm-slim (base of db)" in check.detail
+    assert "scripts/base-image" in check.fix
+    assert "docker pull redis:7" in check.fix
+
+
+# --- disk ---------------------------------------------------------------------
+
+
+def test_disk_low_and_enough(tmp_path: Path) -> None:
+    low = doctor.disk_check(tmp_path, 2, usage=lambda _: SimpleNamespace(free=1.5e9))
+    assert not low.ok and "1.5 GB free" in low.detail and "prune" in low.fix
+    plenty = doctor.disk_check(tmp_path, 2, usage=lambda _: SimpleNamespace(free=9e9))
+    assert plenty.ok
+    real = doctor.disk_check(tmp_path, 0)  # the real disk_usage
+    assert real.ok and str(tmp_path) in real.detail
+
+
+# --- host ports -----------------------------------------------------------------
+
+
+def test_published_ports_with_the_variable_that_sets_them() -> None:
+    ports = doctor.published_ports(MODEL, {"BACKEND_PORT": "8078", "OTHER": "5432"})
+    assert [(p.service, p.host_ip, p.port, p.variable) for p in ports] == [
+        ("backend", "", 8078, "BACKEND_PORT"),
+        ("cache", "", 7000, ""),
+        ("cache", "", 7001, ""),
+        ("db", "127.0.0.1", 5432, ""),
+    ]
+
+
+def test_port_in_use_by_a_real_listener(listener: int) -> None:
+    assert doctor.port_in_use("127.0.0.1", listener)
+    assert doctor.port_in_use("", listener)  # Docker binds 0.0.0.0 and fails too
+
+
+def test_port_free() -> None:
+    assert not doctor.port_in_use("", free_port())
+
+
+def test_process_holding_finds_this_process(listener: int) -> None:
+    holder = doctor.process_holding(listener)
+    assert f"(pid {os.getpid()})" in holder
+
+
+def test_listening_inodes_from_a_proc_table(tmp_path: Path) -> None:
+    (tmp_path / "net").mkdir()
+    header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    rows = [
+        # 0x1F90 = 8080, LISTEN
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1",
+        # 8080 but ESTABLISHED
+        "   1: 0100007F:1F90 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 222 1",
+        # 8081, LISTEN
+        "   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1",
+    ]
+    (tmp_path / "net" / "tcp").write_text(header + "\n".join(rows) + "\n")
+    assert doctor._listening_inodes(8080, tmp_path) == {"111"}
+
+
+def test_port_checks(listener: int) -> None:
+    free = free_port()
+    ports = [
+        doctor.Published("backend", "", listener, "BACKEND_PORT"),
+        doctor.Published("db", "127.0.0.1", free, "POSTGRES_PORT"),
+    ]
+    checks = doctor.port_checks(ports, "mine", ".env")
+    assert not checks[0].ok
+    assert f"pid {os.getpid()}" in checks[0].detail
+    assert "set BACKEND_PORT in .env to a free port" in checks[0].fix
+    assert checks[1].ok and "free (db, POSTGRES_PORT)" in checks[1].detail
+
+
+def test_ports_held_by_this_stack_are_fine_and_others_are_named(listener: int) -> None:
+    ports = [doctor.Published("backend", "", listener, "BACKEND_PORT")]
+    own = {listener: doctor.ContainerPort("mine-backend-1", "mine", "backend")}
+    assert doctor.port_checks(ports, "mine", ".env", holders=own)[0].ok
+    other = {listener: doctor.ContainerPort("theirs-web-1", "theirs", "web")}
+    check = doctor.port_checks(ports, "mine", ".env", holders=other)[0]
+    assert not check.ok
+    assert "container theirs-web-1 (Compose project 'theirs')" in check.detail
+    assert "docker compose -p theirs down" in check.fix
+
+
+# --- the env file ---------------------------------------------------------------
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    example = tmp_path / ".env.example"
+    example.write_text(EXAMPLE)
+    env_path = tmp_path / ".env"
+    envfile.ensure(env_path, example)
+    return env_path, example
+
+
+def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
+    return {c.name: c for c in checks}
+
+
+def test_env_all_good(files: tuple[Path, Path]) -> None:
+    checks = doctor.env_checks(*files)
+    assert all(c.status == "ok" for c in checks), checks
+    assert [c.name for c in checks] == [
+        "env file",
+        "env syntax",
+        "env complete",
+        "env secrets",
+        "env permissions",
+    ]
+
+
+def test_env_missing(tmp_path: Path, files: tuple[Path, Path]) -> None:
+    env_path, example = files
+    env_path.unlink()
+    (check,) = doctor.env_checks(env_path, example)
+    assert not check.ok and "inv setup" in check.fix
+
+
+def test_env_malformed_names_file_and_line(files: tuple[Path, Path]) -> None:
+    env_path, example = files
+    with env_path.open("a") as handle:
+        handle.write("BROKEN: value\n")
+    check = by_name(doctor.env_checks(env_path, example))["env syntax"]
+    assert not check.ok
+    assert f"{env_path}, line 6" in check.detail
+    assert "BROKEN=value" in check.fix
+
+
+def test_env_incomplete_and_unknown(files: tuple[Path, Path]) -> None:
+    env_path, example = files
+    text = env_path.read_text().replace("BACKEND_PORT=8078\n", "")
+    env_path.write_text(text)
+    check = by_name(doctor.env_checks(env_path, example))["env complete"]
+    assert not check.ok and "BACKEND_PORT" in check.detail
+    env_path.write_text(text + "BACKEND_PORT=1\nTYPO_PORT=2\n")
+    check = by_name(doctor.env_checks(env_path, example))["env complete"]
+    assert check.status == "warn" and "TYPO_PORT" in check.detail
+
+
+def test_env_placeholder_secret(files: tuple[Path, Path]) -> None:
+    env_path, example = files
+    env_path.write_text(EXAMPLE)
+    check = by_name(doctor.env_checks(env_path, example))["env secrets"]
+    assert not check.ok and "POSTGRES_PASSWORD" in check.detail
+    assert "delete those lines" in check.fix
+
+
+def test_env_readable_by_others(files: tuple[Path, Path]) -> None:
+    env_path, example = files
+    env_path.chmod(0o644)
+    check = by_name(doctor.env_checks(env_path, example))["env permissions"]
+    assert not check.ok and "0644" in check.detail
+    assert check.fix == f"chmod 600 {env_path}"
+
+
+def test_env_difference_is_a_warning(files: tuple[Path, Path]) -> None:
+    env_path, example = files
+    with env_path.open("a") as handle:
+        handle.write("GREETING=hello $USER\n")
+    check = by_name(doctor.env_checks(env_path, example))["env syntax"]
+    assert check.status == "warn" and "line 6" in check.detail
+
+
+# --- the tasks ------------------------------------------------------------------
+
+
+def test_setup_doctor_and_env_are_tasks_with_help_for_every_option() -> None:
+    from dockhand import namespace
+
+    ns = namespace(Path(__file__).parent)
+    for name, options in {
+        "setup": {"timeout"},
+        "doctor": {"json"},
+        "env": {"show_secrets", "json"},
+    }.items():
+        task = ns.tasks[name]
+        assert task.__doc__ and len(task.__doc__.strip().splitlines()) == 1
+        assert set(task.help) == options
