@@ -92,7 +92,10 @@ class Session:
         return self._services
 
     def check_services(self, names: Sequence[str]) -> list[str]:
-        """`names` unchanged when every one is a real service, else one clear error."""
+        """`names` unchanged when every one is a real service, else one clear error.
+        With no names there is nothing to check, and no Compose call is made."""
+        if not names:
+            return []
         known = self.services()
         for name in names:
             if name not in known:
