@@ -88,6 +88,7 @@ def up(
 ) -> None:
     """Start the stack detached and wait until every service is healthy."""
     s = session(c)
+    s.services()  # an invalid file fails here, with Compose's own message
     start(
         s,
         s.check_services(services or []),
