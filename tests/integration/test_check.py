@@ -1,0 +1,444 @@
+"""`inv check` for real: each check fails on a copy of the reference stack
+broken in one place, and every check passes on the real stack, built and
+running.
+
+A broken copy is the repository's compose files, services/, .env.example,
+invoke.yaml and tasks.py in a tmp folder, with one thing changed; `inv check`
+runs there as a subprocess and the report must have exactly the expected
+FAIL lines.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from harness import REPO, Stack, env_lines, output, write_env
+
+COPIED = (
+    "docker-compose.yml",
+    "docker-compose.prod.yml",
+    ".env.example",
+    "invoke.yaml",
+    "tasks.py",
+)
+ALL_CHECKS = [
+    "docker",
+    "compose",
+    "compose-dev",
+    "compose-prod",
+    "env-example",
+    "dockerfiles",
+    "multi-stage",
+    "non-root-user",
+    "healthcheck",
+    "pinned-base",
+    "dockerignore",
+    "entrypoints",
+    "prod-limits",
+    "prod-read-only",
+    "prod-log-rotation",
+    "prod-restart",
+    "image-size",
+    "image-user",
+    "container-user",
+]
+LINE = re.compile(r"^(PASS|FAIL|SKIP)  (\S+)\s+(.*)$")
+
+
+def copy_stack(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for name in COPIED:
+        shutil.copy2(REPO / name, root / name)
+    shutil.copytree(
+        REPO / "services",
+        root / "services",
+        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
+    )
+    return root
+
+
+def make_stack(root: Path, env_file: Path, **extra_env: str) -> Stack:
+    write_env(env_file, env_lines(root / ".env.example"))
+    return Stack(root=root, env_file=env_file, extra_env=extra_env)
+
+
+def remove_images(project: str) -> None:
+    """Untag the project's images; their layers stay, as the shared cache."""
+    listed = subprocess.run(
+        [
+            *("docker", "image", "ls", "--filter", f"reference={project}-*"),
+            *("--format", "{{.Repository}}:{{.Tag}}"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if tags := listed.stdout.split():
+        subprocess.run(
+            ["docker", "image", "rm", "--no-prune", *tags],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def destroy(stack: Stack) -> None:
+    stack.destroy()
+    remove_images(stack.project)
+
+
+def report(stack: Stack, *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    """Run `inv check` (text report); {check: (status, detail)} and the exit code."""
+    result = stack.inv(*args, "check", timeout=300)
+    assert "Traceback" not in result.stderr, output(result)
+    lines = {}
+    for line in result.stdout.splitlines():
+        match = LINE.match(line)
+        if match:
+            lines[match.group(2)] = (match.group(1), match.group(3))
+    assert list(lines) == ALL_CHECKS, output(result)
+    return result.returncode, lines
+
+
+@pytest.fixture(scope="session")
+def base_image() -> None:
+    result = subprocess.run(
+        [str(REPO / "scripts" / "base-image")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------ broken copies
+
+
+def edit(path: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
+    """Replace `old` (which must be there) in a file of the copy."""
+
+    def change(root: Path) -> None:
+        file = root / path
+        text = file.read_text()
+        assert old in text, f"{old!r} is not in {path}: the reference stack changed"
+        file.write_text(text.replace(old, new, count))
+
+    return change
+
+
+def sub(path: str, pattern: str, new: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        file = root / path
+        text, n = re.subn(pattern, new, file.read_text(), flags=re.M)
+        assert n, f"{pattern!r} matches nothing in {path}: the reference stack changed"
+        file.write_text(text)
+
+    return change
+
+
+def delete(path: str) -> Callable[[Path], None]:
+    return lambda root: (root / path).unlink()
+
+
+def chmod(path: str, mode: int) -> Callable[[Path], None]:
+    return lambda root: (root / path).chmod(mode)
+
+
+def nothing(root: Path) -> None:
+    pass
+
+
+# (id, how to break the copy, extra env for `inv`, the lines that must fail,
+#  a fragment of the first one's detail)
+BREAKS = [
+    (
+        "engine-unreachable",
+        nothing,
+        {"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+        {"docker"},
+        "does not answer",
+    ),
+    (
+        "compose-missing",
+        nothing,
+        {"INVOKE_DOCKHAND_COMPOSE_COMMAND": "no-such-compose"},
+        {"compose"},
+        "Docker Compose was not found",
+    ),
+    (
+        "compose-dev-invalid",
+        edit("docker-compose.yml", "  redis:\n", "  redis:\n    not_a_key: 1\n"),
+        {},
+        {"compose-dev", "compose-prod"},
+        "Compose rejects docker-compose.yml",
+    ),
+    (
+        "compose-prod-invalid",
+        edit("docker-compose.prod.yml", "  redis:\n", "  redis:\n    not_a_key: 1\n"),
+        {},
+        {"compose-prod"},
+        "Compose rejects docker-compose.yml + docker-compose.prod.yml",
+    ),
+    (
+        "env-example-incomplete",
+        sub(".env.example", r"^DB_WAIT_RETRIES=.*\n", ""),
+        {},
+        {"env-example"},
+        "not in .env.example: DB_WAIT_RETRIES",
+    ),
+    (
+        "dockerfile-missing",
+        delete("services/redis/Dockerfile"),
+        {},
+        {"dockerfiles"},
+        "redis: services/redis/Dockerfile not found",
+    ),
+    (
+        "dockerfile-unparsable",
+        edit("services/redis/Dockerfile", "USER redis", "USR redis"),
+        {},
+        {"dockerfiles"},
+        "redis: services/redis/Dockerfile: line",
+    ),
+    (
+        "build-in-final-stage",
+        lambda root: (root / "services/backend/Dockerfile").write_text(
+            (root / "services/backend/Dockerfile").read_text()
+            + "RUN python3 -m compileall -q /app\n"
+        ),
+        {},
+        {"multi-stage"},
+        "backend: the build step on line",
+    ),
+    (
+        "root-user",
+        sub("services/backend/Dockerfile", r"^USER app\n", ""),
+        {},
+        {"non-root-user"},
+        "backend: the final stage runs as root (no USER)",
+    ),
+    (
+        "no-healthcheck",
+        sub("services/redis/Dockerfile", r"^HEALTHCHECK .*\\\n.*\n", ""),
+        {},
+        {"healthcheck"},
+        "redis: no healthcheck",
+    ),
+    (
+        "unpinned-default",
+        edit(
+            "services/backend/Dockerfile",
+            "ARG BASE_IMAGE=debian:bookworm-slim",
+            "ARG BASE_IMAGE=debian:latest",
+        ),
+        {},
+        {"pinned-base"},
+        "backend: FROM on line",
+    ),
+    (
+        "unpinned-from-env",
+        nothing,
+        {"BASE_IMAGE": "debian"},
+        {"pinned-base"},
+        "debian is not pinned",
+    ),
+    (
+        "dockerignore-lets-in-env",
+        sub("services/backend-ts/.dockerignore", r"^\.env\n", ""),
+        {},
+        {"dockerignore"},
+        "backend-ts: services/backend-ts/.dockerignore lets in .env",
+    ),
+    (
+        "dockerignore-missing",
+        delete("services/db/.dockerignore"),
+        {},
+        {"dockerignore"},
+        "db: no services/db/.dockerignore",
+    ),
+    (
+        "entrypoint-not-executable",
+        chmod("services/db/docker-entrypoint.sh", 0o644),
+        {},
+        {"entrypoints"},
+        "services/db/docker-entrypoint.sh is not executable",
+    ),
+    (
+        "entrypoint-without-shebang",
+        sub("services/backend-ts/docker-entrypoint.sh", r"\A#!.*\n", ""),
+        {},
+        {"entrypoints"},
+        "services/backend-ts/docker-entrypoint.sh has no #! line",
+    ),
+    (
+        "prod-no-memory-limit",
+        sub("docker-compose.prod.yml", r"^ +memory: 2G\n", ""),
+        {},
+        {"prod-limits"},
+        "no memory limit",
+    ),
+    (
+        "prod-writable-root",
+        edit("docker-compose.prod.yml", "read_only: true", "read_only: false"),
+        {},
+        {"prod-read-only"},
+        "the root filesystem is writable",
+    ),
+    (
+        "prod-logs-unbounded",
+        sub("docker-compose.prod.yml", r"^ +max-size: .*\n", ""),
+        {},
+        {"prod-log-rotation"},
+        "logs grow without bound",
+    ),
+    (
+        "prod-no-restart",
+        sub(
+            "docker-compose.prod.yml", r"^  restart: unless-stopped$", '  restart: "no"'
+        ),
+        {},
+        {"prod-restart"},
+        "no restart policy",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "env", "failing", "fragment"),
+    [pytest.param(*case[1:], id=case[0]) for case in BREAKS],
+)
+def test_a_broken_copy_fails_the_right_line(
+    tmp_path: Path,
+    change: Callable[[Path], None],
+    env: dict[str, str],
+    failing: set[str],
+    fragment: str,
+) -> None:
+    root = copy_stack(tmp_path / "stack")
+    change(root)
+    stack = make_stack(root, tmp_path / "test.env", **env)
+    try:
+        code, lines = report(stack)
+    finally:
+        destroy(stack)
+    failed = {name for name, (status, _) in lines.items() if status == "FAIL"}
+    assert failed == failing, lines
+    first = next(name for name in ALL_CHECKS if name in failing)
+    assert fragment in lines[first][1], lines[first]
+    assert code == 1
+
+
+# ------------------------------------------------ images built and running
+
+
+@pytest.fixture(scope="module")
+def real_stack(
+    tmp_path_factory: pytest.TempPathFactory, base_image: None
+) -> Iterator[Stack]:
+    """The reference stack itself, built and running under its own project."""
+    folder = tmp_path_factory.mktemp("real")
+    stack = make_stack(REPO, folder / "test.env")
+    try:
+        up = stack.inv("up", "--build", timeout=1500)
+        assert up.returncode == 0, output(up)
+        yield stack
+    finally:
+        destroy(stack)
+
+
+def test_every_check_passes_on_the_real_stack(real_stack: Stack) -> None:
+    code, lines = report(real_stack)
+    assert {name: status for name, (status, _) in lines.items()} == dict.fromkeys(
+        ALL_CHECKS, "PASS"
+    ), lines
+    assert code == 0
+    assert "budget 350 MB" in lines["image-size"][1]
+    assert "backend-ts uid 1001" in lines["container-user"][1]
+
+
+def test_images_over_the_budget(real_stack: Stack) -> None:
+    tight = replace(
+        real_stack,
+        extra_env={
+            **real_stack.extra_env,
+            "INVOKE_DOCKHAND_IMAGE_SIZE_BUDGET_MB": "10",
+        },
+    )
+    code, lines = report(tight)
+    assert {n for n, (s, _) in lines.items() if s == "FAIL"} == {"image-size"}
+    assert "over the 10 MB budget" in lines["image-size"][1]
+    assert code == 1
+
+
+def test_not_built_and_not_running_are_skipped(tmp_path: Path) -> None:
+    stack = make_stack(REPO, tmp_path / "test.env")
+    code, lines = report(stack)
+    skipped = {name for name, (status, _) in lines.items() if status == "SKIP"}
+    assert skipped == {"image-size", "image-user", "container-user"}, lines
+    assert lines["image-size"][1].startswith("skipped: not built: backend")
+    assert lines["container-user"][1].startswith("skipped: not running")
+    assert code == 0  # a skip is not a failure, nor shown as a pass
+
+
+@pytest.fixture(scope="module")
+def root_redis(
+    tmp_path_factory: pytest.TempPathFactory, base_image: None
+) -> Iterator[tuple[int, dict[str, tuple[str, str]]]]:
+    """A copy whose redis image runs as root, built and started."""
+    folder = tmp_path_factory.mktemp("root-redis")
+    root = copy_stack(folder / "stack")
+    edit("services/redis/Dockerfile", "USER redis", "USER root")(root)
+    stack = make_stack(root, folder / "test.env")
+    try:
+        up = stack.inv("up", "--build", "redis", timeout=900)
+        assert up.returncode == 0, output(up)
+        yield report(stack)
+    finally:
+        destroy(stack)
+
+
+def test_an_image_configured_for_root_fails(
+    root_redis: tuple[int, dict[str, tuple[str, str]]],
+) -> None:
+    code, lines = root_redis
+    failed = {n for n, (s, _) in lines.items() if s == "FAIL"}
+    assert failed == {"non-root-user", "image-user", "container-user"}, lines
+    assert "redis: the image runs as root" in lines["image-user"][1]
+    assert code == 1
+
+
+def test_a_container_running_as_root_fails(
+    root_redis: tuple[int, dict[str, tuple[str, str]]],
+) -> None:
+    _, lines = root_redis
+    assert lines["container-user"][0] == "FAIL"
+    assert re.search(
+        r"redis: redis-server runs as root in \S+-redis-1", lines["container-user"][1]
+    )
+
+
+def test_json_report(tmp_path: Path) -> None:
+    import json
+
+    root = copy_stack(tmp_path / "stack")
+    sub("services/backend/Dockerfile", r"^USER app\n", "")(root)
+    stack = make_stack(root, tmp_path / "test.env")
+    result = stack.inv("check", "--json")
+    destroy(stack)
+    data = json.loads(result.stdout)
+    assert result.returncode == 1, output(result)
+    assert data["ok"] is False
+    rows = {row["name"]: row for row in data["checks"]}
+    assert [row["name"] for row in data["checks"]] == ALL_CHECKS
+    assert rows["non-root-user"]["status"] == "fail"
+    assert rows["non-root-user"]["fix"].startswith("backend: create a user")
+    assert rows["container-user"]["ok"] is None
+    assert "1 of 19 checks failed: non-root-user" in result.stderr

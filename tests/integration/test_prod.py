@@ -1,0 +1,195 @@
+"""The production profile: `inv prod TASK` is the one way to select the
+override, for every task, and `inv prod up` really runs the hardened stack.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import REPO, Stack, env_lines, output, write_env
+
+SERVICES = {"db", "redis", "backend", "backend-ts"}
+PROD_FILE = str(REPO / "docker-compose.prod.yml")
+
+
+@pytest.fixture
+def dry_stack(tmp_path: Path) -> Stack:
+    env_file = tmp_path / "test.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    return Stack(root=REPO, env_file=env_file)
+
+
+# Every task that runs Compose prints what it would run under --dry.
+COMPOSE_TASKS = [
+    ["build"],
+    ["up"],
+    ["down"],
+    ["restart"],
+    ["logs", "backend"],
+    ["migrate"],
+    ["migrate", "--status"],
+    ["shell", "-c", "true"],
+    ["clean"],
+    ["db.shell", "-c", "select 1"],
+    ["db.backup"],
+    ["db.reset", "--yes"],
+    ["setup"],
+]
+
+
+@pytest.mark.parametrize("task", COMPOSE_TASKS, ids=" ".join)
+def test_prod_selects_the_override_for_every_compose_task(
+    dry_stack: Stack, task: list[str]
+) -> None:
+    prod = dry_stack.inv("--dry", "prod", *task)
+    assert prod.returncode == 0, output(prod)
+    commands = [line for line in prod.stderr.splitlines() if line.startswith("$ ")]
+    compose = [line for line in commands if " compose " in line]
+    assert compose, output(prod)
+    for line in compose:
+        assert f"-f {REPO / 'docker-compose.yml'} -f {PROD_FILE}" in line, line
+
+    dev = dry_stack.inv("--dry", *task)
+    assert dev.returncode == 0, output(dev)
+    assert PROD_FILE not in dev.stderr, output(dev)
+
+
+def test_db_restore_under_prod(dry_stack: Stack, tmp_path: Path) -> None:
+    dump = tmp_path / "x.dump"
+    dump.write_bytes(b"PGDMP")
+    prod = dry_stack.inv("--dry", "prod", "db.restore", str(dump), "--yes")
+    assert prod.returncode == 0, output(prod)
+    assert f"-f {PROD_FILE}" in prod.stderr
+
+
+@pytest.mark.parametrize("task", [["ps"], ["check"], ["doctor"], ["env"]], ids=" ".join)
+def test_prod_chains_with_the_read_only_tasks(
+    dry_stack: Stack, task: list[str]
+) -> None:
+    result = dry_stack.inv("prod", *task)
+    assert "Traceback" not in result.stderr, output(result)
+    # doctor may fail on this machine's .env; it must still run and report.
+    assert result.returncode in ((0, 1) if task == ["doctor"] else (0,)), output(result)
+
+
+# -------------------------------------------------------- on the real engine
+
+
+@pytest.fixture(scope="module")
+def prod_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    base = subprocess.run(
+        [str(REPO / "scripts" / "base-image")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert base.returncode == 0, base.stderr
+    env_file = tmp_path_factory.mktemp("prod") / "test.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    stack = Stack(root=REPO, env_file=env_file)
+    try:
+        up = stack.inv("prod", "up", "--build", timeout=1500)
+        assert up.returncode == 0, output(up)
+        assert "all services are ready" in up.stderr, output(up)
+        yield stack
+    finally:
+        stack.destroy()
+        tags = subprocess.run(
+            [
+                *("docker", "image", "ls", "--filter"),
+                *(f"reference={stack.project}-*", "--format", "{{.Repository}}"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        if tags:
+            subprocess.run(
+                ["docker", "image", "rm", "--no-prune", *tags],
+                capture_output=True,
+                check=False,
+            )
+
+
+def inspect(stack: Stack) -> dict[str, dict[str, Any]]:
+    ids = subprocess.run(
+        [
+            *("docker", "ps", "-q", "--filter"),
+            f"label=com.docker.compose.project={stack.project}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert ids, "no containers"
+    found = json.loads(
+        subprocess.run(
+            ["docker", "inspect", *ids], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    return {c["Config"]["Labels"]["com.docker.compose.service"]: c for c in found}
+
+
+def test_prod_containers_are_hardened_and_healthy(prod_stack: Stack) -> None:
+    containers = inspect(prod_stack)
+    assert set(containers) == SERVICES
+    for service, attrs in containers.items():
+        host = attrs["HostConfig"]
+        assert host["ReadonlyRootfs"] is True, service
+        assert host["Memory"] == 2 * 1024**3, service
+        assert host["NanoCpus"] == 2 * 10**9, service
+        assert host["LogConfig"] == {
+            "Type": "json-file",
+            "Config": {"max-file": "3", "max-size": "10m"},
+        }, service
+        assert host["RestartPolicy"]["Name"] == "unless-stopped", service
+        assert attrs["State"]["Health"]["Status"] == "healthy", service
+    # The tuned PostgreSQL and the Redis append-only file are in effect.
+    assert "shared_buffers=512MB" in containers["db"]["Args"]
+    assert "--appendonly" in containers["redis"]["Args"]
+
+
+def test_prod_ps_migrate_and_check(prod_stack: Stack) -> None:
+    ps = prod_stack.inv("prod", "ps", "--json")
+    assert ps.returncode == 0, output(ps)
+    rows = {row["service"]: row for row in json.loads(ps.stdout)}
+    assert {s: r["health"] for s, r in rows.items()} == dict.fromkeys(
+        SERVICES, "healthy"
+    )
+
+    # Migrations write to the database volume, not the read-only root.
+    migrated = prod_stack.inv("prod", "migrate")
+    assert migrated.returncode == 0, output(migrated)
+
+    check = prod_stack.inv("prod", "check", "--json")
+    assert check.returncode == 0, output(check)
+    results = {row["name"]: row["status"] for row in json.loads(check.stdout)["checks"]}
+    assert set(results.values()) == {"pass"}, results
+
+
+def containers_of(stack: Stack) -> list[str]:
+    return subprocess.run(
+        [
+            *("docker", "ps", "-aq", "--filter"),
+            f"label=com.docker.compose.project={stack.project}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def test_prod_down_then_up_again(prod_stack: Stack) -> None:
+    down = prod_stack.inv("prod", "down")
+    assert down.returncode == 0, output(down)
+    assert containers_of(prod_stack) == []
+    # Back up (data volumes kept), so no other test depends on running first.
+    up = prod_stack.inv("prod", "up", timeout=600)
+    assert up.returncode == 0, output(up)
+    assert len(containers_of(prod_stack)) == len(SERVICES)
