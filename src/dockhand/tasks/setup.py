@@ -154,20 +154,23 @@ def _env_step(s: Session) -> None:
     settings = s.settings
     name, example_name = settings.env_file.name, settings.env_example.name
     outcome = envfile.ensure(settings.env_file, settings.env_example, dry=s.runner.dry)
-    would = "would " if s.runner.dry else ""
+    dry = s.runner.dry
     if outcome.created:
         console.ok(
-            f"{would}create {name} from {example_name} (mode 0600; secrets "
-            f"generated: {', '.join(outcome.generated) or 'none'})"
+            f"{'would create' if dry else 'created'} {name} from {example_name} (mode "
+            f"0600; secrets generated: {', '.join(outcome.generated) or 'none'})"
         )
     elif outcome.added:
         console.ok(
-            f"{would}add to {name}: {', '.join(outcome.added)} (existing values kept)"
+            f"{'would add' if dry else 'added'} to {name}: {', '.join(outcome.added)} "
+            "(existing values kept)"
         )
     else:
         console.ok(f"{name} has every key of {example_name}; kept as it is")
     if outcome.tightened:
-        console.ok(f"{would}chmod 600 {name} (other users could read it)")
+        console.ok(
+            f"{'would chmod' if dry else 'made'} {name} 0600 (other users could read it)"
+        )
     if outcome.unknown:
         console.warn(
             f"{name} has keys {example_name} does not list: "

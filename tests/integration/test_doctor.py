@@ -1,0 +1,234 @@
+"""`inv doctor` against a machine broken for real, one thing at a time: a
+listener on a stack port, a container holding one, a world-readable .env, a
+malformed line, a missing key, a placeholder secret, no .env, an engine that
+does not answer, no docker CLI, an old or missing Compose, a missing base
+image, too little disk. No stack is started: doctor must not need one."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import REPO, Stack, env_lines, output, unique_name, write_env
+
+SECRET_KEYS = ("POSTGRES_PASSWORD", "SECRET_KEY", "MINIO_ROOT_PASSWORD")
+
+
+@pytest.fixture
+def stack(tmp_path: Path, base_image: None) -> Iterator[Stack]:
+    env_file = tmp_path / ".env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    s = Stack(root=REPO, env_file=env_file)
+    yield s
+    s.destroy()  # nothing was started; this proves it stays that way
+
+
+def doctor(
+    stack: Stack, *, secrets: list[str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """`inv doctor --json`: exit code and checks by name; no secret in its output."""
+    values = stack.values if stack.env_file.exists() else {}
+    secrets = (
+        secrets if secrets is not None else [values.get(k, "") for k in SECRET_KEYS]
+    )
+    result = stack.inv("doctor", "--json", timeout=120)
+    for secret in secrets:
+        if secret and secret != "change-me":
+            assert secret not in result.stdout + result.stderr
+    try:
+        data = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"doctor printed no JSON\n{output(result)}")
+    assert data["ok"] is (result.returncode == 0), output(result)
+    return result.returncode, {c["name"]: c for c in data["checks"]}
+
+
+def failing(checks: dict[str, Any]) -> set[str]:
+    return {name for name, c in checks.items() if not c["ok"]}
+
+
+def test_a_ready_machine_passes_every_check(stack: Stack) -> None:
+    code, checks = doctor(stack)
+    assert code == 0, checks
+    assert {c["status"] for c in checks.values()} == {"ok"}, checks
+    for name in ("docker CLI", "engine", "compose", "compose files", "images", "disk"):
+        assert name in checks
+    assert f"port {stack.port('BACKEND_PORT')}" in checks
+
+    text = stack.inv("doctor")
+    assert text.returncode == 0, output(text)
+    lines = [line for line in text.stdout.splitlines() if line.strip()]
+    assert len(lines) == len(checks)  # one line per check
+    assert all(line.startswith("ok") for line in lines)
+
+
+def test_a_listener_on_a_stack_port_is_named(stack: Stack) -> None:
+    port = stack.port("BACKEND_PORT")
+    with socket.socket() as listener:
+        listener.bind(("0.0.0.0", port))  # noqa: S104 - what a stray dev server does
+        listener.listen()
+        code, checks = doctor(stack)
+        text = stack.inv("doctor")
+    check = checks[f"port {port}"]
+    assert code == 1 and failing(checks) == {f"port {port}"}
+    assert f"(pid {os.getpid()})" in check["detail"]  # this test process holds it
+    assert "python" in check["detail"]
+    assert "BACKEND_PORT" in check["fix"]
+    # Text: the FAIL line, then its fix, then the one-line error.
+    lines = text.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("FAIL"))
+    assert f"port {port}" in lines[at] and "fix: " in lines[at + 1]
+    assert "1 of" in text.stderr and text.returncode == 1
+
+
+def test_a_container_holding_a_stack_port_is_named(stack: Stack) -> None:
+    port = stack.port("REDIS_PORT")
+    name = unique_name("dhholder")
+    started = subprocess.run(
+        [
+            *("docker", "run", "-d", "--rm", "--name", name),
+            *("-p", f"127.0.0.1:{port}:80", "debian:bookworm-slim", "sleep", "120"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    try:
+        assert started.returncode == 0, started.stderr
+        code, checks = doctor(stack)
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    check = checks[f"port {port}"]
+    assert code == 1 and not check["ok"]
+    assert f"container {name}" in check["detail"]
+    assert f"docker stop {name}" in check["fix"] and "REDIS_PORT" in check["fix"]
+
+
+def test_an_env_file_others_can_read(stack: Stack) -> None:
+    stack.env_file.chmod(0o644)
+    code, checks = doctor(stack)
+    assert code == 1 and failing(checks) == {"env permissions"}
+    assert "0644" in checks["env permissions"]["detail"]
+    assert checks["env permissions"]["fix"] == f"chmod 600 {stack.env_file}"
+
+
+def test_a_malformed_line_is_named_with_file_and_line(stack: Stack) -> None:
+    lines = stack.env_file.read_text().splitlines()
+    lines.insert(2, "POSTGRES_DB: neuroagent")
+    stack.env_file.write_text("\n".join(lines) + "\n")
+    code, checks = doctor(stack)
+    assert code == 1 and "env syntax" in failing(checks)
+    assert f"{stack.env_file}, line 3" in checks["env syntax"]["detail"]
+    assert "POSTGRES_DB=value" in checks["env syntax"]["fix"]
+
+
+def test_a_missing_key(stack: Stack) -> None:
+    values = stack.values
+    del values["SECRET_KEY"]
+    write_env(stack.env_file, values)
+    code, checks = doctor(stack)
+    # Compose refuses the files too: docker-compose.yml requires SECRET_KEY.
+    assert code == 1 and failing(checks) == {"env complete", "compose files"}
+    assert "SECRET_KEY" in checks["env complete"]["detail"]
+    assert "SECRET_KEY" in checks["compose files"]["detail"]
+    assert "inv setup" in checks["env complete"]["fix"]
+
+
+def test_a_placeholder_secret(stack: Stack) -> None:
+    values = stack.values
+    values["POSTGRES_PASSWORD"] = "change-me"
+    write_env(stack.env_file, values)
+    code, checks = doctor(stack)
+    assert code == 1 and failing(checks) == {"env secrets"}
+    assert "POSTGRES_PASSWORD" in checks["env secrets"]["detail"]
+
+
+def test_no_env_file(stack: Stack) -> None:
+    stack.env_file.unlink()
+    code, checks = doctor(stack, secrets=[])
+    assert code == 1 and failing(checks) == {"env file"}
+    assert "inv setup" in checks["env file"]["fix"]
+    # The ports were still checked, with the example's values.
+    assert "port 8078" in checks
+
+
+def test_an_engine_that_does_not_answer(stack: Stack, tmp_path: Path) -> None:
+    path = tmp_path / "docker.sock"
+    with socket.socket(socket.AF_UNIX) as nobody:
+        nobody.bind(str(path))  # a socket file nobody listens on
+        stack.extra_env["DOCKER_HOST"] = f"unix://{path}"
+        code, checks = doctor(stack)
+    assert code == 1 and "engine" in failing(checks)
+    assert f"DOCKER_HOST=unix://{path}" in checks["engine"]["detail"]
+    assert "DOCKER_HOST" in checks["engine"]["fix"]
+    assert checks["images"]["status"] == "skip"
+
+
+def test_an_engine_socket_that_is_not_there(stack: Stack, tmp_path: Path) -> None:
+    stack.extra_env["DOCKER_HOST"] = f"unix://{tmp_path}/absent.sock"
+    code, checks = doctor(stack)
+    assert code == 1 and "engine" in failing(checks)
+    assert f"no socket at {tmp_path}/absent.sock" in checks["engine"]["detail"]
+    assert "scripts/engine" in checks["engine"]["fix"]
+
+
+def test_no_docker_cli(stack: Stack, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    stack.extra_env["PATH"] = str(empty)
+    code, checks = doctor(stack)
+    assert code == 1
+    assert (
+        not checks["docker CLI"]["ok"]
+        and "scripts/engine" in checks["docker CLI"]["fix"]
+    )
+    assert not checks["compose"]["ok"]
+
+
+def test_a_compose_older_than_supported(stack: Stack, tmp_path: Path) -> None:
+    old = tmp_path / "docker-compose"
+    old.write_text("#!/bin/sh\necho 1.25.0\n")
+    old.chmod(0o755)
+    stack.extra_env["INVOKE_DOCKHAND_COMPOSE_COMMAND"] = str(old)
+    code, checks = doctor(stack)
+    assert code == 1 and failing(checks) == {"compose"}
+    assert "too old" in checks["compose"]["detail"]
+    assert checks["ports"]["status"] == "skip"
+
+
+def test_no_compose(stack: Stack, tmp_path: Path) -> None:
+    stack.extra_env["INVOKE_DOCKHAND_COMPOSE_COMMAND"] = str(tmp_path / "none")
+    code, checks = doctor(stack)
+    assert code == 1 and failing(checks) == {"compose"}
+    assert "not found" in checks["compose"]["detail"]
+
+
+def test_no_base_image_and_no_registry(stack: Stack) -> None:
+    values = stack.values
+    values["BASE_IMAGE"] = f"{unique_name('dhmissing')}/base:never"
+    write_env(stack.env_file, values)
+    code, checks = doctor(stack)
+    check = checks["images"]
+    if check["ok"] and "a registry answers" in check["detail"]:
+        pytest.skip("a registry answers here: the image would be pulled")
+    assert code == 1 and failing(checks) == {"images"}
+    assert values["BASE_IMAGE"] in check["detail"]
+    assert "scripts/base-image" in check["fix"]
+
+
+def test_low_disk(stack: Stack) -> None:
+    stack.extra_env["INVOKE_DOCKHAND_MIN_FREE_DISK_GB"] = "1000000000"
+    code, checks = doctor(stack)
+    assert code == 1 and failing(checks) == {"disk"}
+    assert (
+        "/var/lib/docker" in checks["disk"]["detail"]
+        or "free" in checks["disk"]["detail"]
+    )
+    assert "prune" in checks["disk"]["fix"]
