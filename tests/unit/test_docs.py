@@ -1,0 +1,40 @@
+"""docs/docker.md lists every variable of .env.example: same names, same
+order, the same defaults, and the same ones marked secret."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dockhand import envfile
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "docker.md"
+EXAMPLE = REPO / ".env.example"
+
+
+def documented() -> list[tuple[str, str, str]]:
+    """(variable, default, secret) of each row of the doc's variable table."""
+    text = DOC.read_text()
+    section = text.split("\n## Environment variables\n", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        match = re.fullmatch(r"`([A-Z0-9_]+)`", cells[0])
+        if match and len(cells) == 4:
+            rows.append((match.group(1), cells[1], cells[2]))
+    return rows
+
+
+def test_every_variable_of_env_example_is_documented_in_order() -> None:
+    example = envfile.read(EXAMPLE)
+    assert [name for name, _, _ in documented()] == example.keys
+
+
+def test_defaults_and_secrets_match_env_example() -> None:
+    example = envfile.read(EXAMPLE)
+    for name, default, secret in documented():
+        if name in example.secret_keys:
+            assert (default, secret) == ("generated", "yes"), name
+        else:
+            assert (default, secret) == (f"`{example.values[name]}`", ""), name
