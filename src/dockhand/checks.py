@@ -70,6 +70,7 @@ class Problem:
     detail: str
     fix: str = ""
     status: str = FAIL
+    valid: bool = False  # Compose accepted the files; only their model is missing
 
 
 # --------------------------------------------------------------------------
@@ -616,7 +617,7 @@ def _skipped(name: str, problem: Problem) -> Result:
 def _needs_model(name: str, facts: Facts) -> Result | None:
     if isinstance(facts.dev, Problem):
         why = (
-            "Compose v2 is needed"
+            "needs Compose v2 (`config --format json`)"
             if facts.dev.status == SKIP
             else "the compose files are invalid"
         )
@@ -683,6 +684,8 @@ def check_compose(facts: Facts) -> Result:
 
 def _check_model(name: str, model: Mapping[str, Any] | Problem) -> Result:
     if isinstance(model, Problem):
+        if model.valid:
+            return Result(name, PASS, model.detail)
         if model.status == SKIP:
             return _skipped(name, model)
         return Result(name, FAIL, model.detail, model.fix)
@@ -1251,6 +1254,13 @@ def check_entrypoints(facts: Facts) -> Result:
 
 def _prod_services(name: str, facts: Facts) -> Result | list[Service]:
     if isinstance(facts.prod, Problem):
+        if facts.prod.valid:
+            return Result(
+                name,
+                SKIP,
+                "skipped: needs Compose v2 (`config --format json`)",
+                facts.prod.fix,
+            )
         if facts.prod.status == SKIP:
             return _skipped(name, facts.prod)
         return Result(
@@ -1581,10 +1591,11 @@ def _model(
                 f"fix it; `{' '.join(cli.argv)} -f ... config` shows the same",
             )
         return Problem(
-            f"{files} valid; the checks of its contents need Compose v2 "
-            f"(`config --format json`), this is {cli}",
+            f"valid: {files} ({cli}: the checks of their contents need "
+            "Compose v2 for `config --format json`)",
             "install the Compose v2 plugin (scripts/engine does on Linux)",
             SKIP,
+            valid=True,
         )
     result = runner.capture(compose.config_json(cli, project), timeout=60)
     if not result.ok:

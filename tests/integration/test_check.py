@@ -425,6 +425,32 @@ def test_a_container_running_as_root_fails(
     )
 
 
+V1 = "/usr/bin/docker-compose"
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["valid", "invalid"])
+def test_compose_v1_validates_the_files_and_skips_the_rest(
+    tmp_path: Path, broken: bool
+) -> None:
+    if not Path(V1).exists():
+        pytest.fail(f"Compose v1 is missing at {V1}: scripts/test installs it")
+    root = copy_stack(tmp_path / "stack")
+    if broken:
+        edit("docker-compose.prod.yml", "  redis:\n", "  redis:\n    not_a_key: 1\n")(
+            root
+        )
+    stack = make_stack(root, tmp_path / "test.env", INVOKE_DOCKHAND_COMPOSE_COMMAND=V1)
+    code, lines = report(stack)
+    destroy(stack)
+    statuses = {name: status for name, (status, _) in lines.items()}
+    assert statuses["compose"] == "PASS"
+    assert statuses["compose-dev"] == "PASS"
+    assert statuses["compose-prod"] == ("FAIL" if broken else "PASS")
+    assert statuses["non-root-user"] == "SKIP"
+    assert "needs Compose v2" in lines["non-root-user"][1]
+    assert code == (1 if broken else 0)
+
+
 def test_json_report(tmp_path: Path) -> None:
     import json
 
