@@ -169,17 +169,29 @@ def compose_check(
     return passed("compose", f"{cli}{note}; dockhand needs {minimum} or newer"), cli
 
 
+def model_argv(
+    cli: ComposeCli, project: Project, env_files: Sequence[Path]
+) -> list[str]:
+    """`config --format json` reading each env file in turn, later ones
+    winning: with the example first, a key `.env` lacks has the value
+    `inv setup` would add, so an incomplete `.env` still gives a model."""
+    argv = compose.base(cli, replace(project, env_file=None))
+    for path in env_files:
+        argv += ["--env-file", str(path)]
+    return [*argv, "config", "--format", "json"]
+
+
 def compose_model(
-    runner: Runner, cli: ComposeCli, project: Project
+    runner: Runner, cli: ComposeCli, project: Project, env_files: Sequence[Path] = ()
 ) -> tuple[Check, dict[str, Any] | None]:
-    """The files as Compose reads them, with the env file that will be used."""
+    """The files as Compose reads them with the env files given."""
     name = "compose files"
     files = ", ".join(f.name for f in project.files)
     if cli.is_v1:
         return skipped(
             name, f"{cli} cannot print JSON; ports and images not checked"
         ), None
-    result = runner.capture(compose.config_json(cli, project), timeout=60)
+    result = runner.capture(model_argv(cli, project, env_files), timeout=60)
     if not result.ok:
         lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
         return failed(
@@ -668,12 +680,14 @@ def machine_checks(s: Session, environ: Mapping[str, str] | None = None) -> list
     compose_result, cli = compose_check(runner, settings.compose_command)
     checks.append(compose_result)
 
-    project = settings.compose_project()
-    if project.env_file is None and settings.env_example.is_file():
-        project = replace(project, env_file=settings.env_example)
     model = None
     if cli is not None:
-        model_result, model = compose_model(runner, cli, project)
+        env_files = [
+            f for f in (settings.env_example, settings.env_file) if f.is_file()
+        ]
+        model_result, model = compose_model(
+            runner, cli, settings.compose_project(), env_files
+        )
         checks.append(model_result)
 
     variables = _variables(settings.env_file, settings.env_example, environ)

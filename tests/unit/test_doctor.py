@@ -200,6 +200,23 @@ def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
     assert runner.argv[-3:] == ["config", "--format", "json"]
 
 
+def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
+    from dockhand.compose import ComposeCli, Project
+
+    cli = ComposeCli(("docker", "compose"), (5, 6))
+    project = Project("p", (tmp_path / "c.yml",), tmp_path / ".env", ("storage",))
+    argv = doctor.model_argv(
+        cli, project, [tmp_path / ".env.example", tmp_path / ".env"]
+    )
+    assert argv == [
+        *("docker", "compose", "-p", "p", "-f", str(tmp_path / "c.yml")),
+        *("--profile", "storage"),
+        *("--env-file", str(tmp_path / ".env.example")),
+        *("--env-file", str(tmp_path / ".env")),
+        *("config", "--format", "json"),
+    ]
+
+
 # --- images -------------------------------------------------------------------
 
 MODEL: dict[str, Any] = {

@@ -176,7 +176,9 @@ def _env_step(s: Session) -> None:
             f"{name} has keys {example_name} does not list: "
             f"{', '.join(outcome.unknown)} (a typo?)"
         )
-    if not settings.env_file.exists():  # a dry run that would create it
+    if dry and (outcome.created or outcome.added):
+        # Compose cannot read a file that does not exist yet, or lacks keys
+        # the compose files require: the dry run shows the example's reading.
         s.project = replace(s.project, env_file=settings.env_example)
         console.status(f"(dry run: the commands below read {example_name})")
         return
