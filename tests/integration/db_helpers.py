@@ -1,0 +1,194 @@
+"""Shared by test_db.py and test_data_safety.py: a reference stack with rows
+in it, and ways to look at those rows that do not go through dockhand."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from harness import REPO, Stack, env_lines, output, write_env
+
+BACKUPS = REPO / "backups"
+
+
+def make_stack(folder: Path) -> Stack:
+    env_file = folder / "test.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    return Stack(root=REPO, env_file=env_file)
+
+
+def start(stack: Stack) -> None:
+    """Build, start and migrate: the stack a developer has after `inv setup`."""
+    up = stack.inv("up", "--build", timeout=1800)
+    assert up.returncode == 0, output(up)
+    migrated = stack.inv("migrate")
+    assert migrated.returncode == 0, output(migrated)
+
+
+def finish(stack: Stack) -> None:
+    """Containers, networks, volumes, this project's images and its backups."""
+    stack.destroy()
+    listed = subprocess.run(
+        [
+            *("docker", "image", "ls", "--filter", f"reference={stack.project}-*"),
+            *("--format", "{{.Repository}}:{{.Tag}}"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if tags := listed.stdout.split():
+        # --no-prune keeps the parent layers: the build cache of the next stack.
+        subprocess.run(
+            ["docker", "image", "rm", "--no-prune", *tags],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    for leftover in [
+        *BACKUPS.glob(f"{stack.project}-*"),
+        *BACKUPS.glob(f".{stack.project}-*"),
+    ]:
+        leftover.unlink()
+
+
+# --- the backend's API ---------------------------------------------------------
+
+
+def _request(stack: Stack, method: str, path: str, body: object = None) -> object:
+    url = f"http://127.0.0.1:{stack.port('BACKEND_PORT')}{path}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"content-type": "application/json"}
+    )
+    last: Exception | None = None
+    for _ in range(10):  # a pooled connection the restore cut may fail once
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError) as exc:
+            last = exc
+            time.sleep(0.5)
+    raise AssertionError(f"{method} {path} kept failing: {last}")
+
+
+def post_item(stack: Stack, name: str) -> dict[str, object]:
+    created = _request(stack, "POST", "/items", {"name": name})
+    assert isinstance(created, dict) and created["name"] == name, created
+    return created
+
+
+def api_names(stack: Stack) -> list[str]:
+    """The item names as the backend serves them, in id order."""
+    items = _request(stack, "GET", "/items")
+    assert isinstance(items, list), items
+    return [str(item["name"]) for item in sorted(items, key=lambda i: i["id"])]
+
+
+# --- straight to PostgreSQL, past dockhand ---------------------------------------
+
+
+def psql(stack: Stack, sql: str, database: str | None = None) -> str:
+    values = stack.values
+    result = stack.compose(
+        *("exec", "-T", "db", "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"),
+        *("-U", values["POSTGRES_USER"], "-d", database or values["POSTGRES_DB"]),
+        *("-c", sql),
+    )
+    assert result.returncode == 0, f"psql -c {sql!r}\n{result.stderr}"
+    return result.stdout
+
+
+def rows(stack: Stack) -> list[str]:
+    """Every row of `items`, as id|name|created_at, in id order."""
+    return psql(
+        stack, "SELECT id, name, created_at FROM items ORDER BY id"
+    ).splitlines()
+
+
+def databases(stack: Stack) -> set[str]:
+    return set(psql(stack, "SELECT datname FROM pg_database", "postgres").split())
+
+
+def volumes(stack: Stack) -> list[str]:
+    listed = subprocess.run(
+        [
+            *("docker", "volume", "ls", "-q", "--filter"),
+            f"label=com.docker.compose.project={stack.project}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return sorted(listed.stdout.split())
+
+
+def restore_command(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The words after `inv` of the line `inv db.backup` printed to restore."""
+    for line in result.stderr.splitlines():
+        if line.startswith("restore it with: "):
+            words = shlex.split(line.removeprefix("restore it with: "))
+            assert words[0] == "inv", line
+            return words[1:]
+    raise AssertionError(f"no restore command printed\n{output(result)}")
+
+
+def wait_for(
+    predicate: Callable[[], bool], timeout: float = 60, what: str = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+class Tmux:
+    """One command in a real terminal (tmux), to type into and read."""
+
+    def __init__(self, name: str, args: list[str], stack: Stack) -> None:
+        self.name = name
+        exports = [
+            f"{k}={v}"
+            for k, v in stack.env().items()
+            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_", "PATH"))
+        ]
+        script = (
+            f"cd {shlex.quote(str(stack.root))} && "
+            f"{shlex.join(['env', *exports, *args])}; echo EXIT=$?; sleep 60"
+        )
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", "200", "-y", "50", script],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-J", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def line(self, text: str) -> None:
+        """Type `text` literally, then Enter (tmux still takes a final ; as a
+        separator of its own commands: end SQL with \\g instead)."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+
+    def wait(self, text: str, timeout: float = 60) -> None:
+        wait_for(
+            lambda: text in self.screen(), timeout, f"{text!r} on\n{self.screen()}"
+        )
+
+    def close(self) -> None:
+        subprocess.run(
+            ["tmux", "kill-session", "-t", self.name], capture_output=True, check=False
+        )
