@@ -456,3 +456,24 @@ def test_setup_doctor_and_env_are_tasks_with_help_for_every_option() -> None:
         task = ns.tasks[name]
         assert task.__doc__ and len(task.__doc__.strip().splitlines()) == 1
         assert set(task.help) == options
+
+
+def test_setup_warns_when_a_new_env_meets_old_volumes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from dockhand.tasks import setup
+
+    seen: list[Any] = []
+
+    def listing(filters: dict[str, str]) -> list[Any]:
+        seen.append(filters)
+        return [SimpleNamespace(name="shop_db-data")]
+
+    s = SimpleNamespace(
+        settings=SimpleNamespace(project="shop"),
+        client=SimpleNamespace(volumes=SimpleNamespace(list=listing)),
+    )
+    setup._warn_about_old_volumes(s)  # type: ignore[arg-type]
+    assert seen == [{"label": "com.docker.compose.project=shop"}]
+    err = " ".join(capsys.readouterr().err.split())
+    assert "shop_db-data" in err and "inv down --volumes" in err

@@ -167,6 +167,8 @@ def _env_step(s: Session) -> None:
         )
     else:
         console.ok(f"{name} has every key of {example_name}; kept as it is")
+    if outcome.created and not dry:
+        _warn_about_old_volumes(s)
     if outcome.tightened:
         console.ok(
             f"{'would chmod' if dry else 'made'} {name} 0600 (other users could read it)"
@@ -192,6 +194,20 @@ def _env_step(s: Session) -> None:
         )
     for note in envfile.differences(current):
         console.warn(str(note))
+
+
+def _warn_about_old_volumes(s: Session) -> None:
+    """A new .env has new passwords; data volumes from before keep the old ones."""
+    from dockhand import engine
+
+    label = f"{engine.PROJECT}={s.settings.project}"
+    volumes = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    if volumes:
+        console.warn(
+            f"data volumes from an earlier .env exist ({', '.join(volumes)}): a "
+            "database in them keeps its old password; if `up` cannot connect, "
+            "`inv down --volumes` deletes them (and their data)"
+        )
 
 
 def _summary(s: Session, started: float) -> None:
