@@ -1,0 +1,1 @@
+"""The reference stack's Python API."""
