@@ -1,0 +1,161 @@
+"""Fixtures for tests against a real Docker engine and the reference stack.
+
+Without an engine these tests skip with the reason; with CI=true they fail
+instead, because a CI run that skipped them proves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DEV_FILES = ("docker-compose.yml",)
+PROD_FILES = ("docker-compose.yml", "docker-compose.prod.yml")
+# The example's values, so a developer's own .env never changes what is tested.
+ENV_FILE = ROOT / ".env.example"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: integration tests must not skip)")
+    pytest.skip(reason)
+
+
+def _answers(argv: list[str]) -> str | None:
+    """None when the command succeeds, else why it did not."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+    except FileNotFoundError:
+        return f"{argv[0]} is not installed"
+    except subprocess.TimeoutExpired:
+        return f"`{shlex.join(argv)}` did not answer within 20 s"
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        return f"`{shlex.join(argv)}` failed: {lines[-1]}"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def docker_engine() -> None:
+    """The engine and Compose answer (scripts/engine makes them)."""
+    for argv in (["docker", "info"], ["docker", "compose", "version"]):
+        if reason := _answers(argv):
+            _unavailable(f"{reason}; run scripts/engine")
+
+
+@pytest.fixture(scope="session")
+def base_image() -> None:
+    """BASE_IMAGE is present, pulled or built (fast when already present)."""
+    if reason := _answers([str(ROOT / "scripts" / "base-image")]):
+        _unavailable(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Compose:
+    """`docker compose` for one project, with -p, every -f and the env file.
+
+    Each *_PORT variable of the env file gets a host port that was free when
+    the project was made, so the tests never collide with another stack on
+    the same engine.
+    """
+
+    project: str
+    ports: Mapping[str, int]
+    files: tuple[str, ...] = DEV_FILES
+
+    def url(self, port_variable: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[port_variable]}{path}"
+
+    def prod(self) -> Compose:
+        """The same project with the production override."""
+        return replace(self, files=PROD_FILES)
+
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        argv = ["docker", "compose", "-p", self.project, "--env-file", str(ENV_FILE)]
+        for name in self.files:
+            argv += ["-f", str(ROOT / name)]
+        argv += args
+        # The shell's variables beat the env file's in Compose.
+        env = os.environ | {name: str(port) for name, port in self.ports.items()}
+        result = subprocess.run(
+            argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"`{shlex.join(argv)}` exited {result.returncode}\n"
+                f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
+            )
+        return result
+
+
+def _remove_images(project: str) -> None:
+    # Untag the project's images; --no-prune keeps their parent layers, which
+    # are the build cache the next test project starts from.
+    listed = subprocess.run(
+        [
+            *("docker", "image", "ls", "--filter", f"reference={project}-*"),
+            *("--format", "{{.Repository}}:{{.Tag}}"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if tags := listed.stdout.split():
+        subprocess.run(
+            ["docker", "image", "rm", "--no-prune", *tags],
+            capture_output=True,
+            timeout=120,
+        )
+
+
+@contextmanager
+def _compose_project() -> Iterator[Compose]:
+    names = re.findall(r"^(\w+_PORT)=", ENV_FILE.read_text(), flags=re.MULTILINE)
+    compose = Compose(
+        f"dhtest-{secrets.token_hex(4)}", {name: _free_port() for name in names}
+    )
+    try:
+        yield compose
+    finally:
+        compose.run("down", "-v", "--remove-orphans", check=False, timeout=180)
+        _remove_images(compose.project)
+
+
+@pytest.fixture
+def project() -> Iterator[Compose]:
+    """A fresh project for one test, removed with its volumes afterwards."""
+    with _compose_project() as compose:
+        yield compose
+
+
+@pytest.fixture(scope="module")
+def module_project() -> Iterator[Compose]:
+    """A fresh project shared by one module, removed with its volumes afterwards."""
+    with _compose_project() as compose:
+        yield compose
