@@ -94,6 +94,25 @@ def destroy(stack: Stack) -> None:
     remove_images(stack.project)
 
 
+StackMaker = Callable[..., Stack]
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[StackMaker]:
+    """make(root, **env) -> a Stack with its own project and env file; every
+    one is destroyed (containers, volumes, its images) when the test ends."""
+    made: list[Stack] = []
+
+    def factory(root: Path, **extra_env: str) -> Stack:
+        stack = make_stack(root, tmp_path / f"test-{len(made)}.env", **extra_env)
+        made.append(stack)
+        return stack
+
+    yield factory
+    for stack in made:
+        destroy(stack)
+
+
 def report(stack: Stack, *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
     """Run `inv check` (text report); {check: (status, detail)} and the exit code."""
     result = stack.inv(*args, "check", timeout=300)
@@ -317,6 +336,7 @@ BREAKS = [
 )
 def test_a_broken_copy_fails_the_right_line(
     tmp_path: Path,
+    make: StackMaker,
     change: Callable[[Path], None],
     env: dict[str, str],
     failing: set[str],
@@ -324,11 +344,7 @@ def test_a_broken_copy_fails_the_right_line(
 ) -> None:
     root = copy_stack(tmp_path / "stack")
     change(root)
-    stack = make_stack(root, tmp_path / "test.env", **env)
-    try:
-        code, lines = report(stack)
-    finally:
-        destroy(stack)
+    code, lines = report(make(root, **env))
     failed = {name for name, (status, _) in lines.items() if status == "FAIL"}
     assert failed == failing, lines
     first = next(name for name in ALL_CHECKS if name in failing)
@@ -378,9 +394,8 @@ def test_images_over_the_budget(real_stack: Stack) -> None:
     assert code == 1
 
 
-def test_not_built_and_not_running_are_skipped(tmp_path: Path) -> None:
-    stack = make_stack(REPO, tmp_path / "test.env")
-    code, lines = report(stack)
+def test_not_built_and_not_running_are_skipped(make: StackMaker) -> None:
+    code, lines = report(make(REPO))
     skipped = {name for name, (status, _) in lines.items() if status == "SKIP"}
     assert skipped == {"image-size", "image-user", "container-user"}, lines
     assert lines["image-size"][1].startswith("skipped: not built: backend")
@@ -430,7 +445,7 @@ V1 = "/usr/bin/docker-compose"
 
 @pytest.mark.parametrize("broken", [False, True], ids=["valid", "invalid"])
 def test_compose_v1_validates_the_files_and_skips_the_rest(
-    tmp_path: Path, broken: bool
+    tmp_path: Path, make: StackMaker, broken: bool
 ) -> None:
     if not Path(V1).exists():
         pytest.fail(f"Compose v1 is missing at {V1}: scripts/test installs it")
@@ -439,9 +454,7 @@ def test_compose_v1_validates_the_files_and_skips_the_rest(
         edit("docker-compose.prod.yml", "  redis:\n", "  redis:\n    not_a_key: 1\n")(
             root
         )
-    stack = make_stack(root, tmp_path / "test.env", INVOKE_DOCKHAND_COMPOSE_COMMAND=V1)
-    code, lines = report(stack)
-    destroy(stack)
+    code, lines = report(make(root, INVOKE_DOCKHAND_COMPOSE_COMMAND=V1))
     statuses = {name: status for name, (status, _) in lines.items()}
     assert statuses["compose"] == "PASS"
     assert statuses["compose-dev"] == "PASS"
@@ -451,14 +464,12 @@ def test_compose_v1_validates_the_files_and_skips_the_rest(
     assert code == (1 if broken else 0)
 
 
-def test_json_report(tmp_path: Path) -> None:
+def test_json_report(tmp_path: Path, make: StackMaker) -> None:
     import json
 
     root = copy_stack(tmp_path / "stack")
     sub("services/backend/Dockerfile", r"^USER app\n", "")(root)
-    stack = make_stack(root, tmp_path / "test.env")
-    result = stack.inv("check", "--json")
-    destroy(stack)
+    result = make(root).inv("check", "--json")
     data = json.loads(result.stdout)
     assert result.returncode == 1, output(result)
     assert data["ok"] is False
