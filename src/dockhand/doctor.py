@@ -534,8 +534,29 @@ def port_checks(
 def env_checks(env_path: Path, example_path: Path) -> list[Check]:
     """Present, parseable, complete, no placeholder secret, private."""
     checks: list[Check] = []
+    if not example_path.exists():
+        if not env_path.exists():
+            return [
+                skipped(
+                    "env file",
+                    f"neither {env_path.name} nor {example_path.name} exists "
+                    "(a project without env files)",
+                )
+            ]
+        checks.append(
+            warned(
+                "env example",
+                f"{example_path} does not exist: {env_path.name} cannot be checked "
+                "for missing keys or placeholder secrets",
+                "commit an example listing every variable (dockhand.env_example)",
+            )
+        )
     try:
-        example = envfile.read(example_path)
+        example = (
+            envfile.read(example_path)
+            if example_path.exists()
+            else envfile.EnvFile(example_path, "", {}, ())
+        )
     except DockhandError as exc:
         return [failed("env example", exc.message, "restore it from git")]
     if example.errors:
@@ -584,7 +605,9 @@ def env_checks(env_path: Path, example_path: Path) -> list[Check]:
 
     missing = [k for k in example.keys if k not in env.values]
     unknown = [k for k in env.keys if k not in example.values]
-    if missing:
+    if not example_path.exists():
+        checks.append(skipped("env complete", f"no {example_path.name} to compare"))
+    elif missing:
         checks.append(
             failed(
                 "env complete",

@@ -329,6 +329,7 @@ class Outcome:
     generated: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     tightened: bool = False
+    no_example: bool = False  # nothing to create or complete the file from
 
     @property
     def changed(self) -> bool:
@@ -413,10 +414,16 @@ def ensure(
     generate: Callable[[], str] = generate_secret,
 ) -> Outcome:
     """Create `env_path` from the example, or add the keys it lacks; existing
-    values are never touched and an unchanged file is never rewritten."""
+    values are never touched and an unchanged file is never rewritten.
+    Without an example, an existing env file is only validated."""
+    outcome = Outcome(env_path)
+    if not example_path.exists():
+        outcome.no_example = True
+        if env_path.exists():
+            read(env_path).require_valid()
+        return outcome
     example = read(example_path)
     example.require_valid()
-    outcome = Outcome(env_path)
     if not env_path.exists():
         outcome.created = True
         outcome.generated = sorted(example.secret_keys)

@@ -477,3 +477,15 @@ def test_setup_warns_when_a_new_env_meets_old_volumes(
     assert seen == [{"label": "com.docker.compose.project=shop"}]
     err = " ".join(capsys.readouterr().err.split())
     assert "shop_db-data" in err and "inv down --volumes" in err
+
+
+def test_env_without_an_example(tmp_path: Path) -> None:
+    env_path, example = tmp_path / ".env", tmp_path / ".env.example"
+    (check,) = doctor.env_checks(env_path, example)
+    assert check.status == "skip"  # a project without env files
+    env_path.write_text("A=1\n")
+    env_path.chmod(0o600)
+    checks = by_name(doctor.env_checks(env_path, example))
+    assert checks["env example"].status == "warn"
+    assert checks["env complete"].status == "skip"
+    assert all(c.ok for c in checks.values())

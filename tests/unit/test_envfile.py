@@ -299,3 +299,17 @@ def test_secret_values_lists_what_to_scrub(tmp_path: Path, example: Path) -> Non
         values["SECRET_KEY"],
     }
     assert envfile.secret_values(tmp_path / "missing", example) == []
+
+
+def test_without_an_example_an_env_file_is_only_validated(tmp_path: Path) -> None:
+    missing = tmp_path / ".env.example"
+    env_path = write(tmp_path / ".env", "A=1\n", 0o644)
+    outcome = envfile.ensure(env_path, missing)
+    assert outcome.no_example and not outcome.changed
+    assert env_path.read_text() == "A=1\n"
+    write(env_path, "A: 1\n")
+    with pytest.raises(DockhandError, match="line 1"):
+        envfile.ensure(env_path, missing)
+    env_path.unlink()
+    assert envfile.ensure(env_path, missing).no_example
+    assert not env_path.exists()

@@ -99,8 +99,12 @@ def env(c: Context, show_secrets: bool = False, json: bool = False) -> None:
             found.require_valid()
     if current is None:
         console.warn(
-            f"{settings.env_file} does not exist; showing {settings.env_example.name} "
-            "(`inv setup` creates it)"
+            f"{settings.env_file} does not exist; "
+            + (
+                f"showing {settings.env_example.name} (`inv setup` creates it)"
+                if example is not None
+                else f"nor does {settings.env_example.name}"
+            )
         )
     else:
         for note in envfile.differences(current):
@@ -155,7 +159,15 @@ def _env_step(s: Session) -> None:
     name, example_name = settings.env_file.name, settings.env_example.name
     outcome = envfile.ensure(settings.env_file, settings.env_example, dry=s.runner.dry)
     dry = s.runner.dry
-    if outcome.created:
+    if outcome.no_example:
+        exists = settings.env_file.exists()
+        console.ok(
+            f"no {example_name} to make {name} from; "
+            + (f"{name} is valid" if exists else "the project uses no env file")
+        )
+        if not exists:
+            return
+    elif outcome.created:
         console.ok(
             f"{'would create' if dry else 'created'} {name} from {example_name} (mode "
             f"0600; secrets generated: {', '.join(outcome.generated) or 'none'})"
@@ -185,7 +197,12 @@ def _env_step(s: Session) -> None:
         console.status(f"(dry run: the commands below read {example_name})")
         return
     current = envfile.read(settings.env_file)
-    left = envfile.placeholders(current, envfile.read(settings.env_example).secret_keys)
+    marked = (
+        envfile.read(settings.env_example).secret_keys
+        if settings.env_example.exists()
+        else frozenset()
+    )
+    left = envfile.placeholders(current, marked)
     if left:
         raise DockhandError(
             f"{name} still has a placeholder or empty secret: {', '.join(left)}",
