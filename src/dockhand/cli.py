@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
@@ -23,6 +23,11 @@ from invoke.tasks import Task, task
 
 from dockhand import console
 from dockhand.errors import DockhandError
+
+if TYPE_CHECKING:
+    from invoke.context import Context
+
+    from dockhand.session import Session
 
 # Parser methods that place a bare word; any other reader gets the words.
 _PLACING = frozenset({"handle", "see_positional_arg"})
@@ -101,3 +106,10 @@ def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
     """`@command(...)`: Invoke's @task with dockhand's task class."""
     decorate: Callable[[Callable[..., Any]], Command] = task(klass=Command, **options)
     return decorate
+
+
+def session(c: Context) -> Session:
+    """The invocation's Session, its modules imported only now."""
+    from dockhand.session import session as make
+
+    return make(c)

@@ -1,92 +1,13 @@
-"""Removing things: the project's leftovers, and (only when asked) its data."""
+"""Removing what the project left behind; its data only when asked."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from invoke.context import Context
+from dockhand.cli import command, session
 
-from dockhand import compose, console, engine
-from dockhand.cli import command
-from dockhand.errors import DockhandError
-from dockhand.session import Session, session
-
-
-def human_size(num: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if num < 1024:
-            return f"{num:.0f} {unit}"
-        num /= 1024
-    return f"{num:.1f} TB"
-
-
-def project_volumes(s: Session) -> list[tuple[str, str]]:
-    """(name, size) of each volume Compose created for this project."""
-    label = f"{engine.PROJECT}={s.settings.project}"
-    usage = {
-        v["Name"]: v.get("UsageData", {}).get("Size", -1)
-        for v in s.client.df().get("Volumes") or []
-    }
-    names = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
-    return [
-        (name, human_size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
-        for name in names
-    ]
-
-
-def confirm(
-    s: Session,
-    *,
-    yes: bool,
-    action: str,
-    warning: str,
-    items: Sequence[str],
-    what: str,
-) -> bool:
-    """The one place dockhand asks before it destroys data: say what goes,
-    then ask for the project name to be typed. Without a terminal to ask on,
-    refuse unless --yes. Returns whether to go ahead."""
-    from rich.markup import escape
-
-    console.warn(escape(warning))
-    for item in items:
-        console.status(f"  {escape(item)}")
-    if yes or s.runner.dry:
-        return True
-    if not sys.stdin.isatty():
-        raise DockhandError(
-            f"refusing to {what} without a terminal to ask on",
-            hint=f"run `{action} --yes` to confirm",
-        )
-    project = s.settings.project
-    try:
-        answer = console.err().input(
-            f"Type the project name ({project}) to {what}: ", markup=False
-        )
-    except EOFError:
-        answer = ""
-    if answer.strip() != project:
-        console.status(f"not confirmed ({project!r} was not typed): nothing changed")
-        return False
-    return True
-
-
-def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:
-    """Show the volumes that would be deleted and ask. Without a terminal,
-    refuse unless --yes. Returns whether to go ahead."""
-    volumes = project_volumes(s)
-    if not volumes:
-        console.status("no data volumes to delete")
-        return True
-    return confirm(
-        s,
-        yes=yes,
-        action=action,
-        warning=f"{action} deletes these volumes and every byte in them:",
-        items=[f"{name}  ({size})" for name, size in volumes],
-        what="delete volumes",
-    )
+if TYPE_CHECKING:
+    from invoke.context import Context
 
 
 @command(
@@ -97,20 +18,9 @@ def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:
 )
 def clean(c: Context, volumes: bool = False, yes: bool = False) -> None:
     """Remove the project's containers, networks, images and build cache (keeps data)."""
-    s = session(c)
-    s.require_engine()
-    if volumes and not confirm_volume_removal(s, yes=yes, action="inv clean --volumes"):
-        return
-    code = s.runner.stream(compose.down(s.cli, s.project, volumes=volumes, images=True))
-    if code != 0:
-        raise DockhandError(
-            "Compose could not remove the project",
-            hint="see its output above",
-            code=code,
-        )
-    # Build cache is not labelled per project; only the dangling part is removed.
-    s.runner.stream(["docker", "builder", "prune", "--force"])
-    console.ok(
-        "removed containers, networks and images"
-        + (" and volumes" if volumes else "; data volumes kept")
-    )
+    from dockhand.ops import cleanup
+
+    cleanup.clean(session(c), volumes=volumes, yes=yes)
+
+# TEMPORARY: moved to dockhand.ops.cleanup; kept until tasks/db.py imports from there.
+from dockhand.ops.cleanup import confirm, human_size  # noqa: E402, F401

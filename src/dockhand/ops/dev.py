@@ -1,0 +1,97 @@
+"""Working inside the stack: migrations and shells."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from invoke.exceptions import Exit
+
+from dockhand import compose, console, engine
+from dockhand.errors import DockhandError
+from dockhand.process import interactive
+from dockhand.session import Session
+
+
+def wait_for_database(s: Session) -> None:
+    """Migrations need the database up and healthy; wait for it with the deadline."""
+    database = s.settings.database
+    if database is None or s.runner.dry:
+        return
+    found = engine.states(s.client, s.settings.project, [database.service])
+    if not any(state.state == "running" for state in found):
+        raise DockhandError(
+            f"the database service {database.service!r} is not running",
+            hint="start the stack with `inv up`, then run this again",
+        )
+    deadline = time.time() + s.settings.wait_timeout
+    engine.wait_ready(
+        s.client,
+        s.settings.project,
+        deadline,
+        lambda _: None,
+        services=[database.service],
+    )
+
+
+def run_migrations(s: Session, *, status: bool = False) -> None:
+    """Apply (or with `status`, show) each configured migration in order."""
+    migrations = s.settings.migrations
+    if not migrations:
+        raise DockhandError(
+            "no migrations are configured",
+            hint="add dockhand.migrations to invoke.yaml",
+        )
+    s.check_services([m.service for m in migrations])
+    wait_for_database(s)
+    for migration in migrations:
+        argv = migration.status if status else migration.run
+        if argv is None:
+            console.status(f"{migration.service}: no status command configured")
+            continue
+        console.step(f"{migration.service}: {shlex.join(argv)}")
+        running = s.runner.dry or s.running(migration.service)
+        code = s.runner.stream(
+            compose.exec_or_run(
+                s.cli, s.project, migration.service, argv, running=running, tty=False
+            )
+        )
+        if code != 0:
+            raise DockhandError(
+                f"migration '{migration.label}' failed with exit code {code}",
+                hint="its output is above; fix the cause and run `inv migrate` again",
+                code=code,
+            )
+    if not status:
+        console.ok("migrations applied")
+
+
+def shell(s: Session, names: list[str], command: str | None, user: str | None) -> None:
+    """A shell in a service: the terminal handed over, or one command run."""
+    name = s.one_service(names)
+    program = s.settings.service(name).shell
+    s.require_engine()
+    running = s.runner.dry or s.running(name)
+    if command is None:
+        if not interactive():
+            raise DockhandError(
+                "an interactive shell needs a terminal",
+                hint="run one command with -c 'CMD'",
+            )
+        s.runner.handover(
+            compose.exec_or_run(
+                s.cli, s.project, name, [program], running=running, tty=True, user=user
+            )
+        )
+    argv = compose.exec_or_run(
+        s.cli,
+        s.project,
+        name,
+        [program, "-c", command],
+        running=running,
+        tty=interactive(),
+        user=user,
+    )
+    code = s.runner.stream(argv)
+    if code != 0:
+        raise Exit(code=code)

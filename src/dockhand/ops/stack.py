@@ -1,0 +1,117 @@
+"""Building, starting, stopping and watching the stack."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from dockhand import compose, console, engine, status
+from dockhand.errors import DockhandError
+from dockhand.session import Session
+
+
+def run_compose(s: Session, argv: list[str], failure: str) -> None:
+    """Stream a Compose command; a failure ends with Compose's exit code."""
+    code = s.runner.stream(argv)
+    if code != 0:
+        raise DockhandError(failure, hint="see Compose's output above", code=code)
+
+
+def wait_ready(s: Session, timeout: float | None) -> None:
+    """Wait until every service is ready, showing progress; print the URLs."""
+    if s.runner.dry:
+        return
+    seconds = timeout if timeout is not None else s.settings.wait_timeout
+    console.step("waiting for every service to be healthy")
+    try:
+        with status.watching() as watcher:
+            states = engine.wait_ready(
+                s.client, s.settings.project, time.time() + seconds, watcher
+            )
+    except engine.HealthFailure as failure:
+        status.show_failure(failure)
+        raise
+    console.ok("all services are ready")
+    for service, url in status.urls(s.settings, states):
+        console.status(f"  {service:<12} {url}")
+
+
+def build(
+    s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
+) -> None:
+    """Build the services named (all when none)."""
+    argv = compose.build(s.cli, s.project, names, no_cache=no_cache, pull=pull)
+    run_compose(s, argv, "the build failed")
+
+
+def start(
+    s: Session,
+    names: list[str],
+    *,
+    build: bool = False,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> None:
+    """Start detached, then wait until ready."""
+    s.services()  # an invalid file fails here, with Compose's own message
+    s.require_engine()
+    argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
+    run_compose(s, argv, "Compose could not start the stack")
+    if wait:
+        wait_ready(s, timeout)
+
+
+def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
+    from dockhand.ops.cleanup import confirm_volume_removal
+
+    if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
+        return
+    argv = compose.down(s.cli, s.project, volumes=volumes)
+    run_compose(s, argv, "Compose could not stop the stack")
+
+
+def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
+    argv = compose.restart(s.cli, s.project, s.check_services(names))
+    run_compose(s, argv, "Compose could not restart")
+    if wait:
+        wait_ready(s, timeout)
+
+
+def show(s: Session, names: list[str], *, as_json: bool) -> None:
+    """`inv ps`: a table (or JSON) of the project's containers."""
+    states = engine.states(s.client, s.settings.project, s.check_services(names))
+    if as_json:
+        console.print_data(status.as_json(states))
+    elif not states:
+        console.status(
+            f"no containers for project {s.settings.project!r}; start them with `inv up`"
+        )
+    else:
+        console.out().print(status.table(states, with_details=True))
+
+
+def logs(
+    s: Session,
+    names: list[str],
+    *,
+    follow: bool,
+    tail: str | None,
+    since: str | None,
+    timestamps: bool,
+) -> None:
+    """Stream the logs straight from Compose to our stdout, never held here."""
+    if tail is not None and not (tail.isdigit() or tail == "all"):
+        raise DockhandError(
+            f"--tail takes a number of lines, not {tail!r}", hint="e.g. --tail 100"
+        )
+    argv = compose.logs(
+        s.cli,
+        s.project,
+        s.check_services(names),
+        follow=follow,
+        tail=tail,
+        since=since,
+        timestamps=timestamps,
+        color=console.colour_wanted(sys.stdout),
+    )
+    run_compose(s, argv, "Compose could not show the logs")
