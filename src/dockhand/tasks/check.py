@@ -1,25 +1,30 @@
-"""`inv check`: the Docker configuration checked, one line per check."""
+"""`inv check`: the Docker configuration checked, one line per check.
+
+The checks themselves are in dockhand.checks, imported only when the task runs.
+"""
 
 from __future__ import annotations
 
-import json as jsonlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from invoke.context import Context
+from dockhand.cli import command, session
 
-from dockhand import checks, console
-from dockhand.cli import command
-from dockhand.errors import DockhandError
-from dockhand.session import session
+if TYPE_CHECKING:
+    from invoke.context import Context
 
-_LABELS = {checks.PASS: "PASS", checks.FAIL: "FAIL", checks.SKIP: "SKIP"}
-_STYLES = {checks.PASS: "green", checks.FAIL: "bold red", checks.SKIP: "yellow"}
+    from dockhand.checks import Result
+
+_LABELS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
+_STYLES = {"pass": "green", "fail": "bold red", "skip": "yellow"}
 
 
-def report(results: Sequence[checks.Result]) -> None:
+def report(results: Sequence[Result]) -> None:
     """One line per check on stdout, never wrapped, so it can be searched;
     a failure's fix (or how to make a skipped check run) on the line below."""
     from rich.text import Text
+
+    from dockhand import console
 
     width = max(len(r.name) for r in results) + 2
     out = console.out()
@@ -30,8 +35,8 @@ def report(results: Sequence[checks.Result]) -> None:
             result.detail,
         )
         out.print(line, soft_wrap=True)
-        if result.fix and result.status != checks.PASS:
-            prefix = "fix: " if result.status == checks.FAIL else "to run it: "
+        if result.fix and result.status != "pass":
+            prefix = "fix: " if result.status == "fail" else "to run it: "
             out.print(
                 Text(" " * (6 + width) + prefix + result.fix, style="dim"),
                 soft_wrap=True,
@@ -41,8 +46,12 @@ def report(results: Sequence[checks.Result]) -> None:
 @command(help={"json": "print the results as JSON to stdout instead of a report"})
 def check(c: Context, json: bool = False) -> None:
     """Check the Dockerfiles, compose files (dev and prod), images and containers."""
-    s = session(c)
-    results = checks.run_checks(checks.gather(s))
+    import json as jsonlib
+
+    from dockhand import checks, console
+    from dockhand.errors import DockhandError
+
+    results = checks.run_checks(checks.gather(session(c)))
     counts = checks.summary(results)
     if json:
         console.print_data(
