@@ -20,16 +20,15 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from invoke.context import Context
 from invoke.exceptions import Exit
 
 from dockhand import compose, console, engine, postgres
-from dockhand.cli import command
 from dockhand.errors import DockhandError
+from dockhand.ops.cleanup import confirm, human_size
+from dockhand.ops.dev import run_migrations, wait_for_database
 from dockhand.postgres import DumpInfo, Target
 from dockhand.process import interactive
-from dockhand.session import Session, session
-from dockhand.tasks.cleanup import confirm, human_size
+from dockhand.session import Session
 
 UNCHANGED = "the database was not changed"
 SWAP_ATTEMPTS = 3
@@ -94,8 +93,6 @@ def target(s: Session) -> Target:
 
 def ready(s: Session) -> Target:
     """The database target, once its service runs and is healthy."""
-    from dockhand.tasks.dev import wait_for_database
-
     database = s.settings.database
     if database is not None:
         s.check_services([database.service])
@@ -300,14 +297,8 @@ def swap_in(s: Session, t: Target, *, had_target: bool) -> None:
     )
 
 
-@command(
-    help={
-        "command": "run this one SQL statement (no TTY) and return psql's exit code",
-    }
-)
-def shell(c: Context, command: str | None = None) -> None:
-    """Open psql in the database service (-c SQL runs one statement)."""
-    s = session(c)
+def shell(s: Session, command: str | None) -> None:
+    """psql on the terminal handed over, or one statement run without one."""
     t = ready(s)
     if command is None:
         if not interactive():
@@ -323,15 +314,8 @@ def shell(c: Context, command: str | None = None) -> None:
         raise Exit(code=code)
 
 
-@command(
-    help={
-        "output": "write the dump here instead of backups/<project>-<UTC time>.dump "
-        "('-' for stdout)",
-    }
-)
-def backup(c: Context, output: str | None = None) -> None:
-    """Dump the database (pg_dump -Fc) to backups/ and print how to restore it."""
-    s = session(c)
+def backup(s: Session, output: str | None) -> None:
+    """pg_dump -Fc into backups/ (or `output`); print how to restore it."""
     t = ready(s)
     if output == "-":
         if interactive():
@@ -371,15 +355,8 @@ def backup(c: Context, output: str | None = None) -> None:
     )
 
 
-@command(
-    help={
-        "file": "the dump to restore (pg_dump -Fc, as `inv db.backup` writes)",
-        "yes": "do not ask before replacing the database (needed without a terminal)",
-    }
-)
-def restore(c: Context, file: str, yes: bool = False) -> None:
-    """Replace the database with a dump, after a safety backup; a bad dump changes nothing."""
-    s = session(c)
+def restore(s: Session, file: str, *, yes: bool) -> None:
+    """Check, ask, back up, restore into scratch, swap in: a bad dump changes nothing."""
     path = Path(file)
     check_file(path)
     t = ready(s)
@@ -423,17 +400,8 @@ def restore(c: Context, file: str, yes: bool = False) -> None:
         tell(f"the data before is in {_shown(safety)}; undo with: {undo}")
 
 
-@command(
-    help={
-        "yes": "do not ask before dropping the database (needed without a terminal)",
-        "no_backup": "skip the safety backup: the current data is gone for good",
-    }
-)
-def reset(c: Context, yes: bool = False, no_backup: bool = False) -> None:
-    """Drop and recreate the database, then run the migrations (asks first)."""
-    from dockhand.tasks.dev import run_migrations
-
-    s = session(c)
+def reset(s: Session, *, yes: bool, no_backup: bool) -> None:
+    """Ask, back up, drop, recreate, migrate."""
     t = ready(s)
     present = existing(s, t, [t.name])
     size = size_of(s, t, t.name) if t.name in present else "absent"

@@ -21,6 +21,3 @@ def clean(c: Context, volumes: bool = False, yes: bool = False) -> None:
     from dockhand.ops import cleanup
 
     cleanup.clean(session(c), volumes=volumes, yes=yes)
-
-# TEMPORARY: moved to dockhand.ops.cleanup; kept until tasks/db.py imports from there.
-from dockhand.ops.cleanup import confirm, human_size  # noqa: E402, F401

@@ -38,6 +38,3 @@ def shell(
     from dockhand.ops import dev
 
     dev.shell(session(c), service or [], command, user)
-
-# TEMPORARY: moved to dockhand.ops.dev; kept until tasks/db.py imports from there.
-from dockhand.ops.dev import run_migrations, wait_for_database  # noqa: E402, F401
