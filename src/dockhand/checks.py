@@ -451,10 +451,7 @@ class Build:
     dockerfile: Path | None  # None: dockerfile_inline
     inline: str | None
     args: Mapping[str, str]
-
-    @property
-    def label(self) -> str:
-        return str(self.dockerfile) if self.dockerfile else "dockerfile_inline"
+    target: str | None = None  # the stage built; None: the last one
 
 
 @dataclass(frozen=True)
@@ -485,7 +482,10 @@ def services_of(config: Mapping[str, Any]) -> list[Service]:
                 str(k): "" if v is None else str(v)
                 for k, v in (raw.get("args") or {}).items()
             }
-            build = Build(context, dockerfile, inline, args)
+            target = raw.get("target")
+            build = Build(
+                context, dockerfile, inline, args, str(target) if target else None
+            )
         found.append(Service(str(name), spec, build))
     return found
 
@@ -581,13 +581,23 @@ def load_dockerfile(root: Path, build: Build) -> Dockerfile | Problem:
                 f"create {where}, or point build.dockerfile at the right file",
             )
         text = build.dockerfile.read_text(errors="replace")
+    where = _rel(root, build.dockerfile) if build.dockerfile else "dockerfile_inline"
     try:
-        return parse_dockerfile(text)
+        parsed = parse_dockerfile(text)
     except DockerfileError as exc:
         return Problem(
-            f"{_rel(root, build.dockerfile) if build.dockerfile else 'dockerfile_inline'}: {exc.message}",
-            "fix that line; `docker build` reports the same",
+            f"{where}: {exc.message}", "fix that line; `docker build` reports the same"
         )
+    if build.target is None:
+        return parsed
+    # With build.target, the image is that stage: later stages are not built.
+    target = parsed.stage(build.target)
+    if target is None:
+        return Problem(
+            f"{where} has no stage named {build.target!r} (build.target)",
+            "name the stage with FROM ... AS NAME, or fix build.target",
+        )
+    return Dockerfile(parsed.args, parsed.stages[: target.index + 1])
 
 
 def _rel(root: Path, path: Path) -> str:

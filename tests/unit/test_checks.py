@@ -469,6 +469,26 @@ def test_user_from_an_arg(tmp_path: Path) -> None:
     assert checks.check_non_root_user(facts).status == FAIL
 
 
+def test_build_target_is_the_image_that_ships(tmp_path: Path) -> None:
+    dockerfile = (
+        GOOD_DOCKERFILE.replace("FROM ${BASE_IMAGE}\n", "FROM ${BASE_IMAGE} AS prod\n")
+        + "\nFROM prod AS debug\nUSER root\n"
+    )
+    make_project(tmp_path, Dockerfile=dockerfile)
+    # Built to the last stage, the image runs as root...
+    assert checks.check_non_root_user(facts_for(tmp_path)).status == FAIL
+    # ... but built to `prod`, the debug stage is never part of it.
+    facts = facts_for(tmp_path)
+    assert isinstance(facts.dev, dict)
+    facts.dev["services"]["app"]["build"]["target"] = "prod"
+    assert checks.check_non_root_user(facts).status == PASS
+    facts = facts_for(tmp_path)
+    assert isinstance(facts.dev, dict)
+    facts.dev["services"]["app"]["build"]["target"] = "nope"
+    result = checks.check_dockerfiles(facts)
+    assert result.status == FAIL and "no stage named 'nope'" in result.detail
+
+
 def test_healthcheck_from_compose_or_disabled(tmp_path: Path) -> None:
     make_project(
         tmp_path,
