@@ -142,7 +142,7 @@ def leftovers(project: str) -> list[str]:
 
 def test_ctrl_c_during_logs_follow(faulty: Stack, tmp_path: Path) -> None:
     faulty.extra_env["INVOKE_RUN_ECHO"] = "1"
-    code, text = ctrl_c(faulty, ["logs", "-f", "ok"], "logs --follow", tmp_path)
+    code, text = ctrl_c(faulty, ["logs", "-f", "ok"], "--follow", tmp_path)
     assert code == 130, text
     assert "Traceback" not in text
     wait_for(
