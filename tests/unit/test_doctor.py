@@ -461,7 +461,7 @@ def test_setup_doctor_and_env_are_tasks_with_help_for_every_option() -> None:
 def test_setup_warns_when_a_new_env_meets_old_volumes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from dockhand.tasks import setup
+    from dockhand.ops import setup
 
     seen: list[Any] = []
 

@@ -1,0 +1,249 @@
+"""Onboarding: what `inv setup`, `inv doctor` and `inv env` do.
+
+The checks live in dockhand.doctor and the env file in dockhand.envfile;
+setup chains them with build, up and migrate (dockhand.ops.stack, .dev).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dockhand import console, engine, envfile, status
+from dockhand import doctor as checkup
+from dockhand.envfile import redact
+from dockhand.errors import DockhandError
+from dockhand.ops import dev, stack
+from dockhand.session import Session
+
+if TYPE_CHECKING:
+    from dockhand.doctor import Check
+    from dockhand.envfile import Variable
+
+_LABELS = {
+    "ok": ("ok", "green"),
+    "fail": ("FAIL", "bold red"),
+    "warn": ("warn", "yellow"),
+    "skip": ("skip", "dim"),
+}
+
+
+def show_checks(checks: Sequence[Check], secrets: Sequence[str]) -> None:
+    """One line per check, and a fix line under each failure, to stdout;
+    any secret value a message might quote is masked."""
+    from rich.text import Text
+
+    width = max((len(c.name) for c in checks), default=0)
+    out = console.out()
+    for check in checks:
+        label, style = _LABELS[check.status]
+        line = f"  {check.name:<{width}}  {redact(check.detail, secrets)}"
+        out.print(Text.assemble((f"{label:<4}", style), line), soft_wrap=True)
+        if check.fix and check.status in ("fail", "warn"):
+            fix = f"{'':<4}  {'':<{width}}  fix: {redact(check.fix, secrets)}"
+            out.print(Text(fix, style="dim"), soft_wrap=True)
+
+
+def _failed(checks: Sequence[Check]) -> list[Check]:
+    return [c for c in checks if not c.ok]
+
+
+def doctor(s: Session, *, as_json: bool = False) -> None:
+    """`inv doctor`: every check, one line each (or JSON); raise when one fails."""
+    checks = checkup.all_checks(s)
+    secrets = checkup.secret_values(s)
+    if as_json:
+        console.print_data(redact(checkup.as_json(checks), secrets))
+    else:
+        show_checks(checks, secrets)
+    failed = _failed(checks)
+    if failed:
+        raise DockhandError(
+            f"{len(failed)} of {len(checks)} checks failed: "
+            + ", ".join(f.name for f in failed),
+            hint="apply the fix under each FAIL line, then run `inv doctor` again",
+        )
+    if not as_json:
+        console.ok("this machine is ready: `inv setup` starts the stack")
+
+
+def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> None:
+    """`inv env`: the effective variables and their sources, secrets masked."""
+    settings = s.settings
+    example = (
+        envfile.read(settings.env_example) if settings.env_example.is_file() else None
+    )
+    current = envfile.read(settings.env_file) if settings.env_file.is_file() else None
+    for found in (example, current):
+        if found is not None:
+            found.require_valid()
+    if current is None:
+        console.warn(
+            f"{settings.env_file} does not exist; "
+            + (
+                f"showing {settings.env_example.name} (`inv setup` creates it)"
+                if example is not None
+                else f"nor does {settings.env_example.name}"
+            )
+        )
+    else:
+        for note in envfile.differences(current):
+            console.warn(str(note))
+    variables = envfile.effective(current, example, os.environ)
+    secrets = [v.value for v in variables if v.secret and v.value]
+
+    def shown(v: Variable) -> str:
+        if v.value is None or show_secrets:
+            return v.value or ""
+        return envfile.mask(v.value) if v.secret else envfile.redact(v.value, secrets)
+
+    if as_json:
+        rows = [
+            {
+                "key": v.key,
+                "value": None if v.value is None else shown(v),
+                "source": v.source,
+                "secret": v.secret,
+            }
+            for v in variables
+        ]
+        console.print_data(jsonlib.dumps(rows, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("VARIABLE", "VALUE", "SOURCE"):
+        table.add_column(column)
+    for v in variables:
+        table.add_row(v.key, shown(v), v.source)
+    console.out().print(table)
+
+
+def _machine_step(s: Session) -> None:
+    checks = checkup.machine_checks(s)
+    show_checks(checks, checkup.secret_values(s))
+    failed = _failed(checks)
+    if failed and not s.runner.dry:
+        raise DockhandError(
+            f"{', '.join(f.name for f in failed)} failed",
+            hint="apply the fix under each FAIL line",
+        )
+
+
+def _env_step(s: Session) -> None:
+    settings = s.settings
+    name, example_name = settings.env_file.name, settings.env_example.name
+    outcome = envfile.ensure(settings.env_file, settings.env_example, dry=s.runner.dry)
+    dry = s.runner.dry
+    if outcome.no_example:
+        exists = settings.env_file.exists()
+        console.ok(
+            f"no {example_name} to make {name} from; "
+            + (f"{name} is valid" if exists else "the project uses no env file")
+        )
+        if not exists:
+            return
+    elif outcome.created:
+        console.ok(
+            f"{'would create' if dry else 'created'} {name} from {example_name} (mode "
+            f"0600; secrets generated: {', '.join(outcome.generated) or 'none'})"
+        )
+    elif outcome.added:
+        console.ok(
+            f"{'would add' if dry else 'added'} to {name}: {', '.join(outcome.added)} "
+            "(existing values kept)"
+        )
+    else:
+        console.ok(f"{name} has every key of {example_name}; kept as it is")
+    if outcome.created and not dry:
+        _warn_about_old_volumes(s)
+    if outcome.tightened:
+        console.ok(
+            f"{'would chmod' if dry else 'made'} {name} 0600 (other users could read it)"
+        )
+    if outcome.unknown:
+        console.warn(
+            f"{name} has keys {example_name} does not list: "
+            f"{', '.join(outcome.unknown)} (a typo?)"
+        )
+    if dry and (outcome.created or outcome.added):
+        # Compose cannot read a file that does not exist yet, or lacks keys
+        # the compose files require: the dry run shows the example's reading.
+        s.project = replace(s.project, env_file=settings.env_example)
+        console.status(f"(dry run: the commands below read {example_name})")
+        return
+    current = envfile.read(settings.env_file)
+    marked = (
+        envfile.read(settings.env_example).secret_keys
+        if settings.env_example.exists()
+        else frozenset()
+    )
+    left = envfile.placeholders(current, marked)
+    if left:
+        raise DockhandError(
+            f"{name} still has a placeholder or empty secret: {', '.join(left)}",
+            hint=f"delete those lines from {name} to have them generated (a database "
+            "created with the old password needs `inv down --volumes` first)",
+        )
+    for note in envfile.differences(current):
+        console.warn(str(note))
+
+
+def _warn_about_old_volumes(s: Session) -> None:
+    """A new .env has new passwords; data volumes from before keep the old ones."""
+    label = f"{engine.PROJECT}={s.settings.project}"
+    volumes = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    if volumes:
+        console.warn(
+            f"data volumes from an earlier .env exist ({', '.join(volumes)}): a "
+            "database in them keeps its old password; if `up` cannot connect, "
+            "`inv down --volumes` deletes them (and their data)"
+        )
+
+
+def _summary(s: Session, started: float) -> None:
+    urls = (
+        []
+        if s.runner.dry
+        else status.urls(s.settings, engine.states(s.client, s.settings.project))
+    )
+    lines = [
+        f"setup done in {time.monotonic() - started:.0f} s "
+        f"(project {s.settings.project})",
+        *(f"  {service:<12} {url}" for service, url in urls),
+        "next:",
+        "  inv ps                  state, health and ports of each service",
+        "  inv logs -f backend     follow one service's logs",
+        "  inv shell               a shell in the default service",
+        "  inv migrate --status    applied and pending migrations",
+        "  inv env                 the variables Compose sees (secrets masked)",
+        "  inv down                stop the stack (data is kept)",
+    ]
+    console.status("\n".join(lines))
+
+
+def setup(s: Session, *, timeout: float | None = None) -> None:
+    """`inv setup`: each step in order; a failure names its step."""
+    started = time.monotonic()
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("doctor", lambda: _machine_step(s)),
+        ("env file", lambda: _env_step(s)),
+        ("build", lambda: stack.build(s, [])),
+        ("up", lambda: stack.start(s, [], timeout=timeout)),
+        ("migrate", lambda: dev.run_migrations(s) if s.settings.migrations else None),
+    ]
+    for number, (name, run) in enumerate(steps, 1):
+        console.step(f"setup {number}/{len(steps)}: {name}")
+        try:
+            run()
+        except DockhandError as exc:
+            # The same object, so a health failure keeps its details and an
+            # interrupt its exit code; the message names the step.
+            exc.message = f"setup stopped at step {number} ({name}): {exc.message}"
+            exc.hint = f"{exc.hint}; then run `inv setup` again".lstrip("; ")
+            raise
+    _summary(s, started)
