@@ -254,10 +254,10 @@ def test_a_restore_killed_half_way_leaves_the_database_intact(
         psql(stack, "DELETE FROM bulk WHERE id > 1000")
         post_item(stack, "written after the big backup")
         before = rows(stack)
-        scratch = f"{stack.values['POSTGRES_DB']}_dockhand_restore"
+        # Whichever database it writes into: the test does not assume how.
         restoring = (
-            "SELECT count(*) FROM pg_stat_activity "  # noqa: S608 - our own name
-            f"WHERE application_name = 'pg_restore' AND datname = '{scratch}'"
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE application_name = 'pg_restore'"
         )
 
         log = tmp_path / "restore.log"
@@ -278,7 +278,7 @@ def test_a_restore_killed_half_way_leaves_the_database_intact(
                         or psql(stack, restoring, "postgres").strip() == "1"
                     ),
                     timeout=180,
-                    what="pg_restore to write into the scratch database",
+                    what="pg_restore to be writing",
                 )
                 assert process.poll() is None, "the restore ended before the kill\n" + (
                     log.read_text()

@@ -348,7 +348,7 @@ def backup(s: Session, output: str | None) -> None:
     if s.runner.dry:
         return
     size = human_size(dest.stat().st_size)
-    ok(f"backed up database {t.name!r} ({size}) to {_shown(dest)}")
+    ok(f"backed up database {t.name!r} ({size})")
     tell(
         "restore it with: "
         + postgres.restore_command(dest, Path.cwd(), prod=s.settings.prod)
@@ -394,7 +394,7 @@ def restore(s: Session, file: str, *, yes: bool) -> None:
         run_sql(s, t, postgres.drop_sql(t.old), database=t.maintenance)
     if s.runner.dry:
         return
-    ok(f"restored database {t.name!r} from {path}")
+    ok(f"restored database {t.name!r}")
     if safety is not None:
         undo = postgres.restore_command(safety, Path.cwd(), prod=s.settings.prod)
         tell(f"the data before is in {_shown(safety)}; undo with: {undo}")
