@@ -126,13 +126,23 @@ def engine_check(
     name = "engine"
     where = _where(environ, context)
     path = socket_path(environ)
+    if context not in ("", "default") and not environ.get("DOCKER_HOST"):
+        # The docker CLI follows its context; the Python SDK does not.
+        other = (
+            f"the docker CLI uses context {context!r}, which the Python SDK does not "
+            "read: export DOCKER_HOST=$(docker context inspect --format "
+            "'{{.Endpoints.docker.Host}}')"
+        )
+    else:
+        other = ""
     if path is not None:
         if not os.path.exists(path):
             return failed(
                 name,
                 f"no socket at {path} ({where}): the engine is not running",
-                "start it: scripts/engine (Linux, as root), `sudo systemctl start docker`, "
-                "or Docker Desktop; or point DOCKER_HOST at a running engine",
+                other
+                or "start it: scripts/engine (Linux, as root), `sudo systemctl start "
+                "docker`, or Docker Desktop; or point DOCKER_HOST at a running engine",
             ), None
         if not os.access(path, os.R_OK | os.W_OK):
             return failed(
@@ -145,10 +155,12 @@ def engine_check(
         client = connect()
         version = client.version()
     except DockhandError as exc:
-        return failed(name, exc.message, exc.hint), None
+        return failed(name, exc.message, other or exc.hint), None
     except Exception as exc:  # the SDK raises requests' errors too
         return failed(
-            name, f"not reachable at {where}: {exc}", engine.unreachable(exc).hint
+            name,
+            f"not reachable at {where}: {exc}",
+            other or engine.unreachable(exc).hint,
         ), None
     detail = (
         f"Docker Engine {version.get('Version', '?')} (API {version.get('ApiVersion', '?')})"

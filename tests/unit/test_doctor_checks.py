@@ -137,6 +137,16 @@ def test_engine_permission_denied(
     assert "docker group" in check.fix
 
 
+def test_engine_missing_under_a_docker_context_says_how_to_follow_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setattr(doctor.os.path, "exists", lambda _: False)
+    check, _ = doctor.engine_check({}, never, context="desktop-linux")
+    assert not check.ok and "docker context 'desktop-linux'" in check.detail
+    assert "export DOCKER_HOST=$(docker context inspect" in check.fix
+
+
 def test_engine_not_answering_keeps_connects_message() -> None:
     def refuse() -> Any:
         raise DockhandError(
