@@ -41,20 +41,21 @@ def print_data(text: str) -> None:
     sys.stdout.flush()
 
 
+# soft_wrap: a CI log is not a terminal, and rich would wrap it at 80 columns.
 def status(message: str) -> None:
-    err().print(message)
+    err().print(message, soft_wrap=True)
 
 
 def step(message: str) -> None:
-    err().print(f"[bold cyan]>[/] {message}")
+    err().print(f"[bold cyan]>[/] {message}", soft_wrap=True)
 
 
 def ok(message: str) -> None:
-    err().print(f"[green]ok[/] {message}")
+    err().print(f"[green]ok[/] {message}", soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err().print(f"[yellow]warning:[/] {message}")
+    err().print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
 
 def command(text: str) -> None:

@@ -3,11 +3,13 @@ Compose labels, and wait for health on the engine's events."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockhand.errors import DockhandError
@@ -21,14 +23,30 @@ SERVICE = "com.docker.compose.service"
 ONEOFF = "com.docker.compose.oneoff"
 
 
+def current_context() -> str | None:
+    """The Docker CLI context in use when DOCKER_HOST is not set, as the
+    docker CLI (and docker-py 7.2+) pick it."""
+    name = os.environ.get("DOCKER_CONTEXT")
+    if name:
+        return name
+    config = (
+        Path(os.environ.get("DOCKER_CONFIG", Path.home() / ".docker")) / "config.json"
+    )
+    try:
+        name = json.loads(config.read_text()).get("currentContext")
+    except (OSError, ValueError):
+        return None
+    return str(name) if name else None
+
+
 def endpoint() -> str:
     """Where the SDK looks for the engine, for error messages and doctor."""
     host = os.environ.get("DOCKER_HOST")
     if host:
         return f"DOCKER_HOST={host}"
-    context = os.environ.get("DOCKER_CONTEXT")
-    if context:
-        return f"DOCKER_CONTEXT={context}"
+    context = current_context()
+    if context and context != "default":
+        return f"the Docker context {context!r}"
     return "unix:///var/run/docker.sock (DOCKER_HOST is not set)"
 
 

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dockhand import engine, status
 from dockhand.engine import ServiceState
 from dockhand.settings import DEFAULTS, load
@@ -97,3 +99,18 @@ def test_uptime_and_json_and_urls() -> None:
     assert status.urls(settings, [s]) == [("backend", "http://localhost:18078/healthz")]
     stopped = ServiceState("db", "shop-db-1", "exited", "", 0, (), None)
     assert status.uptime(stopped) == ""
+
+
+def test_endpoint_names_the_docker_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    assert "DOCKER_HOST is not set" in engine.endpoint()
+    (tmp_path / "config.json").write_text('{"currentContext": "desktop-linux"}')
+    assert engine.endpoint() == "the Docker context 'desktop-linux'"
+    monkeypatch.setenv("DOCKER_CONTEXT", "colima")
+    assert engine.endpoint() == "the Docker context 'colima'"
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.5:2375")
+    assert engine.endpoint() == "DOCKER_HOST=tcp://10.0.0.5:2375"
