@@ -100,21 +100,15 @@ def docker_cli(
     return passed("docker CLI", f"{result.stdout.strip()} ({path})")
 
 
-def socket_path(environ: Mapping[str, str]) -> str | None:
-    """The unix socket the SDK will use, or None for tcp/ssh/contexts."""
+def socket_path(environ: Mapping[str, str], context: str = "") -> str | None:
+    """The unix socket the SDK will use, or None for tcp/ssh/other contexts."""
     host = environ.get("DOCKER_HOST", "")
     if not host:
-        return None if environ.get("DOCKER_CONTEXT") else "/var/run/docker.sock"
+        named = environ.get("DOCKER_CONTEXT") or context
+        return None if named not in ("", "default") else "/var/run/docker.sock"
     if host.startswith("unix://"):
         return urlsplit(host).path or host[len("unix://") :]
     return None
-
-
-def _where(environ: Mapping[str, str], context: str) -> str:
-    where = engine.endpoint()
-    if context and not environ.get("DOCKER_HOST"):
-        where += f", docker context {context!r}"
-    return where
 
 
 def engine_check(
@@ -124,24 +118,14 @@ def engine_check(
 ) -> tuple[Check, DockerClient | None]:
     """Reachable, or why not: no socket, no permission, nobody answering."""
     name = "engine"
-    where = _where(environ, context)
-    path = socket_path(environ)
-    if context not in ("", "default") and not environ.get("DOCKER_HOST"):
-        # The docker CLI follows its context; the Python SDK does not.
-        other = (
-            f"the docker CLI uses context {context!r}, which the Python SDK does not "
-            "read: export DOCKER_HOST=$(docker context inspect --format "
-            "'{{.Endpoints.docker.Host}}')"
-        )
-    else:
-        other = ""
+    where = engine.endpoint()
+    path = socket_path(environ, context)
     if path is not None:
         if not os.path.exists(path):
             return failed(
                 name,
                 f"no socket at {path} ({where}): the engine is not running",
-                other
-                or "start it: scripts/engine (Linux, as root), `sudo systemctl start "
+                "start it: scripts/engine (Linux, as root), `sudo systemctl start "
                 "docker`, or Docker Desktop; or point DOCKER_HOST at a running engine",
             ), None
         if not os.access(path, os.R_OK | os.W_OK):
@@ -155,12 +139,10 @@ def engine_check(
         client = connect()
         version = client.version()
     except DockhandError as exc:
-        return failed(name, exc.message, other or exc.hint), None
+        return failed(name, exc.message, exc.hint), None
     except Exception as exc:  # the SDK raises requests' errors too
         return failed(
-            name,
-            f"not reachable at {where}: {exc}",
-            other or engine.unreachable(exc).hint,
+            name, f"not reachable at {where}: {exc}", engine.unreachable(exc).hint
         ), None
     detail = (
         f"Docker Engine {version.get('Version', '?')} (API {version.get('ApiVersion', '?')})"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dockhand import doctor, envfile
+from dockhand import doctor, engine, envfile
 from dockhand.errors import DockhandError
 from dockhand.process import Captured, Runner
 
@@ -137,14 +137,20 @@ def test_engine_permission_denied(
     assert "docker group" in check.fix
 
 
-def test_engine_missing_under_a_docker_context_says_how_to_follow_it(
+def test_engine_under_a_docker_context_is_reached_through_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # docker-py 7.2 follows the context, so no socket is assumed: connect decides.
     monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.setattr(doctor.os.path, "exists", lambda _: False)
-    check, _ = doctor.engine_check({}, never, context="desktop-linux")
-    assert not check.ok and "docker context 'desktop-linux'" in check.detail
-    assert "export DOCKER_HOST=$(docker context inspect" in check.fix
+    monkeypatch.setenv("DOCKER_CONTEXT", "desktop-linux")
+    assert doctor.socket_path({}, "desktop-linux") is None
+
+    def refuse() -> Any:
+        raise engine.unreachable("connection refused (nothing listens)")
+
+    check, _ = doctor.engine_check({}, refuse, context="desktop-linux")
+    assert not check.ok and "the Docker context 'desktop-linux'" in check.detail
+    assert "start it" in check.fix
 
 
 def test_engine_not_answering_keeps_connects_message() -> None:
@@ -162,7 +168,7 @@ def test_engine_reachable_shows_version_and_context(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setenv("DOCKER_CONTEXT", "desktop")
     monkeypatch.setattr(doctor.os.path, "exists", lambda _: True)
     monkeypatch.setattr(doctor.os, "access", lambda *_: True)
     client = SimpleNamespace(
@@ -171,7 +177,7 @@ def test_engine_reachable_shows_version_and_context(
     check, found = doctor.engine_check({}, lambda: client, context="desktop")
     assert check.ok and found is client
     assert "20.10.24 (API 1.41)" in check.detail
-    assert "docker context 'desktop'" in check.detail
+    assert "the Docker context 'desktop'" in check.detail
 
 
 # --- Compose ------------------------------------------------------------------
