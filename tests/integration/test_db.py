@@ -407,3 +407,30 @@ def test_restore_asks_for_the_project_name_on_a_terminal(
     confirmed.wait("EXIT=", timeout=120)
     assert "EXIT=0" in confirmed.screen(), confirmed.screen()
     assert "kept unless confirmed" not in api_names(stack)
+
+
+V1 = Path("/usr/bin/docker-compose")
+
+
+def test_backup_and_restore_under_compose_v1(stack: Stack, tmp_path: Path) -> None:
+    """The same round trip driven by Compose v1 (1.29), which needs -T."""
+    if not V1.exists():
+        pytest.fail(f"Compose v1 is missing at {V1}: scripts/test installs it")
+    stack.extra_env["INVOKE_DOCKHAND_COMPOSE_COMMAND"] = str(V1)
+    try:
+        post_item(stack, "under v1")
+        backed_up = rows(stack)
+        dump = tmp_path / "v1.dump"
+        backup_to(stack, dump)
+        post_item(stack, "after the v1 backup")
+        restore = stack.inv("db.restore", str(dump), "--yes")
+        assert restore.returncode == 0, output(restore)
+        assert rows(stack) == backed_up
+
+        damaged = tmp_path / "damaged.dump"
+        damaged.write_bytes(dump.read_bytes()[:-64])
+        refused = stack.inv("db.restore", str(damaged), "--yes")
+        assert refused.returncode == 1, output(refused)
+        assert rows(stack) == backed_up
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_COMPOSE_COMMAND"]

@@ -249,6 +249,17 @@ def test_leftovers_of_an_interrupted_restore_are_dropped_first(
     assert '"neuroagent_dockhand_restore"' in runner.calls[3][-1]
 
 
+def test_restore_when_the_database_is_missing_only_renames_the_scratch_in(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = FakeRunner(databases=())
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 0
+    assert kinds(runner) == ["list", "query", "create", "restore", "swap"]
+    assert 'RENAME TO "neuroagent_dockhand_old"' not in runner.calls[-1][-1]
+    assert not (project / "backups").exists()  # nothing to back up
+
+
 def test_restore_refuses_without_a_terminal_unless_yes(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
