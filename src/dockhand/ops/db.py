@@ -56,10 +56,10 @@ def ok(message: str) -> None:
 
 
 def tell(message: str) -> None:
-    """A line with a command to copy: plain text, never wrapped."""
-    from rich.text import Text
+    """A status line that may hold a command to copy: text, never markup."""
+    from rich.markup import escape
 
-    console.err().print(Text(message), soft_wrap=True)
+    console.status(escape(message))
 
 
 def target(s: Session) -> Target:
@@ -390,8 +390,9 @@ def restore(s: Session, file: str, *, yes: bool) -> None:
     restore_into_scratch(s, t, path)
     step(f"swapping {t.scratch!r} in for {t.name!r}")
     swap_in(s, t, had_target=t.name in present)
-    if t.name in present:
-        run_sql(s, t, postgres.drop_sql(t.old), database=t.maintenance)
+    drop_old = postgres.drop_sql(t.old)
+    if t.name in present and run_sql(s, t, drop_old, database=t.maintenance) != 0:
+        console.warn(f"could not drop {t.old!r}; the next restore drops it")
     if s.runner.dry:
         return
     ok(f"restored database {t.name!r}")
