@@ -187,6 +187,25 @@ def logs(
     return [*argv, *services]
 
 
+def _in_container(
+    cli: ComposeCli,
+    project: Project,
+    verb: Sequence[str],
+    service: str,
+    command: Sequence[str],
+    tty: bool,
+    user: str | None,
+) -> list[str]:
+    # -T whenever no terminal is handed over: v1 fails without it, and a TTY
+    # corrupts binary output such as a dump.
+    argv = [*base(cli, project), *verb]
+    if not tty:
+        argv.append("-T")
+    if user is not None:
+        argv += ["--user", user]
+    return [*argv, service, *command]
+
+
 def exec_(
     cli: ComposeCli,
     project: Project,
@@ -196,14 +215,8 @@ def exec_(
     tty: bool,
     user: str | None = None,
 ) -> list[str]:
-    """`exec` in the running container; `-T` whenever no terminal is handed
-    over, since v1 fails without it and a TTY corrupts binary output."""
-    argv = [*base(cli, project), "exec"]
-    if not tty:
-        argv.append("-T")
-    if user is not None:
-        argv += ["--user", user]
-    return [*argv, service, *command]
+    """`exec` in the running container."""
+    return _in_container(cli, project, ["exec"], service, command, tty, user)
 
 
 def run(
@@ -216,12 +229,7 @@ def run(
     user: str | None = None,
 ) -> list[str]:
     """A one-off container, removed afterwards, for a service not running."""
-    argv = [*base(cli, project), "run", "--rm"]
-    if not tty:
-        argv.append("-T")
-    if user is not None:
-        argv += ["--user", user]
-    return [*argv, service, *command]
+    return _in_container(cli, project, ["run", "--rm"], service, command, tty, user)
 
 
 def exec_or_run(
