@@ -211,13 +211,14 @@ def _summary(s: Session, started: float) -> None:
         if s.runner.dry
         else status.urls(s.settings, engine.states(s.client, s.settings.project))
     )
+    example = s.settings.default_service or "SERVICE"
     lines = [
         f"setup done in {time.monotonic() - started:.0f} s "
         f"(project {s.settings.project})",
         *(f"  {service:<12} {url}" for service, url in urls),
         "next:",
         "  inv ps                  state, health and ports of each service",
-        "  inv logs -f backend     follow one service's logs",
+        f"  inv logs -f {example:<11} follow one service's logs",
         "  inv shell               a shell in the default service",
         "  inv migrate --status    applied and pending migrations",
         "  inv env                 the variables Compose sees (secrets masked)",
@@ -233,7 +234,7 @@ def setup(s: Session, *, timeout: float | None = None) -> None:
         ("doctor", lambda: _machine_step(s)),
         ("env file", lambda: _env_step(s)),
         ("build", lambda: stack.build(s, [])),
-        ("up", lambda: stack.start(s, [], timeout=timeout)),
+        ("up", lambda: stack.start(s, [], timeout=timeout, show_urls=False)),
         ("migrate", lambda: dev.run_migrations(s) if s.settings.migrations else None),
     ]
     for number, (name, run) in enumerate(steps, 1):

@@ -17,7 +17,7 @@ def run_compose(s: Session, argv: list[str], failure: str) -> None:
         raise DockhandError(failure, hint="see Compose's output above", code=code)
 
 
-def wait_ready(s: Session, timeout: float | None) -> None:
+def wait_ready(s: Session, timeout: float | None, *, show_urls: bool = True) -> None:
     """Wait until every service is ready, showing progress; print the URLs."""
     if s.runner.dry:
         return
@@ -32,7 +32,7 @@ def wait_ready(s: Session, timeout: float | None) -> None:
         status.show_failure(failure)
         raise
     console.ok("all services are ready")
-    for service, url in status.urls(s.settings, states):
+    for service, url in status.urls(s.settings, states) if show_urls else ():
         console.status(f"  {service:<12} {url}")
 
 
@@ -51,6 +51,7 @@ def start(
     build: bool = False,
     wait: bool = True,
     timeout: float | None = None,
+    show_urls: bool = True,
 ) -> None:
     """Start detached, then wait until ready."""
     s.services()  # an invalid file fails here, with Compose's own message
@@ -58,7 +59,7 @@ def start(
     argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
     run_compose(s, argv, "Compose could not start the stack")
     if wait:
-        wait_ready(s, timeout)
+        wait_ready(s, timeout, show_urls=show_urls)
 
 
 def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
