@@ -13,20 +13,19 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 from dockhand import checks
-from dockhand.checks import (
-    FAIL,
-    PASS,
-    SKIP,
-    DockerfileError,
-    Facts,
-    Problem,
-    Processes,
-    expand,
-    ignore_rules,
-    ignored,
+from dockhand.checks import FAIL, PASS, SKIP, Facts, Problem, Processes
+from dockhand.checks.build_context import check_entrypoints
+from dockhand.checks.compose_model import variables_in
+from dockhand.checks.dockerfile import DockerfileError, expand, parse_dockerfile
+from dockhand.checks.dockerignore import ignore_rules, ignored
+from dockhand.checks.image_build import (
+    check_dockerfiles,
+    check_healthcheck,
+    check_non_root_user,
+    check_pinned_base,
     image_pinned,
-    parse_dockerfile,
 )
+from dockhand.checks.runtime import check_image_size
 from dockhand.compose import ComposeCli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -405,7 +404,7 @@ def test_entrypoint_copied_with_chmod_counts_as_executable(tmp_path: Path) -> No
     app = make_project(tmp_path, Dockerfile=dockerfile, start="#!/bin/sh\n")
     (app / "docker-entrypoint.sh").unlink()
     facts = facts_for(tmp_path)
-    result = checks.check_entrypoints(facts)
+    result = check_entrypoints(facts)
     assert (result.status, result.detail) == (
         PASS,
         "executable, with #!: services/app/start",
@@ -442,31 +441,29 @@ def test_base_from_an_arg_is_judged_on_its_default_and_on_compose(
     )
     make_project(tmp_path, Dockerfile=no_default)
     # Compose passes a pinned value: pinned.
-    assert checks.check_pinned_base(facts_for(tmp_path)).status == PASS
+    assert check_pinned_base(facts_for(tmp_path)).status == PASS
     # Compose passes latest: not pinned.
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["args"] = {"BASE_IMAGE": "debian:latest"}
-    result = checks.check_pinned_base(facts)
+    result = check_pinned_base(facts)
     assert result.status == FAIL and "debian:latest is not pinned" in result.detail
     # Nobody gives a value: no default.
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["args"] = {}
-    result = checks.check_pinned_base(facts)
+    result = check_pinned_base(facts)
     assert result.status == FAIL and "BASE_IMAGE has no default" in result.detail
 
 
 def test_user_from_an_arg(tmp_path: Path) -> None:
     dockerfile = GOOD_DOCKERFILE.replace("USER app", "ARG UID=1000\nUSER ${UID}")
     make_project(tmp_path, Dockerfile=dockerfile)
-    assert (
-        checks.check_non_root_user(facts_for(tmp_path)).detail == "final USER: app=1000"
-    )
+    assert check_non_root_user(facts_for(tmp_path)).detail == "final USER: app=1000"
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["args"]["UID"] = "0"
-    assert checks.check_non_root_user(facts).status == FAIL
+    assert check_non_root_user(facts).status == FAIL
 
 
 def test_build_target_is_the_image_that_ships(tmp_path: Path) -> None:
@@ -476,16 +473,16 @@ def test_build_target_is_the_image_that_ships(tmp_path: Path) -> None:
     )
     make_project(tmp_path, Dockerfile=dockerfile)
     # Built to the last stage, the image runs as root...
-    assert checks.check_non_root_user(facts_for(tmp_path)).status == FAIL
+    assert check_non_root_user(facts_for(tmp_path)).status == FAIL
     # ... but built to `prod`, the debug stage is never part of it.
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["target"] = "prod"
-    assert checks.check_non_root_user(facts).status == PASS
+    assert check_non_root_user(facts).status == PASS
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["target"] = "nope"
-    result = checks.check_dockerfiles(facts)
+    result = check_dockerfiles(facts)
     assert result.status == FAIL and "no stage named 'nope'" in result.detail
 
 
@@ -497,9 +494,9 @@ def test_healthcheck_from_compose_or_disabled(tmp_path: Path) -> None:
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["healthcheck"] = {"test": ["CMD", "true"]}
-    assert checks.check_healthcheck(facts).detail == "health checked: app (compose)"
+    assert check_healthcheck(facts).detail == "health checked: app (compose)"
     facts.dev["services"]["app"]["healthcheck"] = {"disable": True}
-    result = checks.check_healthcheck(facts)
+    result = check_healthcheck(facts)
     assert result.status == FAIL and "disabled" in result.detail
 
 
@@ -597,7 +594,7 @@ def test_variables_in_an_uninterpolated_model() -> None:
             }
         }
     }
-    assert checks.variables_in(model) == {"PORT", "PLAIN", "REQ", "A", "B"}
+    assert variables_in(model) == {"PORT", "PLAIN", "REQ", "A", "B"}
 
 
 def test_image_checks(tmp_path: Path) -> None:
@@ -607,8 +604,7 @@ def test_image_checks(tmp_path: Path) -> None:
     assert failed.name == "image-size"
     assert failed.detail == "app: 400 MB, over the 350 MB budget"
     assert (
-        checks.check_image_size(facts_for(tmp_path, images=big, budget_mb=500)).status
-        == PASS
+        check_image_size(facts_for(tmp_path, images=big, budget_mb=500)).status == PASS
     )
     root = {"app": {"Size": 1, "Config": {"User": ""}}}
     failed = only_failure(facts_for(tmp_path, images=root))

@@ -1,0 +1,328 @@
+"""The checks of how each image is built, from its Dockerfile: it parses,
+builds in a stage of its own, ends as a non-root USER, has a healthcheck
+(there or in the compose file), and pins its base images."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dockhand.checks.compose_model import Service
+from dockhand.checks.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    expand,
+    is_root,
+    stage_scope,
+    variable_names,
+)
+from dockhand.checks.facts import Facts
+from dockhand.checks.result import (
+    PASS,
+    SKIP,
+    Problem,
+    Result,
+    from_problems,
+    needs_model,
+)
+
+
+def _each_dockerfile(
+    name: str, facts: Facts
+) -> tuple[Result | None, list[tuple[Service, Dockerfile]], list[str]]:
+    """The parsed Dockerfiles a check looks at, and the services left out."""
+    early = needs_model(name, facts)
+    if early:
+        return early, [], []
+    good, broken = [], []
+    for service in facts.builds:
+        parsed = facts.dockerfiles[service.name]
+        if isinstance(parsed, Dockerfile):
+            good.append((service, parsed))
+        else:
+            broken.append(service.name)
+    if not good and broken:
+        return (
+            Result(name, SKIP, "skipped: no Dockerfile parses (see dockerfiles)"),
+            [],
+            broken,
+        )
+    if not good:
+        return Result(name, PASS, "no service builds an image"), [], []
+    return None, good, broken
+
+
+def _with_left_out(result: Result, left_out: Sequence[str]) -> Result:
+    if not left_out or result.status != PASS:
+        return result
+    return Result(
+        result.name,
+        result.status,
+        f"{result.detail} (not checked: {', '.join(left_out)}; see dockerfiles)",
+        result.fix,
+    )
+
+
+def check_dockerfiles(facts: Facts) -> Result:
+    name = "dockerfiles"
+    early = needs_model(name, facts)
+    if early:
+        return early
+    problems = []
+    for service in facts.builds:
+        parsed = facts.dockerfiles[service.name]
+        if isinstance(parsed, Problem):
+            problems.append((f"{service.name}: {parsed.detail}", parsed.fix))
+    listed = ", ".join(s.name for s in facts.builds)
+    return from_problems(
+        name, problems, f"parsed: {listed}" if listed else "no service builds an image"
+    )
+
+
+# Commands that compile code or install dependencies with a toolchain: their
+# tools and caches belong in a build stage, not in the image that ships.
+_BUILD_STEP = re.compile(
+    r"\b(?:npm|pnpm)\s+(?:ci|install|i|run\s+build|build)\b"
+    r"|\byarn(?:\s+(?:install|build)|\s*(?:&&|;|$))"
+    r"|\bpip3?\s+(?:install|wheel)\b|-m\s+pip\s+(?:install|wheel)\b"
+    r"|\bpoetry\s+(?:install|build)\b|\buv\s+(?:sync|pip\s+install)\b"
+    r"|\bgo\s+build\b|\bcargo\s+build\b|\bdotnet\s+(?:build|publish)\b"
+    r"|\b(?:mvn|gradle|cmake|make|gcc|g\+\+|clang|tsc)\b|\bnext\s+build\b"
+    r"|-m\s+(?:build|compileall)\b"
+    r"|\b(?:apt-get|apt|apk)\s+(?:-\S+\s+)*(?:install|add)\b[^&;|]*"
+    r"\s(?:build-essential|build-base|gcc|g\+\+|make|[a-z0-9.+-]+-dev)\b"
+)
+
+
+def build_steps(stage: Stage) -> list[Instruction]:
+    return [
+        i
+        for i in stage.all("RUN")
+        if _BUILD_STEP.search(" ".join([i.args, *i.heredocs]))
+    ]
+
+
+def check_multi_stage(facts: Facts) -> Result:
+    name = "multi-stage"
+    early, dockerfiles, left_out = _each_dockerfile(name, facts)
+    if early:
+        return early
+    problems, staged, plain = [], [], []
+    for service, dockerfile in dockerfiles:
+        steps = [
+            (stage, step) for stage in dockerfile.stages for step in build_steps(stage)
+        ]
+        stages = len(dockerfile.stages)
+        if not steps:
+            if stages > 1:
+                staged.append(f"{service.name} ({stages} stages)")
+            else:
+                plain.append(service.name)
+            continue
+        shipped = dockerfile.lineage(dockerfile.final)
+        in_final = [
+            (s, step) for s, step in steps if any(s is link for link in shipped)
+        ]
+        if len(dockerfile.stages) < 2 or in_final:
+            step = (in_final or steps)[0][1]
+            problems.append(
+                (
+                    f"{service.name}: the build step on line {step.line} "
+                    f"({step.args[:40].strip()}...) runs in the image that ships",
+                    f"{service.name}: move the build into its own stage "
+                    "(FROM ... AS build) and COPY --from=build only its output "
+                    "into the final stage",
+                )
+            )
+        else:
+            staged.append(f"{service.name} ({stages} stages, builds in one)")
+    passed = "; ".join(
+        part
+        for part in (
+            f"multi-stage: {', '.join(staged)}" if staged else "",
+            f"one stage, nothing to build: {', '.join(plain)}" if plain else "",
+        )
+        if part
+    )
+    return _with_left_out(from_problems(name, problems, passed), left_out)
+
+
+def final_user(
+    dockerfile: Dockerfile, build_args: Mapping[str, str]
+) -> tuple[str | None, list[str]]:
+    """The final stage's USER (inherited ones count), variables expanded."""
+    instruction = dockerfile.last(dockerfile.final, "USER")
+    if instruction is None:
+        return None, []
+    stage = next(s for s in dockerfile.stages if instruction in s.instructions)
+    scope = stage_scope(dockerfile, stage, build_args, upto=instruction.line)
+    return expand(instruction.args.strip(), scope)
+
+
+def check_non_root_user(facts: Facts) -> Result:
+    name = "non-root-user"
+    early, dockerfiles, left_out = _each_dockerfile(name, facts)
+    if early:
+        return early
+    problems, users = [], []
+    for service, dockerfile in dockerfiles:
+        assert service.build is not None
+        user, unresolved = final_user(dockerfile, service.build.args)
+        fix = (
+            f"{service.name}: create a user in the final stage "
+            "(useradd --system --uid 1000 --user-group app) and end with `USER app`"
+        )
+        if user is None:
+            problems.append(
+                (f"{service.name}: the final stage runs as root (no USER)", fix)
+            )
+        elif unresolved:
+            problems.append(
+                (
+                    f"{service.name}: USER uses ${{{unresolved[0]}}}, which has no value",
+                    f"{service.name}: give ARG {unresolved[0]} a non-root default",
+                )
+            )
+        elif is_root(user):
+            problems.append((f"{service.name}: the final USER is {user}", fix))
+        else:
+            users.append(f"{service.name}={user}")
+    return _with_left_out(
+        from_problems(name, problems, f"final USER: {', '.join(users)}"), left_out
+    )
+
+
+def _compose_healthcheck(spec: Mapping[str, Any]) -> str:
+    """'set', 'disabled' or '' (none, or timing only: the image's test applies)."""
+    health = spec.get("healthcheck")
+    if not isinstance(health, Mapping):
+        return ""
+    test = health.get("test")
+    if health.get("disable") or test == ["NONE"] or test == "NONE":
+        return "disabled"
+    return "set" if test else ""
+
+
+def check_healthcheck(facts: Facts) -> Result:
+    name = "healthcheck"
+    early = needs_model(name, facts)
+    if early:
+        return early
+    problems, found = [], []
+    for service in facts.services:
+        compose_health = _compose_healthcheck(service.spec)
+        if compose_health == "disabled":
+            problems.append(
+                (
+                    f"{service.name}: its healthcheck is disabled in the compose file",
+                    f"{service.name}: remove `disable: true` / test NONE from its healthcheck",
+                )
+            )
+            continue
+        if compose_health == "set":
+            found.append(f"{service.name} (compose)")
+            continue
+        dockerfile = facts.dockerfiles.get(service.name)
+        if isinstance(dockerfile, Dockerfile):
+            instruction = dockerfile.last(dockerfile.final, "HEALTHCHECK")
+            if instruction and instruction.args.strip().upper() != "NONE":
+                found.append(f"{service.name} (Dockerfile)")
+                continue
+        if isinstance(dockerfile, Problem):
+            continue  # reported by the dockerfiles check
+        where = "a HEALTHCHECK in its Dockerfile or " if service.build else ""
+        problems.append(
+            (
+                f"{service.name}: no healthcheck",
+                f"{service.name}: add {where}a `healthcheck: test: [...]` in the compose file",
+            )
+        )
+    return from_problems(name, problems, f"health checked: {', '.join(found)}")
+
+
+def image_pinned(ref: str) -> bool:
+    """A tag other than latest, or a digest; `scratch` has neither and needs none."""
+    if ref == "scratch" or "@" in ref:
+        return True
+    last = ref.rsplit("/", 1)[-1]
+    tag = last.partition(":")[2]
+    return bool(tag) and tag != "latest"
+
+
+def base_images(
+    dockerfile: Dockerfile, build_args: Mapping[str, str]
+) -> list[tuple[int, str, list[str]]]:
+    """(line, image, why it is not pinned) for each FROM that names an image.
+    A `FROM ${ARG}` is judged on every value it can take: the ARG's default in
+    the Dockerfile and the build arg Compose passes."""
+    found = []
+    for stage in dockerfile.stages:
+        if dockerfile.parent(stage) is not None:
+            continue
+        names = variable_names(stage.base)
+        scopes: list[Mapping[str, str | None]] = []
+        if not names:
+            scopes = [{}]
+        else:
+            scopes.append({n: dockerfile.args.get(n) for n in names})
+            if any(n in build_args for n in names):
+                scopes.append(
+                    {n: build_args.get(n, dockerfile.args.get(n)) for n in names}
+                )
+        for scope in scopes:
+            image, unresolved = expand(stage.base, scope)
+            if unresolved and all(n not in build_args for n in unresolved):
+                found.append(
+                    (
+                        stage.line,
+                        stage.base,
+                        [f"{', '.join(unresolved)} has no default"],
+                    )
+                )
+            elif unresolved:
+                continue  # no default in the Dockerfile, but Compose passes one
+            else:
+                why = [] if image_pinned(image) else [f"{image} is not pinned"]
+                found.append((stage.line, image, why))
+    return found
+
+
+def check_pinned_base(facts: Facts) -> Result:
+    name = "pinned-base"
+    early, dockerfiles, left_out = _each_dockerfile(name, facts)
+    if early and early.status == SKIP:
+        return early
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, list[str]] = {}
+    for service, dockerfile in dockerfiles:
+        assert service.build is not None
+        for line, image, why in base_images(dockerfile, service.build.args):
+            if why:
+                problems.append(
+                    (
+                        f"{service.name}: FROM on line {line}: {'; '.join(why)}",
+                        f"{service.name}: name a version tag or digest "
+                        "(e.g. debian:bookworm-slim), in the FROM or its ARG default",
+                    )
+                )
+            else:
+                seen.setdefault(image, []).append(service.name)
+    for service in facts.services:
+        if service.build is None and service.image:
+            if image_pinned(service.image):
+                seen.setdefault(service.image, []).append(service.name)
+            else:
+                problems.append(
+                    (
+                        f"{service.name}: image {service.image} is not pinned",
+                        f"{service.name}: use a version tag or digest in `image:`",
+                    )
+                )
+    passed = "; ".join(
+        f"{image} ({', '.join(dict.fromkeys(users))})" for image, users in seen.items()
+    )
+    return _with_left_out(
+        from_problems(name, problems, passed or "no base images"), left_out
+    )

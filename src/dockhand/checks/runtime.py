@@ -1,0 +1,141 @@
+"""The checks of what was built and what runs: each built image is within the
+size budget and has a non-root user, and no running container has a process
+running as root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dockhand.checks.compose_model import Service
+from dockhand.checks.dockerfile import is_root
+from dockhand.checks.facts import Facts
+from dockhand.checks.result import (
+    PASS,
+    SKIP,
+    Problem,
+    Result,
+    from_problems,
+    needs_model,
+    skipped,
+)
+
+
+def _images(
+    name: str, facts: Facts
+) -> Result | list[tuple[Service, Mapping[str, Any] | None]]:
+    early = needs_model(name, facts)
+    if early:
+        return early
+    if isinstance(facts.images, Problem):
+        return skipped(name, facts.images)
+    if not facts.builds:
+        return Result(name, PASS, "no service builds an image")
+    return [(s, facts.images.get(s.name)) for s in facts.builds]
+
+
+def _image_result(
+    name: str,
+    problems: list[tuple[str, str]],
+    good: list[str],
+    missing: list[str],
+) -> Result:
+    if problems:
+        return from_problems(name, problems, "")
+    if missing:
+        checked = f"; checked: {', '.join(good)}" if good else ""
+        return Result(
+            name,
+            SKIP,
+            f"skipped: not built: {', '.join(missing)}{checked}",
+            "build the images (`inv build`), then run `inv check` again",
+        )
+    return Result(name, PASS, ", ".join(good))
+
+
+def check_image_size(facts: Facts) -> Result:
+    name = "image-size"
+    images = _images(name, facts)
+    if isinstance(images, Result):
+        return images
+    problems, good, missing = [], [], []
+    budget = facts.budget_mb
+    for service, attrs in images:
+        if attrs is None:
+            missing.append(service.name)
+            continue
+        size = float(attrs.get("Size") or 0) / 1e6
+        if size > budget:
+            problems.append(
+                (
+                    f"{service.name}: {size:.0f} MB, over the {budget:g} MB budget",
+                    f"{service.name}: install less (--no-install-recommends, clean apt "
+                    "lists), or move build tools into a build stage; or raise "
+                    "dockhand.image_size_budget_mb",
+                )
+            )
+        else:
+            good.append(f"{service.name} {size:.0f} MB")
+    return _image_result(
+        name, problems, [*good, f"budget {budget:g} MB"] if good else [], missing
+    )
+
+
+def check_image_user(facts: Facts) -> Result:
+    name = "image-user"
+    images = _images(name, facts)
+    if isinstance(images, Result):
+        return images
+    problems, good, missing = [], [], []
+    for service, attrs in images:
+        if attrs is None:
+            missing.append(service.name)
+            continue
+        user = str((attrs.get("Config") or {}).get("User") or "")
+        if is_root(user):
+            problems.append(
+                (
+                    f"{service.name}: the image runs as {user or 'root (no user set)'}",
+                    f"{service.name}: end its Dockerfile with a non-root USER and rebuild",
+                )
+            )
+        else:
+            good.append(f"{service.name}={user}")
+    return _image_result(name, problems, good, missing)
+
+
+def check_container_user(facts: Facts) -> Result:
+    name = "container-user"
+    if isinstance(facts.containers, Problem):
+        return skipped(name, facts.containers)
+    if not facts.containers:
+        return Result(
+            name,
+            SKIP,
+            f"skipped: not running (no containers of project {facts.project})",
+            "start the stack (`inv up`), then run `inv check` again",
+        )
+    problems, good = [], []
+    for container in facts.containers:
+        if container.error:
+            problems.append(
+                (
+                    f"{container.service}: could not list its processes: {container.error}",
+                    "check that the engine answers `docker top`",
+                )
+            )
+            continue
+        root = [command for uid, command in container.rows if uid == "0"]
+        if root:
+            problems.append(
+                (
+                    f"{container.service}: {', '.join(dict.fromkeys(root))} runs as root "
+                    f"in {container.container}",
+                    f"{container.service}: give the image a non-root USER (and no "
+                    "`user: root` in the compose files), rebuild and restart it",
+                )
+            )
+        else:
+            uids = sorted({uid for uid, _ in container.rows})
+            good.append(f"{container.service} uid {','.join(uids)}")
+    return from_problems(name, problems, f"running as non-root: {', '.join(good)}")
