@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from dockhand import doctor, engine, envfile
+from dockhand.doctor import disk_and_ports, docker_and_compose, images
+from dockhand.doctor.check import failed, passed, warned
+from dockhand.doctor.env_checks import env_checks
 from dockhand.errors import DockhandError
 from dockhand.process import Captured, Runner
 
@@ -63,9 +66,9 @@ class FakeRunner:
 
 def test_json_has_one_entry_per_check_and_the_overall_result() -> None:
     checks = [
-        doctor.passed("a", "fine"),
-        doctor.failed("b", "broken", "fix it"),
-        doctor.warned("c", "odd"),
+        passed("a", "fine"),
+        failed("b", "broken", "fix it"),
+        warned("c", "odd"),
     ]
     data = json.loads(doctor.as_json(checks))
     assert data["ok"] is False
@@ -83,14 +86,14 @@ def test_json_has_one_entry_per_check_and_the_overall_result() -> None:
 
 
 def test_docker_cli_missing() -> None:
-    check = doctor.docker_cli(Runner(), which=lambda _: None)
+    check = docker_and_compose.docker_cli(Runner(), which=lambda _: None)
     assert not check.ok and "not on PATH" in check.detail
     assert "scripts/engine" in check.fix
 
 
 def test_docker_cli_present(tmp_path: Path) -> None:
     fake = script(tmp_path, "docker", 'echo "Docker version 99.1.0, build x"')
-    check = doctor.docker_cli(Runner(), which=lambda _: str(fake))
+    check = docker_and_compose.docker_cli(Runner(), which=lambda _: str(fake))
     assert check.ok and "Docker version 99.1.0" in check.detail
 
 
@@ -107,7 +110,7 @@ def test_docker_cli_present(tmp_path: Path) -> None:
     ],
 )
 def test_socket_path(environ: dict[str, str], path: str | None) -> None:
-    assert doctor.socket_path(environ) == path
+    assert docker_and_compose.socket_path(environ) == path
 
 
 def never(*_: Any) -> Any:
@@ -117,7 +120,7 @@ def never(*_: Any) -> Any:
 def test_engine_socket_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     host = f"unix://{tmp_path}/docker.sock"
     monkeypatch.setenv("DOCKER_HOST", host)
-    check, client = doctor.engine_check({"DOCKER_HOST": host}, never)
+    check, client = docker_and_compose.engine_check({"DOCKER_HOST": host}, never)
     assert not check.ok and client is None
     assert f"no socket at {tmp_path}/docker.sock" in check.detail
     assert f"DOCKER_HOST={host}" in check.detail
@@ -131,8 +134,8 @@ def test_engine_permission_denied(
     sock_path.touch()
     host = f"unix://{sock_path}"
     monkeypatch.setenv("DOCKER_HOST", host)
-    monkeypatch.setattr(doctor.os, "access", lambda *_: False)
-    check, _ = doctor.engine_check({"DOCKER_HOST": host}, never)
+    monkeypatch.setattr(docker_and_compose.os, "access", lambda *_: False)
+    check, _ = docker_and_compose.engine_check({"DOCKER_HOST": host}, never)
     assert not check.ok and "permission denied" in check.detail
     assert "docker group" in check.fix
 
@@ -143,12 +146,12 @@ def test_engine_under_a_docker_context_is_reached_through_it(
     # docker-py 7.2 follows the context, so no socket is assumed: connect decides.
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.setenv("DOCKER_CONTEXT", "desktop-linux")
-    assert doctor.socket_path({}, "desktop-linux") is None
+    assert docker_and_compose.socket_path({}, "desktop-linux") is None
 
     def refuse() -> Any:
         raise engine.unreachable("connection refused (nothing listens)")
 
-    check, _ = doctor.engine_check({}, refuse, context="desktop-linux")
+    check, _ = docker_and_compose.engine_check({}, refuse, context="desktop-linux")
     assert not check.ok and "the Docker context 'desktop-linux'" in check.detail
     assert "start it" in check.fix
 
@@ -159,7 +162,9 @@ def test_engine_not_answering_keeps_connects_message() -> None:
             "the Docker engine is not reachable at X: refused", "start it"
         )
 
-    check, client = doctor.engine_check({"DOCKER_HOST": "tcp://h:1"}, refuse)
+    check, client = docker_and_compose.engine_check(
+        {"DOCKER_HOST": "tcp://h:1"}, refuse
+    )
     assert not check.ok and client is None
     assert check.detail.endswith("refused") and check.fix == "start it"
 
@@ -169,12 +174,14 @@ def test_engine_reachable_shows_version_and_context(
 ) -> None:
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.setenv("DOCKER_CONTEXT", "desktop")
-    monkeypatch.setattr(doctor.os.path, "exists", lambda _: True)
-    monkeypatch.setattr(doctor.os, "access", lambda *_: True)
+    monkeypatch.setattr(docker_and_compose.os.path, "exists", lambda _: True)
+    monkeypatch.setattr(docker_and_compose.os, "access", lambda *_: True)
     client = SimpleNamespace(
         version=lambda: {"Version": "20.10.24", "ApiVersion": "1.41"}
     )
-    check, found = doctor.engine_check({}, lambda: client, context="desktop")
+    check, found = docker_and_compose.engine_check(
+        {}, lambda: client, context="desktop"
+    )
     assert check.ok and found is client
     assert "20.10.24 (API 1.41)" in check.detail
     assert "the Docker context 'desktop'" in check.detail
@@ -188,7 +195,7 @@ def test_engine_reachable_shows_version_and_context(
 )
 def test_compose_version(tmp_path: Path, printed: str, ok: bool) -> None:
     fake = script(tmp_path, "fake-compose", f"echo {printed}")
-    check, cli = doctor.compose_check(Runner(), str(fake))
+    check, cli = docker_and_compose.compose_check(Runner(), str(fake))
     assert check.ok is ok
     assert (cli is not None) is ok
     if not ok:
@@ -196,7 +203,9 @@ def test_compose_version(tmp_path: Path, printed: str, ok: bool) -> None:
 
 
 def test_compose_missing(tmp_path: Path) -> None:
-    check, cli = doctor.compose_check(Runner(), str(tmp_path / "no-such-compose"))
+    check, cli = docker_and_compose.compose_check(
+        Runner(), str(tmp_path / "no-such-compose")
+    )
     assert not check.ok and cli is None
     assert "not found" in check.detail
 
@@ -206,7 +215,7 @@ def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
 
     runner = FakeRunner(1, stderr="warning\nyaml: line 3: did not find expected key\n")
     project = Project("p", (tmp_path / "docker-compose.yml",))
-    check, model = doctor.compose_model(
+    check, model = docker_and_compose.compose_model(
         runner,  # type: ignore[arg-type]
         ComposeCli(("docker", "compose"), (5, 6)),
         project,
@@ -221,7 +230,7 @@ def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
 
     cli = ComposeCli(("docker", "compose"), (5, 6))
     project = Project("p", (tmp_path / "c.yml",), tmp_path / ".env", ("storage",))
-    argv = doctor.model_argv(
+    argv = docker_and_compose.model_argv(
         cli, project, [tmp_path / ".env.example", tmp_path / ".env"]
     )
     assert argv == [
@@ -264,30 +273,30 @@ MODEL: dict[str, Any] = {
 
 
 def test_needed_images_are_build_bases_and_pulled_images() -> None:
-    needed = doctor.needed_images(MODEL, "debian:bookworm-slim")
+    needed = images.needed_images(MODEL, "debian:bookworm-slim")
     assert [(n.image, n.base) for n in needed] == [
         ("debian:custom", True),
         ("debian:bookworm-slim", True),
         ("redis:7", False),
     ]
-    assert [n.image for n in doctor.needed_images(None, "base:1")] == ["base:1"]
+    assert [n.image for n in images.needed_images(None, "base:1")] == ["base:1"]
 
 
 def test_images_present() -> None:
-    needed = doctor.needed_images(None, "base:1")
-    check = doctor.images_check(needed, lambda _: True, never)
+    needed = images.needed_images(None, "base:1")
+    check = images.images_check(needed, lambda _: True, never)
     assert check.ok and "base:1 present" in check.detail
 
 
 def test_images_missing_but_a_registry_answers() -> None:
-    needed = doctor.needed_images(None, "base:1")
-    check = doctor.images_check(needed, lambda _: False, lambda _: (True, ""))
+    needed = images.needed_images(None, "base:1")
+    check = images.images_check(needed, lambda _: False, lambda _: (True, ""))
     assert check.ok and "a registry answers" in check.detail
 
 
 def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
-    needed = doctor.needed_images(MODEL, "debian:bookworm-slim")
-    check = doctor.images_check(
+    needed = images.needed_images(MODEL, "debian:bookworm-slim")
+    check = images.images_check(
         needed,
         lambda image: image == "debian:custom",
         lambda _: (False, "no such host"),
@@ -303,11 +312,15 @@ def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
 
 
 def test_disk_low_and_enough(tmp_path: Path) -> None:
-    low = doctor.disk_check(tmp_path, 2, usage=lambda _: SimpleNamespace(free=1.5e9))
+    low = disk_and_ports.disk_check(
+        tmp_path, 2, usage=lambda _: SimpleNamespace(free=1.5e9)
+    )
     assert not low.ok and "1.5 GB free" in low.detail and "prune" in low.fix
-    plenty = doctor.disk_check(tmp_path, 2, usage=lambda _: SimpleNamespace(free=9e9))
+    plenty = disk_and_ports.disk_check(
+        tmp_path, 2, usage=lambda _: SimpleNamespace(free=9e9)
+    )
     assert plenty.ok
-    real = doctor.disk_check(tmp_path, 0)  # the real disk_usage
+    real = disk_and_ports.disk_check(tmp_path, 0)  # the real disk_usage
     assert real.ok and str(tmp_path) in real.detail
 
 
@@ -315,7 +328,9 @@ def test_disk_low_and_enough(tmp_path: Path) -> None:
 
 
 def test_published_ports_with_the_variable_that_sets_them() -> None:
-    ports = doctor.published_ports(MODEL, {"BACKEND_PORT": "8078", "OTHER": "5432"})
+    ports = disk_and_ports.published_ports(
+        MODEL, {"BACKEND_PORT": "8078", "OTHER": "5432"}
+    )
     assert [(p.service, p.host_ip, p.port, p.variable) for p in ports] == [
         ("backend", "", 8078, "BACKEND_PORT"),
         ("cache", "", 7000, ""),
@@ -325,16 +340,18 @@ def test_published_ports_with_the_variable_that_sets_them() -> None:
 
 
 def test_port_in_use_by_a_real_listener(listener: int) -> None:
-    assert doctor.port_in_use("127.0.0.1", listener)
-    assert doctor.port_in_use("", listener)  # Docker binds 0.0.0.0 and fails too
+    assert disk_and_ports.port_in_use("127.0.0.1", listener)
+    assert disk_and_ports.port_in_use(
+        "", listener
+    )  # Docker binds 0.0.0.0 and fails too
 
 
 def test_port_free() -> None:
-    assert not doctor.port_in_use("", free_port())
+    assert not disk_and_ports.port_in_use("", free_port())
 
 
 def test_process_holding_finds_this_process(listener: int) -> None:
-    holder = doctor.process_holding(listener)
+    holder = disk_and_ports.process_holding(listener)
     assert f"(pid {os.getpid()})" in holder
 
 
@@ -350,16 +367,16 @@ def test_listening_inodes_from_a_proc_table(tmp_path: Path) -> None:
         "   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1",
     ]
     (tmp_path / "net" / "tcp").write_text(header + "\n".join(rows) + "\n")
-    assert doctor._listening_inodes(8080, tmp_path) == {"111"}
+    assert disk_and_ports._listening_inodes(8080, tmp_path) == {"111"}
 
 
 def test_port_checks(listener: int) -> None:
     free = free_port()
     ports = [
-        doctor.Published("backend", "", listener, "BACKEND_PORT"),
-        doctor.Published("db", "127.0.0.1", free, "POSTGRES_PORT"),
+        disk_and_ports.Published("backend", "", listener, "BACKEND_PORT"),
+        disk_and_ports.Published("db", "127.0.0.1", free, "POSTGRES_PORT"),
     ]
-    checks = doctor.port_checks(ports, "mine", ".env")
+    checks = disk_and_ports.port_checks(ports, "mine", ".env")
     assert not checks[0].ok
     assert f"pid {os.getpid()}" in checks[0].detail
     assert "set BACKEND_PORT in .env to a free port" in checks[0].fix
@@ -367,11 +384,11 @@ def test_port_checks(listener: int) -> None:
 
 
 def test_ports_held_by_this_stack_are_fine_and_others_are_named(listener: int) -> None:
-    ports = [doctor.Published("backend", "", listener, "BACKEND_PORT")]
-    own = {listener: doctor.ContainerPort("mine-backend-1", "mine", "backend")}
-    assert doctor.port_checks(ports, "mine", ".env", holders=own)[0].ok
-    other = {listener: doctor.ContainerPort("theirs-web-1", "theirs", "web")}
-    check = doctor.port_checks(ports, "mine", ".env", holders=other)[0]
+    ports = [disk_and_ports.Published("backend", "", listener, "BACKEND_PORT")]
+    own = {listener: disk_and_ports.ContainerPort("mine-backend-1", "mine", "backend")}
+    assert disk_and_ports.port_checks(ports, "mine", ".env", holders=own)[0].ok
+    other = {listener: disk_and_ports.ContainerPort("theirs-web-1", "theirs", "web")}
+    check = disk_and_ports.port_checks(ports, "mine", ".env", holders=other)[0]
     assert not check.ok
     assert "container theirs-web-1 (Compose project 'theirs')" in check.detail
     assert "docker compose -p theirs down" in check.fix
@@ -394,7 +411,7 @@ def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
 
 
 def test_env_all_good(files: tuple[Path, Path]) -> None:
-    checks = doctor.env_checks(*files)
+    checks = env_checks(*files)
     assert all(c.status == "ok" for c in checks), checks
     assert [c.name for c in checks] == [
         "env file",
@@ -408,7 +425,7 @@ def test_env_all_good(files: tuple[Path, Path]) -> None:
 def test_env_missing(tmp_path: Path, files: tuple[Path, Path]) -> None:
     env_path, example = files
     env_path.unlink()
-    (check,) = doctor.env_checks(env_path, example)
+    (check,) = env_checks(env_path, example)
     assert not check.ok and "inv setup" in check.fix
 
 
@@ -416,7 +433,7 @@ def test_env_malformed_names_file_and_line(files: tuple[Path, Path]) -> None:
     env_path, example = files
     with env_path.open("a") as handle:
         handle.write("BROKEN: value\n")
-    check = by_name(doctor.env_checks(env_path, example))["env syntax"]
+    check = by_name(env_checks(env_path, example))["env syntax"]
     assert not check.ok
     assert f"{env_path}, line 6" in check.detail
     assert "BROKEN=value" in check.fix
@@ -426,17 +443,17 @@ def test_env_incomplete_and_unknown(files: tuple[Path, Path]) -> None:
     env_path, example = files
     text = env_path.read_text().replace("BACKEND_PORT=8078\n", "")
     env_path.write_text(text)
-    check = by_name(doctor.env_checks(env_path, example))["env complete"]
+    check = by_name(env_checks(env_path, example))["env complete"]
     assert not check.ok and "BACKEND_PORT" in check.detail
     env_path.write_text(text + "BACKEND_PORT=1\nTYPO_PORT=2\n")
-    check = by_name(doctor.env_checks(env_path, example))["env complete"]
+    check = by_name(env_checks(env_path, example))["env complete"]
     assert check.status == "warn" and "TYPO_PORT" in check.detail
 
 
 def test_env_placeholder_secret(files: tuple[Path, Path]) -> None:
     env_path, example = files
     env_path.write_text(EXAMPLE)
-    check = by_name(doctor.env_checks(env_path, example))["env secrets"]
+    check = by_name(env_checks(env_path, example))["env secrets"]
     assert not check.ok and "POSTGRES_PASSWORD" in check.detail
     assert "delete those lines" in check.fix
 
@@ -444,7 +461,7 @@ def test_env_placeholder_secret(files: tuple[Path, Path]) -> None:
 def test_env_readable_by_others(files: tuple[Path, Path]) -> None:
     env_path, example = files
     env_path.chmod(0o644)
-    check = by_name(doctor.env_checks(env_path, example))["env permissions"]
+    check = by_name(env_checks(env_path, example))["env permissions"]
     assert not check.ok and "0644" in check.detail
     assert check.fix == f"chmod 600 {env_path}"
 
@@ -453,7 +470,7 @@ def test_env_difference_is_a_warning(files: tuple[Path, Path]) -> None:
     env_path, example = files
     with env_path.open("a") as handle:
         handle.write("GREETING=hello $USER\n")
-    check = by_name(doctor.env_checks(env_path, example))["env syntax"]
+    check = by_name(env_checks(env_path, example))["env syntax"]
     assert check.status == "warn" and "line 6" in check.detail
 
 
@@ -497,11 +514,11 @@ def test_setup_warns_when_a_new_env_meets_old_volumes(
 
 def test_env_without_an_example(tmp_path: Path) -> None:
     env_path, example = tmp_path / ".env", tmp_path / ".env.example"
-    (check,) = doctor.env_checks(env_path, example)
+    (check,) = env_checks(env_path, example)
     assert check.status == "skip"  # a project without env files
     env_path.write_text("A=1\n")
     env_path.chmod(0o600)
-    checks = by_name(doctor.env_checks(env_path, example))
+    checks = by_name(env_checks(env_path, example))
     assert checks["env example"].status == "warn"
     assert checks["env complete"].status == "skip"
     assert all(c.ok for c in checks.values())
