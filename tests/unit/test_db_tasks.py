@@ -17,7 +17,7 @@ from invoke.exceptions import Exit
 from dockhand import settings
 from dockhand.compose import ComposeCli
 from dockhand.errors import Interrupted
-from dockhand.ops import db as ops
+from dockhand.ops.db import backups, replace, target
 from dockhand.postgres import Target
 from dockhand.process import Captured
 from dockhand.session import Session
@@ -113,7 +113,8 @@ def make(
     )
     s.__dict__["cli"] = ComposeCli(("docker", "compose"), (5, 6, 1))
     monkeypatch.setattr(db, "session", lambda c: s)
-    monkeypatch.setattr(ops, "ready", lambda s: T)
+    for module in (target, backups, replace):  # where the commands call ready
+        monkeypatch.setattr(module, "ready", lambda s: T)
 
     def call(task: Any, *args: Any, **kwargs: Any) -> int:
         try:
@@ -382,7 +383,7 @@ def test_interactive_shell_needs_a_terminal(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     call = make(project, monkeypatch, FakeRunner())
-    monkeypatch.setattr(ops, "interactive", lambda: False)
+    monkeypatch.setattr(target, "interactive", lambda: False)
     assert call(db.shell) == 1
     assert "needs a terminal" in capsys.readouterr().err
 
@@ -393,7 +394,7 @@ def test_reset_backs_up_drops_recreates_then_migrates(
     runner = FakeRunner()
     call = make(project, monkeypatch, runner)
     migrated: list[Session] = []
-    monkeypatch.setattr(ops, "run_migrations", lambda s, **kw: migrated.append(s))
+    monkeypatch.setattr(replace, "run_migrations", lambda s, **kw: migrated.append(s))
     assert call(db.reset, yes=True) == 0
     assert kinds(runner) == ["query", "query", "pg_dump", "drop", "create"]
     assert runner.calls[-1][-1] == (

@@ -1,0 +1,108 @@
+"""Dumps: `inv db.backup`, and the safety backup taken before the database
+is replaced or dropped. A dump streams to its file and is never held in
+memory; a failed or interrupted one leaves no file."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from dockhand import postgres
+from dockhand.errors import DockhandError
+from dockhand.ops.cleanup import human_size
+from dockhand.ops.db.messages import ok, shown, step, tell
+from dockhand.ops.db.target import in_db, ready
+from dockhand.postgres import Target
+from dockhand.process import interactive
+from dockhand.session import Session
+
+
+def new_backup_path(s: Session, label: str = "") -> Path:
+    """An unused backups/<project>-<UTC time>[-label].dump."""
+    return postgres.unused(
+        postgres.backup_path(
+            s.settings.root / "backups",
+            s.settings.project,
+            datetime.now(timezone.utc),
+            label,
+        )
+    )
+
+
+def dump(s: Session, t: Target, database: str, dest: Path) -> None:
+    """`pg_dump -Fc` of `database` streamed into `dest`. It is written to a
+    hidden partial file first and renamed when pg_dump succeeded, so a failed
+    or interrupted dump never leaves a file that looks complete."""
+    argv = in_db(s, t, postgres.pg_dump(t, database=database))
+    if s.runner.dry:
+        s.runner.stream(argv)
+        tell(f"  (output to {shown(dest)})")
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = postgres.partial_path(dest)
+    done = False
+    try:
+        # 0600: a dump holds every row, secrets included.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            code = s.runner.stream(argv, stdout=out)
+            if code == 0:
+                out.flush()
+                os.fsync(out.fileno())
+        if code != 0:
+            raise DockhandError(
+                f"pg_dump of database {database!r} failed with exit code {code}",
+                hint="its message is above; nothing was written",
+                code=code,
+            )
+        os.replace(partial, dest)
+        done = True
+    finally:
+        if not done:
+            partial.unlink(missing_ok=True)
+
+
+def safety_backup(s: Session, t: Target, label: str) -> Path:
+    """A dump of the target taken before it is replaced or dropped."""
+    dest = new_backup_path(s, label)
+    step(f"safety backup of database {t.name!r} to {shown(dest)}")
+    dump(s, t, t.name, dest)
+    return dest
+
+
+def backup(s: Session, output: str | None) -> None:
+    """pg_dump -Fc into backups/ (or `output`); print how to restore it."""
+    t = ready(s)
+    if output == "-":
+        if interactive():
+            raise DockhandError(
+                "refusing to write a binary dump to the terminal",
+                hint="redirect it (`inv db.backup --output - > FILE`) or name a file",
+            )
+        step(f"dumping database {t.name!r} to stdout")
+        code = s.runner.stream(in_db(s, t, postgres.pg_dump(t)))
+        if code != 0:
+            raise DockhandError(
+                f"pg_dump failed with exit code {code}", hint="its message is above"
+            )
+        return
+    if output:
+        dest = Path(output).absolute()
+        if dest.exists():
+            raise DockhandError(
+                f"{output} already exists; a backup never overwrites a file",
+                hint="choose another --output, or move that file away",
+            )
+    else:
+        dest = new_backup_path(s)
+    step(f"dumping database {t.name!r} to {shown(dest)}")
+    dump(s, t, t.name, dest)
+    if s.runner.dry:
+        return
+    size = human_size(dest.stat().st_size)
+    ok(f"backed up database {t.name!r} ({size})")
+    tell(
+        "restore it with: "
+        + postgres.restore_command(dest, Path.cwd(), prod=s.settings.prod)
+    )
