@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from harness import remove_images
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -114,26 +115,6 @@ class Compose:
         return result
 
 
-def _remove_images(project: str) -> None:
-    # Untag the project's images; --no-prune keeps their parent layers, which
-    # are the build cache the next test project starts from.
-    listed = subprocess.run(
-        [
-            *("docker", "image", "ls", "--filter", f"reference={project}-*"),
-            *("--format", "{{.Repository}}:{{.Tag}}"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if tags := listed.stdout.split():
-        subprocess.run(
-            ["docker", "image", "rm", "--no-prune", *tags],
-            capture_output=True,
-            timeout=120,
-        )
-
-
 @contextmanager
 def _compose_project() -> Iterator[Compose]:
     names = re.findall(r"^(\w+_PORT)=", ENV_FILE.read_text(), flags=re.MULTILINE)
@@ -144,7 +125,7 @@ def _compose_project() -> Iterator[Compose]:
         yield compose
     finally:
         compose.run("down", "-v", "--remove-orphans", check=False, timeout=180)
-        _remove_images(compose.project)
+        remove_images(compose.project)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 from harness import REPO, Stack, env_lines, output, write_env
@@ -32,26 +31,8 @@ def start(stack: Stack) -> None:
 
 
 def finish(stack: Stack) -> None:
-    """Containers, networks, volumes, this project's images and its backups."""
+    """The stack (see Stack.destroy) and its backups."""
     stack.destroy()
-    listed = subprocess.run(
-        [
-            *("docker", "image", "ls", "--filter", f"reference={stack.project}-*"),
-            *("--format", "{{.Repository}}:{{.Tag}}"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if tags := listed.stdout.split():
-        # --no-prune keeps the parent layers: the build cache of the next stack.
-        subprocess.run(
-            ["docker", "image", "rm", "--no-prune", *tags],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
     for leftover in [
         *BACKUPS.glob(f"{stack.project}-*"),
         *BACKUPS.glob(f".{stack.project}-*"),
@@ -138,57 +119,3 @@ def restore_command(result: subprocess.CompletedProcess[str]) -> list[str]:
             assert words[0] == "inv", line
             return words[1:]
     raise AssertionError(f"no restore command printed\n{output(result)}")
-
-
-def wait_for(
-    predicate: Callable[[], bool], timeout: float = 60, what: str = ""
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-class Tmux:
-    """One command in a real terminal (tmux), to type into and read."""
-
-    def __init__(self, name: str, args: list[str], stack: Stack) -> None:
-        self.name = name
-        exports = [
-            f"{k}={v}"
-            for k, v in stack.env().items()
-            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_", "PATH"))
-        ]
-        script = (
-            f"cd {shlex.quote(str(stack.root))} && "
-            f"{shlex.join(['env', *exports, *args])}; echo EXIT=$?; sleep 60"
-        )
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", "200", "-y", "50", script],
-            check=True,
-        )
-
-    def screen(self) -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-J", "-t", self.name],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
-
-    def line(self, text: str) -> None:
-        """Type `text` literally, then Enter (tmux still takes a final ; as a
-        separator of its own commands: end SQL with \\g instead)."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
-
-    def wait(self, text: str, timeout: float = 60) -> None:
-        wait_for(
-            lambda: text in self.screen(), timeout, f"{text!r} on\n{self.screen()}"
-        )
-
-    def close(self) -> None:
-        subprocess.run(
-            ["tmux", "kill-session", "-t", self.name], capture_output=True, check=False
-        )

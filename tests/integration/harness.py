@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +58,7 @@ class Stack:
     env_file: Path
     project: str = field(default_factory=unique_name)
     extra_env: dict[str, str] = field(default_factory=dict)
+    files: tuple[str, ...] = ("docker-compose.yml",)
 
     @property
     def values(self) -> dict[str, str]:
@@ -91,7 +95,7 @@ class Stack:
     def compose(
         self,
         *args: str,
-        files: tuple[str, ...] = ("docker-compose.yml",),
+        files: tuple[str, ...] | None = None,
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
         """Plain `docker compose` on the same project, to check what inv did."""
@@ -103,7 +107,7 @@ class Stack:
             "--env-file",
             str(self.env_file),
         ]
-        for file in files:
+        for file in files or self.files:
             argv += ["-f", str(self.root / file)]
         return subprocess.run(
             [*argv, *args], capture_output=True, text=True, timeout=timeout, check=False
@@ -113,9 +117,98 @@ class Stack:
         return int(self.values[key])
 
     def destroy(self) -> None:
-        """Remove containers, networks and volumes; keep images (shared cache)."""
+        """Remove containers, networks, volumes and this project's image tags."""
         self.compose(
             "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "3"
+        )
+        remove_images(self.project)
+
+
+def remove_images(project: str) -> None:
+    """Untag the project's images; --no-prune keeps their layers, the build
+    cache every other test project starts from."""
+    listed = subprocess.run(
+        [
+            "docker",
+            "image",
+            "ls",
+            "--filter",
+            f"reference={project}-*",
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if tags := listed.stdout.split():
+        subprocess.run(
+            ["docker", "image", "rm", "--no-prune", *tags],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def project_stack(folder: Path, tmp_path: Path, **values: str) -> Stack:
+    """A Stack of one of the small projects under projects/ (compose.yaml)."""
+    env_file = tmp_path / f"{folder.name}.env"
+    write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim", **values})
+    return Stack(root=folder, env_file=env_file, files=("compose.yaml",))
+
+
+def wait_for(
+    predicate: Callable[[], bool], timeout: float = 60, what: str = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+class Tmux:
+    """One command in a real terminal (tmux), to type into and read."""
+
+    def __init__(self, name: str, args: list[str], stack: Stack) -> None:
+        self.name = name
+        exports = [
+            f"{k}={v}"
+            for k, v in stack.env().items()
+            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_", "PATH"))
+        ]
+        script = (
+            f"cd {shlex.quote(str(stack.root))} && "
+            f"{shlex.join(['env', *exports, *args])}; echo EXIT=$?; sleep 60"
+        )
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", "200", "-y", "50", script],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-J", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def line(self, text: str) -> None:
+        """Type `text` literally, then Enter (tmux still takes a final ; as a
+        separator of its own commands: end SQL with \\g instead)."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+
+    def wait(self, text: str, timeout: float = 60) -> None:
+        wait_for(
+            lambda: text in self.screen(), timeout, f"{text!r} on\n{self.screen()}"
+        )
+
+    def close(self) -> None:
+        subprocess.run(
+            ["tmux", "kill-session", "-t", self.name], capture_output=True, check=False
         )
 
 

@@ -68,32 +68,6 @@ def make_stack(root: Path, env_file: Path, **extra_env: str) -> Stack:
     return Stack(root=root, env_file=env_file, extra_env=extra_env)
 
 
-def remove_images(project: str) -> None:
-    """Untag the project's images; their layers stay, as the shared cache."""
-    listed = subprocess.run(
-        [
-            *("docker", "image", "ls", "--filter", f"reference={project}-*"),
-            *("--format", "{{.Repository}}:{{.Tag}}"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if tags := listed.stdout.split():
-        subprocess.run(
-            ["docker", "image", "rm", "--no-prune", *tags],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-
-
-def destroy(stack: Stack) -> None:
-    stack.destroy()
-    remove_images(stack.project)
-
-
 StackMaker = Callable[..., Stack]
 
 
@@ -110,7 +84,7 @@ def make(tmp_path: Path) -> Iterator[StackMaker]:
 
     yield factory
     for stack in made:
-        destroy(stack)
+        stack.destroy()
 
 
 def report(stack: Stack, *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
@@ -367,7 +341,7 @@ def real_stack(
         assert up.returncode == 0, output(up)
         yield stack
     finally:
-        destroy(stack)
+        stack.destroy()
 
 
 def test_every_check_passes_on_the_real_stack(real_stack: Stack) -> None:
@@ -417,7 +391,7 @@ def root_redis(
         assert up.returncode == 0, output(up)
         yield report(stack)
     finally:
-        destroy(stack)
+        stack.destroy()
 
 
 def test_an_image_configured_for_root_fails(

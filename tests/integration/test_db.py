@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from db_helpers import (
     BACKUPS,
-    Tmux,
     api_names,
     databases,
     finish,
@@ -26,9 +25,8 @@ from db_helpers import (
     restore_command,
     rows,
     start,
-    wait_for,
 )
-from harness import Stack, output
+from harness import Stack, Tmux, output, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import REPO, Stack, env_lines, output, project_stack, write_env
 
 FAULTY = Path(__file__).parent / "projects" / "faulty"
 
@@ -24,18 +24,9 @@ def assert_one_clear_error(
 
 @pytest.fixture
 def faulty(tmp_path: Path) -> Iterator[Stack]:
-    env_file = tmp_path / "faulty.env"
-    write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim"})
-    s = Stack(root=FAULTY, env_file=env_file)
+    s = project_stack(FAULTY, tmp_path)
     yield s
-    s.compose(
-        "down",
-        "--volumes",
-        "--remove-orphans",
-        "--timeout",
-        "1",
-        files=("compose.yaml",),
-    )
+    s.destroy()
 
 
 @pytest.fixture

@@ -3,77 +3,25 @@
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Stack, output, write_env
+from harness import Stack, Tmux, output, project_stack, wait_for
 
 FAULTY = Path(__file__).parent / "projects" / "faulty"
 
 
 @pytest.fixture
 def faulty(tmp_path: Path) -> Iterator[Stack]:
-    env_file = tmp_path / "faulty.env"
-    write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim"})
-    s = Stack(root=FAULTY, env_file=env_file)
+    s = project_stack(FAULTY, tmp_path)
     up = s.inv("up", "ok")
     assert up.returncode == 0, output(up)
     yield s
-    s.compose(
-        "down",
-        "--volumes",
-        "--remove-orphans",
-        "--timeout",
-        "1",
-        files=("compose.yaml",),
-    )
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-class Tmux:
-    """One tmux session running a command in a real terminal."""
-
-    def __init__(self, name: str, command: str, cwd: Path, env: dict[str, str]) -> None:
-        self.name = name
-        exports = " ".join(
-            f"{k}={shlex.quote(v)}"
-            for k, v in env.items()
-            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_"))
-        )
-        script = f"cd {shlex.quote(str(cwd))} && env {exports} {command}; echo EXIT=$?; sleep 30"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "40", script],
-            check=True,
-        )
-
-    def screen(self) -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
-
-    def type(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
-
-    def close(self) -> None:
-        subprocess.run(
-            ["tmux", "kill-session", "-t", self.name], check=False, capture_output=True
-        )
+    s.destroy()
 
 
 @pytest.fixture

@@ -7,31 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Stack, output, write_env
+from harness import Stack, output, project_stack
 
 NOTES = Path(__file__).parent / "projects" / "notes"
 
 
 @pytest.fixture(scope="module")
 def notes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env_file = tmp_path_factory.mktemp("notes") / "notes.env"
-    write_env(
-        env_file,
-        {
-            "NOTES_PASSWORD": secrets.token_urlsafe(16),
-            "BASE_IMAGE": "debian:bookworm-slim",
-        },
-    )
-    s = Stack(root=NOTES, env_file=env_file)
+    folder = tmp_path_factory.mktemp("notes")
+    s = project_stack(NOTES, folder, NOTES_PASSWORD=secrets.token_urlsafe(16))
     yield s
-    s.compose(
-        "down",
-        "--volumes",
-        "--remove-orphans",
-        "--timeout",
-        "1",
-        files=("compose.yaml",),
-    )
+    s.destroy()
 
 
 def test_the_other_project_runs_by_configuration_alone(notes: Stack) -> None:

@@ -53,28 +53,6 @@ class Clone:
         return result
 
 
-def remove_images(project: str) -> None:
-    """Untag the project's images; --no-prune keeps the layers other test
-    projects build from."""
-    listed = subprocess.run(
-        [
-            *("docker", "image", "ls", "--filter", f"reference={project}-*"),
-            *("--format", "{{.Repository}}:{{.Tag}}"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if tags := listed.stdout.split():
-        subprocess.run(
-            ["docker", "image", "rm", "--no-prune", *tags],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-
-
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
     folder = tmp_path_factory.mktemp("fresh") / "repo"
@@ -110,8 +88,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
         found.outputs.append(("scripts/setup", first.stdout + first.stderr))
         yield found
     finally:
-        stack.compose("down", "-v", "--remove-orphans", "--timeout", "3")
-        remove_images(stack.project)
+        stack.destroy()
 
 
 def test_the_readme_first_command_is_scripts_setup() -> None:
@@ -287,7 +264,6 @@ def stack(tmp_path: Path, base_image: None) -> Iterator[Stack]:
     s = Stack(root=REPO, env_file=env_file)
     yield s
     s.destroy()
-    remove_images(s.project)
 
 
 def containers(stack: Stack) -> list[str]:
