@@ -98,6 +98,8 @@ class Runner:
             raise _missing(argv)
         with _sigint_left_to_child() as interrupts:
             process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
+            if interrupts:  # Ctrl-C came before the child could receive it
+                process.send_signal(signal.SIGINT)
             code = process.wait()
         if interrupts or code in (-signal.SIGINT, 130):
             raise Interrupted()

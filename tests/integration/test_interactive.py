@@ -33,15 +33,13 @@ def tmux() -> Iterator[list[Tmux]]:
 
 
 def test_shell_is_a_real_interactive_tty(faulty: Stack, tmux: list[Tmux]) -> None:
-    term = Tmux(
-        faulty.project, f"{sys.executable} -m invoke shell", FAULTY, faulty.env()
-    )
+    term = Tmux(faulty.project, [sys.executable, "-m", "invoke", "shell"], faulty)
     tmux.append(term)
-    term.type("tty && echo answer=$((6*7))", "Enter")
-    wait_for(lambda: "answer=42" in term.screen(), what="the shell to answer")
+    term.line("tty && echo answer=$((6*7))")
+    term.wait("answer=42")
     assert "/dev/pts/" in term.screen()
-    term.type("exit 3", "Enter")
-    wait_for(lambda: "EXIT=" in term.screen(), what="the shell to exit")
+    term.line("exit 3")
+    term.wait("EXIT=")
     assert "EXIT=3" in term.screen(), term.screen()
 
 
@@ -99,7 +97,7 @@ def test_ctrl_c_during_logs_follow(faulty: Stack, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_during_migrate(faulty: Stack, tmp_path: Path) -> None:
-    code, text = ctrl_c(faulty, ["migrate"], "migrating", tmp_path)
+    code, text = ctrl_c(faulty, ["migrate"], "\nmigrating\n", tmp_path)
     assert code == 130, text
     assert "Traceback" not in text
     wait_for(

@@ -1,0 +1,67 @@
+"""The one process runner, with real processes and real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from typing import Any
+
+import pytest
+
+from dockhand import process
+from dockhand.errors import DockhandError, Interrupted
+from dockhand.process import Runner
+
+
+def test_stream_returns_the_exit_code() -> None:
+    assert Runner().stream(["sh", "-c", "exit 5"]) == 5
+
+
+def test_a_child_killed_by_a_signal_reports_128_plus_n() -> None:
+    assert Runner().stream(["sh", "-c", "kill -TERM $$"]) == 128 + signal.SIGTERM
+
+
+def test_ctrl_c_before_the_child_starts_still_reaches_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_popen = subprocess.Popen
+
+    def interrupted_just_before(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)  # the parent's handler notes it
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(process.subprocess, "Popen", interrupted_just_before)
+    started = time.monotonic()
+    with pytest.raises(Interrupted):
+        Runner().stream(["sleep", "30"])
+    assert time.monotonic() - started < 10
+
+
+def test_dry_run_announces_and_runs_nothing(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "ran"
+    assert Runner(dry=True).stream(["touch", str(marker)]) == 0
+    assert not marker.exists()
+    assert f"touch {marker}" in capsys.readouterr().err
+
+
+def test_missing_binary_is_one_clear_error() -> None:
+    with pytest.raises(DockhandError, match="was not found on PATH"):
+        Runner().stream(["dockhand-no-such-binary"])
+    with pytest.raises(DockhandError, match="was not found on PATH"):
+        Runner().capture(["dockhand-no-such-binary"])
+
+
+def test_capture_keeps_output_and_times_out() -> None:
+    done = Runner().capture(["sh", "-c", "echo out; echo err >&2; exit 2"])
+    assert (done.code, done.stdout, done.stderr, done.ok) == (
+        2,
+        "out\n",
+        "err\n",
+        False,
+    )
+    slow = Runner().capture(["sleep", "5"], timeout=0.2)
+    assert slow.code == 124 and "timed out" in slow.stderr
