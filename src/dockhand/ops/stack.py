@@ -54,7 +54,6 @@ def start(
     show_urls: bool = True,
 ) -> None:
     """Start detached, then wait until ready."""
-    s.services()  # an invalid file fails here, with Compose's own message
     s.require_engine()
     argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
     run_compose(s, argv, "Compose could not start the stack")
