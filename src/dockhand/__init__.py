@@ -18,7 +18,7 @@ __all__ = ["namespace"]
 def namespace(root: str | Path | None = None) -> Collection:
     """Every dockhand task, configured for the project at `root` (a folder, or
     the tasks.py in it). invoke.yaml beside tasks.py overrides any default."""
-    from dockhand.settings import DEFAULTS
+    from dockhand.defaults import DEFAULTS
     from dockhand.tasks import check, cleanup, db, dev, setup, stack
 
     folder = Path(root).resolve() if root else Path.cwd()

@@ -10,28 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from dockhand.compose import Project
+from dockhand.defaults import DEFAULTS
 from dockhand.errors import DockhandError
-
-# Every key dockhand reads, with its default. Invoke only lets INVOKE_DOCKHAND_*
-# env vars override keys that exist, so each scalar key must be present here.
-DEFAULTS: dict[str, Any] = {
-    "root": "",
-    "project": "",
-    "compose_files": ["docker-compose.yml"],
-    "prod_files": ["docker-compose.prod.yml"],
-    "prod": False,
-    "profiles": [],
-    "env_file": ".env",
-    "env_example": ".env.example",
-    "default_service": "",
-    "wait_timeout": 180,
-    "compose_command": "",
-    "services": {},
-    "migrations": [],
-    "database": {},
-    "image_size_budget_mb": 350,
-    "min_free_disk_gb": 2,
-}
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
