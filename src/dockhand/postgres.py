@@ -132,20 +132,8 @@ def psql_command(target: Target, sql: str, *, database: str | None = None) -> li
 
 def psql_query(target: Target, sql: str, *, database: str | None = None) -> list[str]:
     """psql printing bare values (-A -t), one row per line, for probes."""
-    return [
-        "psql",
-        "-X",
-        "-A",
-        "-t",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-U",
-        target.user,
-        "-d",
-        database or target.name,
-        "-c",
-        sql,
-    ]
+    program, *options = psql_command(target, sql, database=database)
+    return [program, "-A", "-t", *options]
 
 
 def pg_dump(target: Target, *, database: str | None = None) -> list[str]:
