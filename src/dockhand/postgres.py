@@ -132,8 +132,8 @@ def psql_command(target: Target, sql: str, *, database: str | None = None) -> li
 
 def psql_query(target: Target, sql: str, *, database: str | None = None) -> list[str]:
     """psql printing bare values (-A -t), one row per line, for probes."""
-    program, *options = psql_command(target, sql, database=database)
-    return [program, "-A", "-t", *options]
+    program, no_psqlrc, *options = psql_command(target, sql, database=database)
+    return [program, no_psqlrc, "-A", "-t", *options]
 
 
 def pg_dump(target: Target, *, database: str | None = None) -> list[str]:
