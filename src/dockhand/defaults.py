@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "default_service": "",
     "wait_timeout": 180,
     "compose_command": "",
+    "compose_version": "",
     "services": {},
     "migrations": [],
     "database": {},

@@ -54,6 +54,7 @@ class Settings:
     default_service: str
     wait_timeout: float
     compose_command: str
+    compose_version: str = ""  # the Compose the project pins; doctor warns on another
     services: Mapping[str, ServiceSettings] = field(default_factory=dict)
     migrations: tuple[Migration, ...] = ()
     database: DatabaseSettings | None = None
@@ -187,12 +188,20 @@ def load(section: Mapping[str, Any]) -> Settings:
         default_service=str(raw["default_service"]),
         wait_timeout=timeout,
         compose_command=str(raw["compose_command"] or ""),
+        compose_version=_version("compose_version", raw["compose_version"]),
         services=_services(raw["services"]),
         migrations=_migrations(raw["migrations"]),
         database=_database(database),
         image_size_budget_mb=_budget(raw["image_size_budget_mb"]),
         min_free_disk_gb=_number("min_free_disk_gb", raw["min_free_disk_gb"]),
     )
+
+
+def _version(key: str, value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if text and not re.fullmatch(r"\d+\.\d+(\.\d+)?", text):
+        raise _config_error(key, f"must be a version like 5.6.1, not {text!r}")
+    return text
 
 
 def _number(key: str, value: Any) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -15,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import REPO, Stack, env_lines, output, unique_name, write_env
+from harness import (
+    REPO,
+    Stack,
+    env_lines,
+    free_port,
+    output,
+    unique_name,
+    write_env,
+)
 
 SECRET_KEYS = ("POSTGRES_PASSWORD", "SECRET_KEY", "MINIO_ROOT_PASSWORD")
 
@@ -151,13 +160,28 @@ def test_a_placeholder_secret(stack: Stack) -> None:
     assert "POSTGRES_PASSWORD" in checks["env secrets"]["detail"]
 
 
-def test_no_env_file(stack: Stack) -> None:
+def test_no_env_file(stack: Stack, tmp_path: Path) -> None:
+    # The example's own ports (8078, ...) may be another stack's on this
+    # machine: an example of the same keys, with ports that are free.
+    backend_port = free_port()
+    example = tmp_path / "example.env"
+    example.write_text(
+        re.sub(
+            r"^(\w+_PORT)=\d+$",
+            lambda m: (
+                f"{m[1]}={backend_port if m[1] == 'BACKEND_PORT' else free_port()}"
+            ),
+            (REPO / ".env.example").read_text(),
+            flags=re.MULTILINE,
+        )
+    )
+    stack.extra_env["INVOKE_DOCKHAND_ENV_EXAMPLE"] = str(example)
     stack.env_file.unlink()
     code, checks = doctor(stack, secrets=[])
-    assert code == 1 and failing(checks) == {"env file"}
+    assert code == 1 and failing(checks) == {"env file"}, checks
     assert "inv setup" in checks["env file"]["fix"]
     # The ports were still checked, with the example's values.
-    assert "port 8078" in checks
+    assert f"port {backend_port}" in checks
 
 
 def test_an_engine_that_does_not_answer(stack: Stack, tmp_path: Path) -> None:

@@ -202,6 +202,19 @@ def test_compose_version(tmp_path: Path, printed: str, ok: bool) -> None:
         assert "too old" in check.detail and "Compose v2 plugin" in check.fix
 
 
+@pytest.mark.parametrize(
+    ("pinned", "status"), [("5.6.1", "ok"), ("5.6.0", "warn"), ("", "ok")]
+)
+def test_compose_other_than_pinned_warns(
+    tmp_path: Path, pinned: str, status: str
+) -> None:
+    fake = script(tmp_path, "fake-compose", "echo 5.6.1")
+    check, cli = docker_and_compose.compose_check(Runner(), str(fake), pinned)
+    assert (check.status, cli is not None) == (status, True)
+    if status == "warn":
+        assert "pins Compose 5.6.0" in check.detail and "5.6.0" in check.fix
+
+
 def test_compose_missing(tmp_path: Path) -> None:
     check, cli = docker_and_compose.compose_check(
         Runner(), str(tmp_path / "no-such-compose")

@@ -92,6 +92,7 @@ def test_services_and_database(tmp_path: Path) -> None:
         ({"services": {"api": {"shel": "bash"}}}, "services.api takes only"),
         ({"database": {"servce": "db"}}, "database takes only"),
         ({"compose_file": ["a.yml"]}, "compose_file is not a setting"),
+        ({"compose_version": "latest"}, "compose_version must be a version"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(

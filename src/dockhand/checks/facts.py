@@ -199,7 +199,7 @@ def _engine_facts(s: Session, facts: Facts, cli: ComposeCli | None) -> None:
         failure: Problem | None = None
         for service in facts.builds:
             try:
-                images[service.name] = client.api.inspect_image(  # type: ignore[no-untyped-call]
+                images[service.name] = client.api.inspect_image(
                     image_name(cli, facts.project, service)
                 )
             except NotFound:

@@ -87,7 +87,9 @@ def machine_checks(s: Session, environ: Mapping[str, str] | None = None) -> list
         environ, lambda: engine.connect(timeout=ENGINE_TIMEOUT), context
     )
     checks.append(engine_result)
-    compose_result, cli = compose_check(runner, settings.compose_command)
+    compose_result, cli = compose_check(
+        runner, settings.compose_command, settings.compose_version
+    )
     checks.append(compose_result)
 
     model = None

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from dockhand import compose, engine
 from dockhand.compose import ComposeCli, Project
-from dockhand.doctor.check import Check, failed, passed, skipped
+from dockhand.doctor.check import Check, failed, passed, skipped, warned
 from dockhand.errors import DockhandError
 from dockhand.process import Runner
 from dockhand.session import detect_compose
@@ -95,12 +95,20 @@ def engine_check(
 
 
 def compose_check(
-    runner: Runner, override: str = ""
+    runner: Runner, override: str = "", pinned: str = ""
 ) -> tuple[Check, ComposeCli | None]:
     try:
         cli = detect_compose(runner, override)
     except DockhandError as exc:
         return failed("compose", exc.message, exc.hint), None
+    if pinned and cli.version != compose.parse_version(pinned):
+        return warned(
+            "compose",
+            f"{cli} runs, but this project pins Compose {pinned} "
+            "(Compose changes behaviour in minor releases)",
+            f"install Compose {pinned} (here: scripts/engine --compose), "
+            "or change compose_version in invoke.yaml",
+        ), cli
     note = " (v1: works, v2 or newer recommended)" if cli.is_v1 else ""
     minimum = compose.format_version(compose.MINIMUM_VERSION)
     return passed("compose", f"{cli}{note}; dockhand needs {minimum} or newer"), cli

@@ -61,7 +61,7 @@ def registry_answers(client: DockerClient, image: str) -> tuple[bool, str]:
     from docker.errors import APIError
 
     try:
-        client.api.inspect_distribution(image)  # type: ignore[no-untyped-call]
+        client.api.inspect_distribution(image)
     except APIError as exc:
         text = str(exc.explanation or exc)
         # A registry that answers "denied"/"unauthorized" is still reachable.
