@@ -228,6 +228,18 @@ def test_a_compose_older_than_supported(stack: Stack, tmp_path: Path) -> None:
     assert checks["ports"]["status"] == "skip"
 
 
+def test_a_compose_other_than_the_pinned_one_warns(stack: Stack) -> None:
+    stack.extra_env["INVOKE_DOCKHAND_COMPOSE_VERSION"] = "2.20.0"
+    code, checks = doctor(stack)
+    running = checks["compose"]
+    assert code == 0 and running["status"] == "warn", checks
+    assert "pins Compose 2.20.0" in running["detail"]
+    assert "scripts/engine --compose" in running["fix"]
+    # The pin this repository keeps is the one scripts/engine installed.
+    del stack.extra_env["INVOKE_DOCKHAND_COMPOSE_VERSION"]
+    assert doctor(stack)[1]["compose"]["status"] == "ok"
+
+
 def test_no_compose(stack: Stack, tmp_path: Path) -> None:
     stack.extra_env["INVOKE_DOCKHAND_COMPOSE_COMMAND"] = str(tmp_path / "none")
     code, checks = doctor(stack)
