@@ -12,7 +12,13 @@ from pathlib import Path
 
 from invoke.collection import Collection
 
-__all__ = ["namespace"]
+__all__ = ["DISTRIBUTION", "__version__", "namespace"]
+
+# The one place the version is written: pyproject.toml reads it from here
+# (setuptools' dynamic version), `inv version` prints it.
+__version__ = "0.2.0"
+# The name on the package index ("dockhand" there is an unrelated project).
+DISTRIBUTION = "dockhand-compose"
 
 
 def namespace(root: str | Path | None = None) -> Collection:
@@ -28,6 +34,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         setup.setup,
         setup.doctor_,
         setup.env,
+        setup.version,
         stack.build,
         stack.up,
         stack.down,

@@ -1,4 +1,5 @@
-"""Onboarding: `inv setup` (clone to running stack), `inv doctor`, `inv env`.
+"""Onboarding: `inv setup` (clone to running stack), `inv doctor`, `inv env`,
+`inv version`.
 Thin wiring: the work is in dockhand.ops.setup, imported when a task runs."""
 
 from __future__ import annotations
@@ -40,3 +41,11 @@ def env(c: Context, show_secrets: bool = False, json: bool = False) -> None:
     from dockhand.ops import setup as ops
 
     ops.show_env(session(c), show_secrets=show_secrets, as_json=json)
+
+
+@command(help={"json": "print the versions as JSON to stdout"})
+def version(c: Context, json: bool = False) -> None:
+    """Show dockhand's version with Python, Invoke, Compose and the engine."""
+    from dockhand.ops import version as ops
+
+    ops.version(session(c), as_json=json)
