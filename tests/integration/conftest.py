@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shlex
-import socket
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from harness import remove_images
+from harness import free_port, remove_images
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -69,12 +68,6 @@ def base_image() -> None:
         _unavailable(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class Compose:
     """`docker compose` for one project, with -p, every -f and the env file.
@@ -119,7 +112,7 @@ class Compose:
 def _compose_project() -> Iterator[Compose]:
     names = re.findall(r"^(\w+_PORT)=", ENV_FILE.read_text(), flags=re.MULTILINE)
     compose = Compose(
-        f"dhtest-{secrets.token_hex(4)}", {name: _free_port() for name in names}
+        f"dhtest-{secrets.token_hex(4)}", {name: free_port() for name in names}
     )
     try:
         yield compose
