@@ -1,5 +1,6 @@
 """Invoke glue: a task class that turns DockhandError into one line and an
-exit code, and lets a task take zero or more trailing service names.
+exit code, an excepthook for config files Invoke cannot read, and zero or more
+trailing service names.
 
 Invoke has no optional positional arguments (pyinvoke/invoke#159): a positional
 is offered a bare word only while its value is None, and a None left at the end
@@ -12,9 +13,11 @@ tests/unit/test_cli.py runs Invoke's real parser over every form.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
-from types import FrameType
+from pathlib import Path
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from invoke.exceptions import Exit
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from invoke.context import Context
 
     from dockhand.session import Session
+
+ENV_PREFIX = "INVOKE_DOCKHAND_"
 
 # Parser methods that place a bare word; any other reader gets the words.
 _PLACING = frozenset({"handle", "see_positional_arg"})
@@ -113,3 +118,39 @@ def session(c: Context) -> Session:
     from dockhand.session import session as make
 
     return make(c)
+
+
+# --- namespace(): the variables, and what escapes Invoke ----------------------
+
+
+def take_environment() -> dict[str, str]:
+    """Remove the INVOKE_DOCKHAND_* variables from the environment, before
+    Invoke casts them, and return them for dockhand's schema to read."""
+    names = [name for name in os.environ if name.startswith(ENV_PREFIX)]
+    return {name: os.environ.pop(name) for name in names}
+
+
+def install_excepthook(folder: Path) -> None:
+    """Catch what escapes Invoke itself, outside any task: a config file it
+    cannot read is one line naming file and line. Installed once, by namespace()."""
+    if getattr(sys.excepthook, "dockhand", False):
+        return
+    previous = sys.excepthook
+
+    def hook(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if not issubclass(kind, Exception):
+            previous(kind, exc, tb)
+            return
+        from dockhand import configfile
+
+        problem = configfile.diagnose(exc, folder)
+        if problem is None:  # not the user's doing: the traceback
+            previous(kind, exc, tb)
+            return
+        console.error(problem)
+        raise SystemExit(problem.code)
+
+    hook.dockhand = True  # type: ignore[attr-defined]
+    sys.excepthook = hook

@@ -148,4 +148,6 @@ def logs(
 @command()
 def prod(c: Context) -> None:
     """Select the production override for the tasks that follow (inv prod up)."""
-    c.config.dockhand.prod = True
+    from dockhand.defaults import OWN
+
+    c.config[OWN]["prod"] = True
