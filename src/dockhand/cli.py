@@ -1,6 +1,6 @@
 """Invoke glue: a task class that turns DockhandError into one line and an
-exit code, an excepthook for config files Invoke cannot read, and zero or more
-trailing service names.
+exit code, the options checked at the edge, an excepthook for config files
+Invoke cannot read, and zero or more trailing service names.
 
 Invoke has no optional positional arguments (pyinvoke/invoke#159): a positional
 is offered a bare word only while its value is None, and a None left at the end
@@ -13,6 +13,7 @@ tests/unit/test_cli.py runs Invoke's real parser over every form.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -118,6 +119,39 @@ def session(c: Context) -> Session:
     from dockhand.session import session as make
 
     return make(c)
+
+
+# --- options, checked before anything runs ------------------------------------
+# Invoke hands every option that has no typed default over as a string.
+
+
+def seconds(option: str, value: Any) -> float | None:
+    """A --timeout: None (the configured default), or seconds above 0."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise DockhandError(
+            f"--{option} takes a number of seconds greater than 0, not {value!r}",
+            hint=f"e.g. --{option} 120",
+        )
+    return number
+
+
+def lines(option: str, value: Any) -> str | None:
+    """A --tail: None, `all`, or a whole number of lines (0 or more)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not (text.isdecimal() or text == "all"):
+        raise DockhandError(
+            f"--{option} takes a number of lines, not {value!r}",
+            hint=f"e.g. --{option} 100, or --{option} all",
+        )
+    return text
 
 
 # --- namespace(): the variables, and what escapes Invoke ----------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -96,3 +98,115 @@ def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str]) -> None:
         Program(namespace=Collection(interrupted)).run(["inv", "interrupted"])
     assert exited.value.code == 130
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- options checked at the edge, before a session or a process -------------
+
+BAD_OPTIONS: list[tuple[list[str], str]] = [
+    (
+        ["up", "--timeout", "abc"],
+        "--timeout takes a number of seconds greater than 0, not 'abc'",
+    ),
+    (
+        ["up", "--timeout", "0"],
+        "--timeout takes a number of seconds greater than 0, not '0'",
+    ),
+    (["up", "--timeout", "-5"], "not '-5'"),
+    (["up", "--timeout", "inf"], "not 'inf'"),
+    (["restart", "--timeout", "abc"], "--timeout takes a number of seconds"),
+    (["setup", "--timeout", "soon"], "--timeout takes a number of seconds"),
+    (["logs", "--tail", "ten"], "--tail takes a number of lines, not 'ten'"),
+    (["logs", "--tail", "-5"], "--tail takes a number of lines, not '-5'"),
+    (["logs", "--tail", "1.5"], "--tail takes a number of lines, not '1.5'"),
+]
+
+
+@pytest.fixture
+def dockhand_tasks(tmp_path: Any) -> Iterator[Collection]:
+    """namespace(), its tasks' help restored afterwards: Invoke's parser
+    consumes a task's help (Task.get_arguments pops it)."""
+    from dockhand import namespace
+
+    ns = namespace(tmp_path)
+    tasks = [
+        *ns.tasks.values(),
+        *(t for c in ns.collections.values() for t in c.tasks.values()),
+    ]
+    saved = [dict(t.help) for t in tasks]
+    yield ns
+    for t, help in zip(tasks, saved, strict=True):
+        t.help = help
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_OPTIONS)
+def test_a_bad_option_is_one_line_before_anything_runs(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    dockhand_tasks: Collection,
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        Program(namespace=dockhand_tasks).run(["inv", *argv])
+    err = capsys.readouterr().err
+    assert exited.value.code == 1
+    assert err.startswith("error: --") and message in err, err
+    assert "Traceback" not in err
+
+
+# Every option that takes a value, and how it is checked. A new option fails
+# this test until it is added here (and, if it can be wrong, checked).
+OPTIONS = {
+    ("setup", "timeout"): "cli.seconds",
+    ("up", "timeout"): "cli.seconds",
+    ("restart", "timeout"): "cli.seconds",
+    ("logs", "tail"): "cli.lines",
+    ("logs", "since"): "Compose's own check (a time, a date or a duration)",
+    ("shell", "command"): "any command",
+    ("shell", "user"): "Compose's own check",
+    ("db.shell", "command"): "any SQL",
+    ("db.backup", "output"): "any path; an existing file is refused",
+    ("db.restore", "file"): "must exist (ops.db.restore_steps)",
+    **{
+        (name, "services"): "Session.check_services"
+        for name in ("build", "up", "restart", "ps", "logs")
+    },
+    ("shell", "service"): "Session.one_service",
+}
+
+
+def test_every_option_that_takes_a_value_is_accounted_for(tmp_path: Any) -> None:
+    from dockhand import namespace
+
+    found = set()
+    ns = namespace(tmp_path)
+    for prefix, collection in [
+        ("", ns),
+        *((f"{n}.", c) for n, c in ns.collections.items()),
+    ]:
+        for name, task in collection.tasks.items():
+            # the signature, not get_arguments: that one consumes the task's help
+            parameters = list(inspect.signature(task.body).parameters.values())[1:]
+            found.update(
+                (prefix + name, p.name)
+                for p in parameters
+                if not isinstance(p.default, bool)
+            )
+    assert found == set(OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), ("120", 120.0), ("0.5", 0.5), (3, 3.0)]
+)
+def test_good_seconds(value: Any, expected: float | None) -> None:
+    from dockhand.cli import seconds
+
+    assert seconds("timeout", value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), ("100", "100"), ("0", "0"), ("all", "all")]
+)
+def test_good_lines(value: Any, expected: str | None) -> None:
+    from dockhand.cli import lines
+
+    assert lines("tail", value) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, seconds, session
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -18,7 +18,8 @@ def setup(c: Context, timeout: float | None = None) -> None:
     """Onboard: doctor, .env, build, start healthy, migrate; safe to re-run."""
     from dockhand.ops import setup as ops
 
-    ops.setup(session(c), timeout=float(timeout) if timeout is not None else None)
+    seconds_ = seconds("timeout", timeout)
+    ops.setup(session(c), timeout=seconds_)
 
 
 @command(name="doctor", help={"json": "print the checks as JSON to stdout"})

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, lines, seconds, session
 
 if TYPE_CHECKING:
     from invoke.context import Context
 
 TIMEOUT = "seconds to wait for health (default: dockhand.wait_timeout)"
-
-
-def _seconds(timeout: float | None) -> float | None:
-    return float(timeout) if timeout is not None else None
 
 
 @command(
@@ -55,12 +51,9 @@ def up(
     """Start the stack detached and wait until every service is healthy."""
     from dockhand.ops import stack
 
+    seconds_ = seconds("timeout", timeout)
     stack.start(
-        session(c),
-        services or [],
-        build=build,
-        wait=not no_wait,
-        timeout=_seconds(timeout),
+        session(c), services or [], build=build, wait=not no_wait, timeout=seconds_
     )
 
 
@@ -94,9 +87,8 @@ def restart(
     """Restart services and wait until they are healthy again."""
     from dockhand.ops import stack
 
-    stack.restart(
-        session(c), services or [], wait=not no_wait, timeout=_seconds(timeout)
-    )
+    seconds_ = seconds("timeout", timeout)
+    stack.restart(session(c), services or [], wait=not no_wait, timeout=seconds_)
 
 
 @command(
@@ -135,6 +127,7 @@ def logs(
     """Show service logs (all services unless named); -f to follow."""
     from dockhand.ops import stack
 
+    tail = lines("tail", tail)
     stack.logs(
         session(c),
         services or [],
