@@ -1,6 +1,7 @@
 """Invoke glue: a task class that turns DockhandError into one line and an
-exit code, the options checked at the edge, an excepthook for config files
-Invoke cannot read, and zero or more trailing service names.
+exit code (any other exception into one line and INTERNAL_ERROR), the options
+checked at the edge, an excepthook for what escapes Invoke itself, and zero or
+more trailing service names.
 
 Invoke has no optional positional arguments (pyinvoke/invoke#159): a positional
 is offered a bare word only while its value is None, and a None left at the end
@@ -21,7 +22,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from invoke.exceptions import Exit
+from invoke.exceptions import Exit, ParseError, UnexpectedExit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from dockhand.session import Session
 
 ENV_PREFIX = "INVOKE_DOCKHAND_"
+# An exception dockhand did not expect: sysexits.h's EX_SOFTWARE.
+INTERNAL_ERROR = 70
+DEBUG = "DOCKHAND_DEBUG"
 
 # Parser methods that place a bare word; any other reader gets the words.
 _PLACING = frozenset({"handle", "see_positional_arg"})
@@ -106,6 +110,11 @@ class Command(Task[Callable[..., Any]]):
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
             raise Exit(code=130) from None
+        except (Exit, ParseError, UnexpectedExit):
+            raise  # Invoke's own, which Invoke reports in one line
+        except Exception as exc:  # the net: a bug, said in one line
+            report_internal_error(exc)
+            raise Exit(code=INTERNAL_ERROR) from None
 
 
 def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
@@ -154,6 +163,30 @@ def lines(option: str, value: Any) -> str | None:
     return text
 
 
+# --- the net under everything --------------------------------------------------
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG, "") not in ("", "0")
+
+
+def report_internal_error(exc: BaseException) -> None:
+    """One line on stderr (the traceback first under DOCKHAND_DEBUG=1). Plain
+    print, not rich: this must work whatever else is broken."""
+    if debugging():
+        import traceback
+
+        traceback.print_exception(exc)
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    name = type(exc).__name__
+    print(
+        f"error: internal error: {name}{': ' + detail if detail else ''}; this is a "
+        f"bug, rerun with {DEBUG}=1 to see the traceback",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 # --- namespace(): the variables, and what escapes Invoke ----------------------
 
 
@@ -166,7 +199,9 @@ def take_environment() -> dict[str, str]:
 
 def install_excepthook(folder: Path) -> None:
     """Catch what escapes Invoke itself, outside any task: a config file it
-    cannot read is one line naming file and line. Installed once, by namespace()."""
+    cannot read or merge is one line naming file and line; anything else is
+    an internal error (SystemExit from an excepthook sets the exit code).
+    Installed once, by namespace()."""
     if getattr(sys.excepthook, "dockhand", False):
         return
     previous = sys.excepthook
@@ -180,9 +215,11 @@ def install_excepthook(folder: Path) -> None:
         from dockhand import configfile
 
         problem = configfile.diagnose(exc, folder)
-        if problem is None:  # not the user's doing: the traceback
+        if problem is None:  # not the user's doing
+            report_internal_error(exc.with_traceback(tb))
+            raise SystemExit(INTERNAL_ERROR)
+        if debugging():
             previous(kind, exc, tb)
-            return
         console.error(problem)
         raise SystemExit(problem.code)
 

@@ -48,6 +48,12 @@ def interrupted(c: Context) -> None:
     raise KeyboardInterrupt
 
 
+@command()
+def buggy(c: Context) -> None:
+    """Fail like a bug."""
+    raise KeyError("services")
+
+
 def run(*argv: str) -> list[tuple[str, dict[str, Any]]]:
     calls.clear()
     Program(namespace=Collection(logs, ps, broken, interrupted)).run(
@@ -210,3 +216,80 @@ def test_good_lines(value: Any, expected: str | None) -> None:
     from dockhand.cli import lines
 
     assert lines("tail", value) == expected
+
+
+# --- the net: what nobody expected is one line and exit 70 ------------------
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_70(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOCKHAND_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        Program(namespace=Collection(buggy)).run(["inv", "buggy"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 70
+    assert err == (
+        "error: internal error: KeyError: 'services'; this is a bug, "
+        "rerun with DOCKHAND_DEBUG=1 to see the traceback\n"
+    )
+
+
+def test_dockhand_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKHAND_DEBUG", "1")
+    with pytest.raises(SystemExit) as exited:
+        Program(namespace=Collection(buggy)).run(["inv", "buggy"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 70
+    assert err.startswith("Traceback") and 'raise KeyError("services")' in err
+    assert err.splitlines()[-1].startswith("error: internal error: KeyError")
+
+
+def hook(monkeypatch: pytest.MonkeyPatch, folder: Any) -> Any:
+    """A fresh excepthook for `folder` (namespace() installs one per process)."""
+    import sys
+
+    from dockhand.cli import install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    install_excepthook(folder)
+    return sys.excepthook
+
+
+def test_what_escapes_invoke_is_an_internal_error(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOCKHAND_DEBUG", raising=False)
+    excepthook = hook(monkeypatch, tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        excepthook(ValueError, ValueError("odd"), None)
+    assert exited.value.code == 70
+    assert capsys.readouterr().err.startswith("error: internal error: ValueError: odd;")
+
+
+def test_a_config_file_invoke_cannot_read_is_a_user_error(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "invoke.yaml").write_text("- a\n")
+    excepthook = hook(monkeypatch, tmp_path)
+    error = AttributeError("'list' object has no attribute 'items'")
+    with pytest.raises(SystemExit) as exited:
+        excepthook(AttributeError, error, None)
+    assert exited.value.code == 1
+    assert "error: invoke.yaml: the top level is a list" in capsys.readouterr().err
+
+
+def test_ctrl_c_outside_a_task_is_left_to_python(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = []
+    import sys
+
+    from dockhand.cli import install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", lambda *args: seen.append(args[0]))
+    install_excepthook(tmp_path)
+    sys.excepthook(KeyboardInterrupt, KeyboardInterrupt(), None)
+    assert seen == [KeyboardInterrupt]
