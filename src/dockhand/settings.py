@@ -105,7 +105,15 @@ _PROFILE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
 
+def _string_keys(key: str, value: Mapping[Any, Any]) -> None:
+    for name in value:
+        if not isinstance(name, str):
+            at = f"{key}.{name}" if key else str(name)
+            raise _Bad(at, name, f'a name, as a string (quote it: "{name}")')
+
+
 def _check_keys(key: str, value: Mapping[str, Any], known: Sequence[str]) -> None:
+    _string_keys(key, value)
     for name in value:
         if name not in known:
             raise _Unknown(f"{key}.{name}" if key else str(name), known)
@@ -280,6 +288,7 @@ def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
         return {}
     if not isinstance(value, Mapping):
         raise _Bad(key, value, "a mapping of service name to {shell, port, path}")
+    _string_keys(key, value)
     services = {}
     for name, entry in value.items():
         at = f"{key}.{name}"

@@ -127,6 +127,7 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         {"services": ["backend", "db"]},
         ("dockhand.services", '["backend", "db"]', "a mapping"),
     ),
+    ({"services": {8080: {}}}, ("dockhand.services.8080", 'quote it: "8080"')),
     ({"services": {"api": "bash"}}, ("dockhand.services.api", "'bash'", "a mapping")),
     (
         {"services": {"api": {"shel": "bash"}}},
