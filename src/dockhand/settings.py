@@ -222,6 +222,10 @@ def _path(root: Path) -> Callable[[str, Any], Path]:
 
 
 def _version(key: str, value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise _Bad(
+            key, value, 'a quoted version such as "5.6.1" (YAML reads 5.10 as 5.1)'
+        )
     text = _text(key, value).strip()
     if text and not _VERSION.match(text):
         raise _Bad(key, value, 'a version like "5.6.1" (quoted)')

@@ -121,7 +121,11 @@ BAD: list[Case] = [
     ),
     Case(
         "an unquoted version YAML reads as 5.1",
-        ("dockhand.compose_version is 5.1", 'quote it: "5.1"'),
+        (
+            "dockhand.compose_version is 5.1",
+            "a quoted version",
+            "YAML reads 5.10 as 5.1",
+        ),
         settings("compose_version: 5.10"),
     ),
     # INVOKE_DOCKHAND_* variables

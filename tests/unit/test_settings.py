@@ -122,7 +122,10 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         {"compose_version": "latest"},
         ("dockhand.compose_version", "'latest'", "a version like"),
     ),
-    ({"compose_version": 5.6}, ("dockhand.compose_version", "5.6", 'quote it: "5.6"')),
+    (
+        {"compose_version": 5.6},
+        ("dockhand.compose_version", "5.6", 'a quoted version such as "5.6.1"'),
+    ),
     (
         {"services": ["backend", "db"]},
         ("dockhand.services", '["backend", "db"]', "a mapping"),
