@@ -252,6 +252,18 @@ def test_a_broken_runtime_config_file_is_named(project: Copy, tmp_path: Path) ->
     ], output(result)
 
 
+def test_a_runtime_config_file_with_a_list_at_the_top_is_named(
+    project: Copy, tmp_path: Path
+) -> None:
+    (tmp_path / "ci.yaml").write_text("- wait_timeout: 5\n")
+    result = project.inv("-f", str(tmp_path / "ci.yaml"), *DRY, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, output(result)
+    assert error_lines(result) == [
+        f"error: {tmp_path / 'ci.yaml'}: the top level is a list, expected a mapping "
+        "(dockhand: followed by its settings)"
+    ], output(result)
+
+
 # Inputs that were misread before and are now read as meant: what Compose is
 # asked shows the reading.
 @dataclass(frozen=True)

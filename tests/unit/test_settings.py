@@ -465,3 +465,21 @@ def test_a_good_config_file_is_no_problem(tmp_path: Path) -> None:
         "dockhand: {wait_timeout: 5}\nrun: {echo: true}\n"
     )
     assert check_project_file(tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "found"),
+    [
+        (["-f", "ci.yaml", "up"], {}, "ci.yaml"),
+        (["--config=ci.yaml", "up"], {"INVOKE_RUNTIME_CONFIG": "env.yaml"}, "ci.yaml"),
+        (["up"], {"INVOKE_RUNTIME_CONFIG": "env.yaml"}, "env.yaml"),
+        (["logs", "-f", "backend"], {}, None),  # --follow, not a config file
+        (["--dry", "logs"], {}, None),
+    ],
+)
+def test_the_runtime_file_invoke_reads(
+    argv: list[str], environ: dict[str, str], found: str | None
+) -> None:
+    from dockhand.configfile import runtime_file
+
+    assert runtime_file(argv, environ) == (Path(found) if found else None)
