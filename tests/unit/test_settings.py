@@ -483,3 +483,21 @@ def test_the_runtime_file_invoke_reads(
     from dockhand.configfile import runtime_file
 
     assert runtime_file(argv, environ) == (Path(found) if found else None)
+
+
+def test_namespace_takes_the_variables_before_invoke_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from dockhand import namespace
+    from dockhand.defaults import OWN
+
+    monkeypatch.setenv("INVOKE_DOCKHAND_WAIT_TIMEOUT", "1.5")
+    monkeypatch.setenv("INVOKE_RUN_ECHO", "1")  # Invoke's own: left alone
+    ns = namespace(tmp_path)
+    assert "INVOKE_DOCKHAND_WAIT_TIMEOUT" not in os.environ
+    assert os.environ["INVOKE_RUN_ECHO"] == "1"
+    own = ns.configuration()[OWN]
+    assert own["environ"] == {"INVOKE_DOCKHAND_WAIT_TIMEOUT": "1.5"}
+    assert own["root"] == str(tmp_path) and "dockhand" not in ns.configuration()
