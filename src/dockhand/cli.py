@@ -27,6 +27,7 @@ from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
 from dockhand import console
+from dockhand.defaults import ENV_PREFIX
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
     from dockhand.session import Session
 
-ENV_PREFIX = "INVOKE_DOCKHAND_"
 # An exception dockhand did not expect: sysexits.h's EX_SOFTWARE.
 INTERNAL_ERROR = 70
 DEBUG = "DOCKHAND_DEBUG"

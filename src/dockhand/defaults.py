@@ -7,6 +7,8 @@ from typing import Any
 # The config key where dockhand.namespace() leaves the project's folder and the
 # INVOKE_DOCKHAND_* variables it took, and `inv prod` its choice.
 OWN = "_dockhand"
+# The variables that set a key of the `dockhand` section, read by its schema.
+ENV_PREFIX = "INVOKE_DOCKHAND_"
 
 # Every key of the `dockhand` section, with its default; dockhand.settings has
 # the schema each is checked against, docs/configuration.md the table.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dockhand.compose import Project
-from dockhand.defaults import DEFAULTS
+from dockhand.defaults import DEFAULTS, ENV_PREFIX
 from dockhand.errors import DockhandError
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -363,7 +363,6 @@ ENV_KEYS = (
     "image_size_budget_mb",
     "min_free_disk_gb",
 )
-ENV_PREFIX = "INVOKE_DOCKHAND_"
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 
 
