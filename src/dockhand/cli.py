@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 # An exception dockhand did not expect: sysexits.h's EX_SOFTWARE.
 INTERNAL_ERROR = 70
+# stdout's reader went away (`inv ps --json | head -1`): what a shell reports
+# for a process SIGPIPE ended, 128 + 13.
+CLOSED_PIPE = 141
 DEBUG = "DOCKHAND_DEBUG"
 
 # Parser methods that place a bare word; any other reader gets the words.
@@ -112,6 +115,9 @@ class Command(Task[Callable[..., Any]]):
             raise Exit(code=130) from None
         except (Exit, ParseError, UnexpectedExit):
             raise  # Invoke's own, which Invoke reports in one line
+        except BrokenPipeError:
+            silence_stdout()
+            raise Exit(code=CLOSED_PIPE) from None
         except Exception as exc:  # the net: a bug, said in one line
             report_internal_error(exc)
             raise Exit(code=INTERNAL_ERROR) from None
@@ -170,6 +176,16 @@ def debugging() -> bool:
     return os.environ.get(DEBUG, "") not in ("", "0")
 
 
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not
+    fail again on the pipe nobody reads."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def report_internal_error(exc: BaseException) -> None:
     """One line on stderr (the traceback first under DOCKHAND_DEBUG=1). Plain
     print, not rich: this must work whatever else is broken."""
@@ -212,6 +228,9 @@ def install_excepthook(folder: Path) -> None:
         if not issubclass(kind, Exception):
             previous(kind, exc, tb)
             return
+        if issubclass(kind, BrokenPipeError):  # `inv --list | head -1`
+            silence_stdout()
+            raise SystemExit(CLOSED_PIPE)
         from dockhand import configfile
 
         problem = configfile.diagnose(exc, folder)

@@ -372,3 +372,25 @@ def test_dockhand_debug_shows_the_traceback(project: Copy) -> None:
     assert result.stderr.splitlines()[-1].startswith(
         "error: internal error: RuntimeError"
     )
+
+
+@pytest.mark.parametrize("argv", [("--list",), ("--dry", "ps", "--json")])
+def test_a_reader_that_goes_away_is_not_an_error(
+    project: Copy, argv: tuple[str, ...]
+) -> None:
+    """`inv --list | head -1`: the pipe is closed before inv writes."""
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "invoke", *argv],
+        cwd=project.root,
+        env=project.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141, stderr
+    assert stderr == ""

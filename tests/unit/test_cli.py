@@ -293,3 +293,15 @@ def test_ctrl_c_outside_a_task_is_left_to_python(
     install_excepthook(tmp_path)
     sys.excepthook(KeyboardInterrupt, KeyboardInterrupt(), None)
     assert seen == [KeyboardInterrupt]
+
+
+def test_a_closed_pipe_is_quiet(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockhand import cli
+
+    monkeypatch.setattr(cli, "silence_stdout", lambda: None)
+    excepthook = hook(monkeypatch, tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        excepthook(BrokenPipeError, BrokenPipeError(32, "Broken pipe"), None)
+    assert exited.value.code == 141 and capsys.readouterr().err == ""
