@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -165,6 +166,29 @@ def lines(option: str, value: Any) -> str | None:
         raise DockhandError(
             f"--{option} takes a number of lines, not {value!r}",
             hint=f"e.g. --{option} 100, or --{option} all",
+        )
+    return text
+
+
+# What Docker takes for --since (its api/types/time.GetTimestamp): a Go
+# duration, a Unix time, or an RFC 3339 date or time, the time part shortened
+# at will and the zone optional.
+_SINCE = re.compile(
+    r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+"
+    r"|\d+(\.\d+)?"
+    r"|\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?(Z|[+-]\d{2}:\d{2})?"
+)
+
+
+def when(option: str, value: Any) -> str | None:
+    """A --since: None, a duration (10m, 1h30m), a Unix time or a date/time."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not _SINCE.fullmatch(text):
+        raise DockhandError(
+            f"--{option} takes a duration, a date or a time, not {value!r}",
+            hint=f"e.g. --{option} 10m, --{option} 1h30m, --{option} 2026-01-02T15:04:05",
         )
     return text
 

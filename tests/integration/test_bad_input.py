@@ -186,6 +186,11 @@ BAD: list[Case] = [
     Case(
         "logs --tail -5", ("--tail", "not '-5'"), argv=("--dry", "logs", "--tail", "-5")
     ),
+    Case(
+        "logs --since yesterday",
+        ("--since takes a duration, a date or a time, not 'yesterday'",),
+        argv=("--dry", "logs", "--since", "yesterday"),
+    ),
 ]
 
 

@@ -124,6 +124,12 @@ BAD_OPTIONS: list[tuple[list[str], str]] = [
     (["logs", "--tail", "ten"], "--tail takes a number of lines, not 'ten'"),
     (["logs", "--tail", "-5"], "--tail takes a number of lines, not '-5'"),
     (["logs", "--tail", "1.5"], "--tail takes a number of lines, not '1.5'"),
+    (
+        ["logs", "--since", "yesterday"],
+        "--since takes a duration, a date or a time, not 'yesterday'",
+    ),
+    (["logs", "--since", "10 m"], "not '10 m'"),
+    (["logs", "--since", "2026-13"], "not '2026-13'"),
 ]
 
 
@@ -166,7 +172,7 @@ OPTIONS = {
     ("up", "timeout"): "cli.seconds",
     ("restart", "timeout"): "cli.seconds",
     ("logs", "tail"): "cli.lines",
-    ("logs", "since"): "Compose's own check (a time, a date or a duration)",
+    ("logs", "since"): "cli.when",
     ("shell", "command"): "any command",
     ("shell", "user"): "Compose's own check",
     ("db.shell", "command"): "any SQL",
@@ -305,3 +311,26 @@ def test_a_closed_pipe_is_quiet(
     with pytest.raises(SystemExit) as exited:
         excepthook(BrokenPipeError, BrokenPipeError(32, "Broken pipe"), None)
     assert exited.value.code == 141 and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "10m",
+        "1h30m",
+        "1.5h",
+        "90s",
+        "1700000000",
+        "1700000000.5",
+        "2026-01-02",
+        "2026-01-02T15",
+        "2026-01-02T15:04",
+        "2026-01-02T15:04:05",
+        "2026-01-02T15:04:05.123Z",
+        "2026-01-02T15:04:05+02:00",
+    ],
+)
+def test_good_since(value: str) -> None:
+    from dockhand.cli import when
+
+    assert when("since", value) == value

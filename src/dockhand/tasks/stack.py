@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, lines, seconds, session
+from dockhand.cli import command, lines, seconds, session, when
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -127,7 +127,7 @@ def logs(
     """Show service logs (all services unless named); -f to follow."""
     from dockhand.ops import stack
 
-    tail = lines("tail", tail)
+    tail, since = lines("tail", tail), when("since", since)
     stack.logs(
         session(c),
         services or [],
