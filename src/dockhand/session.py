@@ -134,6 +134,9 @@ class Session:
 
 # Invoke's config levels that are files, lowest precedence first; the
 # INVOKE_DOCKHAND_* variables rank between project and runtime, as Invoke's own.
+# Invoke keeps each level's data and path in Config._<level> and
+# Config._<level>_path (private, but so since Invoke 1.0); without them every
+# key is said to come from invoke.yaml, and the variables beat every file.
 _FILE_LEVELS = ("system", "user", "project")
 _ABOVE_ENV = ("runtime",)
 

@@ -14,12 +14,12 @@ if TYPE_CHECKING:
 @command(
     help={"timeout": "seconds to wait for health (default: dockhand.wait_timeout)"}
 )
-def setup(c: Context, timeout: float | None = None) -> None:
+def setup(c: Context, timeout: str | None = None) -> None:
     """Onboard: doctor, .env, build, start healthy, migrate; safe to re-run."""
     from dockhand.ops import setup as ops
 
-    seconds_ = seconds("timeout", timeout)
-    ops.setup(session(c), timeout=seconds_)
+    wait_seconds = seconds("timeout", timeout)
+    ops.setup(session(c), timeout=wait_seconds)
 
 
 @command(name="doctor", help={"json": "print the checks as JSON to stdout"})

@@ -46,14 +46,14 @@ def up(
     services: list[str] | None = None,
     build: bool = False,
     no_wait: bool = False,
-    timeout: float | None = None,
+    timeout: str | None = None,
 ) -> None:
     """Start the stack detached and wait until every service is healthy."""
     from dockhand.ops import stack
 
-    seconds_ = seconds("timeout", timeout)
+    wait_seconds = seconds("timeout", timeout)
     stack.start(
-        session(c), services or [], build=build, wait=not no_wait, timeout=seconds_
+        session(c), services or [], build=build, wait=not no_wait, timeout=wait_seconds
     )
 
 
@@ -82,13 +82,13 @@ def restart(
     c: Context,
     services: list[str] | None = None,
     no_wait: bool = False,
-    timeout: float | None = None,
+    timeout: str | None = None,
 ) -> None:
     """Restart services and wait until they are healthy again."""
     from dockhand.ops import stack
 
-    seconds_ = seconds("timeout", timeout)
-    stack.restart(session(c), services or [], wait=not no_wait, timeout=seconds_)
+    wait_seconds = seconds("timeout", timeout)
+    stack.restart(session(c), services or [], wait=not no_wait, timeout=wait_seconds)
 
 
 @command(
