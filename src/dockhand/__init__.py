@@ -23,8 +23,17 @@ DISTRIBUTION = "dockhand-compose"
 
 def namespace(root: str | Path | None = None) -> Collection:
     """Every dockhand task, configured for the project at `root` (a folder, or
-    the tasks.py in it). invoke.yaml beside tasks.py overrides any default."""
-    from dockhand.defaults import DEFAULTS
+    the tasks.py in it). invoke.yaml beside tasks.py overrides any default.
+
+    The INVOKE_DOCKHAND_* variables are taken out of the environment here,
+    before Invoke reads them: Invoke would cast each to the type of the value
+    it overrides (int("1.5") is a traceback, "false" is true). dockhand's own
+    schema reads them instead (dockhand.session.load_settings). The defaults
+    stay out of Invoke's config too, so that Invoke never merges a user's value
+    with one of dockhand's (a list given for a mapping is a traceback there).
+    """
+    from dockhand import cli
+    from dockhand.defaults import OWN
     from dockhand.tasks import check, cleanup, db, dev, setup, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
@@ -48,5 +57,8 @@ def namespace(root: str | Path | None = None) -> Collection:
         check.check,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
-    ns.configure({"dockhand": {**DEFAULTS, "root": str(folder)}})
+    environ = cli.take_environment()
+    cli.install_excepthook(folder)
+    # OWN, not "dockhand": the user's section holds only what the user wrote.
+    ns.configure({OWN: {"root": str(folder), "environ": environ, "prod": False}})
     return ns

@@ -1,5 +1,7 @@
 """Invoke glue: a task class that turns DockhandError into one line and an
-exit code, and lets a task take zero or more trailing service names.
+exit code (any other exception into one line and INTERNAL_ERROR), the options
+checked at the edge, an excepthook for what escapes Invoke itself, and zero or
+more trailing service names.
 
 Invoke has no optional positional arguments (pyinvoke/invoke#159): a positional
 is offered a bare word only while its value is None, and a None left at the end
@@ -12,22 +14,34 @@ tests/unit/test_cli.py runs Invoke's real parser over every form.
 
 from __future__ import annotations
 
+import math
+import os
+import re
 import sys
 from collections.abc import Callable
-from types import FrameType
+from pathlib import Path
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from invoke.exceptions import Exit
+from invoke.exceptions import Exit, ParseError, UnexpectedExit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
 from dockhand import console
+from dockhand.defaults import ENV_PREFIX
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from invoke.context import Context
 
     from dockhand.session import Session
+
+# An exception dockhand did not expect: sysexits.h's EX_SOFTWARE.
+INTERNAL_ERROR = 70
+# stdout's reader went away (`inv ps --json | head -1`): what a shell reports
+# for a process SIGPIPE ended, 128 + 13.
+CLOSED_PIPE = 141
+DEBUG = "DOCKHAND_DEBUG"
 
 # Parser methods that place a bare word; any other reader gets the words.
 _PLACING = frozenset({"handle", "see_positional_arg"})
@@ -100,6 +114,14 @@ class Command(Task[Callable[..., Any]]):
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
             raise Exit(code=130) from None
+        except (Exit, ParseError, UnexpectedExit):
+            raise  # Invoke's own, which Invoke reports in one line
+        except BrokenPipeError:
+            silence_stdout()
+            raise Exit(code=CLOSED_PIPE) from None
+        except Exception as exc:  # the net: a bug, said in one line
+            report_internal_error(exc)
+            raise Exit(code=INTERNAL_ERROR) from None
 
 
 def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
@@ -113,3 +135,136 @@ def session(c: Context) -> Session:
     from dockhand.session import session as make
 
     return make(c)
+
+
+# --- options, checked before anything runs ------------------------------------
+# Invoke hands every option that has no typed default over as a string.
+
+
+def seconds(option: str, value: Any) -> float | None:
+    """A --timeout: None (the configured default), or seconds above 0."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise DockhandError(
+            f"--{option} takes a number of seconds greater than 0, not {value!r}",
+            hint=f"e.g. --{option} 120",
+        )
+    return number
+
+
+def lines(option: str, value: Any) -> str | None:
+    """A --tail: None, `all`, or a whole number of lines (0 or more)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not (text.isdecimal() or text == "all"):
+        raise DockhandError(
+            f"--{option} takes a number of lines, not {value!r}",
+            hint=f"e.g. --{option} 100, or --{option} all",
+        )
+    return text
+
+
+# What Docker takes for --since (its api/types/time.GetTimestamp): a Go
+# duration, a Unix time, or an RFC 3339 date or time, the time part shortened
+# at will and the zone optional.
+_SINCE = re.compile(
+    r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+"
+    r"|\d+(\.\d+)?"
+    r"|\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?(Z|[+-]\d{2}:\d{2})?"
+)
+
+
+def when(option: str, value: Any) -> str | None:
+    """A --since: None, a duration (10m, 1h30m), a Unix time or a date/time."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not _SINCE.fullmatch(text):
+        raise DockhandError(
+            f"--{option} takes a duration, a date or a time, not {value!r}",
+            hint=f"e.g. --{option} 10m, --{option} 1h30m, --{option} 2026-01-02T15:04:05",
+        )
+    return text
+
+
+# --- the net under everything --------------------------------------------------
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG, "") not in ("", "0")
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not
+    fail again on the pipe nobody reads."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def report_internal_error(exc: BaseException) -> None:
+    """One line on stderr (the traceback first under DOCKHAND_DEBUG=1). Plain
+    print, not rich: this must work whatever else is broken."""
+    if debugging():
+        import traceback
+
+        traceback.print_exception(exc)
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    name = type(exc).__name__
+    print(
+        f"error: internal error: {name}{': ' + detail if detail else ''}; this is a "
+        f"bug, rerun with {DEBUG}=1 to see the traceback",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+# --- namespace(): the variables, and what escapes Invoke ----------------------
+
+
+def take_environment() -> dict[str, str]:
+    """Remove the INVOKE_DOCKHAND_* variables from the environment, before
+    Invoke casts them, and return them for dockhand's schema to read."""
+    names = [name for name in os.environ if name.startswith(ENV_PREFIX)]
+    return {name: os.environ.pop(name) for name in names}
+
+
+def install_excepthook(folder: Path) -> None:
+    """Catch what escapes Invoke itself, outside any task: a config file it
+    cannot read or merge is one line naming file and line; anything else is
+    an internal error (SystemExit from an excepthook sets the exit code).
+    Installed once, by namespace()."""
+    if getattr(sys.excepthook, "dockhand", False):
+        return
+    previous = sys.excepthook
+
+    def hook(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if not issubclass(kind, Exception):
+            previous(kind, exc, tb)
+            return
+        if issubclass(kind, BrokenPipeError):  # `inv --list | head -1`
+            silence_stdout()
+            raise SystemExit(CLOSED_PIPE)
+        from dockhand import configfile
+
+        problem = configfile.diagnose(exc, folder)
+        if problem is None:  # not the user's doing
+            report_internal_error(exc.with_traceback(tb))
+            raise SystemExit(INTERNAL_ERROR)
+        if debugging():
+            previous(kind, exc, tb)
+        console.error(problem)
+        raise SystemExit(problem.code)
+
+    hook.dockhand = True  # type: ignore[attr-defined]
+    sys.excepthook = hook

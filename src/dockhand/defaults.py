@@ -1,10 +1,17 @@
 """The defaults of every setting, in a module that imports nothing, because
-`inv --list` needs them and must stay as fast as a bare Invoke project."""
+dockhand.namespace() (that is, `inv --list`) reads it and must stay as fast as
+a bare Invoke project."""
 
 from typing import Any
 
-# Every key dockhand reads, with its default. Invoke only lets INVOKE_DOCKHAND_*
-# env vars override keys that exist, so each scalar key must be present here.
+# The config key where dockhand.namespace() leaves the project's folder and the
+# INVOKE_DOCKHAND_* variables it took, and `inv prod` its choice.
+OWN = "_dockhand"
+# The variables that set a key of the `dockhand` section, read by its schema.
+ENV_PREFIX = "INVOKE_DOCKHAND_"
+
+# Every key of the `dockhand` section, with its default; dockhand.settings has
+# the schema each is checked against, docs/configuration.md the table.
 DEFAULTS: dict[str, Any] = {
     "root": "",
     "project": "",

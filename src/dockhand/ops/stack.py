@@ -99,11 +99,8 @@ def logs(
     since: str | None,
     timestamps: bool,
 ) -> None:
-    """Stream the logs straight from Compose to our stdout, never held here."""
-    if tail is not None and not (tail.isdigit() or tail == "all"):
-        raise DockhandError(
-            f"--tail takes a number of lines, not {tail!r}", hint="e.g. --tail 100"
-        )
+    """Stream the logs straight from Compose to our stdout, never held here
+    (`tail` already checked by the task: a number or `all`)."""
     argv = compose.logs(
         s.cli,
         s.project,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, seconds, session
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 @command(
     help={"timeout": "seconds to wait for health (default: dockhand.wait_timeout)"}
 )
-def setup(c: Context, timeout: float | None = None) -> None:
+def setup(c: Context, timeout: str | None = None) -> None:
     """Onboard: doctor, .env, build, start healthy, migrate; safe to re-run."""
     from dockhand.ops import setup as ops
 
-    ops.setup(session(c), timeout=float(timeout) if timeout is not None else None)
+    wait_seconds = seconds("timeout", timeout)
+    ops.setup(session(c), timeout=wait_seconds)
 
 
 @command(name="doctor", help={"json": "print the checks as JSON to stdout"})

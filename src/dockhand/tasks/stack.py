@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, lines, seconds, session, when
 
 if TYPE_CHECKING:
     from invoke.context import Context
 
 TIMEOUT = "seconds to wait for health (default: dockhand.wait_timeout)"
-
-
-def _seconds(timeout: float | None) -> float | None:
-    return float(timeout) if timeout is not None else None
 
 
 @command(
@@ -50,17 +46,14 @@ def up(
     services: list[str] | None = None,
     build: bool = False,
     no_wait: bool = False,
-    timeout: float | None = None,
+    timeout: str | None = None,
 ) -> None:
     """Start the stack detached and wait until every service is healthy."""
     from dockhand.ops import stack
 
+    wait_seconds = seconds("timeout", timeout)
     stack.start(
-        session(c),
-        services or [],
-        build=build,
-        wait=not no_wait,
-        timeout=_seconds(timeout),
+        session(c), services or [], build=build, wait=not no_wait, timeout=wait_seconds
     )
 
 
@@ -89,14 +82,13 @@ def restart(
     c: Context,
     services: list[str] | None = None,
     no_wait: bool = False,
-    timeout: float | None = None,
+    timeout: str | None = None,
 ) -> None:
     """Restart services and wait until they are healthy again."""
     from dockhand.ops import stack
 
-    stack.restart(
-        session(c), services or [], wait=not no_wait, timeout=_seconds(timeout)
-    )
+    wait_seconds = seconds("timeout", timeout)
+    stack.restart(session(c), services or [], wait=not no_wait, timeout=wait_seconds)
 
 
 @command(
@@ -135,6 +127,7 @@ def logs(
     """Show service logs (all services unless named); -f to follow."""
     from dockhand.ops import stack
 
+    tail, since = lines("tail", tail), when("since", since)
     stack.logs(
         session(c),
         services or [],
@@ -148,4 +141,6 @@ def logs(
 @command()
 def prod(c: Context) -> None:
     """Select the production override for the tasks that follow (inv prod up)."""
-    c.config.dockhand.prod = True
+    from dockhand.defaults import OWN
+
+    c.config[OWN]["prod"] = True
