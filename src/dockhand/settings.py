@@ -54,6 +54,8 @@ class Settings:
     default_service: str
     wait_timeout: float
     compose_command: str
+    wait_stable_seconds: float = 3.0  # up this long since its last start = ready
+    wait_max_restarts: int = 2  # more crashes than this during a wait fail it
     compose_version: str = ""  # the Compose the project pins; doctor warns on another
     services: Mapping[str, ServiceSettings] = field(default_factory=dict)
     migrations: tuple[Migration, ...] = ()
@@ -187,6 +189,8 @@ def load(section: Mapping[str, Any]) -> Settings:
         env_example=root / str(raw["env_example"]),
         default_service=str(raw["default_service"]),
         wait_timeout=timeout,
+        wait_stable_seconds=_number("wait_stable_seconds", raw["wait_stable_seconds"]),
+        wait_max_restarts=_count("wait_max_restarts", raw["wait_max_restarts"]),
         compose_command=str(raw["compose_command"] or ""),
         compose_version=_version("compose_version", raw["compose_version"]),
         services=_services(raw["services"]),
@@ -211,4 +215,14 @@ def _number(key: str, value: Any) -> float:
         number = -1
     if number < 0:
         raise _config_error(key, "must be a number (0 or more)")
+    return number
+
+
+def _count(key: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0 or str(number) != str(value).strip():
+        raise _config_error(key, "must be a whole number (0 or more)")
     return number

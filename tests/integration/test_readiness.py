@@ -5,6 +5,7 @@ from services that stop, and crash loops under a restart policy."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,9 +124,10 @@ def test_a_crash_loop_fails_naming_exit_code_restarts_and_logs(
     line = error_line(result)
     assert "crashloop keeps restarting" in line, output(result)
     assert "exit code 5" in line, output(result)
-    restarts = inspect(crashloop, "crashloop")["RestartCount"]
-    assert restarts >= 3, output(result)
-    assert "restarted 3 times" in line or f"restarted {restarts} times" in line
+    # Failed once the restarts passed the limit (2), not at the deadline.
+    match = re.search(r"restarted (\d+) times", line)
+    assert match and 3 <= int(match[1]) <= 4, output(result)
+    assert int(match[1]) <= inspect(crashloop, "crashloop")["RestartCount"]
     assert "crashloop: lost the database" in result.stderr
 
 

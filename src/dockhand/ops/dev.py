@@ -7,7 +7,7 @@ import time
 
 from invoke.exceptions import Exit
 
-from dockhand import compose, console, engine
+from dockhand import compose, console, engine, readiness
 from dockhand.errors import DockhandError
 from dockhand.process import interactive
 from dockhand.session import Session
@@ -24,13 +24,15 @@ def wait_for_database(s: Session) -> None:
             f"the database service {database.service!r} is not running",
             hint="start the stack with `inv up`, then run this again",
         )
-    deadline = time.time() + s.settings.wait_timeout
+    now = time.time()
     engine.wait_ready(
         s.client,
         s.settings.project,
-        deadline,
+        now + s.settings.wait_timeout,
         lambda _: None,
-        services=[database.service],
+        readiness.Scope(frozenset([database.service])),
+        readiness.Rules(s.settings.wait_stable_seconds, s.settings.wait_max_restarts),
+        since=now,
     )
 
 
