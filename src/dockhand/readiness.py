@@ -18,12 +18,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from dockhand.defaults import DEFAULTS
+
 if TYPE_CHECKING:
     from dockhand.engine import ServiceState
 
 # The defaults of the wait_stable_seconds and wait_max_restarts settings.
-STABLE_SECONDS = 3.0
-MAX_RESTARTS = 2
+STABLE_SECONDS = float(DEFAULTS["wait_stable_seconds"])
+MAX_RESTARTS = int(DEFAULTS["wait_max_restarts"])
 
 # The condition a dependent sets when it waits for a service to finish.
 COMPLETED = "service_completed_successfully"

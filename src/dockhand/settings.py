@@ -54,8 +54,10 @@ class Settings:
     default_service: str
     wait_timeout: float
     compose_command: str
-    wait_stable_seconds: float = 3.0  # up this long since its last start = ready
-    wait_max_restarts: int = 2  # more crashes than this during a wait fail it
+    wait_stable_seconds: float = DEFAULTS["wait_stable_seconds"]  # up this long = ready
+    wait_max_restarts: int = DEFAULTS[
+        "wait_max_restarts"
+    ]  # more restarts: a crash loop
     compose_version: str = ""  # the Compose the project pins; doctor warns on another
     services: Mapping[str, ServiceSettings] = field(default_factory=dict)
     migrations: tuple[Migration, ...] = ()

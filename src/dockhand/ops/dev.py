@@ -9,6 +9,7 @@ from invoke.exceptions import Exit
 
 from dockhand import compose, console, engine, readiness
 from dockhand.errors import DockhandError
+from dockhand.ops.stack import rules
 from dockhand.process import interactive
 from dockhand.session import Session
 
@@ -31,7 +32,7 @@ def wait_for_database(s: Session) -> None:
         now + s.settings.wait_timeout,
         lambda _: None,
         readiness.Scope(frozenset([database.service])),
-        readiness.Rules(s.settings.wait_stable_seconds, s.settings.wait_max_restarts),
+        rules(s),
         since=now,
     )
 
