@@ -68,6 +68,33 @@ def wait_ready(
         console.status(f"  {service:<12} {url}")
 
 
+def run_then_wait(
+    s: Session,
+    argv: list[str],
+    failure: str,
+    names: list[str],
+    wait: bool,
+    timeout: float | None,
+    show_urls: bool = True,
+) -> None:
+    """Run the Compose command that starts `names`, then wait for them. The
+    model the wait needs is asked of Compose while that command runs (a
+    failed command, e.g. an invalid file, is reported by Compose itself)."""
+    began = time.time()
+    model = None
+    if wait and not s.runner.dry:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        model = pool.submit(s.model)
+        pool.shutdown(wait=False)
+    run_compose(s, argv, failure)
+    if wait:
+        if model is not None:
+            model.result()  # loaded, or the error of loading it
+        wait_ready(s, names, timeout, since=began, show_urls=show_urls)
+
+
 def build(
     s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
 ) -> None:
@@ -90,10 +117,9 @@ def start(
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
     argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
-    began = time.time()
-    run_compose(s, argv, "Compose could not start the stack")
-    if wait:
-        wait_ready(s, names, timeout, since=began, show_urls=show_urls)
+    run_then_wait(
+        s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
+    )
 
 
 def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
@@ -109,10 +135,7 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
     argv = compose.restart(s.cli, s.project, s.check_services(names))
-    began = time.time()
-    run_compose(s, argv, "Compose could not restart")
-    if wait:
-        wait_ready(s, names, timeout, since=began)
+    run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
 def show(s: Session, names: list[str], *, as_json: bool) -> None:
