@@ -326,10 +326,10 @@ def _wait(
         try:
             item = feed.get(timeout=max(0.0, min(wake, deadline) - now))
         except queue.Empty:
-            # A window has ended: look again before calling it ready, in case
-            # a crash is still on its way to us as an event.
+            # A window has ended: look again before calling it ready.
+            due = time.time() + 0.05
             for key, verdict in verdicts.items():
-                if verdict.recheck_at is not None and verdict.recheck_at <= now + 0.05:
+                if verdict.recheck_at is not None and verdict.recheck_at <= due:
                     watches[key] = _refresh(client, watches[key])
             continue
         if item is None:

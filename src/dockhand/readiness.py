@@ -99,23 +99,24 @@ def scope_without_model(names: Iterable[str]) -> Scope:
 
 @dataclass(frozen=True)
 class Watch:
-    """One container during a wait: what the engine said last, when we first
-    saw its current start, and the exit code of the last `die` event."""
+    """One container during a wait: what the engine said last and when, when
+    we first saw its current start, and the exit code of the last `die`."""
 
     state: ServiceState
     job: bool
     seen_at: float  # our clock, when state.started_at was first seen
+    looked_at: float  # our clock, when `state` was read
     last_exit: int | None = None
 
 
 def watch(state: ServiceState, *, job: bool, now: float) -> Watch:
-    return Watch(state, job, now)
+    return Watch(state, job, seen_at=now, looked_at=now)
 
 
 def observe(w: Watch, state: ServiceState, now: float) -> Watch:
     """A fresh inspect of the container; a new start restarts the window."""
     seen_at = w.seen_at if state.started_at == w.state.started_at else now
-    return replace(w, state=state, seen_at=seen_at)
+    return replace(w, state=state, seen_at=seen_at, looked_at=now)
 
 
 def died(w: Watch, exit_code: int) -> Watch:
@@ -128,7 +129,7 @@ def died(w: Watch, exit_code: int) -> Watch:
 class Verdict:
     status: Literal["waiting", "ready", "failed"]
     reason: str = ""  # failed: what happened, after the service name
-    recheck_at: float | None = None  # waiting: when the window ends, our clock
+    recheck_at: float | None = None  # waiting: when to inspect it again, our clock
     warning: str = ""  # ready: a crash it recovered from
 
 
@@ -176,6 +177,10 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
     # after we first saw this start (should the two clocks disagree).
     stable_at = min(started, w.seen_at) + rules.stable_seconds
     if s.state == "running" and s.health in ("", "healthy") and now >= stable_at:
+        if w.looked_at < stable_at:
+            # Ready only on a look taken once the window is over, so a crash
+            # whose event is still on its way is not missed.
+            return Verdict("waiting", recheck_at=stable_at)
         warning = ""
         if s.restart_count and started >= since:
             warning = (

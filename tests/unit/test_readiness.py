@@ -67,6 +67,11 @@ def verdict(w: Watch, now: float) -> readiness.Verdict:
     return judge(w, T0 + now, RULES, since=T0)
 
 
+def look(w: Watch, now: float) -> Watch:
+    """Inspect again at `now` and find nothing changed."""
+    return readiness.observe(w, w.state, T0 + now)
+
+
 def test_scope_is_the_names_and_what_they_depend_on() -> None:
     assert readiness.scope(MODEL, ["backend"]).services == {
         "backend",
@@ -111,13 +116,15 @@ def test_running_is_ready_only_after_the_stability_window() -> None:
     early = verdict(w, 1.0)
     assert early.status == "waiting" and early.recheck_at == T0 + 3.2
     assert verdict(w, 3.19).status == "waiting"
-    assert verdict(w, 3.2) == readiness.Verdict("ready")
+    # The window is over, but the last look was before: look again first.
+    assert verdict(w, 3.2) == readiness.Verdict("waiting", recheck_at=T0 + 3.2)
+    assert verdict(look(w, 3.2), 3.2) == readiness.Verdict("ready")
 
 
 def test_healthy_is_ready_after_the_window_and_starting_waits_for_an_event() -> None:
     healthy = readiness.watch(state(health="healthy"), job=False, now=T0)
     assert verdict(healthy, 1).status == "waiting"
-    assert verdict(healthy, 3).status == "ready"
+    assert verdict(look(healthy, 3), 3).status == "ready"
     starting = readiness.watch(state(health="starting"), job=False, now=T0)
     assert verdict(starting, 10) == readiness.Verdict("waiting")
 
@@ -185,7 +192,7 @@ def test_a_crash_then_the_window_passes_with_a_warning() -> None:
     assert verdict(w, 0.6).status == "waiting"
     w = readiness.observe(w, state(started=0.7, restarts=1), T0 + 0.8)
     assert verdict(w, 3.0).status == "waiting"  # up 2.3 s since its last start
-    ready = verdict(w, 3.7)
+    ready = verdict(look(w, 3.7), 3.7)
     assert ready.status == "ready"
     assert ready.warning.startswith(
         "web crashed (exit code 4) and was restarted 1 time"
@@ -223,7 +230,8 @@ def test_a_start_we_see_late_by_the_engines_clock_still_gets_the_window() -> Non
     # The engine's clock runs 10 s ahead: StartedAt looks like the future.
     w = readiness.watch(state(started=10), job=False, now=T0)
     assert verdict(w, 1).status == "waiting"
-    assert verdict(w, 3).status == "ready"
+    assert verdict(look(w, 3), 3).status == "ready"
     # A new start (another StartedAt) restarts the window from when we saw it.
     w = readiness.observe(w, state(started=20, restarts=1), T0 + 5)
-    assert verdict(w, 7).status == "waiting" and verdict(w, 8).status == "ready"
+    assert verdict(look(w, 7), 7).status == "waiting"
+    assert verdict(look(w, 8), 8).status == "ready"
