@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "env_example": ".env.example",
     "default_service": "",
     "wait_timeout": 180,
+    "wait_stable_seconds": 2.5,
+    "wait_max_restarts": 2,
     "compose_command": "",
     "compose_version": "",
     "services": {},

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -12,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dockhand import readiness
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -97,22 +100,9 @@ class ServiceState:
     exit_code: int
     ports: tuple[str, ...]
     started_at: datetime | None
-
-    @property
-    def ready(self) -> bool:
-        """Healthy, or running where there is no healthcheck (as Compose does),
-        or a one-shot that finished cleanly."""
-        if self.state == "running":
-            return self.health in ("", "healthy")
-        return self.state == "exited" and self.exit_code == 0
-
-    @property
-    def failed(self) -> bool:
-        if self.health == "unhealthy":
-            return True
-        return (
-            self.state in ("exited", "dead", "restarting", "removed") and not self.ready
-        )
+    restart_count: int = 0  # automatic restarts since the last manual start
+    restart_policy: str = ""  # no, always, unless-stopped, on-failure
+    id: str = ""
 
     @property
     def summary(self) -> str:
@@ -164,6 +154,12 @@ def state_of(attrs: dict[str, Any]) -> ServiceState:
         exit_code=int(state.get("ExitCode", 0)),
         ports=tuple(dict.fromkeys(ports)),
         started_at=_parse_time(state.get("StartedAt", "")),
+        restart_count=int(attrs.get("RestartCount") or 0),
+        restart_policy=str(
+            ((attrs.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name")
+            or ""
+        ),
+        id=str(attrs.get("Id", "")),
     )
 
 
@@ -220,84 +216,170 @@ def diagnose(client: DockerClient, container_name: str, lines: int = 20) -> str:
     return "\n".join([*probes, "--- last log lines ---", log or "(no output)"])
 
 
+@dataclass(frozen=True)
+class Ready:
+    """The end of a wait that succeeded: every state, and warnings to show."""
+
+    states: list[ServiceState]
+    warnings: list[str]
+
+
+def _event_feed(
+    client: DockerClient, project: str, since: float, until: float
+) -> tuple[queue.Queue[dict[str, Any] | BaseException | None], Callable[[], None]]:
+    """The project's container events on a queue, read by a thread, so the
+    wait can also wake when a stability window ends; None when the stream
+    ends at `until`. Returns the queue and how to close the stream."""
+    stream = client.events(
+        since=f"{since:.6f}",  # the engine takes fractions of a second
+        until=f"{until:.6f}",
+        decode=True,
+        filters={"type": "container", "label": f"{PROJECT}={project}"},
+    )
+    feed: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
+    closing = threading.Event()
+
+    def pump() -> None:
+        try:
+            for event in stream:
+                feed.put(event)
+        except Exception as exc:  # any failure is handed to the waiting thread
+            if not closing.is_set():
+                feed.put(exc)
+        feed.put(None)
+
+    threading.Thread(target=pump, name="dockhand-events", daemon=True).start()
+
+    def close() -> None:
+        closing.set()
+        stream.close()
+
+    return feed, close
+
+
 def wait_ready(
     client: DockerClient,
     project: str,
     deadline: float,
     on_change: Callable[[list[ServiceState]], None],
-    services: Iterable[str] = (),
-) -> list[ServiceState]:
-    """Wait until every service container of the project is ready.
+    scope: readiness.Scope,
+    rules: readiness.Rules = readiness.Rules(),  # noqa: B008 - frozen
+    since: float | None = None,
+) -> Ready:
+    """Wait until every container in `scope` is ready (see dockhand.readiness).
 
-    Seeded by a list, then driven by the engine's events, so nothing between
-    the two is missed; the event stream ends at the deadline on its own.
-    Raises HealthFailure naming the service that exited, turned unhealthy or
-    was not ready in time. With `services`, only those are waited for.
+    Seeded by a list, then driven by the engine's events since `since` (when
+    the command began, so nothing between it and the list is missed), with a
+    wake-up when a stability window ends and the deadline. Raises
+    HealthFailure naming the service that exited, turned unhealthy, keeps
+    restarting or was not ready in time.
     """
-    since = int(time.time()) - 1
-    current = {s.container: s for s in states(client, project, services)}
-    if not current:
+    began = time.time() if since is None else since
+    feed, close = _event_feed(client, project, min(began, time.time()), deadline)
+    try:
+        return _wait(client, project, deadline, on_change, scope, rules, began, feed)
+    finally:
+        close()
+
+
+def _wait(
+    client: DockerClient,
+    project: str,
+    deadline: float,
+    on_change: Callable[[list[ServiceState]], None],
+    scope: readiness.Scope,
+    rules: readiness.Rules,
+    since: float,
+    feed: queue.Queue[dict[str, Any] | BaseException | None],
+) -> Ready:
+    now = time.time()
+    watches = {
+        s.id: readiness.watch(s, job=scope.is_job(s), now=now)
+        for s in states(client, project)
+        if scope.covers(s.service)
+    }
+    if not watches:
         raise DockhandError(
-            f"project {project!r} has no containers",
+            f"project {project!r} has no containers"
+            + (f" for {', '.join(sorted(scope.services))}" if scope.services else ""),
             hint="start it with `inv up`",
         )
-    on_change(list(current.values()))
-    _check(client, current)
-    if all(s.ready for s in current.values()):
-        return list(current.values())
-    events = client.events(
-        since=since,
-        until=int(deadline) + 1,
-        decode=True,
-        filters={"type": "container", "label": f"{PROJECT}={project}"},
-    )
-    try:
-        for event in events:
-            attributes = event.get("Actor", {}).get("Attributes") or {}
-            name = attributes.get("name", "")
-            if name not in current:
-                continue
-            current[name] = _after(
-                client, current[name], event.get("Action", ""), attributes
-            )
-            on_change(list(current.values()))
-            _check(client, current)
-            if all(s.ready for s in current.values()):
-                return list(current.values())
-    finally:
-        events.close()
-    late = sorted(s.service for s in current.values() if not s.ready)
+    shown: list[ServiceState] = []
+    while True:
+        now = time.time()
+        current = [w.state for w in watches.values()]
+        if current != shown:
+            shown = current
+            on_change(current)
+        verdicts = {
+            key: readiness.judge(w, now, rules, since) for key, w in watches.items()
+        }
+        _check(client, watches, verdicts)
+        if all(v.status == "ready" for v in verdicts.values()):
+            return Ready(current, [v.warning for v in verdicts.values() if v.warning])
+        if now >= deadline:
+            break
+        wake = min(
+            [v.recheck_at for v in verdicts.values() if v.recheck_at is not None],
+            default=deadline,
+        )
+        try:
+            item = feed.get(timeout=max(0.0, min(wake, deadline) - now))
+        except queue.Empty:
+            # A window has ended: look again before calling it ready.
+            due = time.time() + 0.05
+            for key, verdict in verdicts.items():
+                if verdict.recheck_at is not None and verdict.recheck_at <= due:
+                    watches[key] = _refresh(client, watches[key])
+            continue
+        if item is None:
+            break  # the stream ended at the deadline
+        if isinstance(item, BaseException):
+            raise unreachable(_reason(item)) from None
+        key = item.get("id") or item.get("Actor", {}).get("ID", "")
+        action = str(item.get("Action", ""))
+        if key not in watches or action.startswith("exec_"):
+            continue  # another container, or a health probe's exec
+        if action == "die":
+            exit_code = (item.get("Actor", {}).get("Attributes") or {}).get("exitCode")
+            watches[key] = readiness.died(watches[key], int(exit_code or 0))
+        watches[key] = _refresh(client, watches[key])
+    late = {key: w for key, w in watches.items() if verdicts[key].status != "ready"}
     raise HealthFailure(
-        f"{', '.join(late)} not healthy after the deadline",
+        f"{', '.join(sorted(w.state.service for w in late.values()))} "
+        "not healthy after the deadline",
         hint="raise the deadline with --timeout, or look at the output above",
         details=[
-            (s.service, diagnose(client, s.container))
-            for s in current.values()
-            if not s.ready
+            (w.state.service, diagnose(client, w.state.id)) for w in late.values()
         ],
     )
 
 
-def _after(
-    client: DockerClient, before: ServiceState, action: str, attributes: dict[str, str]
-) -> ServiceState:
-    """The state after an event. A crash counts even when a restart policy has
-    already brought the container back by the time we look."""
+def _refresh(client: DockerClient, w: readiness.Watch) -> readiness.Watch:
+    """The watch after a fresh inspect of its container."""
     from docker.errors import NotFound
 
-    if action == "die" and attributes.get("exitCode", "0") != "0":
-        return replace(before, state="exited", exit_code=int(attributes["exitCode"]))
     try:
-        return state_of(client.api.inspect_container(before.container))
+        state = state_of(client.api.inspect_container(w.state.id))
     except NotFound:
-        return replace(before, state="removed")
+        state = replace(w.state, state="removed")
+    return readiness.observe(w, state, time.time())
 
 
-def _check(client: DockerClient, current: dict[str, ServiceState]) -> None:
-    failed = [s for s in current.values() if s.failed]
+def _check(
+    client: DockerClient,
+    watches: dict[str, readiness.Watch],
+    verdicts: dict[str, readiness.Verdict],
+) -> None:
+    failed = [
+        (watches[k].state, v) for k, v in verdicts.items() if v.status == "failed"
+    ]
     if failed:
+        first = failed[0][0].service
         raise HealthFailure(
-            ", ".join(f"{s.service} {s.summary}" for s in failed),
-            hint=f"fix it, then `inv up` again; more with `inv logs {failed[0].service}`",
-            details=[(s.service, diagnose(client, s.container)) for s in failed],
+            ", ".join(f"{s.service} {v.reason}" for s, v in failed),
+            hint=f"fix it, then `inv up` again; more with `inv logs {first}`",
+            details=[
+                (s.service, diagnose(client, s.id or s.container)) for s, _ in failed
+            ],
         )

@@ -6,6 +6,7 @@ Each piece is found on first use, so a task only pays for what it needs.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -56,6 +57,7 @@ class Session:
     settings: settings.Settings
     runner: Runner
     _services: list[str] | None = field(default=None, repr=False)
+    _model: dict[str, Any] | None = field(default=None, repr=False)
 
     @cached_property
     def cli(self) -> ComposeCli:
@@ -76,22 +78,46 @@ class Session:
         if not self.runner.dry:
             self.client  # noqa: B018 - connecting is the check
 
-    def services(self) -> list[str]:
-        """The services the compose files define, asked of Compose itself; an
-        invalid file fails here with Compose's own message."""
-        if self._services is None:
-            result = self.runner.capture(
-                compose.config_services(self.cli, self.project), timeout=60
+    def _load(self, argv: list[str]) -> str:
+        """Ask Compose about the project; an invalid file fails here with
+        Compose's own message."""
+        result = self.runner.capture(argv, timeout=60)
+        if not result.ok:
+            files = " ".join(f"-f {f}" for f in self.project.files)
+            message = (result.stderr.strip() or result.stdout.strip()).splitlines()
+            raise DockhandError(
+                f"Compose could not load the project: {message[-1] if message else 'no output'}",
+                hint=f"fix what it names; check with `docker compose {files} config`",
             )
-            if not result.ok:
-                files = " ".join(f"-f {f}" for f in self.project.files)
-                message = (result.stderr.strip() or result.stdout.strip()).splitlines()
-                raise DockhandError(
-                    f"Compose could not load the project: {message[-1] if message else 'no output'}",
-                    hint=f"fix what it names; check with `docker compose {files} config`",
-                )
-            self._services = result.stdout.split()
+        return result.stdout
+
+    def services(self) -> list[str]:
+        """The services the compose files define, asked of Compose itself
+        (from the model when it is already loaded)."""
+        if self._services is None:
+            if self._model is not None:
+                self._services = list(self._model.get("services") or {})
+            else:
+                self._services = self._load(
+                    compose.config_services(self.cli, self.project)
+                ).split()
         return self._services
+
+    def model(self) -> dict[str, Any] | None:
+        """The merged Compose model (`config --format json`); None under
+        Compose v1, which has no JSON output."""
+        if self.cli.is_v1:
+            return None
+        if self._model is None:
+            text = self._load(compose.config_json(self.cli, self.project))
+            try:
+                self._model = dict(json.loads(text))
+            except ValueError as exc:
+                raise DockhandError(
+                    f"Compose printed a model that is not JSON: {exc}",
+                    hint="check with `docker compose config --format json`",
+                ) from None
+        return self._model
 
     def check_services(self, names: Sequence[str]) -> list[str]:
         """`names` unchanged when every one is a real service, else one clear error.

@@ -57,6 +57,8 @@ class Settings:
     default_service: str
     wait_timeout: float
     compose_command: str
+    wait_stable_seconds: float = DEFAULTS["wait_stable_seconds"]  # up this long = ready
+    wait_max_restarts: int = DEFAULTS["wait_max_restarts"]  # more: a crash loop
     compose_version: str = ""  # the Compose the project pins; doctor warns on another
     services: Mapping[str, ServiceSettings] = field(default_factory=dict)
     migrations: tuple[Migration, ...] = ()
@@ -153,6 +155,20 @@ def _number(
 
 def _seconds(key: str, value: Any) -> float:
     return _number(key, value, "seconds", above=0)
+
+
+def _window(key: str, value: Any) -> float:
+    return _number(key, value, "seconds", least=0)
+
+
+def _restarts(key: str, value: Any) -> int:
+    expected = "a whole number of restarts (0 or more)"
+    number = _number(key, value, expected, least=0)
+    if number != int(number) or (
+        isinstance(value, str) and not value.strip().isdigit()
+    ):
+        raise _Bad(key, value, expected)
+    return int(number)
 
 
 def _megabytes(key: str, value: Any) -> float:
@@ -337,6 +353,8 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "env_example": _path(root),
         "default_service": _text,
         "wait_timeout": _seconds,
+        "wait_stable_seconds": _window,
+        "wait_max_restarts": _restarts,
         "compose_command": _text,
         "compose_version": _version,
         "services": _services,
@@ -358,6 +376,8 @@ ENV_KEYS = (
     "env_example",
     "default_service",
     "wait_timeout",
+    "wait_stable_seconds",
+    "wait_max_restarts",
     "compose_command",
     "compose_version",
     "image_size_budget_mb",

@@ -46,26 +46,36 @@ def test_state_from_inspect_data() -> None:
     )
     assert s.host_port(8078) == "18078" and s.host_port(9999) is None
     assert s.started_at == datetime(2026, 11, 26, 20, 1, 2, 123456, tzinfo=timezone.utc)
-    assert s.ready and not s.failed
+    # Older inspect data without these: no restarts, no policy.
+    assert (s.restart_count, s.restart_policy, s.id) == (0, "", "")
 
 
-def test_no_healthcheck_means_running_is_ready() -> None:
-    s = engine.state_of(with_state(Health=None))
-    assert s.health == "" and s.ready and s.summary == "running"
+def test_restarts_policy_and_id_from_inspect_data() -> None:
+    s = engine.state_of(
+        {
+            **with_state(Status="restarting", ExitCode=5),
+            "Id": "0123abc",
+            "RestartCount": 3,
+            "HostConfig": {"RestartPolicy": {"Name": "always", "MaximumRetryCount": 0}},
+        }
+    )
+    assert (s.state, s.exit_code, s.restart_count, s.restart_policy, s.id) == (
+        "restarting",
+        5,
+        3,
+        "always",
+        "0123abc",
+    )
 
 
-def test_starting_is_neither_ready_nor_failed() -> None:
-    s = engine.state_of(with_state(Health={"Status": "starting"}))
-    assert not s.ready and not s.failed
-
-
-def test_unhealthy_and_crashed_fail_but_a_clean_one_shot_is_ready() -> None:
-    assert engine.state_of(with_state(Health={"Status": "unhealthy"})).failed
+def test_summary_of_each_state() -> None:
+    assert engine.state_of(with_state(Health=None)).summary == "running"
+    assert engine.state_of(with_state(Health={"Status": "starting"})).summary == (
+        "starting"
+    )
     crashed = engine.state_of(with_state(Status="exited", ExitCode=3, Health=None))
-    assert crashed.failed and crashed.summary == "exited (3)"
-    done = engine.state_of(with_state(Status="exited", ExitCode=0, Health=None))
-    assert done.ready and not done.failed
-    assert engine.state_of(with_state(Status="restarting")).failed
+    assert crashed.summary == "exited (3)"
+    assert engine.state_of(with_state(Status="restarting")).summary == "restarting"
 
 
 def test_filters_select_project_service_containers_by_label() -> None:

@@ -7,8 +7,9 @@ import time
 
 from invoke.exceptions import Exit
 
-from dockhand import compose, console, engine
+from dockhand import compose, console, engine, readiness
 from dockhand.errors import DockhandError
+from dockhand.ops.stack import rules
 from dockhand.process import interactive
 from dockhand.session import Session
 
@@ -24,13 +25,15 @@ def wait_for_database(s: Session) -> None:
             f"the database service {database.service!r} is not running",
             hint="start the stack with `inv up`, then run this again",
         )
-    deadline = time.time() + s.settings.wait_timeout
+    now = time.time()
     engine.wait_ready(
         s.client,
         s.settings.project,
-        deadline,
+        now + s.settings.wait_timeout,
         lambda _: None,
-        services=[database.service],
+        readiness.Scope(frozenset([database.service])),
+        rules(s),
+        since=now,
     )
 
 

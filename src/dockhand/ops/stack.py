@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from dockhand import compose, console, engine, status
+from dockhand import compose, console, engine, readiness, status
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
@@ -17,23 +17,82 @@ def run_compose(s: Session, argv: list[str], failure: str) -> None:
         raise DockhandError(failure, hint="see Compose's output above", code=code)
 
 
-def wait_ready(s: Session, timeout: float | None, *, show_urls: bool = True) -> None:
-    """Wait until every service is ready, showing progress; print the URLs."""
+def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
+    """What a wait for `names` covers: from the Compose model, those services
+    and what they depend on (every service without names)."""
+    model = s.model()
+    if model is None:
+        return readiness.scope_without_model(names)
+    return readiness.scope(model, names)
+
+
+def rules(s: Session) -> readiness.Rules:
+    return readiness.Rules(s.settings.wait_stable_seconds, s.settings.wait_max_restarts)
+
+
+def wait_ready(
+    s: Session,
+    names: list[str],
+    timeout: float | None,
+    *,
+    since: float,
+    show_urls: bool = True,
+) -> None:
+    """Wait until the services named (all when none) and what they depend on
+    are ready, showing progress; print the URLs. `since`: when the command
+    that started them began."""
     if s.runner.dry:
         return
     seconds = timeout if timeout is not None else s.settings.wait_timeout
-    console.step("waiting for every service to be healthy")
+    scope = wait_scope(s, names)
+    what = ", ".join(sorted(scope.services)) if names and scope.services else ""
+    console.step(f"waiting for {what or 'every service'} to be ready")
     try:
         with status.watching() as watcher:
-            states = engine.wait_ready(
-                s.client, s.settings.project, time.time() + seconds, watcher
+            ready = engine.wait_ready(
+                s.client,
+                s.settings.project,
+                time.time() + seconds,
+                watcher,
+                scope,
+                rules(s),
+                since=since,
             )
     except engine.HealthFailure as failure:
         status.show_failure(failure)
         raise
+    for warning in ready.warnings:
+        console.warn(warning)
     console.ok("all services are ready")
-    for service, url in status.urls(s.settings, states) if show_urls else ():
+    for service, url in status.urls(s.settings, ready.states) if show_urls else ():
         console.status(f"  {service:<12} {url}")
+
+
+def run_then_wait(
+    s: Session,
+    argv: list[str],
+    failure: str,
+    names: list[str],
+    wait: bool,
+    timeout: float | None,
+    show_urls: bool = True,
+) -> None:
+    """Run the Compose command that starts `names`, then wait for them. The
+    model the wait needs is asked of Compose while that command runs (a
+    failed command, e.g. an invalid file, is reported by Compose itself)."""
+    began = time.time()
+    model = None
+    if wait and not s.runner.dry:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        model = pool.submit(s.model)
+        pool.shutdown(wait=False)
+    run_compose(s, argv, failure)
+    if wait:
+        if model is not None:
+            model.result()  # loaded, or the error of loading it
+        wait_ready(s, names, timeout, since=began, show_urls=show_urls)
 
 
 def build(
@@ -55,10 +114,12 @@ def start(
 ) -> None:
     """Start detached, then wait until ready."""
     s.require_engine()
+    if names and wait and not s.runner.dry:
+        s.model()  # one Compose call checks the names and gives the model
     argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
-    run_compose(s, argv, "Compose could not start the stack")
-    if wait:
-        wait_ready(s, timeout, show_urls=show_urls)
+    run_then_wait(
+        s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
+    )
 
 
 def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
@@ -71,10 +132,10 @@ def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
+    if names and wait and not s.runner.dry:
+        s.model()  # one Compose call checks the names and gives the model
     argv = compose.restart(s.cli, s.project, s.check_services(names))
-    run_compose(s, argv, "Compose could not restart")
-    if wait:
-        wait_ready(s, timeout)
+    run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
 def show(s: Session, names: list[str], *, as_json: bool) -> None:
