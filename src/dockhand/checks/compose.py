@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dockhand import sizes
 from dockhand.checks.compose_model import Service, services_of
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
@@ -112,16 +113,12 @@ def _limit(spec: Mapping[str, Any]) -> tuple[Any, Any]:
     return memory, cpus
 
 
-def _human_bytes(value: Any) -> str:
+def _memory(value: Any) -> str:
+    """Compose's model gives a memory limit in bytes."""
     try:
-        number = float(value)
+        return sizes.size(float(value), binary=True)
     except (TypeError, ValueError):
         return str(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if number < 1024:
-            return f"{number:g}{unit}"
-        number /= 1024
-    return f"{number:g}TiB"
 
 
 def check_prod_limits(facts: Facts) -> Result:
@@ -142,8 +139,7 @@ def check_prod_limits(facts: Facts) -> Result:
             )
         else:
             good.append(
-                f"{service.name} {_human_bytes(memory)}"
-                + (f"/{cpus} CPU" if cpus else "")
+                f"{service.name} {_memory(memory)}" + (f"/{cpus} CPU" if cpus else "")
             )
     return from_problems(name, problems, f"limits: {', '.join(good)}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dockhand import sizes
 from dockhand.checks.compose_model import Service
 from dockhand.checks.dockerfile import is_root
 from dockhand.checks.facts import Facts
@@ -64,18 +65,19 @@ def check_image_size(facts: Facts) -> Result:
         if attrs is None:
             missing.append(service.name)
             continue
-        size = float(attrs.get("Size") or 0) / 1e6
-        if size > budget:
+        size = float(attrs.get("Size") or 0)
+        if size > budget * 1e6:
             problems.append(
                 (
-                    f"{service.name}: {size:.0f} MB, over the {budget:g} MB budget",
+                    f"{service.name}: {sizes.size(size, 0)}, over the {budget:g} MB "
+                    "budget",
                     f"{service.name}: install less (--no-install-recommends, clean apt "
                     "lists), or move build tools into a build stage; or raise "
                     "dockhand.image_size_budget_mb",
                 )
             )
         else:
-            good.append(f"{service.name} {size:.0f} MB")
+            good.append(f"{service.name} {sizes.size(size, 0)}")
     return _image_result(
         name, problems, [*good, f"budget {budget:g} MB"] if good else [], missing
     )

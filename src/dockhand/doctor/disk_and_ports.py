@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import engine
+from dockhand import engine, sizes
 from dockhand.doctor.check import Check, failed, passed, skipped
 from dockhand.process import Runner
 
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from docker import DockerClient
 
 # --- disk -------------------------------------------------------------------
-
-
-def _gb(size: float) -> str:
-    return f"{size / 1e9:.1f} GB"
 
 
 def disk_check(
@@ -38,7 +34,7 @@ def disk_check(
         free = usage(path).free
     except OSError as exc:
         return skipped("disk", f"cannot measure {path}: {exc.strerror}")
-    detail = f"{_gb(free)} free on {path}{where} (needs {min_free_gb:g} GB)"
+    detail = f"{sizes.size(free)} free on {path}{where} (needs {min_free_gb:g} GB)"
     if free < min_free_gb * 1e9:
         return failed(
             "disk",
