@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import REPO, Stack, env_lines, output, project_stack, write_env
 
 COPIED = (
     "docker-compose.yml",
@@ -458,3 +461,80 @@ def test_json_report(tmp_path: Path, make: StackMaker) -> None:
     assert rows["container-user"]["status"] == "skip"
     assert rows["container-user"]["ok"] is True  # a skip is not a failure
     assert "1 of 20 checks failed: non-root-user" in result.stderr
+
+
+# ------------------------------------- doctor and check: one system, one shape
+
+NOTES = Path(__file__).parent / "projects" / "notes"
+# The checks both selections run, over the same facts.
+SHARED = ["docker CLI", "engine", "compose", "compose files", "env example"]
+STATUSES = ("ok", "warn", "fail", "skip")
+
+
+def as_json(stack: Stack, task: str) -> dict[str, Any]:
+    result = stack.inv(task, "--json", timeout=300)
+    assert "Traceback" not in result.stderr, output(result)
+    data: dict[str, Any] = json.loads(result.stdout)
+    # The one shape: the overall result agrees with the exit code, the
+    # summary with the rows, each row with its status.
+    assert list(data) == ["ok", "summary", "checks"], data
+    assert data["ok"] is (result.returncode == 0), output(result)
+    statuses = [row["status"] for row in data["checks"]]
+    assert data["summary"] == {s: Counter(statuses)[s] for s in STATUSES}
+    for row in data["checks"]:
+        assert list(row) == ["name", "status", "ok", "detail", "fix"], row
+        assert row["ok"] is (row["status"] != "fail"), row
+    assert data["ok"] is all(row["ok"] for row in data["checks"])
+    return data
+
+
+def reference(tmp_path: Path) -> Stack:
+    return make_stack(REPO, tmp_path / "test.env")
+
+
+def notes_with_an_env_file(tmp_path: Path) -> Stack:
+    return project_stack(NOTES, tmp_path, NOTES_PASSWORD=secrets.token_urlsafe(16))
+
+
+def notes_without_env_files(tmp_path: Path) -> Stack:
+    """The notes project configured from the shell alone: no env file, no
+    example (doctor used to skip here, and check to fail)."""
+    return Stack(
+        root=NOTES,
+        env_file=tmp_path / "absent.env",
+        files=("compose.yaml",),
+        extra_env={
+            "NOTES_PASSWORD": secrets.token_urlsafe(16),
+            "BASE_IMAGE": "debian:bookworm-slim",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_one", "env_example"),
+    [
+        (reference, "ok"),
+        (notes_with_an_env_file, "warn"),
+        (notes_without_env_files, "skip"),
+    ],
+    ids=["reference", "notes", "notes-without-env-files"],
+)
+def test_doctor_and_check_have_one_shape_and_agree(
+    tmp_path: Path,
+    base_image: None,
+    make_one: Callable[[Path], Stack],
+    env_example: str,
+) -> None:
+    stack = make_one(tmp_path)
+    try:
+        doctor = as_json(stack, "doctor")
+        check = as_json(stack, "check")
+    finally:
+        stack.destroy()
+    doctor_rows = {row["name"]: row for row in doctor["checks"]}
+    check_rows = {row["name"]: row for row in check["checks"]}
+    assert set(doctor_rows) & set(check_rows) == set(SHARED)
+    for name in SHARED:
+        assert doctor_rows[name] == check_rows[name], name
+    assert check_rows["env example"]["status"] == env_example, check_rows
+    assert not stack.env_file.exists() or env_example != "skip"
