@@ -798,6 +798,27 @@ def test_task_json(
     }
 
 
+def test_task_masks_secrets_in_text_and_json(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Any detail or fix that quotes a secret of the env file shows it masked,
+    # in inv check as in inv doctor: one report.
+    make_project(tmp_path)
+    secret = "s3cr3t-Value-0123456789"
+    (tmp_path / ".env.example").write_text(
+        "BASE_IMAGE=debian:bookworm-slim\nAPP_PORT=80\n# @secret\nAPI_TOKEN=change-me\n"
+    )
+    (tmp_path / ".env").write_text(f"API_TOKEN={secret}\n")
+    leaky = Problem(f"the engine said: bad token {secret}", f"unset {secret}")
+    facts = facts_for(tmp_path, containers=[], engine=leaky)
+    for args in ((), (True,)):
+        with pytest.raises(Exit):
+            run_task(monkeypatch, tmp_path, facts, *args)
+        out, err = capsys.readouterr()
+        assert secret not in out + err
+        assert "bad token ********" in out and "unset ********" in out
+
+
 def test_settings_budget(tmp_path: Path) -> None:
     from dockhand.errors import DockhandError
     from dockhand.settings import load
