@@ -55,11 +55,6 @@ def current_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
     return Endpoint(str(found.Host or ""), str(found.Name))
 
 
-def current_context() -> str | None:
-    """The Docker CLI context in use when DOCKER_HOST is not set."""
-    return current_endpoint().context
-
-
 def endpoint(found: Endpoint | None = None) -> str:
     """Where the SDK looks for the engine, for error messages and doctor."""
     found = found or current_endpoint()

@@ -338,6 +338,31 @@ def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
     assert "docker pull redis:7" in check.fix
 
 
+def test_an_image_is_asked_for_once_whoever_reads_it(tmp_path: Path) -> None:
+    from docker.errors import NotFound
+
+    asked: list[str] = []
+
+    def inspect_image(name: str) -> dict[str, Any]:
+        asked.append(name)
+        if name == "redis:7":
+            return {"Size": 1, "Config": {"User": "redis"}}
+        raise NotFound(f"no such image: {name}")
+
+    client = SimpleNamespace(api=SimpleNamespace(inspect_image=inspect_image))
+    found = Facts(
+        load({"root": str(tmp_path)}),
+        engine=Engine(client, {}, "here"),  # type: ignore[arg-type]
+        dev={"services": {"cache": {"image": "redis:7"}}},
+        values={},
+    )
+    check = machine.check_images(found)
+    assert check.ok and check.detail == "redis:7 present"
+    assert found.image("redis:7") == {"Size": 1, "Config": {"User": "redis"}}
+    assert found.image("base:none") is None
+    assert asked == ["redis:7", "base:none"]
+
+
 # --- disk ---------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ The parts, one module each:
 - `facts`: `Facts`, everything the checks look at, each probed once on
   first use (the docker CLI, the engine, Compose, the Compose model through
   `config --format json`, the env files, the images, the processes) and
-  the only part that runs anything;
+  the probes of docker, Compose and the engine;
 - the checks, grouped by subject: `tools` (docker CLI, engine, Compose, the
   compose files), `env` (the example, the env file), `machine` (images,
   disk, ports), `compose` (prod hardening), `image_build` (the

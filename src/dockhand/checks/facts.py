@@ -1,5 +1,5 @@
-"""`Facts`: everything the checks of `inv doctor` and `inv check` look at,
-and the only part of them that runs anything.
+"""`Facts`: what the checks of `inv doctor` and `inv check` look at, and
+where they ask docker, Compose and the engine for it.
 
 Each fact is probed on first use and kept, so a selection of checks pays
 only for the facts its checks read, and two checks reading one fact share
@@ -10,6 +10,11 @@ SDK) for its version, images and processes.
 
 A test passes the facts it wants as keyword arguments; anything else is
 probed, so a test without a session names every fact its checks read.
+
+The probes of the host only doctor's machine checks make (whether a port is
+free and who holds it, free disk, whether a registry answers for a missing
+image) stay beside those checks in `machine`, passed in so each is tested
+with the real thing and with a stand-in.
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ class Facts:
         self.settings = settings
         self._session = session
         self.environ = os.environ if environ is None else environ
+        self._images: dict[str, Mapping[str, Any] | Problem | None] = {}
         # cached_property reads the instance dict first: a known fact is
         # never probed.
         self.__dict__.update(known)
@@ -244,6 +250,18 @@ class Facts:
 
     # --- what the engine holds -----------------------------------------------
 
+    def image(self, name: str) -> Mapping[str, Any] | Problem | None:
+        """The engine's inspect data of one image (None: it has none), asked
+        once per name: doctor's images and check's image-size read it alike."""
+        if name not in self._images:
+            client = self.client
+            self._images[name] = (
+                Problem("the engine is not reachable (see engine)", status=SKIP)
+                if client is None
+                else inspect_image(client, name)
+            )
+        return self._images[name]
+
     @cached_property
     def images(self) -> Mapping[str, Mapping[str, Any] | None] | Problem:
         """Each building service's image as the engine inspects it (None: not
@@ -254,11 +272,13 @@ class Facts:
             return Problem(
                 "no compose model to name the images (see compose files)", status=SKIP
             )
-        names = [image_name(self.compose, self.project, s) for s in self.builds]
-        found = inspect_images(self.client, names)
-        if isinstance(found, Problem):
-            return found
-        return {s.name: attrs for s, attrs in zip(self.builds, found, strict=True)}
+        found: dict[str, Mapping[str, Any] | None] = {}
+        for service in self.builds:
+            attrs = self.image(image_name(self.compose, self.project, service))
+            if isinstance(attrs, Problem):
+                return attrs
+            found[service.name] = attrs
+        return found
 
     @cached_property
     def containers(self) -> Sequence[Processes] | Problem:
@@ -394,20 +414,18 @@ def image_name(cli: ComposeCli, project: str, service: Service) -> str:
     return service.image or f"{project}{'_' if cli.is_v1 else '-'}{service.name}"
 
 
-def inspect_images(
-    client: DockerClient, names: Sequence[str]
-) -> list[Mapping[str, Any] | None] | Problem:
+def inspect_image(
+    client: DockerClient, name: str
+) -> Mapping[str, Any] | Problem | None:
     from docker.errors import DockerException, NotFound
 
-    found: list[Mapping[str, Any] | None] = []
-    for name in names:
-        try:
-            found.append(client.api.inspect_image(name))
-        except NotFound:
-            found.append(None)
-        except DockerException as exc:
-            return Problem(f"the engine failed: {str(exc)[:200]}", status=SKIP)
-    return found
+    try:
+        attrs: Mapping[str, Any] = client.api.inspect_image(name)
+    except NotFound:
+        return None
+    except DockerException as exc:
+        return Problem(f"the engine failed: {str(exc)[:200]}", status=SKIP)
+    return attrs
 
 
 def container_processes(client: DockerClient, project: str) -> list[Processes]:

@@ -61,16 +61,6 @@ def needed_images(
     return list(found.values())
 
 
-def image_present(client: DockerClient, image: str) -> bool:
-    from docker.errors import ImageNotFound
-
-    try:
-        client.images.get(image)
-    except ImageNotFound:
-        return False
-    return True
-
-
 def registry_answers(client: DockerClient, image: str) -> tuple[bool, str]:
     """Ask the engine to look the image up in its registry (no pull)."""
     from docker.errors import APIError
@@ -353,7 +343,7 @@ def check_images(facts: Facts) -> Check:
     base = facts.values.get(BASE_IMAGE_VAR) or DEFAULT_BASE_IMAGE
     return images_check(
         needed_images(model, base),
-        lambda image: image_present(client, image),
+        lambda image: isinstance(facts.image(image), Mapping),
         lambda image: registry_answers(client, image),
     )
 
