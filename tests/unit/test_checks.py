@@ -809,11 +809,18 @@ def test_task_masks_secrets_in_text_and_json(
         "BASE_IMAGE=debian:bookworm-slim\nAPP_PORT=80\n# @secret\nAPI_TOKEN=change-me\n"
     )
     (tmp_path / ".env").write_text(f"API_TOKEN={secret}\n")
+    from dockhand.errors import DockhandError
+    from dockhand.ops import check
+    from dockhand.process import Runner
+    from dockhand.session import Session
+
     leaky = Problem(f"the engine said: bad token {secret}", f"unset {secret}")
     facts = facts_for(tmp_path, containers=[], engine=leaky)
-    for args in ((), (True,)):
-        with pytest.raises(Exit):
-            run_task(monkeypatch, tmp_path, facts, *args)
+    monkeypatch.setattr(checks, "Facts", lambda settings, s: facts)
+    s = Session(facts.settings, Runner())
+    for as_json in (False, True):
+        with pytest.raises(DockhandError, match="1 of 20 checks failed: engine"):
+            check.check(s, as_json=as_json)
         out, err = capsys.readouterr()
         assert secret not in out + err
         assert "bad token ********" in out and "unset ********" in out
