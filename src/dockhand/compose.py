@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockhand.errors import DockhandError
@@ -88,8 +88,24 @@ def config_services(cli: ComposeCli, project: Project) -> list[str]:
     return [*base(cli, project), "config", "--services"]
 
 
-def config_quiet(cli: ComposeCli, project: Project) -> list[str]:
-    return [*base(cli, project), "config", "--quiet"]
+def _config(
+    cli: ComposeCli, project: Project, env_files: Sequence[Path] | None
+) -> list[str]:
+    """`base`, with `env_files` (each read in turn, later ones winning) in
+    place of the project's env file when they are given. v1 reads one
+    --env-file only: the last."""
+    if env_files is None:
+        return [*base(cli, project), "config"]
+    argv = base(cli, replace(project, env_file=None))
+    for path in env_files[-1:] if cli.is_v1 else env_files:
+        argv += ["--env-file", str(path)]
+    return [*argv, "config"]
+
+
+def config_quiet(
+    cli: ComposeCli, project: Project, env_files: Sequence[Path] | None = None
+) -> list[str]:
+    return [*_config(cli, project, env_files), "--quiet"]
 
 
 def _needs_v2(cli: ComposeCli, what: str) -> None:
@@ -101,19 +117,25 @@ def _needs_v2(cli: ComposeCli, what: str) -> None:
 
 
 def config_json(
-    cli: ComposeCli, project: Project, *, interpolate: bool = True
+    cli: ComposeCli,
+    project: Project,
+    *,
+    interpolate: bool = True,
+    env_files: Sequence[Path] | None = None,
 ) -> list[str]:
     """The merged, normalised model as JSON (v2+; v1 prints only YAML).
     Without interpolation, each `${VAR}` is left as written."""
     _needs_v2(cli, "`config --format json`")
-    argv = [*base(cli, project), "config", "--format", "json"]
+    argv = [*_config(cli, project, env_files), "--format", "json"]
     return argv if interpolate else [*argv, "--no-interpolate"]
 
 
-def config_variables(cli: ComposeCli, project: Project) -> list[str]:
+def config_variables(
+    cli: ComposeCli, project: Project, env_files: Sequence[Path] | None = None
+) -> list[str]:
     """Every variable the files interpolate, as JSON (Compose 2.24+)."""
     _needs_v2(cli, "`config --variables`")
-    return [*base(cli, project), "config", "--variables", "--format", "json"]
+    return [*_config(cli, project, env_files), "--variables", "--format", "json"]
 
 
 def build(

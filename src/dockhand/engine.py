@@ -3,15 +3,13 @@ Compose labels, and wait for health on the engine's events."""
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockhand import readiness
@@ -26,31 +24,48 @@ SERVICE = "com.docker.compose.service"
 ONEOFF = "com.docker.compose.oneoff"
 
 
-def current_context() -> str | None:
-    """The Docker CLI context in use when DOCKER_HOST is not set, as the
-    docker CLI (and docker-py 7.2+) pick it."""
-    name = os.environ.get("DOCKER_CONTEXT")
-    if name:
-        return name
-    config = (
-        Path(os.environ.get("DOCKER_CONFIG", Path.home() / ".docker")) / "config.json"
-    )
-    try:
-        name = json.loads(config.read_text()).get("currentContext")
-    except (OSError, ValueError):
-        return None
-    return str(name) if name else None
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the SDK connects: DOCKER_HOST, else the Docker CLI context."""
+
+    host: str  # the engine's URL; "" when the named context is not there
+    context: str | None = None  # None when DOCKER_HOST decides
+
+    @property
+    def socket(self) -> str | None:
+        """The unix socket file, or None for tcp, ssh and npipe endpoints."""
+        if not self.host.startswith("unix://"):
+            return None
+        return self.host[len("unix://") :] or None
 
 
-def endpoint() -> str:
-    """Where the SDK looks for the engine, for error messages and doctor."""
-    host = os.environ.get("DOCKER_HOST")
+def current_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
+    """DOCKER_HOST, else the context the docker CLI (and docker.from_env)
+    uses: DOCKER_CONTEXT, else config.json's currentContext, through
+    docker-py's docker.context (whose get_current_context() reads only
+    config.json, so DOCKER_CONTEXT is looked up by name)."""
+    from docker.context import ContextAPI
+    from docker.context.config import get_current_context_name
+
+    environ = os.environ if environ is None else environ
+    host = environ.get("DOCKER_HOST")
     if host:
-        return f"DOCKER_HOST={host}"
-    context = current_context()
-    if context and context != "default":
-        return f"the Docker context {context!r}"
-    return "unix:///var/run/docker.sock (DOCKER_HOST is not set)"
+        return Endpoint(host)
+    name = environ.get("DOCKER_CONTEXT")
+    found = ContextAPI.get_context(name) if name else ContextAPI.get_current_context()
+    if found is None:  # named, but not there: the docker CLI refuses it
+        return Endpoint("", name or get_current_context_name())
+    return Endpoint(str(found.Host or ""), str(found.Name))
+
+
+def endpoint(found: Endpoint | None = None) -> str:
+    """Where the SDK looks for the engine, for error messages and doctor."""
+    found = found or current_endpoint()
+    if found.context is None:
+        return f"DOCKER_HOST={found.host}"
+    if found.context != "default":
+        return f"the Docker context {found.context!r}"
+    return f"{found.host} (DOCKER_HOST is not set)"
 
 
 def unreachable(reason: object) -> DockhandError:

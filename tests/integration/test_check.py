@@ -10,15 +10,19 @@ FAIL lines.
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import REPO, Stack, env_lines, output, project_stack, write_env
 
 COPIED = (
     "docker-compose.yml",
@@ -28,11 +32,12 @@ COPIED = (
     "tasks.py",
 )
 ALL_CHECKS = [
-    "docker",
+    "docker CLI",
+    "engine",
     "compose",
-    "compose-dev",
+    "compose files",
     "compose-prod",
-    "env-example",
+    "env example",
     "dockerfiles",
     "multi-stage",
     "non-root-user",
@@ -48,7 +53,8 @@ ALL_CHECKS = [
     "image-user",
     "container-user",
 ]
-LINE = re.compile(r"^(PASS|FAIL|SKIP)  (\S+)\s+(.*)$")
+# The label, the name (words with single spaces), then the detail.
+LINE = re.compile(r"^(ok|warn|FAIL|skip) +(\S+(?: \S+)*) {2,}(.*)$")
 
 
 def copy_stack(root: Path) -> Path:
@@ -156,8 +162,8 @@ BREAKS = [
         "engine-unreachable",
         nothing,
         {"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
-        {"docker"},
-        "does not answer",
+        {"engine"},
+        "no socket at /nonexistent/docker.sock",
     ),
     (
         "compose-missing",
@@ -170,7 +176,7 @@ BREAKS = [
         "compose-dev-invalid",
         edit("docker-compose.yml", "  redis:\n", "  redis:\n    not_a_key: 1\n"),
         {},
-        {"compose-dev", "compose-prod"},
+        {"compose files", "compose-prod"},
         "Compose rejects docker-compose.yml",
     ),
     (
@@ -184,7 +190,7 @@ BREAKS = [
         "env-example-incomplete",
         sub(".env.example", r"^DB_WAIT_RETRIES=.*\n", ""),
         {},
-        {"env-example"},
+        {"env example"},
         "not in .env.example: DB_WAIT_RETRIES",
     ),
     (
@@ -347,7 +353,7 @@ def real_stack(
 def test_every_check_passes_on_the_real_stack(real_stack: Stack) -> None:
     code, lines = report(real_stack)
     assert {name: status for name, (status, _) in lines.items()} == dict.fromkeys(
-        ALL_CHECKS, "PASS"
+        ALL_CHECKS, "ok"
     ), lines
     assert code == 0
     assert "budget 350 MB" in lines["image-size"][1]
@@ -370,7 +376,7 @@ def test_images_over_the_budget(real_stack: Stack) -> None:
 
 def test_not_built_and_not_running_are_skipped(make: StackMaker) -> None:
     code, lines = report(make(REPO))
-    skipped = {name for name, (status, _) in lines.items() if status == "SKIP"}
+    skipped = {name for name, (status, _) in lines.items() if status == "skip"}
     assert skipped == {"image-size", "image-user", "container-user"}, lines
     assert lines["image-size"][1].startswith("skipped: not built: backend")
     assert lines["container-user"][1].startswith("skipped: not running")
@@ -430,17 +436,18 @@ def test_compose_v1_validates_the_files_and_skips_the_rest(
         )
     code, lines = report(make(root, INVOKE_DOCKHAND_COMPOSE_COMMAND=V1))
     statuses = {name: status for name, (status, _) in lines.items()}
-    assert statuses["compose"] == "PASS"
-    assert statuses["compose-dev"] == "PASS"
-    assert statuses["compose-prod"] == ("FAIL" if broken else "PASS")
-    assert statuses["non-root-user"] == "SKIP"
+    # Compose v1 runs, but it is not the Compose invoke.yaml pins.
+    assert statuses["compose"] == "warn" and "pins Compose" in lines["compose"][1]
+    assert "v1: works" in lines["compose"][1]
+    assert statuses["compose files"] == "ok"
+    assert lines["compose files"][1].startswith("valid: docker-compose.yml")
+    assert statuses["compose-prod"] == ("FAIL" if broken else "ok")
+    assert statuses["non-root-user"] == "skip"
     assert "needs Compose v2" in lines["non-root-user"][1]
     assert code == (1 if broken else 0)
 
 
 def test_json_report(tmp_path: Path, make: StackMaker) -> None:
-    import json
-
     root = copy_stack(tmp_path / "stack")
     sub("services/backend/Dockerfile", r"^USER app\n", "")(root)
     result = make(root).inv("check", "--json")
@@ -451,5 +458,83 @@ def test_json_report(tmp_path: Path, make: StackMaker) -> None:
     assert [row["name"] for row in data["checks"]] == ALL_CHECKS
     assert rows["non-root-user"]["status"] == "fail"
     assert rows["non-root-user"]["fix"].startswith("backend: create a user")
-    assert rows["container-user"]["ok"] is None
-    assert "1 of 19 checks failed: non-root-user" in result.stderr
+    assert rows["container-user"]["status"] == "skip"
+    assert rows["container-user"]["ok"] is True  # a skip is not a failure
+    assert "1 of 20 checks failed: non-root-user" in result.stderr
+
+
+# ------------------------------------- doctor and check: one system, one shape
+
+NOTES = Path(__file__).parent / "projects" / "notes"
+# The checks both selections run, over the same facts.
+SHARED = ["docker CLI", "engine", "compose", "compose files", "env example"]
+STATUSES = ("ok", "warn", "fail", "skip")
+
+
+def as_json(stack: Stack, task: str) -> dict[str, Any]:
+    result = stack.inv(task, "--json", timeout=300)
+    assert "Traceback" not in result.stderr, output(result)
+    data: dict[str, Any] = json.loads(result.stdout)
+    # The one shape: the overall result agrees with the exit code, the
+    # summary with the rows, each row with its status.
+    assert list(data) == ["ok", "summary", "checks"], data
+    assert data["ok"] is (result.returncode == 0), output(result)
+    statuses = [row["status"] for row in data["checks"]]
+    assert data["summary"] == {s: Counter(statuses)[s] for s in STATUSES}
+    for row in data["checks"]:
+        assert list(row) == ["name", "status", "ok", "detail", "fix"], row
+        assert row["ok"] is (row["status"] != "fail"), row
+    assert data["ok"] is all(row["ok"] for row in data["checks"])
+    return data
+
+
+def reference(tmp_path: Path) -> Stack:
+    return make_stack(REPO, tmp_path / "test.env")
+
+
+def notes_with_an_env_file(tmp_path: Path) -> Stack:
+    return project_stack(NOTES, tmp_path, NOTES_PASSWORD=secrets.token_urlsafe(16))
+
+
+def notes_without_env_files(tmp_path: Path) -> Stack:
+    """The notes project configured from the shell alone: no env file, no
+    example (doctor used to skip here, and check to fail)."""
+    return Stack(
+        root=NOTES,
+        env_file=tmp_path / "absent.env",
+        files=("compose.yaml",),
+        extra_env={
+            "NOTES_PASSWORD": secrets.token_urlsafe(16),
+            "BASE_IMAGE": "debian:bookworm-slim",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_one", "env_example"),
+    [
+        (reference, "ok"),
+        (notes_with_an_env_file, "warn"),
+        (notes_without_env_files, "skip"),
+    ],
+    ids=["reference", "notes", "notes-without-env-files"],
+)
+def test_doctor_and_check_have_one_shape_and_agree(
+    tmp_path: Path,
+    base_image: None,
+    make_one: Callable[[Path], Stack],
+    env_example: str,
+) -> None:
+    stack = make_one(tmp_path)
+    try:
+        doctor = as_json(stack, "doctor")
+        check = as_json(stack, "check")
+    finally:
+        stack.destroy()
+    doctor_rows = {row["name"]: row for row in doctor["checks"]}
+    check_rows = {row["name"]: row for row in check["checks"]}
+    assert set(doctor_rows) & set(check_rows) == set(SHARED)
+    for name in SHARED:
+        assert doctor_rows[name] == check_rows[name], name
+    assert check_rows["env example"]["status"] == env_example, check_rows
+    assert not stack.env_file.exists() or env_example != "skip"

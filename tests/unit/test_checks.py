@@ -1,5 +1,6 @@
-"""`inv check` without an engine: the Dockerfile parser, the .dockerignore
-matcher, and every check over small project trees made in tmp folders."""
+"""`inv check`'s selection without an engine: the Dockerfile parser, the
+.dockerignore matcher, and every check over small project trees made in tmp
+folders, with the facts passed in."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 from dockhand import checks
-from dockhand.checks import FAIL, PASS, SKIP, Facts, Problem, Processes
+from dockhand.checks import FAIL, OK, SKIP, Check, Facts, Problem, Processes
 from dockhand.checks.build_context import check_entrypoints
 from dockhand.checks.compose_model import variables_in
 from dockhand.checks.dockerfile import DockerfileError, expand, parse_dockerfile
 from dockhand.checks.dockerignore import ignore_rules, ignored
+from dockhand.checks.facts import Engine
 from dockhand.checks.image_build import (
     check_dockerfiles,
     check_healthcheck,
@@ -27,6 +29,7 @@ from dockhand.checks.image_build import (
 )
 from dockhand.checks.runtime import check_image_size
 from dockhand.compose import ComposeCli
+from dockhand.settings import load
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -238,11 +241,20 @@ PROD_EXTRA: dict[str, Any] = {
 V5 = ComposeCli(("docker", "compose"), (5, 6, 1))
 
 
-def facts_for(root: Path, **overrides: Any) -> Facts:
+ENGINE = Engine(
+    client=None,  # type: ignore[arg-type]  # every fact that needs it is given
+    version={"Version": "20.10.24", "ApiVersion": "1.41"},
+    where="unix:///var/run/docker.sock (DOCKER_HOST is not set)",
+)
+
+
+def facts_for(root: Path, budget_mb: float = 350, **overrides: Any) -> Facts:
+    """Every fact `inv check` reads, passed in: nothing is probed."""
     dev = {"services": {"app": service(root)}}
     prod = {"services": {"app": service(root, **PROD_EXTRA)}}
     values: dict[str, Any] = {
-        "docker": "docker CLI 28.2.2, engine 20.10.24",
+        "docker_cli": "Docker version 28.2.2, build x (/usr/bin/docker)",
+        "engine": ENGINE,
         "compose": V5,
         "dev": dev,
         "prod": prod,
@@ -251,29 +263,33 @@ def facts_for(root: Path, **overrides: Any) -> Facts:
         "containers": [Processes("app", "p-app-1", (("1000", "python3"),))],
     }
     values.update(overrides)
-    return Facts(root=root, project="p", env_example=root / ".env.example", **values)
+    settings = load(
+        {"root": str(root), "project": "p", "image_size_budget_mb": budget_mb}
+    )
+    return Facts(settings, **values)
 
 
-def by_name(facts: Facts) -> dict[str, checks.Result]:
-    return {r.name: r for r in checks.run_checks(facts)}
+def by_name(facts: Facts) -> dict[str, Check]:
+    return {r.name: r for r in checks.run(checks.CHECK, facts)}
 
 
 def test_a_good_project_passes_every_check(tmp_path: Path) -> None:
     make_project(tmp_path)
     results = by_name(facts_for(tmp_path))
     assert [r.name for r in results.values()] == [
-        c(facts_for(tmp_path)).name for c in checks.CHECKS
+        c(facts_for(tmp_path)).name  # type: ignore[union-attr]  # one Check each
+        for c in checks.CHECK
     ]
-    failing = {n: r.detail for n, r in results.items() if r.status != PASS}
+    failing = {n: r.detail for n, r in results.items() if r.status != OK}
     assert failing == {}
     assert "docker-entrypoint.sh" in results["entrypoints"].detail
     assert "app=app" in results["non-root-user"].detail
     assert "app (Dockerfile)" in results["healthcheck"].detail
 
 
-def only_failure(facts: Facts) -> checks.Result:
+def only_failure(facts: Facts) -> Check:
     """The one failing check (asserting it is the only one)."""
-    failed = [r for r in checks.run_checks(facts) if r.status == FAIL]
+    failed = [r for r in checks.run(checks.CHECK, facts) if r.status == FAIL]
     assert len(failed) == 1, [(r.name, r.detail) for r in failed]
     assert failed[0].fix, "every failure says how to fix it"
     return failed[0]
@@ -406,7 +422,7 @@ def test_entrypoint_copied_with_chmod_counts_as_executable(tmp_path: Path) -> No
     facts = facts_for(tmp_path)
     result = check_entrypoints(facts)
     assert (result.status, result.detail) == (
-        PASS,
+        OK,
         "executable, with #!: services/app/start",
     )
 
@@ -441,7 +457,7 @@ def test_base_from_an_arg_is_judged_on_its_default_and_on_compose(
     )
     make_project(tmp_path, Dockerfile=no_default)
     # Compose passes a pinned value: pinned.
-    assert check_pinned_base(facts_for(tmp_path)).status == PASS
+    assert check_pinned_base(facts_for(tmp_path)).status == OK
     # Compose passes latest: not pinned.
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
@@ -478,7 +494,7 @@ def test_build_target_is_the_image_that_ships(tmp_path: Path) -> None:
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["target"] = "prod"
-    assert check_non_root_user(facts).status == PASS
+    assert check_non_root_user(facts).status == OK
     facts = facts_for(tmp_path)
     assert isinstance(facts.dev, dict)
     facts.dev["services"]["app"]["build"]["target"] = "nope"
@@ -560,7 +576,7 @@ def test_prod_alternatives_that_pass(tmp_path: Path) -> None:
     )
     results = by_name(facts_for(tmp_path, prod={"services": {"app": prod}}))
     for name in ("prod-limits", "prod-log-rotation", "prod-restart"):
-        assert results[name].status == PASS, results[name]
+        assert results[name].status == OK, results[name]
 
 
 def test_env_example(tmp_path: Path) -> None:
@@ -570,14 +586,38 @@ def test_env_example(tmp_path: Path) -> None:
             tmp_path, variables={"BASE_IMAGE", "APP_PORT", "SECRET_KEY", "DB_URL"}
         )
     )
-    assert failed.name == "env-example"
+    assert failed.name == "env example"
     assert (
         failed.detail
         == "used by the compose files but not in .env.example: DB_URL, SECRET_KEY"
     )
-    (tmp_path / ".env.example").unlink()
+    (tmp_path / ".env.example").write_text("BASE_IMAGE=x\nAPP_PORT 80\n")
     failed = only_failure(facts_for(tmp_path))
-    assert failed.detail == ".env.example is missing"
+    assert (failed.name, failed.fix) == (
+        "env example",
+        "fix that line (git diff shows it)",
+    )
+    assert "line 2" in failed.detail
+
+
+def test_no_env_files_is_a_skip_and_an_env_file_without_example_a_warning(
+    tmp_path: Path,
+) -> None:
+    # The project takes its variables from the shell: nothing to compare,
+    # the same answer as doctor's.
+    make_project(tmp_path)
+    (tmp_path / ".env.example").unlink()
+    result = by_name(facts_for(tmp_path))["env example"]
+    assert result.status == SKIP and result.ok
+    assert result.detail == (
+        "neither .env nor .env.example exists (a project without env files); "
+        "the compose files use APP_PORT, BASE_IMAGE"
+    )
+    (tmp_path / ".env").write_text("APP_PORT=80\n")
+    result = by_name(facts_for(tmp_path))["env example"]
+    assert result.status == "warn" and result.ok
+    assert result.detail.startswith(".env.example does not exist")
+    assert "dockhand.env_example" in result.fix
 
 
 def test_variables_in_an_uninterpolated_model() -> None:
@@ -603,9 +643,7 @@ def test_image_checks(tmp_path: Path) -> None:
     failed = only_failure(facts_for(tmp_path, images=big))
     assert failed.name == "image-size"
     assert failed.detail == "app: 400 MB, over the 350 MB budget"
-    assert (
-        check_image_size(facts_for(tmp_path, images=big, budget_mb=500)).status == PASS
-    )
+    assert check_image_size(facts_for(tmp_path, images=big, budget_mb=500)).status == OK
     root = {"app": {"Size": 1, "Config": {"User": ""}}}
     failed = only_failure(facts_for(tmp_path, images=root))
     assert (failed.name, failed.detail) == (
@@ -632,7 +670,8 @@ def test_not_built_and_not_running_are_skipped_not_passed(tmp_path: Path) -> Non
         ("image-user", "skipped: not built: app"),
         ("container-user", "skipped: not running"),
     ):
-        assert results[name].status == SKIP and results[name].ok is None
+        # a skip is no failure, and not shown as a pass either
+        assert results[name].status == SKIP and results[name].ok is True
         assert results[name].detail.startswith(words)
         assert results[name].fix  # says how to make it run
 
@@ -642,7 +681,8 @@ def test_missing_tools_fail_and_dependent_checks_skip(tmp_path: Path) -> None:
     needs = Problem("needs Docker Compose (see compose)", status=SKIP)
     facts = facts_for(
         tmp_path,
-        docker=Problem("the docker CLI is not on PATH", "install Docker"),
+        docker_cli=Problem("`docker` is not on PATH", "install Docker"),
+        engine=Problem("no socket at /var/run/docker.sock", "start it"),
         compose=Problem("Docker Compose was not found", "install it"),
         dev=needs,
         prod=needs,
@@ -651,8 +691,12 @@ def test_missing_tools_fail_and_dependent_checks_skip(tmp_path: Path) -> None:
         containers=Problem("the engine is not reachable (see docker)", status=SKIP),
     )
     results = by_name(facts)
-    assert {n for n, r in results.items() if r.status == FAIL} == {"docker", "compose"}
-    assert {n for n, r in results.items() if r.status == PASS} == set()
+    assert {n for n, r in results.items() if r.status == FAIL} == {
+        "docker CLI",
+        "engine",
+        "compose",
+    }
+    assert {n for n, r in results.items() if r.status == OK} == set()
 
 
 def test_invalid_compose_files_fail_and_dependent_checks_skip(tmp_path: Path) -> None:
@@ -660,7 +704,7 @@ def test_invalid_compose_files_fail_and_dependent_checks_skip(tmp_path: Path) ->
     invalid = Problem("Compose rejects docker-compose.prod.yml: bad", "fix it")
     results = by_name(facts_for(tmp_path, prod=invalid))
     assert results["compose-prod"].status == FAIL
-    assert results["compose-dev"].status == PASS
+    assert results["compose files"].status == OK
     for name in ("prod-limits", "prod-read-only", "prod-log-rotation", "prod-restart"):
         assert results[name].status == SKIP
 
@@ -673,13 +717,13 @@ def test_compose_v1_validates_and_skips_the_rest(tmp_path: Path) -> None:
     results = by_name(
         facts_for(tmp_path, compose=v1, dev=valid, prod=valid, variables=skip)
     )
-    assert results["compose"].status == PASS and "v1" in results["compose"].detail
-    assert results["compose-dev"].status == PASS
-    assert results["compose-prod"].status == PASS
-    for name in ("env-example", "non-root-user", "prod-limits", "image-size"):
+    assert results["compose"].status == OK and "v1" in results["compose"].detail
+    assert results["compose files"].status == OK
+    assert results["compose-prod"].status == OK
+    for name in ("env example", "non-root-user", "prod-limits", "image-size"):
         assert results[name].status == SKIP, results[name]
         assert "Compose v2" in results[name].detail
-    assert {r.status for r in results.values()} == {PASS, SKIP}
+    assert {r.status for r in results.values()} == {OK, SKIP}
 
 
 # ------------------------------------------------------------- the task
@@ -690,7 +734,7 @@ def run_task(
 ) -> None:
     from dockhand.tasks.check import check
 
-    monkeypatch.setattr(checks, "gather", lambda s: facts)
+    monkeypatch.setattr(checks, "Facts", lambda settings, s: facts)
     config = Config(overrides={"dockhand": {"root": str(tmp_path), "project": "p"}})
     check(Context(config=config), *args)
 
@@ -704,16 +748,11 @@ def test_task_report_and_exit_code(
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].split() == [
-        "PASS",
-        "docker",
-        "docker",
-        "CLI",
-        "28.2.2,",
-        "engine",
-        "20.10.24",
+        *("ok", "docker", "CLI", "Docker", "version", "28.2.2,"),
+        *("build", "x", "(/usr/bin/docker)"),
     ]
-    assert any(line.startswith("SKIP  container-user") for line in lines)
-    assert "18 passed, 0 failed, 1 skipped" in err
+    assert any(line.startswith("skip  container-user") for line in lines)
+    assert "19 ok, 0 warn, 0 failed, 1 skipped" in err
 
     with pytest.raises(Exit) as exited:
         run_task(
@@ -728,7 +767,7 @@ def test_task_report_and_exit_code(
         "FAIL  image-user         app: the image runs as root (no user set)"
     ]
     assert "fix: app: end its Dockerfile with a non-root USER and rebuild" in out
-    assert "1 of 19 checks failed: image-user" in err
+    assert "1 of 20 checks failed: image-user" in err
 
 
 def test_task_json(
@@ -744,13 +783,47 @@ def test_task_json(
         )
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False
-    assert data["summary"] == {"pass": 17, "fail": 1, "skip": 1}
+    assert data["summary"] == {"ok": 18, "warn": 0, "fail": 1, "skip": 1}
     rows = {row["name"]: row for row in data["checks"]}
     assert (
-        rows["env-example"]["status"] == "fail" and rows["env-example"]["ok"] is False
+        rows["env example"]["status"] == "fail" and rows["env example"]["ok"] is False
     )
-    assert rows["env-example"]["fix"].startswith("add NEW to .env.example")
-    assert rows["container-user"]["ok"] is None
+    assert rows["env example"]["fix"].startswith("add NEW to .env.example")
+    assert rows["container-user"] == {
+        "name": "container-user",
+        "status": "skip",
+        "ok": True,
+        "detail": "skipped: not running (no containers of project p)",
+        "fix": "start the stack (`inv up`), then run `inv check` again",
+    }
+
+
+def test_task_masks_secrets_in_text_and_json(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Any detail or fix that quotes a secret of the env file shows it masked,
+    # in inv check as in inv doctor: one report.
+    make_project(tmp_path)
+    secret = "s3cr3t-Value-0123456789"
+    (tmp_path / ".env.example").write_text(
+        "BASE_IMAGE=debian:bookworm-slim\nAPP_PORT=80\n# @secret\nAPI_TOKEN=change-me\n"
+    )
+    (tmp_path / ".env").write_text(f"API_TOKEN={secret}\n")
+    from dockhand.errors import DockhandError
+    from dockhand.ops import check
+    from dockhand.process import Runner
+    from dockhand.session import Session
+
+    leaky = Problem(f"the engine said: bad token {secret}", f"unset {secret}")
+    facts = facts_for(tmp_path, containers=[], engine=leaky)
+    monkeypatch.setattr(checks, "Facts", lambda settings, s: facts)
+    s = Session(facts.settings, Runner())
+    for as_json in (False, True):
+        with pytest.raises(DockhandError, match="1 of 20 checks failed: engine"):
+            check.check(s, as_json=as_json)
+        out, err = capsys.readouterr()
+        assert secret not in out + err
+        assert "bad token ********" in out and "unset ********" in out
 
 
 def test_settings_budget(tmp_path: Path) -> None:

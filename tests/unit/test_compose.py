@@ -184,3 +184,27 @@ def test_version_probes_prefer_the_plugin_and_honour_an_override() -> None:
     assert compose.version_probes("/usr/bin/docker-compose") == [
         ["/usr/bin/docker-compose", "version", "--short"]
     ]
+
+
+def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
+    cli = ComposeCli(("docker", "compose"), (5, 6))
+    project = Project("p", (tmp_path / "c.yml",), tmp_path / ".env", ("storage",))
+    argv = compose.config_json(
+        cli, project, env_files=[tmp_path / ".env.example", tmp_path / ".env"]
+    )
+    assert argv == [
+        *("docker", "compose", "-p", "p", "-f", str(tmp_path / "c.yml")),
+        *("--profile", "storage"),
+        *("--env-file", str(tmp_path / ".env.example")),
+        *("--env-file", str(tmp_path / ".env")),
+        *("config", "--format", "json"),
+    ]
+    # Compose v1 reads one --env-file: the env file, the later one.
+    v1 = ComposeCli(("docker-compose",), (1, 29, 2))
+    quiet = compose.config_quiet(
+        v1, project, env_files=[tmp_path / ".env.example", tmp_path / ".env"]
+    )
+    assert quiet[quiet.index("--env-file") :] == [
+        *("--env-file", str(tmp_path / ".env")),
+        *("config", "--quiet"),
+    ]

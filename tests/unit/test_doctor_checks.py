@@ -1,5 +1,6 @@
 """Doctor's checks, each with the real probe where it is cheap (a socket, a
-script on PATH, a file mode) and a stand-in where it is not (an engine)."""
+script on PATH, a file mode, a Docker context on disk) and a stand-in where
+it is not (an engine)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,22 @@ from typing import Any
 
 import pytest
 
-from dockhand import doctor, engine, envfile
-from dockhand.doctor import disk_and_ports, docker_and_compose, images
-from dockhand.doctor.check import failed, passed, warned
-from dockhand.doctor.env_checks import env_checks
+from dockhand import checks, engine, envfile
+from dockhand.checks import machine
+from dockhand.checks.env import check_env_example, env_checks
+from dockhand.checks.facts import Engine, Facts, compose_model, probe_engine
+from dockhand.checks.result import Check, Problem, as_json, failed, passed, warned
+from dockhand.checks.tools import (
+    check_compose,
+    check_compose_files,
+    check_docker_cli,
+    check_engine,
+)
+from dockhand.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
 from dockhand.process import Captured, Runner
+from dockhand.session import Session
+from dockhand.settings import load
 
 EXAMPLE = """\
 BASE_IMAGE=debian:bookworm-slim
@@ -61,17 +72,25 @@ class FakeRunner:
         return Captured(tuple(argv), *self.result)
 
 
+def facts(root: Path, environ: dict[str, str] | None = None, **section: Any) -> Facts:
+    """Facts probed for real, for a project at `root`."""
+    settings = load({"root": str(root), **section})
+    return Facts(settings, Session(settings, Runner()), environ or {})
+
+
 # --- the JSON shape -----------------------------------------------------------
 
 
-def test_json_has_one_entry_per_check_and_the_overall_result() -> None:
-    checks = [
+def test_json_has_one_entry_per_check_a_summary_and_the_overall_result() -> None:
+    found = [
         passed("a", "fine"),
         failed("b", "broken", "fix it"),
         warned("c", "odd"),
     ]
-    data = json.loads(doctor.as_json(checks))
+    data = json.loads(as_json(found))
+    assert list(data) == ["ok", "summary", "checks"]
     assert data["ok"] is False
+    assert data["summary"] == {"ok": 1, "warn": 1, "fail": 1, "skip": 0}
     assert data["checks"][1] == {
         "name": "b",
         "status": "fail",
@@ -85,46 +104,38 @@ def test_json_has_one_entry_per_check_and_the_overall_result() -> None:
 # --- docker CLI ---------------------------------------------------------------
 
 
-def test_docker_cli_missing() -> None:
-    check = docker_and_compose.docker_cli(Runner(), which=lambda _: None)
+def test_docker_cli_missing(tmp_path: Path) -> None:
+    check = check_docker_cli(facts(tmp_path, {"PATH": str(tmp_path)}))
     assert not check.ok and "not on PATH" in check.detail
     assert "scripts/engine" in check.fix
 
 
 def test_docker_cli_present(tmp_path: Path) -> None:
     fake = script(tmp_path, "docker", 'echo "Docker version 99.1.0, build x"')
-    check = docker_and_compose.docker_cli(Runner(), which=lambda _: str(fake))
-    assert check.ok and "Docker version 99.1.0" in check.detail
+    check = check_docker_cli(facts(tmp_path, {"PATH": str(tmp_path)}))
+    assert check.ok and check.detail == f"Docker version 99.1.0, build x ({fake})"
 
 
-# --- the engine -----------------------------------------------------------------
+def test_docker_cli_failing(tmp_path: Path) -> None:
+    script(tmp_path, "docker", "echo broken >&2; exit 3")
+    check = check_docker_cli(facts(tmp_path, {"PATH": str(tmp_path)}))
+    assert not check.ok and check.detail.endswith("--version failed: broken")
 
 
-@pytest.mark.parametrize(
-    ("environ", "path"),
-    [
-        ({}, "/var/run/docker.sock"),
-        ({"DOCKER_HOST": "unix:///tmp/x.sock"}, "/tmp/x.sock"),
-        ({"DOCKER_HOST": "tcp://10.0.0.1:2375"}, None),
-        ({"DOCKER_CONTEXT": "remote"}, None),
-    ],
-)
-def test_socket_path(environ: dict[str, str], path: str | None) -> None:
-    assert docker_and_compose.socket_path(environ) == path
+# --- the engine: where it is (docker.context), and whether it answers -----------
 
 
 def never(*_: Any) -> Any:
     raise AssertionError("must not connect")
 
 
-def test_engine_socket_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_socket_missing(tmp_path: Path) -> None:
     host = f"unix://{tmp_path}/docker.sock"
-    monkeypatch.setenv("DOCKER_HOST", host)
-    check, client = docker_and_compose.engine_check({"DOCKER_HOST": host}, never)
-    assert not check.ok and client is None
-    assert f"no socket at {tmp_path}/docker.sock" in check.detail
-    assert f"DOCKER_HOST={host}" in check.detail
-    assert "scripts/engine" in check.fix
+    found = probe_engine(engine.Endpoint(host), never)
+    assert isinstance(found, Problem)
+    assert f"no socket at {tmp_path}/docker.sock" in found.detail
+    assert f"DOCKER_HOST={host}" in found.detail
+    assert "scripts/engine" in found.fix
 
 
 def test_engine_permission_denied(
@@ -132,28 +143,33 @@ def test_engine_permission_denied(
 ) -> None:
     sock_path = tmp_path / "docker.sock"
     sock_path.touch()
-    host = f"unix://{sock_path}"
-    monkeypatch.setenv("DOCKER_HOST", host)
-    monkeypatch.setattr(docker_and_compose.os, "access", lambda *_: False)
-    check, _ = docker_and_compose.engine_check({"DOCKER_HOST": host}, never)
-    assert not check.ok and "permission denied" in check.detail
-    assert "docker group" in check.fix
+    monkeypatch.setattr(os, "access", lambda *_: False)
+    found = probe_engine(engine.Endpoint(f"unix://{sock_path}"), never)
+    assert isinstance(found, Problem) and "permission denied" in found.detail
+    assert "docker group" in found.fix
 
 
-def test_engine_under_a_docker_context_is_reached_through_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # docker-py 7.2 follows the context, so no socket is assumed: connect decides.
-    monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.setenv("DOCKER_CONTEXT", "desktop-linux")
-    assert docker_and_compose.socket_path({}, "desktop-linux") is None
+def test_engine_under_a_docker_context_is_checked_at_its_socket(tmp_path: Path) -> None:
+    where = engine.Endpoint(f"unix://{tmp_path}/desktop.sock", "desktop-linux")
+    found = probe_engine(where, never)
+    assert isinstance(found, Problem)
+    assert f"no socket at {tmp_path}/desktop.sock" in found.detail
+    assert "the Docker context 'desktop-linux'" in found.detail
 
+
+def test_engine_under_a_remote_context_is_reached_through_it() -> None:
     def refuse() -> Any:
         raise engine.unreachable("connection refused (nothing listens)")
 
-    check, _ = docker_and_compose.engine_check({}, refuse, context="desktop-linux")
-    assert not check.ok and "the Docker context 'desktop-linux'" in check.detail
-    assert "start it" in check.fix
+    found = probe_engine(engine.Endpoint("ssh://me@build", "remote"), refuse)
+    assert isinstance(found, Problem) and "start it" in found.fix
+
+
+def test_a_context_that_is_not_there() -> None:
+    found = probe_engine(engine.Endpoint("", "gone"), never)
+    assert isinstance(found, Problem)
+    assert found.detail == "the Docker context 'gone' does not exist"
+    assert "docker context ls" in found.fix
 
 
 def test_engine_not_answering_keeps_connects_message() -> None:
@@ -162,28 +178,25 @@ def test_engine_not_answering_keeps_connects_message() -> None:
             "the Docker engine is not reachable at X: refused", "start it"
         )
 
-    check, client = docker_and_compose.engine_check(
-        {"DOCKER_HOST": "tcp://h:1"}, refuse
-    )
-    assert not check.ok and client is None
-    assert check.detail.endswith("refused") and check.fix == "start it"
+    found = probe_engine(engine.Endpoint("tcp://h:1"), refuse)
+    assert isinstance(found, Problem)
+    assert found.detail.endswith("refused") and found.fix == "start it"
 
 
 def test_engine_reachable_shows_version_and_context(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.setenv("DOCKER_CONTEXT", "desktop")
-    monkeypatch.setattr(docker_and_compose.os.path, "exists", lambda _: True)
-    monkeypatch.setattr(docker_and_compose.os, "access", lambda *_: True)
+    monkeypatch.setattr(os.path, "exists", lambda _: True)
+    monkeypatch.setattr(os, "access", lambda *_: True)
     client = SimpleNamespace(
         version=lambda: {"Version": "20.10.24", "ApiVersion": "1.41"}
     )
-    check, found = docker_and_compose.engine_check(
-        {}, lambda: client, context="desktop"
-    )
-    assert check.ok and found is client
-    assert "20.10.24 (API 1.41)" in check.detail
+    where = engine.Endpoint("unix:///run/desktop.sock", "desktop")
+    found = probe_engine(where, lambda: client)  # type: ignore[arg-type, return-value]
+    assert isinstance(found, Engine) and found.client is client
+    settings = load({"root": "/tmp"})
+    check = check_engine(Facts(settings, engine=found))
+    assert check.ok and "20.10.24 (API 1.41)" in check.detail
     assert "the Docker context 'desktop'" in check.detail
 
 
@@ -195,9 +208,10 @@ def test_engine_reachable_shows_version_and_context(
 )
 def test_compose_version(tmp_path: Path, printed: str, ok: bool) -> None:
     fake = script(tmp_path, "fake-compose", f"echo {printed}")
-    check, cli = docker_and_compose.compose_check(Runner(), str(fake))
+    found = facts(tmp_path, compose_command=str(fake))
+    check = check_compose(found)
     assert check.ok is ok
-    assert (cli is not None) is ok
+    assert isinstance(found.compose, ComposeCli) is ok
     if not ok:
         assert "too old" in check.detail and "Compose v2 plugin" in check.fix
 
@@ -209,50 +223,53 @@ def test_compose_other_than_pinned_warns(
     tmp_path: Path, pinned: str, status: str
 ) -> None:
     fake = script(tmp_path, "fake-compose", "echo 5.6.1")
-    check, cli = docker_and_compose.compose_check(Runner(), str(fake), pinned)
-    assert (check.status, cli is not None) == (status, True)
+    found = facts(tmp_path, compose_command=str(fake), compose_version=pinned)
+    check = check_compose(found)
+    assert (check.status, isinstance(found.compose, ComposeCli)) == (status, True)
     if status == "warn":
         assert "pins Compose 5.6.0" in check.detail and "5.6.0" in check.fix
 
 
 def test_compose_missing(tmp_path: Path) -> None:
-    check, cli = docker_and_compose.compose_check(
-        Runner(), str(tmp_path / "no-such-compose")
-    )
-    assert not check.ok and cli is None
+    found = facts(tmp_path, compose_command=str(tmp_path / "no-such-compose"))
+    check = check_compose(found)
+    assert not check.ok and isinstance(found.compose, Problem)
     assert "not found" in check.detail
+    # What reads the model says why it cannot.
+    files = check_compose_files(found)
+    assert files.status == "skip" and "needs Docker Compose" in files.detail
 
 
 def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
-    from dockhand.compose import ComposeCli, Project
-
     runner = FakeRunner(1, stderr="warning\nyaml: line 3: did not find expected key\n")
     project = Project("p", (tmp_path / "docker-compose.yml",))
-    check, model = docker_and_compose.compose_model(
+    model = compose_model(
         runner,  # type: ignore[arg-type]
         ComposeCli(("docker", "compose"), (5, 6)),
         project,
+        [],
     )
-    assert not check.ok and model is None
-    assert check.detail.endswith("did not find expected key")
+    assert isinstance(model, Problem) and model.status == "fail"
+    assert model.detail.endswith("did not find expected key")
     assert runner.argv[-3:] == ["config", "--format", "json"]
 
 
-def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
-    from dockhand.compose import ComposeCli, Project
-
-    cli = ComposeCli(("docker", "compose"), (5, 6))
-    project = Project("p", (tmp_path / "c.yml",), tmp_path / ".env", ("storage",))
-    argv = docker_and_compose.model_argv(
-        cli, project, [tmp_path / ".env.example", tmp_path / ".env"]
+def test_compose_v1_validates_the_files_and_says_what_needs_v2(tmp_path: Path) -> None:
+    runner = FakeRunner(0)
+    project = Project("p", (tmp_path / "docker-compose.yml",))
+    model = compose_model(
+        runner,  # type: ignore[arg-type]
+        ComposeCli(("docker-compose",), (1, 29, 2)),
+        project,
+        [],
     )
-    assert argv == [
-        *("docker", "compose", "-p", "p", "-f", str(tmp_path / "c.yml")),
-        *("--profile", "storage"),
-        *("--env-file", str(tmp_path / ".env.example")),
-        *("--env-file", str(tmp_path / ".env")),
-        *("config", "--format", "json"),
-    ]
+    assert isinstance(model, Problem) and model.valid and model.status == "skip"
+    assert runner.argv[-2:] == ["config", "--quiet"]
+    settings = load({"root": str(tmp_path)})
+    check = check_compose_files(Facts(settings, dev=model))
+    assert check.ok and "need Compose v2" in check.detail
+    ports = machine.check_ports(Facts(settings, dev=model, client=None))
+    assert [(c.name, c.status) for c in ports] == [("ports", "skip")]
 
 
 # --- images -------------------------------------------------------------------
@@ -286,30 +303,30 @@ MODEL: dict[str, Any] = {
 
 
 def test_needed_images_are_build_bases_and_pulled_images() -> None:
-    needed = images.needed_images(MODEL, "debian:bookworm-slim")
+    needed = machine.needed_images(MODEL, "debian:bookworm-slim")
     assert [(n.image, n.base) for n in needed] == [
         ("debian:custom", True),
         ("debian:bookworm-slim", True),
         ("redis:7", False),
     ]
-    assert [n.image for n in images.needed_images(None, "base:1")] == ["base:1"]
+    assert [n.image for n in machine.needed_images(None, "base:1")] == ["base:1"]
 
 
 def test_images_present() -> None:
-    needed = images.needed_images(None, "base:1")
-    check = images.images_check(needed, lambda _: True, never)
+    needed = machine.needed_images(None, "base:1")
+    check = machine.images_check(needed, lambda _: True, never)
     assert check.ok and "base:1 present" in check.detail
 
 
 def test_images_missing_but_a_registry_answers() -> None:
-    needed = images.needed_images(None, "base:1")
-    check = images.images_check(needed, lambda _: False, lambda _: (True, ""))
+    needed = machine.needed_images(None, "base:1")
+    check = machine.images_check(needed, lambda _: False, lambda _: (True, ""))
     assert check.ok and "a registry answers" in check.detail
 
 
 def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
-    needed = images.needed_images(MODEL, "debian:bookworm-slim")
-    check = images.images_check(
+    needed = machine.needed_images(MODEL, "debian:bookworm-slim")
+    check = machine.images_check(
         needed,
         lambda image: image == "debian:custom",
         lambda _: (False, "no such host"),
@@ -321,19 +338,40 @@ def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
     assert "docker pull redis:7" in check.fix
 
 
+def test_an_image_is_asked_for_once_whoever_reads_it(tmp_path: Path) -> None:
+    from docker.errors import NotFound
+
+    asked: list[str] = []
+
+    def inspect_image(name: str) -> dict[str, Any]:
+        asked.append(name)
+        if name == "redis:7":
+            return {"Size": 1, "Config": {"User": "redis"}}
+        raise NotFound(f"no such image: {name}")
+
+    client = SimpleNamespace(api=SimpleNamespace(inspect_image=inspect_image))
+    found = Facts(
+        load({"root": str(tmp_path)}),
+        engine=Engine(client, {}, "here"),  # type: ignore[arg-type]
+        dev={"services": {"cache": {"image": "redis:7"}}},
+        values={},
+    )
+    check = machine.check_images(found)
+    assert check.ok and check.detail == "redis:7 present"
+    assert found.image("redis:7") == {"Size": 1, "Config": {"User": "redis"}}
+    assert found.image("base:none") is None
+    assert asked == ["redis:7", "base:none"]
+
+
 # --- disk ---------------------------------------------------------------------
 
 
 def test_disk_low_and_enough(tmp_path: Path) -> None:
-    low = disk_and_ports.disk_check(
-        tmp_path, 2, usage=lambda _: SimpleNamespace(free=1.5e9)
-    )
+    low = machine.disk_check(tmp_path, 2, usage=lambda _: SimpleNamespace(free=1.5e9))
     assert not low.ok and "1.5 GB free" in low.detail and "prune" in low.fix
-    plenty = disk_and_ports.disk_check(
-        tmp_path, 2, usage=lambda _: SimpleNamespace(free=9e9)
-    )
+    plenty = machine.disk_check(tmp_path, 2, usage=lambda _: SimpleNamespace(free=9e9))
     assert plenty.ok
-    real = disk_and_ports.disk_check(tmp_path, 0)  # the real disk_usage
+    real = machine.disk_check(tmp_path, 0)  # the real disk_usage
     assert real.ok and str(tmp_path) in real.detail
 
 
@@ -341,9 +379,7 @@ def test_disk_low_and_enough(tmp_path: Path) -> None:
 
 
 def test_published_ports_with_the_variable_that_sets_them() -> None:
-    ports = disk_and_ports.published_ports(
-        MODEL, {"BACKEND_PORT": "8078", "OTHER": "5432"}
-    )
+    ports = machine.published_ports(MODEL, {"BACKEND_PORT": "8078", "OTHER": "5432"})
     assert [(p.service, p.host_ip, p.port, p.variable) for p in ports] == [
         ("backend", "", 8078, "BACKEND_PORT"),
         ("cache", "", 7000, ""),
@@ -353,18 +389,16 @@ def test_published_ports_with_the_variable_that_sets_them() -> None:
 
 
 def test_port_in_use_by_a_real_listener(listener: int) -> None:
-    assert disk_and_ports.port_in_use("127.0.0.1", listener)
-    assert disk_and_ports.port_in_use(
-        "", listener
-    )  # Docker binds 0.0.0.0 and fails too
+    assert machine.port_in_use("127.0.0.1", listener)
+    assert machine.port_in_use("", listener)  # Docker binds 0.0.0.0 and fails too
 
 
 def test_port_free() -> None:
-    assert not disk_and_ports.port_in_use("", free_port())
+    assert not machine.port_in_use("", free_port())
 
 
 def test_process_holding_finds_this_process(listener: int) -> None:
-    holder = disk_and_ports.process_holding(listener)
+    holder = machine.process_holding(listener)
     assert f"(pid {os.getpid()})" in holder
 
 
@@ -380,16 +414,16 @@ def test_listening_inodes_from_a_proc_table(tmp_path: Path) -> None:
         "   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1",
     ]
     (tmp_path / "net" / "tcp").write_text(header + "\n".join(rows) + "\n")
-    assert disk_and_ports._listening_inodes(8080, tmp_path) == {"111"}
+    assert machine._listening_inodes(8080, tmp_path) == {"111"}
 
 
 def test_port_checks(listener: int) -> None:
     free = free_port()
     ports = [
-        disk_and_ports.Published("backend", "", listener, "BACKEND_PORT"),
-        disk_and_ports.Published("db", "127.0.0.1", free, "POSTGRES_PORT"),
+        machine.Published("backend", "", listener, "BACKEND_PORT"),
+        machine.Published("db", "127.0.0.1", free, "POSTGRES_PORT"),
     ]
-    checks = disk_and_ports.port_checks(ports, "mine", ".env")
+    checks = machine.port_checks(ports, "mine", ".env")
     assert not checks[0].ok
     assert f"pid {os.getpid()}" in checks[0].detail
     assert "set BACKEND_PORT in .env to a free port" in checks[0].fix
@@ -397,11 +431,11 @@ def test_port_checks(listener: int) -> None:
 
 
 def test_ports_held_by_this_stack_are_fine_and_others_are_named(listener: int) -> None:
-    ports = [disk_and_ports.Published("backend", "", listener, "BACKEND_PORT")]
-    own = {listener: disk_and_ports.ContainerPort("mine-backend-1", "mine", "backend")}
-    assert disk_and_ports.port_checks(ports, "mine", ".env", holders=own)[0].ok
-    other = {listener: disk_and_ports.ContainerPort("theirs-web-1", "theirs", "web")}
-    check = disk_and_ports.port_checks(ports, "mine", ".env", holders=other)[0]
+    ports = [machine.Published("backend", "", listener, "BACKEND_PORT")]
+    own = {listener: machine.ContainerPort("mine-backend-1", "mine", "backend")}
+    assert machine.port_checks(ports, "mine", ".env", holders=own)[0].ok
+    other = {listener: machine.ContainerPort("theirs-web-1", "theirs", "web")}
+    check = machine.port_checks(ports, "mine", ".env", holders=other)[0]
     assert not check.ok
     assert "container theirs-web-1 (Compose project 'theirs')" in check.detail
     assert "docker compose -p theirs down" in check.fix
@@ -419,7 +453,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     return env_path, example
 
 
-def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
+def by_name(checks: list[Check]) -> dict[str, Check]:
     return {c.name: c for c in checks}
 
 
@@ -529,9 +563,24 @@ def test_env_without_an_example(tmp_path: Path) -> None:
     env_path, example = tmp_path / ".env", tmp_path / ".env.example"
     (check,) = env_checks(env_path, example)
     assert check.status == "skip"  # a project without env files
+    settings = load({"root": str(tmp_path)})
+    none = check_env_example(Facts(settings, variables={"PORT"}))
+    assert none.status == "skip" and "a project without env files" in none.detail
     env_path.write_text("A=1\n")
     env_path.chmod(0o600)
-    checks = by_name(env_checks(env_path, example))
-    assert checks["env example"].status == "warn"
-    assert checks["env complete"].status == "skip"
-    assert all(c.ok for c in checks.values())
+    found = by_name(env_checks(env_path, example))
+    assert "env example" not in found  # its own check, shared with inv check
+    assert found["env complete"].status == "skip"
+    assert all(c.ok for c in found.values())
+    alone = check_env_example(Facts(settings, variables={"PORT"}))
+    assert alone.status == "warn" and "the compose files use PORT" in alone.detail
+
+
+def test_doctor_is_the_machine_checks_then_the_env_files() -> None:
+    assert checks.DOCTOR[: len(checks.MACHINE)] == checks.MACHINE
+    assert checks.DOCTOR[len(checks.MACHINE) :] == (
+        check_env_example,
+        checks.env.check_env_file,
+    )
+    # inv check starts with the same tools, over the same facts.
+    assert checks.CHECK[:4] == checks.MACHINE[:4]

@@ -1,44 +1,49 @@
-"""`inv check`: the seed's test-docker.sh as one report.
+"""The one check system behind `inv doctor` and `inv check`.
 
-This package is its public API: `gather` the facts, `run_checks` over them,
-`summary` of the statuses. The parts, one module each:
+Both commands run a selection of checks over the same `Facts`: `DOCTOR`
+asks whether this machine and its env file are ready to run the stack,
+`CHECK` whether the Docker configuration follows the rules of the seed's
+test-docker.sh. A check is a function of the facts returning one `Check`
+(or a list, one per port); the report and the JSON are the same for both
+(`report`).
 
-- `result`: `Result` (name, status, detail, fix), the statuses PASS, FAIL
-  and SKIP, and `Problem`, why a fact could not be had;
-- `dockerfile` and `dockerignore`: a small Dockerfile parser (instructions,
-  line continuations, heredocs, parser directives) and a .dockerignore
-  matcher with Docker's rules;
-- `compose_model`: the services of Compose's model, and what they build;
-- `facts`: `Facts`, and `gather`, the only part that runs anything: it asks
-  Compose for the model (`config --format json`, never the YAML by hand) and
-  the engine for images and processes, once;
-- the checks, pure functions of `Facts` and the project's files, each
-  returning one `Result`, grouped by subject: `compose` (the tools, the
-  compose files, prod hardening), `image_build` (the Dockerfiles),
-  `build_context` (.dockerignore, entrypoint scripts) and `runtime` (built
-  images, running containers).
+The parts, one module each:
 
-A check whose input could not be had (no image built, nothing running, no
-Compose v2) is `skip`, shown as such, never as a pass.
+- `result`: `Check` (name, status, detail, fix), the statuses OK, WARN,
+  FAIL and SKIP, the JSON form, and `Problem`, why a fact could not be had;
+- `facts`: `Facts`, everything the checks look at, each probed once on
+  first use (the docker CLI, the engine, Compose, the Compose model through
+  `config --format json`, the env files, the images, the processes) and
+  the probes of docker, Compose and the engine;
+- the checks, grouped by subject: `tools` (docker CLI, engine, Compose, the
+  compose files), `env` (the example, the env file), `machine` (images,
+  disk, ports), `compose` (prod hardening), `image_build` (the
+  Dockerfiles), `build_context` (.dockerignore, entrypoint scripts) and
+  `runtime` (built images, running containers);
+- `dockerfile`, `dockerignore` and `compose_model`: a small Dockerfile
+  parser, a .dockerignore matcher with Docker's rules, and the services of
+  Compose's model.
+
+A new check: write it as a function of `Facts` in the module of its subject
+(or a new one: a Swarm compatibility check would be `swarm.py`, reading
+`facts.prod`), add any fact it needs to `Facts` as a cached property, and
+list it in `DOCTOR`, `CHECK` or both. A check whose input could not be had
+(no image built, nothing running, no Compose v2) is a skip, never a pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from dockhand.checks.build_context import check_dockerignore, check_entrypoints
 from dockhand.checks.compose import (
-    check_compose,
-    check_compose_dev,
-    check_compose_prod,
-    check_docker,
-    check_env_example,
     check_prod_limits,
     check_prod_log_rotation,
     check_prod_read_only,
     check_prod_restart,
 )
-from dockhand.checks.facts import Facts, Processes, gather
+from dockhand.checks.env import check_env_example, check_env_file
+from dockhand.checks.facts import Facts, Processes
 from dockhand.checks.image_build import (
     check_dockerfiles,
     check_healthcheck,
@@ -46,32 +51,74 @@ from dockhand.checks.image_build import (
     check_non_root_user,
     check_pinned_base,
 )
-from dockhand.checks.result import FAIL, PASS, SKIP, Problem, Result
+from dockhand.checks.machine import check_disk, check_images, check_ports
+from dockhand.checks.result import (
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    Check,
+    Problem,
+    as_json,
+    summary,
+)
 from dockhand.checks.runtime import (
     check_container_user,
     check_image_size,
     check_image_user,
 )
+from dockhand.checks.tools import (
+    check_compose,
+    check_compose_files,
+    check_compose_prod,
+    check_docker_cli,
+    check_engine,
+)
 
 __all__ = [
-    "CHECKS",
+    "CHECK",
+    "DOCTOR",
     "FAIL",
-    "PASS",
+    "MACHINE",
+    "OK",
     "SKIP",
+    "WARN",
+    "Check",
+    "CheckFunction",
     "Facts",
     "Problem",
     "Processes",
-    "Result",
-    "gather",
-    "run_checks",
+    "as_json",
+    "run",
     "summary",
 ]
 
+CheckFunction = Callable[[Facts], Check | Sequence[Check]]
 
-CHECKS: tuple[Callable[[Facts], Result], ...] = (
-    check_docker,
+TOOLS: tuple[CheckFunction, ...] = (
+    check_docker_cli,
+    check_engine,
     check_compose,
-    check_compose_dev,
+    check_compose_files,
+)
+
+# `inv setup`'s first step: everything of doctor's but the env file, which
+# setup writes next.
+MACHINE: tuple[CheckFunction, ...] = (
+    *TOOLS,
+    check_images,
+    check_disk,
+    check_ports,
+)
+
+DOCTOR: tuple[CheckFunction, ...] = (
+    *MACHINE,
+    check_env_example,
+    check_env_file,
+)
+
+CHECK: tuple[CheckFunction, ...] = (
+    *TOOLS,
     check_compose_prod,
     check_env_example,
     check_dockerfiles,
@@ -91,12 +138,10 @@ CHECKS: tuple[Callable[[Facts], Result], ...] = (
 )
 
 
-def run_checks(facts: Facts) -> list[Result]:
-    return [check(facts) for check in CHECKS]
-
-
-def summary(results: Iterable[Result]) -> dict[str, int]:
-    counts = {PASS: 0, FAIL: 0, SKIP: 0}
-    for result in results:
-        counts[result.status] += 1
-    return counts
+def run(selection: Iterable[CheckFunction], facts: Facts) -> list[Check]:
+    """Each check of the selection in order, over one set of facts."""
+    found: list[Check] = []
+    for check in selection:
+        result = check(facts)
+        found += [result] if isinstance(result, Check) else result
+    return found

@@ -16,7 +16,7 @@ from dockhand.checks.compose_model import Build
 from dockhand.checks.dockerfile import Dockerfile, Instruction, Stage, stage_scope
 from dockhand.checks.dockerignore import ignore_rules, ignored
 from dockhand.checks.facts import Facts
-from dockhand.checks.result import Result, from_problems, needs_model
+from dockhand.checks.result import Check, from_problems
 
 # What every build context must keep out: (label, a path that must be ignored).
 MUST_IGNORE: tuple[tuple[str, str], ...] = (
@@ -37,9 +37,9 @@ def dockerignore_file(build: Build) -> Path:
     return build.context / ".dockerignore"
 
 
-def check_dockerignore(facts: Facts) -> Result:
+def check_dockerignore(facts: Facts) -> Check:
     name = "dockerignore"
-    early = needs_model(name, facts)
+    early = facts.needs_model(name)
     if early:
         return early
     problems, good = [], []
@@ -241,9 +241,9 @@ def _final_workdir(dockerfile: Dockerfile) -> str:
     return workdir
 
 
-def check_entrypoints(facts: Facts) -> Result:
+def check_entrypoints(facts: Facts) -> Check:
     name = "entrypoints"
-    early = needs_model(name, facts)
+    early = facts.needs_model(name)
     if early:
         return early
     problems, good = [], []

@@ -1,102 +1,36 @@
-"""The checks of the tools and the compose files: docker and Compose answer,
-the dev and prod files are valid, .env.example documents every variable they
-use, and the prod override hardens each service (memory limit, read-only
-root, log rotation, restart policy)."""
+"""The checks of the production override (`inv check`): it hardens each
+service with a memory limit, a read-only root, log rotation and a restart
+policy."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from dockhand import sizes
 from dockhand.checks.compose_model import Service, services_of
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
-    FAIL,
-    PASS,
     SKIP,
+    Check,
     Problem,
-    Result,
-    as_result,
     from_problems,
-    skipped,
+    skipped_for,
 )
 
 
-def check_docker(facts: Facts) -> Result:
-    if isinstance(facts.docker, Problem):
-        return as_result("docker", facts.docker)
-    return Result("docker", PASS, facts.docker)
-
-
-def check_compose(facts: Facts) -> Result:
-    if isinstance(facts.compose, Problem):
-        return as_result("compose", facts.compose)
-    note = (
-        "; v1: the checks that need `config --format json` are skipped"
-        if facts.compose.is_v1
-        else ""
-    )
-    return Result("compose", PASS, f"{facts.compose}{note}")
-
-
-def _check_model(name: str, model: Mapping[str, Any] | Problem) -> Result:
-    if isinstance(model, Problem):
-        if model.valid:
-            return Result(name, PASS, model.detail)
-        if model.status == SKIP:
-            return skipped(name, model)
-        return Result(name, FAIL, model.detail, model.fix)
-    services = sorted(model.get("services") or {})
-    return Result(name, PASS, f"valid: {', '.join(services) or 'no services'}")
-
-
-def check_compose_dev(facts: Facts) -> Result:
-    return _check_model("compose-dev", facts.dev)
-
-
-def check_compose_prod(facts: Facts) -> Result:
-    return _check_model("compose-prod", facts.prod)
-
-
-def check_env_example(facts: Facts) -> Result:
-    name = "env-example"
-    where = facts.rel(facts.env_example)
-    if not facts.env_example.is_file():
-        return Result(
-            name,
-            FAIL,
-            f"{where} is missing",
-            f"create {where} with every variable the compose files use, one comment each",
-        )
-    if isinstance(facts.variables, Problem):
-        return skipped(name, facts.variables)
-    from dotenv import dotenv_values
-
-    documented = set(dotenv_values(facts.env_example))
-    missing = sorted(facts.variables - documented)
-    if missing:
-        return Result(
-            name,
-            FAIL,
-            f"used by the compose files but not in {where}: {', '.join(missing)}",
-            f"add {', '.join(missing)} to {where}, each with a comment "
-            "(and a `# @secret` line above a secret)",
-        )
-    return Result(name, PASS, f"all {len(facts.variables)} variables are in {where}")
-
-
-def _prod_services(name: str, facts: Facts) -> Result | list[Service]:
+def _prod_services(name: str, facts: Facts) -> Check | list[Service]:
     if isinstance(facts.prod, Problem):
         if facts.prod.valid:
-            return Result(
+            return Check(
                 name,
                 SKIP,
                 "skipped: needs Compose v2 (`config --format json`)",
                 facts.prod.fix,
             )
         if facts.prod.status == SKIP:
-            return skipped(name, facts.prod)
-        return Result(
+            return skipped_for(name, facts.prod)
+        return Check(
             name,
             SKIP,
             "skipped: the prod compose files are invalid (see compose-prod)",
@@ -112,22 +46,18 @@ def _limit(spec: Mapping[str, Any]) -> tuple[Any, Any]:
     return memory, cpus
 
 
-def _human_bytes(value: Any) -> str:
+def _memory(value: Any) -> str:
+    """Compose's model gives a memory limit in bytes."""
     try:
-        number = float(value)
+        return sizes.size(float(value), binary=True)
     except (TypeError, ValueError):
         return str(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if number < 1024:
-            return f"{number:g}{unit}"
-        number /= 1024
-    return f"{number:g}TiB"
 
 
-def check_prod_limits(facts: Facts) -> Result:
+def check_prod_limits(facts: Facts) -> Check:
     name = "prod-limits"
     services = _prod_services(name, facts)
-    if isinstance(services, Result):
+    if isinstance(services, Check):
         return services
     problems, good = [], []
     for service in services:
@@ -142,16 +72,15 @@ def check_prod_limits(facts: Facts) -> Result:
             )
         else:
             good.append(
-                f"{service.name} {_human_bytes(memory)}"
-                + (f"/{cpus} CPU" if cpus else "")
+                f"{service.name} {_memory(memory)}" + (f"/{cpus} CPU" if cpus else "")
             )
     return from_problems(name, problems, f"limits: {', '.join(good)}")
 
 
-def check_prod_read_only(facts: Facts) -> Result:
+def check_prod_read_only(facts: Facts) -> Check:
     name = "prod-read-only"
     services = _prod_services(name, facts)
-    if isinstance(services, Result):
+    if isinstance(services, Check):
         return services
     problems, good = [], []
     for service in services:
@@ -172,10 +101,10 @@ def check_prod_read_only(facts: Facts) -> Result:
 _LOCAL_FILE_DRIVERS = frozenset({"json-file", ""})
 
 
-def check_prod_log_rotation(facts: Facts) -> Result:
+def check_prod_log_rotation(facts: Facts) -> Check:
     name = "prod-log-rotation"
     services = _prod_services(name, facts)
-    if isinstance(services, Result):
+    if isinstance(services, Check):
         return services
     problems, good = [], []
     for service in services:
@@ -207,10 +136,10 @@ def check_prod_log_rotation(facts: Facts) -> Result:
     return from_problems(name, problems, f"rotated: {', '.join(good)}")
 
 
-def check_prod_restart(facts: Facts) -> Result:
+def check_prod_restart(facts: Facts) -> Check:
     name = "prod-restart"
     services = _prod_services(name, facts)
-    if isinstance(services, Result):
+    if isinstance(services, Check):
         return services
     problems, good = [], []
     for service in services:

@@ -20,20 +20,19 @@ from dockhand.checks.dockerfile import (
 )
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
-    PASS,
+    OK,
     SKIP,
+    Check,
     Problem,
-    Result,
     from_problems,
-    needs_model,
 )
 
 
 def _each_dockerfile(
     name: str, facts: Facts
-) -> tuple[Result | None, list[tuple[Service, Dockerfile]], list[str]]:
+) -> tuple[Check | None, list[tuple[Service, Dockerfile]], list[str]]:
     """The parsed Dockerfiles a check looks at, and the services left out."""
-    early = needs_model(name, facts)
+    early = facts.needs_model(name)
     if early:
         return early, [], []
     good, broken = [], []
@@ -45,19 +44,19 @@ def _each_dockerfile(
             broken.append(service.name)
     if not good and broken:
         return (
-            Result(name, SKIP, "skipped: no Dockerfile parses (see dockerfiles)"),
+            Check(name, SKIP, "skipped: no Dockerfile parses (see dockerfiles)"),
             [],
             broken,
         )
     if not good:
-        return Result(name, PASS, "no service builds an image"), [], []
+        return Check(name, OK, "no service builds an image"), [], []
     return None, good, broken
 
 
-def _with_left_out(result: Result, left_out: Sequence[str]) -> Result:
-    if not left_out or result.status != PASS:
+def _with_left_out(result: Check, left_out: Sequence[str]) -> Check:
+    if not left_out or result.status != OK:
         return result
-    return Result(
+    return Check(
         result.name,
         result.status,
         f"{result.detail} (not checked: {', '.join(left_out)}; see dockerfiles)",
@@ -65,9 +64,9 @@ def _with_left_out(result: Result, left_out: Sequence[str]) -> Result:
     )
 
 
-def check_dockerfiles(facts: Facts) -> Result:
+def check_dockerfiles(facts: Facts) -> Check:
     name = "dockerfiles"
-    early = needs_model(name, facts)
+    early = facts.needs_model(name)
     if early:
         return early
     problems = []
@@ -104,7 +103,7 @@ def build_steps(stage: Stage) -> list[Instruction]:
     ]
 
 
-def check_multi_stage(facts: Facts) -> Result:
+def check_multi_stage(facts: Facts) -> Check:
     name = "multi-stage"
     early, dockerfiles, left_out = _each_dockerfile(name, facts)
     if early:
@@ -161,7 +160,7 @@ def final_user(
     return expand(instruction.args.strip(), scope)
 
 
-def check_non_root_user(facts: Facts) -> Result:
+def check_non_root_user(facts: Facts) -> Check:
     name = "non-root-user"
     early, dockerfiles, left_out = _each_dockerfile(name, facts)
     if early:
@@ -205,9 +204,9 @@ def _compose_healthcheck(spec: Mapping[str, Any]) -> str:
     return "set" if test else ""
 
 
-def check_healthcheck(facts: Facts) -> Result:
+def check_healthcheck(facts: Facts) -> Check:
     name = "healthcheck"
-    early = needs_model(name, facts)
+    early = facts.needs_model(name)
     if early:
         return early
     problems, found = [], []
@@ -289,7 +288,7 @@ def base_images(
     return found
 
 
-def check_pinned_base(facts: Facts) -> Result:
+def check_pinned_base(facts: Facts) -> Check:
     name = "pinned-base"
     early, dockerfiles, left_out = _each_dockerfile(name, facts)
     if early and early.status == SKIP:

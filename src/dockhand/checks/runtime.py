@@ -7,30 +7,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dockhand import sizes
 from dockhand.checks.compose_model import Service
 from dockhand.checks.dockerfile import is_root
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
-    PASS,
+    OK,
     SKIP,
+    Check,
     Problem,
-    Result,
     from_problems,
-    needs_model,
-    skipped,
+    skipped_for,
 )
 
 
 def _images(
     name: str, facts: Facts
-) -> Result | list[tuple[Service, Mapping[str, Any] | None]]:
-    early = needs_model(name, facts)
+) -> Check | list[tuple[Service, Mapping[str, Any] | None]]:
+    early = facts.needs_model(name)
     if early:
         return early
     if isinstance(facts.images, Problem):
-        return skipped(name, facts.images)
+        return skipped_for(name, facts.images)
     if not facts.builds:
-        return Result(name, PASS, "no service builds an image")
+        return Check(name, OK, "no service builds an image")
     return [(s, facts.images.get(s.name)) for s in facts.builds]
 
 
@@ -39,52 +39,53 @@ def _image_result(
     problems: list[tuple[str, str]],
     good: list[str],
     missing: list[str],
-) -> Result:
+) -> Check:
     if problems:
         return from_problems(name, problems, "")
     if missing:
         checked = f"; checked: {', '.join(good)}" if good else ""
-        return Result(
+        return Check(
             name,
             SKIP,
             f"skipped: not built: {', '.join(missing)}{checked}",
             "build the images (`inv build`), then run `inv check` again",
         )
-    return Result(name, PASS, ", ".join(good))
+    return Check(name, OK, ", ".join(good))
 
 
-def check_image_size(facts: Facts) -> Result:
+def check_image_size(facts: Facts) -> Check:
     name = "image-size"
     images = _images(name, facts)
-    if isinstance(images, Result):
+    if isinstance(images, Check):
         return images
     problems, good, missing = [], [], []
-    budget = facts.budget_mb
+    budget = facts.settings.image_size_budget_mb
     for service, attrs in images:
         if attrs is None:
             missing.append(service.name)
             continue
-        size = float(attrs.get("Size") or 0) / 1e6
-        if size > budget:
+        size = float(attrs.get("Size") or 0)
+        if size > budget * 1e6:
             problems.append(
                 (
-                    f"{service.name}: {size:.0f} MB, over the {budget:g} MB budget",
+                    f"{service.name}: {sizes.size(size, 0)}, over the {budget:g} MB "
+                    "budget",
                     f"{service.name}: install less (--no-install-recommends, clean apt "
                     "lists), or move build tools into a build stage; or raise "
                     "dockhand.image_size_budget_mb",
                 )
             )
         else:
-            good.append(f"{service.name} {size:.0f} MB")
+            good.append(f"{service.name} {sizes.size(size, 0)}")
     return _image_result(
         name, problems, [*good, f"budget {budget:g} MB"] if good else [], missing
     )
 
 
-def check_image_user(facts: Facts) -> Result:
+def check_image_user(facts: Facts) -> Check:
     name = "image-user"
     images = _images(name, facts)
-    if isinstance(images, Result):
+    if isinstance(images, Check):
         return images
     problems, good, missing = [], [], []
     for service, attrs in images:
@@ -104,12 +105,12 @@ def check_image_user(facts: Facts) -> Result:
     return _image_result(name, problems, good, missing)
 
 
-def check_container_user(facts: Facts) -> Result:
+def check_container_user(facts: Facts) -> Check:
     name = "container-user"
     if isinstance(facts.containers, Problem):
-        return skipped(name, facts.containers)
+        return skipped_for(name, facts.containers)
     if not facts.containers:
-        return Result(
+        return Check(
             name,
             SKIP,
             f"skipped: not running (no containers of project {facts.project})",

@@ -5,17 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from dockhand import compose, console, engine
+from dockhand import compose, console, engine, sizes
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-
-
-def human_size(num: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if num < 1024:
-            return f"{num:.0f} {unit}"
-        num /= 1024
-    return f"{num:.1f} TB"
 
 
 def project_volumes(s: Session) -> list[tuple[str, str]]:
@@ -27,7 +19,7 @@ def project_volumes(s: Session) -> list[tuple[str, str]]:
     }
     names = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
     return [
-        (name, human_size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
+        (name, sizes.size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
         for name in names
     ]
 

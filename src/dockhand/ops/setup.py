@@ -1,7 +1,7 @@
-"""Onboarding: what `inv setup`, `inv doctor` and `inv env` do.
+"""Onboarding: what `inv setup` and `inv env` do.
 
-The checks live in dockhand.doctor and the env file in dockhand.envfile;
-setup chains them with build, up and migrate (dockhand.ops.stack, .dev).
+Setup chains doctor's machine checks (dockhand.ops.check), the env file
+(dockhand.envfile), build, up and migrate (dockhand.ops.stack, .dev).
 """
 
 from __future__ import annotations
@@ -9,66 +9,17 @@ from __future__ import annotations
 import json as jsonlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dockhand import console, engine, envfile, status
-from dockhand import doctor as checkup
-from dockhand.envfile import redact
 from dockhand.errors import DockhandError
-from dockhand.ops import dev, stack
+from dockhand.ops import check, dev, stack
 from dockhand.session import Session
 
 if TYPE_CHECKING:
-    from dockhand.doctor import Check
     from dockhand.envfile import Variable
-
-_LABELS = {
-    "ok": ("ok", "green"),
-    "fail": ("FAIL", "bold red"),
-    "warn": ("warn", "yellow"),
-    "skip": ("skip", "dim"),
-}
-
-
-def show_checks(checks: Sequence[Check], secrets: Sequence[str]) -> None:
-    """One line per check, and a fix line under each failure, to stdout;
-    any secret value a message might quote is masked."""
-    from rich.text import Text
-
-    width = max((len(c.name) for c in checks), default=0)
-    out = console.out()
-    for check in checks:
-        label, style = _LABELS[check.status]
-        line = f"  {check.name:<{width}}  {redact(check.detail, secrets)}"
-        out.print(Text.assemble((f"{label:<4}", style), line), soft_wrap=True)
-        if check.fix and check.status in ("fail", "warn"):
-            fix = f"{'':<4}  {'':<{width}}  fix: {redact(check.fix, secrets)}"
-            out.print(Text(fix, style="dim"), soft_wrap=True)
-
-
-def _failed(checks: Sequence[Check]) -> list[Check]:
-    return [c for c in checks if not c.ok]
-
-
-def doctor(s: Session, *, as_json: bool = False) -> None:
-    """`inv doctor`: every check, one line each (or JSON); raise when one fails."""
-    checks = checkup.all_checks(s)
-    secrets = checkup.secret_values(s)
-    if as_json:
-        console.print_data(redact(checkup.as_json(checks), secrets))
-    else:
-        show_checks(checks, secrets)
-    failed = _failed(checks)
-    if failed:
-        raise DockhandError(
-            f"{len(failed)} of {len(checks)} checks failed: "
-            + ", ".join(f.name for f in failed),
-            hint="apply the fix under each FAIL line, then run `inv doctor` again",
-        )
-    if not as_json:
-        console.ok("this machine is ready: `inv setup` starts the stack")
 
 
 def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> None:
@@ -121,17 +72,6 @@ def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -
     for v in variables:
         table.add_row(v.key, shown(v), v.source)
     console.out().print(table)
-
-
-def _machine_step(s: Session) -> None:
-    checks = checkup.machine_checks(s)
-    show_checks(checks, checkup.secret_values(s))
-    failed = _failed(checks)
-    if failed and not s.runner.dry:
-        raise DockhandError(
-            f"{', '.join(f.name for f in failed)} failed",
-            hint="apply the fix under each FAIL line",
-        )
 
 
 def _env_step(s: Session) -> None:
@@ -231,7 +171,7 @@ def setup(s: Session, *, timeout: float | None = None) -> None:
     """`inv setup`: each step in order; a failure names its step."""
     started = time.monotonic()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("doctor", lambda: _machine_step(s)),
+        ("doctor", lambda: check.machine_step(s)),
         ("env file", lambda: _env_step(s)),
         ("build", lambda: stack.build(s, [])),
         ("up", lambda: stack.start(s, [], timeout=timeout, show_urls=False)),

@@ -26,7 +26,7 @@ def setup(c: Context, timeout: str | None = None) -> None:
 @command(name="doctor", help={"json": "print the checks as JSON to stdout"})
 def doctor_(c: Context, json: bool = False) -> None:
     """Check this machine and the env file; say how to fix what is wrong."""
-    from dockhand.ops import setup as ops
+    from dockhand.ops import check as ops
 
     ops.doctor(session(c), as_json=json)
 

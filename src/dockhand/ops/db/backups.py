@@ -8,9 +8,8 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dockhand import postgres
+from dockhand import postgres, sizes
 from dockhand.errors import DockhandError
-from dockhand.ops.cleanup import human_size
 from dockhand.ops.db.messages import ok, shown, step, tell
 from dockhand.ops.db.target import in_db, ready
 from dockhand.postgres import Target
@@ -100,7 +99,7 @@ def backup(s: Session, output: str | None) -> None:
     dump(s, t, t.name, dest)
     if s.runner.dry:
         return
-    size = human_size(dest.stat().st_size)
+    size = sizes.size(dest.stat().st_size)
     ok(f"backed up database {t.name!r} ({size})")
     tell(
         "restore it with: "

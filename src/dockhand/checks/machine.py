@@ -1,6 +1,10 @@
-"""Doctor's checks of this machine: free disk where the engine keeps its
+"""The checks of this machine (`inv doctor`): the images the stack needs
+(present, or a registry that answers), free disk where the engine keeps its
 data, and each host port the stack publishes (and who holds it when taken:
-a container, found through the engine, or a process, found in /proc or ss)."""
+a container, found through the engine, or a process, found in /proc or ss).
+
+The probes of the host itself (a port, a process table, disk usage) are
+passed in, so each check is tested with the real thing and a stand-in."""
 
 from __future__ import annotations
 
@@ -14,18 +18,98 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import engine
-from dockhand.doctor.check import Check, failed, passed, skipped
+from dockhand import engine, sizes
+from dockhand.checks.facts import Facts
+from dockhand.checks.result import Check, failed, passed, skipped
 from dockhand.process import Runner
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
+# --- images ---------------------------------------------------------------
+
+BASE_IMAGE_VAR = "BASE_IMAGE"
+DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
+
+
+@dataclass(frozen=True)
+class NeededImage:
+    image: str
+    why: str
+    base: bool  # the base images scripts/base-image provides
+
+
+def needed_images(
+    model: Mapping[str, Any] | None, base_image: str
+) -> list[NeededImage]:
+    """What the stack needs from a registry or the local store: each build's
+    BASE_IMAGE (or the configured one), and the images of services it does
+    not build."""
+    services = (model or {}).get("services") or {}
+    found: dict[str, NeededImage] = {}
+    builds = [n for n, s in services.items() if s.get("build")]
+    for name in builds:
+        args = (services[name].get("build") or {}).get("args") or {}
+        image = args.get(BASE_IMAGE_VAR) or base_image
+        found.setdefault(image, NeededImage(image, f"base of {name}", True))
+    if not services:
+        found[base_image] = NeededImage(base_image, "the base image", True)
+    for name, service in services.items():
+        if not service.get("build") and service.get("image"):
+            image = service["image"]
+            found.setdefault(image, NeededImage(image, f"image of {name}", False))
+    return list(found.values())
+
+
+def registry_answers(client: DockerClient, image: str) -> tuple[bool, str]:
+    """Ask the engine to look the image up in its registry (no pull)."""
+    from docker.errors import APIError
+
+    try:
+        client.api.inspect_distribution(image)
+    except APIError as exc:
+        text = str(exc.explanation or exc)
+        # A registry that answers "denied"/"unauthorized" is still reachable.
+        if re.search(r"unauthorized|denied|authentication required", text, re.I):
+            return True, "the registry wants a login"
+        return False, text.rsplit(": ", 1)[-1][:160]
+    except Exception as exc:  # timeouts come from requests
+        return False, str(exc)[:160]
+    return True, ""
+
+
+def images_check(
+    needed: Sequence[NeededImage],
+    present: Callable[[str], bool],
+    registry: Callable[[str], tuple[bool, str]],
+) -> Check:
+    name = "images"
+    missing = [n for n in needed if not present(n.image)]
+    if not missing:
+        return passed(name, ", ".join(f"{n.image} present" for n in needed))
+    answers, reason = registry(missing[0].image)
+    listed = ", ".join(f"{n.image} ({n.why})" for n in missing)
+    if answers:
+        extra = f" ({reason})" if reason else ""
+        return passed(name, f"not present yet, a registry answers{extra}: {listed}")
+    bases = [n.image for n in missing if n.base]
+    others = [n.image for n in missing if not n.base]
+    fixes = []
+    if bases:
+        fixes.append(
+            f"run scripts/base-image (builds {', '.join(bases)} from Debian packages, "
+            "no registry needed)"
+        )
+    if others:
+        fixes.append(
+            f"`docker pull {others[0]}` where a registry answers, or `docker load` it"
+        )
+    return failed(
+        name, f"missing and no registry answers ({reason}): {listed}", "; ".join(fixes)
+    )
+
+
 # --- disk -------------------------------------------------------------------
-
-
-def _gb(size: float) -> str:
-    return f"{size / 1e9:.1f} GB"
 
 
 def disk_check(
@@ -38,7 +122,7 @@ def disk_check(
         free = usage(path).free
     except OSError as exc:
         return skipped("disk", f"cannot measure {path}: {exc.strerror}")
-    detail = f"{_gb(free)} free on {path}{where} (needs {min_free_gb:g} GB)"
+    detail = f"{sizes.size(free)} free on {path}{where} (needs {min_free_gb:g} GB)"
     if free < min_free_gb * 1e9:
         return failed(
             "disk",
@@ -246,3 +330,35 @@ def port_checks(
             )
         )
     return checks
+
+
+# --- the checks, over the facts -----------------------------------------------
+
+
+def check_images(facts: Facts) -> Check:
+    client = facts.client
+    if client is None:
+        return skipped("images", "the engine is not reachable")
+    model = facts.dev if isinstance(facts.dev, Mapping) else None
+    base = facts.values.get(BASE_IMAGE_VAR) or DEFAULT_BASE_IMAGE
+    return images_check(
+        needed_images(model, base),
+        lambda image: isinstance(facts.image(image), Mapping),
+        lambda image: registry_answers(client, image),
+    )
+
+
+def check_disk(facts: Facts) -> Check:
+    folder, where = docker_data_dir(facts.client, facts.root)
+    return disk_check(folder, facts.settings.min_free_disk_gb, where=where)
+
+
+def check_ports(facts: Facts) -> list[Check]:
+    if not isinstance(facts.dev, Mapping):
+        return [skipped("ports", "needs the Compose model (see compose files)")]
+    return port_checks(
+        published_ports(facts.dev, facts.values),
+        facts.project,
+        facts.env_file.name,
+        holders=container_ports(facts.client),
+    )

@@ -1,48 +1,94 @@
-"""Doctor's checks of the env file: present, parseable, complete, no
-placeholder secret, private."""
+"""The checks of the env files: the example documents every variable the
+compose files use (`inv doctor` and `inv check`), and the env file is
+present, parseable, complete, has no placeholder secret and is private
+(`inv doctor`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from dockhand import envfile
-from dockhand.doctor.check import Check, failed, passed, skipped, warned
+from dockhand.checks.facts import Facts
+from dockhand.checks.result import (
+    Check,
+    Problem,
+    failed,
+    passed,
+    skipped,
+    skipped_for,
+    warned,
+)
 from dockhand.errors import DockhandError
+
+
+def check_env_example(facts: Facts) -> Check:
+    """The example exists, parses, and lists every variable the compose files
+    use. A project without env files (its variables from the shell) is a
+    skip, for doctor and check alike."""
+    name = "env example"
+    example_path, env_path = facts.env_example, facts.env_file
+    where = facts.rel(example_path)
+    if not example_path.is_file():
+        used = facts.variables if isinstance(facts.variables, set) else set()
+        uses = f"; the compose files use {', '.join(sorted(used))}" if used else ""
+        if not env_path.is_file():
+            return skipped(
+                name,
+                f"neither {env_path.name} nor {example_path.name} exists "
+                f"(a project without env files){uses}",
+            )
+        return warned(
+            name,
+            f"{where} does not exist: {env_path.name} cannot be checked for "
+            f"missing keys or placeholder secrets{uses}",
+            "commit an example listing every variable the compose files use "
+            "(dockhand.env_example)",
+        )
+    try:
+        example = envfile.read(example_path)
+    except DockhandError as exc:
+        return failed(name, exc.message, "restore it from git")
+    if example.errors:
+        return failed(name, str(example.errors[0]), "fix that line (git diff shows it)")
+    variables = facts.variables
+    if isinstance(variables, Problem):
+        return skipped_for(name, variables)
+    missing = sorted(variables - set(example.values))
+    if missing:
+        return failed(
+            name,
+            f"used by the compose files but not in {where}: {', '.join(missing)}",
+            f"add {', '.join(missing)} to {where}, each with a comment "
+            "(and a `# @secret` line above a secret)",
+        )
+    return passed(name, f"all {len(variables)} variables are in {where}")
+
+
+def check_env_file(facts: Facts) -> list[Check]:
+    return env_checks(facts.env_file, facts.env_example)
+
+
+def _example(example_path: Path) -> envfile.EnvFile | None:
+    """The example as far as it reads (its own problems are `env example`'s)."""
+    try:
+        return envfile.read(example_path) if example_path.is_file() else None
+    except DockhandError:
+        return None
 
 
 def env_checks(env_path: Path, example_path: Path) -> list[Check]:
     """Present, parseable, complete, no placeholder secret, private."""
     checks: list[Check] = []
-    if not example_path.exists():
-        if not env_path.exists():
-            return [
-                skipped(
-                    "env file",
-                    f"neither {env_path.name} nor {example_path.name} exists "
-                    "(a project without env files)",
-                )
-            ]
-        checks.append(
-            warned(
-                "env example",
-                f"{example_path} does not exist: {env_path.name} cannot be checked "
-                "for missing keys or placeholder secrets",
-                "commit an example listing every variable (dockhand.env_example)",
+    found = _example(example_path)
+    if not example_path.exists() and not env_path.exists():
+        return [
+            skipped(
+                "env file",
+                f"neither {env_path.name} nor {example_path.name} exists "
+                "(a project without env files)",
             )
-        )
-    try:
-        example = (
-            envfile.read(example_path)
-            if example_path.exists()
-            else envfile.EnvFile(example_path, "", {}, ())
-        )
-    except DockhandError as exc:
-        return [failed("env example", exc.message, "restore it from git")]
-    if example.errors:
-        first = example.errors[0]
-        checks.append(
-            failed("env example", str(first), "fix that line (git diff shows it)")
-        )
+        ]
+    example = found or envfile.EnvFile(example_path, "", {}, ())
     if not env_path.exists():
         checks.append(
             failed(
@@ -83,8 +129,12 @@ def env_checks(env_path: Path, example_path: Path) -> list[Check]:
 
     missing = [k for k in example.keys if k not in env.values]
     unknown = [k for k in env.keys if k not in example.values]
-    if not example_path.exists():
-        checks.append(skipped("env complete", f"no {example_path.name} to compare"))
+    if found is None:
+        checks.append(
+            skipped(
+                "env complete", f"no {example_path.name} to compare (see env example)"
+            )
+        )
     elif missing:
         checks.append(
             failed(

@@ -1,0 +1,89 @@
+"""The checks of the tools and the files they read, shared by `inv doctor`
+and `inv check`: the docker CLI, the engine it talks to, Compose, and the
+compose files (dev, and with the prod override) as Compose reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dockhand import compose
+from dockhand.checks.facts import Facts
+from dockhand.checks.result import (
+    SKIP,
+    Check,
+    Problem,
+    as_check,
+    passed,
+    skipped_for,
+    warned,
+)
+
+
+def check_docker_cli(facts: Facts) -> Check:
+    found = facts.docker_cli
+    if isinstance(found, Problem):
+        return as_check("docker CLI", found)
+    return passed("docker CLI", found)
+
+
+def check_engine(facts: Facts) -> Check:
+    found = facts.engine
+    if isinstance(found, Problem):
+        return as_check("engine", found)
+    version = found.version
+    return passed(
+        "engine",
+        f"Docker Engine {version.get('Version', '?')} "
+        f"(API {version.get('ApiVersion', '?')}) at {found.where}",
+    )
+
+
+def check_compose(facts: Facts) -> Check:
+    name = "compose"
+    cli = facts.compose
+    if isinstance(cli, Problem):
+        return as_check(name, cli)
+    v1 = (
+        "v1: works, v2 or newer recommended; the checks that need "
+        "`config --format json` are skipped"
+        if cli.is_v1
+        else ""
+    )
+    pinned = facts.settings.compose_version
+    if pinned and cli.version != compose.parse_version(pinned):
+        return warned(
+            name,
+            f"{cli} runs, but this project pins Compose {pinned} "
+            "(Compose changes behaviour in minor releases)" + (f"; {v1}" if v1 else ""),
+            f"install Compose {pinned} (here: scripts/engine --compose), "
+            "or change compose_version in invoke.yaml",
+        )
+    minimum = compose.format_version(compose.MINIMUM_VERSION)
+    note = f" ({v1})" if v1 else ""
+    return passed(name, f"{cli}{note}; dockhand needs {minimum} or newer")
+
+
+def _check_model(name: str, model: Mapping[str, Any] | Problem, files: str) -> Check:
+    if isinstance(model, Problem):
+        if model.valid:
+            return passed(name, model.detail)
+        if model.status == SKIP:
+            return skipped_for(name, model)
+        return as_check(name, model)
+    services = sorted(model.get("services") or {})
+    return passed(
+        name, f"{files}: {len(services)} services ({', '.join(services) or 'none'})"
+    )
+
+
+def check_compose_files(facts: Facts) -> Check:
+    """The files the stack runs with, read with the env files."""
+    files = " + ".join(f.name for f in facts.settings.files)
+    return _check_model("compose files", facts.dev, files)
+
+
+def check_compose_prod(facts: Facts) -> Check:
+    settings = facts.settings
+    files = " + ".join(f.name for f in settings.compose_files + settings.prod_files)
+    return _check_model("compose-prod", facts.prod, files)
