@@ -24,6 +24,8 @@ from dockhand.process import Runner
 if TYPE_CHECKING:
     from docker import DockerClient
 
+    from dockhand.engine import ServiceState
+
 
 def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
     """`docker compose` (v2+), else a standalone `docker-compose` of any version."""
@@ -61,7 +63,17 @@ class Session:
 
     @cached_property
     def cli(self) -> ComposeCli:
-        return detect_compose(self.runner, self.settings.compose_command)
+        """Which Compose runs here, remembered between commands while the
+        files it comes from stay the same (compose_cache)."""
+        from dockhand import compose_cache
+
+        override = self.settings.compose_command
+        key, folder = compose_cache.fingerprint(override), compose_cache.location()
+        cli = compose_cache.recall(key, folder)
+        if cli is None:
+            cli = detect_compose(self.runner, override)
+            compose_cache.remember(key, cli, folder)
+        return cli
 
     @cached_property
     def project(self) -> Project:
@@ -135,7 +147,8 @@ class Session:
                 )
         return list(names)
 
-    def one_service(self, names: Sequence[str]) -> str:
+    def pick_service(self, names: Sequence[str]) -> str:
+        """The one service named, or the default one; not yet checked."""
         if len(names) > 1:
             raise DockhandError(
                 f"one service at a time, got {len(names)}: {' '.join(names)}",
@@ -147,15 +160,20 @@ class Session:
                 "no service named and no default_service configured",
                 hint="name one, e.g. `inv shell backend`, or set dockhand.default_service",
             )
-        return self.check_services([name])[0]
+        return name
+
+    def one_service(self, names: Sequence[str]) -> str:
+        return self.check_services([self.pick_service(names)])[0]
+
+    def states(self, names: Sequence[str] = ()) -> list[ServiceState]:
+        """The containers of these services (all when none), asked of the
+        docker CLI: no SDK import for a command that only looks."""
+        from dockhand import containers
+
+        return containers.states(self.runner, self.settings.project, names)
 
     def running(self, service: str) -> bool:
-        from dockhand import engine
-
-        return any(
-            s.state == "running"
-            for s in engine.states(self.client, self.settings.project, [service])
-        )
+        return any(s.state == "running" for s in self.states([service]))
 
 
 # Invoke's config levels that are files, lowest precedence first; the

@@ -8,24 +8,31 @@ import time
 from invoke.exceptions import Exit
 
 from dockhand import compose, console, engine, readiness
+from dockhand.engine import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.ops.stack import rules
 from dockhand.process import interactive
 from dockhand.session import Session
 
 
-def wait_for_database(s: Session) -> None:
-    """Migrations need the database up and healthy; wait for it with the deadline."""
+def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> None:
+    """Migrations need the database up and healthy; wait for it with the
+    deadline, unless `found` (the project's containers) shows it healthy
+    and up for longer than the stability window already."""
     database = s.settings.database
     if database is None or s.runner.dry:
         return
-    found = engine.states(s.client, s.settings.project, [database.service])
+    if found is None:
+        found = s.states([database.service])
+    found = [state for state in found if state.service == database.service]
     if not any(state.state == "running" for state in found):
         raise DockhandError(
             f"the database service {database.service!r} is not running",
             hint="start the stack with `inv up`, then run this again",
         )
     now = time.time()
+    if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
+        return
     engine.wait_ready(
         s.client,
         s.settings.project,
@@ -37,6 +44,15 @@ def wait_for_database(s: Session) -> None:
     )
 
 
+def _settled(state: ServiceState, now: float, window: float) -> bool:
+    started = state.started_at.timestamp() if state.started_at else now
+    return (
+        state.state == "running"
+        and state.health in ("healthy", "")
+        and now - started > window
+    )
+
+
 def run_migrations(s: Session, *, status: bool = False) -> None:
     """Apply (or with `status`, show) each configured migration in order."""
     migrations = s.settings.migrations
@@ -45,18 +61,26 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
             "no migrations are configured",
             hint="add dockhand.migrations to invoke.yaml",
         )
-    s.check_services([m.service for m in migrations])
-    wait_for_database(s)
+    wanted = list(dict.fromkeys(m.service for m in migrations))
+    found = s.states()
+    if set(wanted) - {state.service for state in found}:
+        s.check_services(wanted)  # a service without containers: is it one?
+    running = {state.service for state in found if state.state == "running"}
+    wait_for_database(s, found)
     for migration in migrations:
         argv = migration.status if status else migration.run
         if argv is None:
             console.status(f"{migration.service}: no status command configured")
             continue
         console.step(f"{migration.service}: {shlex.join(argv)}")
-        running = s.runner.dry or s.running(migration.service)
         code = s.runner.stream(
             compose.exec_or_run(
-                s.cli, s.project, migration.service, argv, running=running, tty=False
+                s.cli,
+                s.project,
+                migration.service,
+                argv,
+                running=s.runner.dry or migration.service in running,
+                tty=False,
             )
         )
         if code != 0:
@@ -71,10 +95,12 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
 
 def shell(s: Session, names: list[str], command: str | None, user: str | None) -> None:
     """A shell in a service: the terminal handed over, or one command run."""
-    name = s.one_service(names)
+    name = s.pick_service(names)
     program = s.settings.service(name).shell
-    s.require_engine()
-    running = s.runner.dry or s.running(name)
+    found = s.states([name])  # also the check that the engine answers
+    if not found:
+        s.check_services([name])  # no container: is it a service at all?
+    running = s.runner.dry or any(state.state == "running" for state in found)
     if command is None:
         if not interactive():
             raise DockhandError(

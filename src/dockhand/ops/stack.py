@@ -140,7 +140,9 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
 
 def show(s: Session, names: list[str], *, as_json: bool) -> None:
     """`inv ps`: a table (or JSON) of the project's containers."""
-    states = engine.states(s.client, s.settings.project, s.check_services(names))
+    states = s.states(names)
+    if set(names) - {state.service for state in states}:
+        s.check_services(names)  # a name without containers: is it a service?
     if as_json:
         console.print_data(status.as_json(states))
     elif not states:
@@ -165,11 +167,20 @@ def logs(
     argv = compose.logs(
         s.cli,
         s.project,
-        s.check_services(names),
+        names,
         follow=follow,
         tail=tail,
         since=since,
         timestamps=timestamps,
         color=console.colour_wanted(sys.stdout),
     )
-    run_compose(s, argv, "Compose could not show the logs")
+    code = s.runner.stream(argv)
+    if code != 0:
+        # Only now is it worth asking Compose for the services: a wrong name
+        # gets the same line as before, the right one pays no extra call.
+        s.check_services(names)
+        raise DockhandError(
+            "Compose could not show the logs",
+            hint="see Compose's output above",
+            code=code,
+        )

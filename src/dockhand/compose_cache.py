@@ -1,0 +1,82 @@
+"""Which Compose runs here, remembered between commands.
+
+Asking (`docker compose version --short`) costs a docker and a plugin start,
+about 50 ms, before every command. The answer only changes when a file it
+comes from changes, so it is kept with a fingerprint of those files: the
+`docker` and `docker-compose` found on PATH, every CLI plugin directory's
+`docker-compose`, the docker CLI's config.json, PATH and DOCKER_CONFIG. Any
+change to one of them (an upgrade replaces the file) asks again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from dockhand.compose import ComposeCli, Version
+
+# Where the docker CLI looks for plugins (docker/cli, cli-plugins/manager).
+_PLUGIN_DIRS = (
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+)
+
+
+def location(environ: Mapping[str, str] = os.environ) -> Path:
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(environ.get("DOCKHAND_CACHE_DIR") or Path(base) / "dockhand")
+
+
+def _stat(path: str | None) -> list[float] | None:
+    if not path:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return [found.st_ino, found.st_size, found.st_mtime]
+
+
+def fingerprint(override: str, environ: Mapping[str, str] = os.environ) -> str:
+    """What the detection's answer depends on, as one string."""
+    config = Path(environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    files = [
+        shutil.which("docker"),
+        shutil.which("docker-compose"),
+        shutil.which(override.split()[0]) if override else None,
+        str(config / "config.json"),
+        str(config / "cli-plugins" / "docker-compose"),
+        *(f"{d}/docker-compose" for d in _PLUGIN_DIRS),
+    ]
+    return json.dumps(
+        [override, environ.get("PATH", ""), str(config), [[f, _stat(f)] for f in files]]
+    )
+
+
+def recall(key: str, folder: Path) -> ComposeCli | None:
+    try:
+        data = json.loads((folder / "compose.json").read_text())
+        if data["key"] != key:
+            return None
+        version: Version = tuple(int(part) for part in data["version"])
+        return ComposeCli(tuple(str(word) for word in data["argv"]), version)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(key: str, cli: ComposeCli, folder: Path) -> None:
+    """Best effort: a cache that cannot be written only costs the next call."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"compose.json.{os.getpid()}"
+        partial.write_text(
+            json.dumps({"key": key, "argv": cli.argv, "version": cli.version})
+        )
+        partial.replace(folder / "compose.json")
+    except OSError:
+        pass

@@ -1,0 +1,56 @@
+"""The containers read through the docker CLI: the argv, and the states
+parsed from `docker inspect` output (the SDK's attrs are the same JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dockhand import containers
+
+INSPECT = json.loads(
+    (Path(__file__).parent / "data" / "inspect_backend.json").read_text()
+)
+LABELS = "com.docker.compose"
+
+
+def test_ps_argv_filters_by_label_never_by_name() -> None:
+    assert containers.ps_argv("shop") == [
+        *("docker", "ps", "--all", "--quiet", "--no-trunc"),
+        *("--filter", f"label={LABELS}.project=shop"),
+        *("--filter", f"label={LABELS}.oneoff=False"),
+    ]
+    one = containers.ps_argv("shop", ["backend"])
+    assert one[-2:] == ["--filter", f"label={LABELS}.service=backend"]
+    # Several services: docker ANDs label filters, so they are picked after.
+    assert containers.ps_argv("shop", ["a", "b"]) == containers.ps_argv("shop")
+
+
+def test_inspect_output_becomes_sorted_states_of_the_wanted_services() -> None:
+    worker = json.loads(json.dumps(INSPECT))
+    worker["Name"] = "/shop-worker-1"
+    worker["Config"]["Labels"][f"{LABELS}.service"] = "worker"
+    printed = json.dumps([worker, INSPECT])
+    assert [s.service for s in containers.parse(printed)] == ["backend", "worker"]
+    assert [s.container for s in containers.parse(printed, ["worker"])] == [
+        "shop-worker-1"
+    ]
+    assert containers.parse(printed)[0].health == "healthy"
+
+
+def test_nothing_or_no_json_is_no_containers() -> None:
+    assert containers.parse("") == []
+    assert containers.parse("Error: No such container: abc") == []
+
+
+def test_the_cli_s_complaint_reads_as_the_sdk_s(tmp_path: Path) -> None:
+    gone = tmp_path / "absent.sock"
+    there = tmp_path / "there.sock"
+    there.write_text("")
+    said = "Cannot connect to the Docker daemon at unix://{}. Is the docker daemon running?"
+    assert containers.unreachable_reason(said.format(gone)) == "no socket there"
+    assert containers.unreachable_reason(said.format(there)) == "nobody answers there"
+    assert "docker group" in containers.unreachable_reason(
+        "permission denied while trying to connect to the Docker daemon socket"
+    )
+    assert containers.unreachable_reason("") == "no answer"
