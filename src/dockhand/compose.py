@@ -170,8 +170,8 @@ def down(
     argv = [*base(cli, project), "down", "--remove-orphans"]
     if volumes:
         argv.append("--volumes")
-    if images:
-        argv += ["--rmi", "all"]
+    if images:  # v1 only: "local" is the images it built without a custom tag
+        argv += ["--rmi", "local"]
     return argv
 
 

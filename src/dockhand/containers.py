@@ -1,7 +1,8 @@
-"""The project's containers as the docker CLI sees them (`docker ps`, then
-`docker inspect`), for commands that only look: the same inspect data the
-SDK gives, without importing it (about 0.12 s of requests and urllib3). The
-wait for health, which needs the engine's events, uses the SDK (engine.py).
+"""The project's containers and images as the docker CLI sees them
+(`docker ps`, then `docker inspect`), for commands that only look: the same
+inspect data the SDK gives, without importing it (about 0.12 s of requests
+and urllib3). The wait for health, which needs the engine's events, uses the
+SDK (engine.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from dockhand import engine
 from dockhand.engine import ONEOFF, PROJECT, SERVICE, ServiceState
@@ -29,6 +31,28 @@ def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
 
 def inspect_argv(ids: Iterable[str]) -> list[str]:
     return ["docker", "container", "inspect", *ids]
+
+
+def image_size_argv(image: str) -> list[str]:
+    return ["docker", "image", "inspect", "--format", "{{.Size}}", image]
+
+
+def image_rm_argv(images: Iterable[str]) -> list[str]:
+    return ["docker", "image", "rm", *images]
+
+
+def built_images(model: dict[str, Any], project: str) -> list[str]:
+    """Pure: the images Compose builds for this project (a service with
+    `build`: its `image:`, else Compose's default name PROJECT-SERVICE);
+    never an image a service only pulls, which other projects may share."""
+    name = str(model.get("name") or project)
+    return sorted(
+        {
+            str(service.get("image") or f"{name}-{key}")
+            for key, service in (model.get("services") or {}).items()
+            if isinstance(service, dict) and service.get("build") is not None
+        }
+    )
 
 
 def parse(inspected: str, services: Iterable[str] = ()) -> list[ServiceState]:

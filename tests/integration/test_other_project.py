@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,3 +52,44 @@ def test_the_other_project_runs_by_configuration_alone(notes: Stack) -> None:
 
     down = notes.inv("down")
     assert down.returncode == 0, output(down)
+
+
+def image_ids(*names: str) -> dict[str, str]:
+    """name -> image id, for the names the engine has."""
+    found = {}
+    for name in names:
+        inspected = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Id}}", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if inspected.returncode == 0:
+            found[name] = inspected.stdout.strip()
+    return found
+
+
+def test_clean_removes_what_the_project_built_and_keeps_what_it_pulled(
+    tmp_path: Path, base_image: None
+) -> None:
+    # The worker runs a "pulled" image (another tag of the base image, which
+    # other projects on this engine may share); the store is built here.
+    pulled = f"dhtest-pulled-{secrets.token_hex(4)}:1"
+    subprocess.run(["docker", "tag", "debian:bookworm-slim", pulled], check=True)
+    s = project_stack(
+        NOTES, tmp_path, NOTES_PASSWORD=secrets.token_urlsafe(16), BASE_IMAGE=pulled
+    )
+    built = f"{s.project}-store"
+    try:
+        up = s.inv("up", "--build", timeout=1200)
+        assert up.returncode == 0, output(up)
+        assert set(image_ids(built, pulled)) == {built, pulled}
+
+        clean = s.inv("clean")
+        assert clean.returncode == 0, output(clean)
+        assert set(image_ids(built, pulled)) == {pulled}, output(clean)
+        assert f"and 1 image built by {s.project} (" in clean.stderr, output(clean)
+        assert "builder prune" not in clean.stderr  # the engine's cache is not ours
+    finally:
+        s.destroy()
+        subprocess.run(["docker", "image", "rm", pulled], capture_output=True)

@@ -99,7 +99,7 @@ def test_down_keeps_volumes_unless_asked() -> None:
         "--remove-orphans",
         "--volumes",
         "--rmi",
-        "all",
+        "local",
     ]
 
 

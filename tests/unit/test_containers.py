@@ -54,3 +54,17 @@ def test_the_cli_s_complaint_reads_as_the_sdk_s(tmp_path: Path) -> None:
         "permission denied while trying to connect to the Docker daemon socket"
     )
     assert containers.unreachable_reason("") == "no answer"
+
+
+def test_built_images_are_the_services_with_build_never_the_pulled_ones() -> None:
+    model = {
+        "name": "shop",
+        "services": {
+            "api": {"build": {"context": "."}},
+            "web": {"build": {"context": "web"}, "image": "shop/web:dev"},
+            "db": {"image": "postgres:15"},
+            "cache": {"image": "redis:7"},
+        },
+    }
+    assert containers.built_images(model, "ignored") == ["shop-api", "shop/web:dev"]
+    assert containers.built_images({"services": {}}, "shop") == []

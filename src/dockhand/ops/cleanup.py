@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from dockhand import compose, console, engine, sizes
+from dockhand import compose, console, containers, engine, sizes
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
@@ -79,21 +80,47 @@ def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:
 
 
 def clean(s: Session, *, volumes: bool, yes: bool) -> None:
-    """Remove containers, networks, images and dangling build cache; volumes
-    only when asked and confirmed."""
+    """Remove containers, networks and the images this project built;
+    volumes only when asked and confirmed. Never an image it only pulled
+    (another project may use it), never the engine's whole build cache."""
     s.require_engine()
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv clean --volumes"):
         return
-    code = s.runner.stream(compose.down(s.cli, s.project, volumes=volumes, images=True))
+    model = s.model()  # None under Compose v1: it removes the images it named
+    code = s.runner.stream(
+        compose.down(s.cli, s.project, volumes=volumes, images=model is None)
+    )
     if code != 0:
         raise DockhandError(
             "Compose could not remove the project",
             hint="see its output above",
             code=code,
         )
-    # Build cache is not labelled per project; only the dangling part is removed.
-    s.runner.stream(["docker", "builder", "prune", "--force"])
+    removed = "" if model is None else remove_built_images(s, model)
     console.ok(
-        "removed containers, networks and images"
-        + (" and volumes" if volumes else "; data volumes kept")
+        f"removed containers{', volumes' if volumes else ''} and networks{removed}"
+        + ("" if volumes else "; data volumes kept")
+    )
+
+
+def remove_built_images(s: Session, model: dict[str, Any]) -> str:
+    """Remove the images the project built; what was removed, for the summary."""
+    found: dict[str, int] = {}
+    for image in containers.built_images(model, s.settings.project):
+        size = s.runner.capture(containers.image_size_argv(image), timeout=30)
+        if size.ok and size.stdout.strip().isdigit():
+            found[image] = int(size.stdout.strip())
+    if not found:
+        return f"; no image built by {s.settings.project} was left to remove"
+    code = s.runner.stream(containers.image_rm_argv(found))
+    if code != 0:
+        raise DockhandError(
+            f"the images built by {s.settings.project} could not all be removed",
+            hint="see docker's output above; a container of another project may use one",
+            code=code,
+        )
+    count = len(found)
+    return (
+        f", and {count} image{'s' if count != 1 else ''} built by "
+        f"{s.settings.project} ({sizes.size(sum(found.values()))})"
     )

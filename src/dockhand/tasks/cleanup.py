@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     }
 )
 def clean(c: Context, volumes: bool = False, yes: bool = False) -> None:
-    """Remove the project's containers, networks, images and build cache (keeps data)."""
+    """Remove the project's containers, networks and the images it built (keeps data)."""
     from dockhand.ops import cleanup
 
     cleanup.clean(session(c), volumes=volumes, yes=yes)
