@@ -265,6 +265,31 @@ def test_no_base_image_and_no_registry(stack: Stack) -> None:
     assert "scripts/base-image" in check["fix"]
 
 
+def test_an_image_a_dockerfile_starts_from_is_missing(tmp_path: Path) -> None:
+    # Not BASE_IMAGE: the FROM line's own image, which `inv build` would need.
+    missing = f"{unique_name('dhmissing')}/runtime:1"
+    root = tmp_path / "shop"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "Dockerfile").write_text(
+        f"ARG BASE_IMAGE=debian:bookworm-slim\nFROM ${{BASE_IMAGE}} AS build\n"
+        f"FROM {missing}\nCOPY --from=build /etc/hostname /x\n"
+    )
+    (root / "docker-compose.yml").write_text(
+        "services:\n  app:\n    build: app\n    command: [sleep, infinity]\n"
+    )
+    (root / "tasks.py").write_text(
+        "from dockhand import namespace\n\nns = namespace(__file__)\n"
+    )
+    s = Stack(root=root, env_file=root / ".env")
+    code, checks = doctor(s, secrets=[])
+    check = checks["images"]
+    if check["ok"] and "a registry answers" in check["detail"]:
+        pytest.skip("a registry answers here: the image would be pulled")
+    assert code == 1 and "images" in failing(checks), checks
+    assert f"{missing} (FROM of app)" in check["detail"]
+    assert "debian:bookworm-slim" not in check["detail"]  # that one is present
+
+
 def test_low_disk(stack: Stack) -> None:
     stack.extra_env["INVOKE_DOCKHAND_MIN_FREE_DISK_GB"] = "1000000000"
     code, checks = doctor(stack)

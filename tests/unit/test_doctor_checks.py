@@ -584,3 +584,30 @@ def test_doctor_is_the_machine_checks_then_the_env_files() -> None:
     )
     # inv check starts with the same tools, over the same facts.
     assert checks.CHECK[:4] == checks.MACHINE[:4]
+
+
+def test_needed_images_are_what_the_dockerfiles_start_from() -> None:
+    from dockhand.checks.dockerfile import parse_dockerfile
+    from dockhand.checks.image_build import build_bases
+
+    dockerfile = parse_dockerfile(
+        "ARG BASE=debian:bookworm-slim\n"
+        "FROM ${BASE} AS build\n"
+        "FROM gcr.io/distroless/base:nonroot\n"
+        "COPY --from=build /app /app\n"
+        "FROM build AS test\n"
+        "FROM scratch\n"
+    )
+    assert build_bases(dockerfile, {}) == [
+        "debian:bookworm-slim",
+        "gcr.io/distroless/base:nonroot",
+    ]
+    assert build_bases(dockerfile, {"BASE": "debian:trixie"})[0] == "debian:trixie"
+    froms = {"backend": ["python:3.12-slim"]}
+    needed = machine.needed_images(MODEL, "debian:bookworm-slim", froms)
+    # backend's Dockerfile wins over its BASE_IMAGE build arg; db has none read
+    assert [(n.image, n.base) for n in needed] == [
+        ("python:3.12-slim", False),
+        ("debian:bookworm-slim", True),
+        ("redis:7", False),
+    ]

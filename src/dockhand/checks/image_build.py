@@ -250,6 +250,24 @@ def image_pinned(ref: str) -> bool:
     return bool(tag) and tag != "latest"
 
 
+def build_bases(dockerfile: Dockerfile, build_args: Mapping[str, str]) -> list[str]:
+    """The images a build starts FROM, with the values it would use (the
+    build arg Compose passes, else the ARG's default); not `scratch`, not an
+    earlier stage, not one whose variables have no value."""
+    found = []
+    for stage in dockerfile.stages:
+        if dockerfile.parent(stage) is not None:
+            continue
+        scope = {
+            n: build_args.get(n, dockerfile.args.get(n))
+            for n in variable_names(stage.base)
+        }
+        image, unresolved = expand(stage.base, scope)
+        if not unresolved and image != "scratch":
+            found.append(image)
+    return list(dict.fromkeys(found))
+
+
 def base_images(
     dockerfile: Dockerfile, build_args: Mapping[str, str]
 ) -> list[tuple[int, str, list[str]]]:

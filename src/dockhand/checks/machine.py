@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockhand import engine, sizes
+from dockhand.checks.dockerfile import Dockerfile
 from dockhand.checks.facts import Facts
+from dockhand.checks.image_build import build_bases
 from dockhand.checks.result import Check, failed, passed, skipped
 from dockhand.process import Runner
 
@@ -40,15 +42,26 @@ class NeededImage:
 
 
 def needed_images(
-    model: Mapping[str, Any] | None, base_image: str
+    model: Mapping[str, Any] | None,
+    base_image: str,
+    froms: Mapping[str, Sequence[str]] | None = None,
 ) -> list[NeededImage]:
-    """What the stack needs from a registry or the local store: each build's
-    BASE_IMAGE (or the configured one), and the images of services it does
-    not build."""
+    """What the stack needs from a registry or the local store: the images
+    each build starts FROM (`froms`, read from its Dockerfile with the build
+    args resolved; else its BASE_IMAGE, or the configured one), and the
+    images of services it does not build."""
     services = (model or {}).get("services") or {}
+    froms = froms or {}
     found: dict[str, NeededImage] = {}
     builds = [n for n, s in services.items() if s.get("build")]
     for name in builds:
+        if name in froms:
+            for image in froms[name]:
+                found.setdefault(
+                    image,
+                    NeededImage(image, f"FROM of {name}", image == base_image),
+                )
+            continue
         args = (services[name].get("build") or {}).get("args") or {}
         image = args.get(BASE_IMAGE_VAR) or base_image
         found.setdefault(image, NeededImage(image, f"base of {name}", True))
@@ -341,8 +354,14 @@ def check_images(facts: Facts) -> Check:
         return skipped("images", "the engine is not reachable")
     model = facts.dev if isinstance(facts.dev, Mapping) else None
     base = facts.values.get(BASE_IMAGE_VAR) or DEFAULT_BASE_IMAGE
+    froms = {}
+    if model is not None:
+        for service in facts.builds:
+            parsed = facts.dockerfiles[service.name]
+            if isinstance(parsed, Dockerfile) and service.build is not None:
+                froms[service.name] = build_bases(parsed, service.build.args)
     return images_check(
-        needed_images(model, base),
+        needed_images(model, base, froms),
         lambda image: isinstance(facts.image(image), Mapping),
         lambda image: registry_answers(client, image),
     )
