@@ -74,7 +74,8 @@ def base(cli: ComposeCli, project: Project) -> list[str]:
     """`-p` and every `-f` always explicit, so neither the directory name nor
     an implicit override file changes what runs. Relative paths inside the
     files resolve against the first file's folder, as Compose does by default."""
-    argv = [*cli.argv, "-p", project.name]
+    # No name only while asking Compose which one it would choose (discovery).
+    argv = [*cli.argv, *(("-p", project.name) if project.name else ())]
     for file in project.files:
         argv += ["-f", str(file)]
     if project.env_file is not None:

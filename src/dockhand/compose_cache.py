@@ -32,7 +32,7 @@ def location(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get("DOCKHAND_CACHE_DIR") or Path(base) / "dockhand")
 
 
-def _stat(path: str | None) -> list[float] | None:
+def file_stat(path: str | None) -> list[float] | None:
     if not path:
         return None
     try:
@@ -54,7 +54,12 @@ def fingerprint(override: str, environ: Mapping[str, str] = os.environ) -> str:
         *(f"{d}/docker-compose" for d in _PLUGIN_DIRS),
     ]
     return json.dumps(
-        [override, environ.get("PATH", ""), str(config), [[f, _stat(f)] for f in files]]
+        [
+            override,
+            environ.get("PATH", ""),
+            str(config),
+            [[f, file_stat(f)] for f in files],
+        ]
     )
 
 
@@ -70,13 +75,30 @@ def recall(key: str, folder: Path) -> ComposeCli | None:
 
 
 def remember(key: str, cli: ComposeCli, folder: Path) -> None:
+    _write(
+        folder, "compose.json", {"key": key, "argv": cli.argv, "version": cli.version}
+    )
+
+
+def recall_text(key: str, folder: Path, name: str) -> str | None:
+    """A remembered answer of Compose's (e.g. a project's name), or None."""
+    try:
+        data = json.loads((folder / name).read_text())
+        return str(data["value"]) if data["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember_text(key: str, value: str, folder: Path, name: str) -> None:
+    _write(folder, name, {"key": key, "value": value})
+
+
+def _write(folder: Path, name: str, data: dict[str, object]) -> None:
     """Best effort: a cache that cannot be written only costs the next call."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f"compose.json.{os.getpid()}"
-        partial.write_text(
-            json.dumps({"key": key, "argv": cli.argv, "version": cli.version})
-        )
-        partial.replace(folder / "compose.json")
+        partial = folder / f"{name}.{os.getpid()}"
+        partial.write_text(json.dumps(data))
+        partial.replace(folder / name)
     except OSError:
         pass

@@ -236,7 +236,12 @@ def load_settings(config: Any) -> settings.Settings:
 def session(c: Context) -> Session:
     config = c.config
     run = config.get("run", {})
-    return Session(
+    s = Session(
         settings=load_settings(config),
         runner=Runner(dry=bool(run.get("dry")), echo=bool(run.get("echo"))),
     )
+    if not (s.settings.project_given and s.settings.files_given):
+        from dockhand import discovery
+
+        s.settings = discovery.resolve(s)
+    return s

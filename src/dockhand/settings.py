@@ -65,6 +65,12 @@ class Settings:
     database: DatabaseSettings | None = None
     image_size_budget_mb: float = 350
     min_free_disk_gb: float = 2
+    # Whether invoke.yaml (or a variable) gave them; if not, the session asks
+    # Compose (dockhand.discovery) and says where each came from.
+    project_given: bool = True
+    files_given: bool = True
+    project_source: str = "invoke.yaml"
+    files_source: str = "invoke.yaml"
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -477,4 +483,9 @@ def load(section: Any, origins: Mapping[str, str] | None = None) -> Settings:
         raise _bad_value(bad, origins) from None
     except _Unknown as unknown:
         raise _unknown_key(unknown, origins) from None
-    return Settings(root=root, **values)
+    return Settings(
+        root=root,
+        **values,
+        project_given=bool(section.get("project")),
+        files_given="compose_files" in section,
+    )

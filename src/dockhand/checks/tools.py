@@ -10,6 +10,7 @@ from typing import Any
 from dockhand import compose
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
+    OK,
     SKIP,
     Check,
     Problem,
@@ -78,9 +79,15 @@ def _check_model(name: str, model: Mapping[str, Any] | Problem, files: str) -> C
 
 
 def check_compose_files(facts: Facts) -> Check:
-    """The files the stack runs with, read with the env files."""
-    files = " + ".join(f.name for f in facts.settings.files)
-    return _check_model("compose files", facts.dev, files)
+    """The files the stack runs with, read with the env files, and the
+    project's name, each with where it came from."""
+    s = facts.settings
+    files = " + ".join(f.name for f in s.files)
+    found = _check_model("compose files", facts.dev, files)
+    if found.status != OK:
+        return found
+    origin = f"project {s.project} ({s.project_source}), files from {s.files_source}"
+    return passed(found.name, f"{found.detail}; {origin}")
 
 
 def check_compose_prod(facts: Facts) -> Check:

@@ -1,0 +1,149 @@
+"""The project Compose itself would see, for a project that does not say
+(no `project` or `compose_files` in invoke.yaml or INVOKE_DOCKHAND_*).
+
+Files follow Compose's own discovery (compose-go's cli/options): COMPOSE_FILE
+(from the shell or the project's .env), else the first of compose.yaml,
+compose.yml, docker-compose.yml, docker-compose.yaml in the folder or the
+nearest parent that has one, with the first override file beside it. The
+name is asked of Compose (`config --format json`, without `-p`), so
+COMPOSE_PROJECT_NAME, a top-level `name:` and the folder rule are Compose's,
+not re-derived; the answer is remembered while the files it depends on stay
+the same. tests/integration/test_discovery.py holds this view against plain
+`docker compose` on each layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dockhand import compose, compose_cache
+from dockhand.compose import Project
+from dockhand.errors import DockhandError
+
+if TYPE_CHECKING:
+    from dockhand.session import Session
+    from dockhand.settings import Settings
+
+COMPOSE_NAMES = (
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+)
+OVERRIDE_NAMES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+
+
+def compose_files(
+    root: Path, variables: Mapping[str, str | None]
+) -> tuple[tuple[Path, ...], str]:
+    """The files Compose would read from `root`, and where the list came from.
+    `variables`: the shell's, then the env file's (the shell wins, as in Compose)."""
+    listed = variables.get("COMPOSE_FILE")
+    if listed:
+        separator = variables.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+        files = tuple(root / part for part in listed.split(separator) if part)
+        return files, "COMPOSE_FILE"
+    for folder in (root, *root.parents):
+        found = next(
+            (folder / n for n in COMPOSE_NAMES if (folder / n).is_file()), None
+        )
+        if found is None:
+            continue
+        override = next(
+            (folder / n for n in OVERRIDE_NAMES if (folder / n).is_file()), None
+        )
+        files = (found,) if override is None else (found, override)
+        return files, "Compose's discovery"
+    return (root / "docker-compose.yml",), "none found: Compose will say so"
+
+
+def folder_name(folder: Path) -> str:
+    """Compose's name for a project named after its folder."""
+    return re.sub(r"[^a-z0-9_-]", "", folder.name.lower()).lstrip("_-")
+
+
+def _variables(settings: Settings) -> dict[str, str | None]:
+    from dotenv import dotenv_values
+
+    values: dict[str, str | None] = {}
+    if settings.env_file.is_file():
+        values.update(dotenv_values(settings.env_file))
+    values.update({k: v for k, v in os.environ.items() if k.startswith("COMPOSE_")})
+    return values
+
+
+def _ask_compose(s: Session, project: Project) -> str:
+    """The name Compose gives these files with no `-p`, remembered by a
+    fingerprint of what the answer depends on."""
+    key = json.dumps(
+        [[str(f), compose_cache.file_stat(str(f))] for f in project.files]
+        + [
+            str(project.env_file),
+            compose_cache.file_stat(str(project.env_file)),
+            os.environ.get("COMPOSE_PROJECT_NAME"),
+            list(s.cli.argv),
+        ]
+    )
+    folder = compose_cache.location()
+    cached = compose_cache.recall_text(key, folder, "project.json")
+    if cached:
+        return cached
+    asked = s.runner.capture(compose.config_json(s.cli, project), timeout=60)
+    if not asked.ok:
+        return ""  # the command itself will show Compose's reason
+    name = str(json.loads(asked.stdout).get("name") or "")
+    if name:
+        compose_cache.remember_text(key, name, folder, "project.json")
+    return name
+
+
+def resolve(s: Session) -> Settings:
+    """`s.settings` with the project's files and name filled in as Compose
+    would choose them, where the settings do not give them."""
+    settings = s.settings
+    variables = _variables(settings)
+    files, files_from = settings.compose_files, "invoke.yaml"
+    if not settings.files_given:
+        files, files_from = compose_files(settings.root, variables)
+    name, name_from = settings.project, "invoke.yaml"
+    if not settings.project_given:
+        name, name_from = _name(s, files, variables, settings)
+    return replace(
+        settings,
+        compose_files=files,
+        project=name,
+        files_source=files_from,
+        project_source=name_from,
+    )
+
+
+def _name(
+    s: Session,
+    files: tuple[Path, ...],
+    variables: Mapping[str, str | None],
+    settings: Settings,
+) -> tuple[str, str]:
+    given = variables.get("COMPOSE_PROJECT_NAME")
+    source = "COMPOSE_PROJECT_NAME" if given else "the folder's name"
+    try:
+        if not s.cli.is_v1:  # v1 ignores `name:` and prints no JSON
+            env_file = settings.env_file if settings.env_file.is_file() else None
+            asked = _ask_compose(s, Project("", files, env_file, settings.profiles))
+            if asked:
+                if not given and asked != folder_name(files[0].parent):
+                    source = "name: in the compose file"
+                return asked, source
+    except (DockhandError, ValueError):
+        pass  # doctor and the command itself will say what is wrong
+    return (given or folder_name(files[0].parent)), source

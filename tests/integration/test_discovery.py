@@ -1,0 +1,159 @@
+"""With no invoke.yaml, dockhand works on the project plain `docker compose`
+sees in that folder: its files, its override, COMPOSE_FILE, its name
+(`name:`, COMPOSE_PROJECT_NAME, the folder). Each layout is held against
+Compose's own view: the model dockhand's command reads must be the model
+plain `docker compose config` reads, under the same name."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from harness import output
+
+SERVICE = """\
+services:
+  app:
+    image: debian:bookworm-slim
+    init: true
+    command: ["sh", "-c", "while :; do sleep 1; done"]
+"""
+OVERRIDE = """\
+services:
+  app:
+    environment:
+      FROM: override
+"""
+TASKS = "from dockhand import namespace\n\nns = namespace(__file__)\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env() -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INVOKE_")},
+        "NO_COLOR": "1",
+    }
+
+
+def inv(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "invoke", *args],
+        cwd=folder,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def compose_model(folder: Path, argv: list[str]) -> dict[str, object]:
+    done = subprocess.run(
+        [*argv, "config", "--format", "json"],
+        cwd=folder,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, output(done)
+    return dict(json.loads(done.stdout))
+
+
+def dockhand_argv(folder: Path) -> list[str]:
+    """The Compose command `inv up` would run (its --dry echo), minus `up`."""
+    dry = inv(folder, "--dry", "up")
+    assert dry.returncode == 0, output(dry)
+    line = next(x for x in dry.stderr.splitlines() if x.startswith("$ docker compose"))
+    argv = shlex.split(line[2:])
+    return argv[: argv.index("up")]
+
+
+def layout(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / f"shop-{secrets.token_hex(3)}"
+    for name, text in {"tasks.py": TASKS, **files}.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+LAYOUTS = {
+    "compose.yaml alone": {"compose.yaml": SERVICE},
+    "compose.yml alone": {"compose.yml": SERVICE},
+    "an override beside it": {
+        "compose.yaml": SERVICE,
+        "compose.override.yaml": OVERRIDE,
+    },
+    "compose.yaml preferred to docker-compose.yml": {
+        "docker-compose.yml": SERVICE.replace("app:", "old:"),
+        "compose.yaml": SERVICE,
+    },
+    "docker-compose.yml with its override": {
+        "docker-compose.yml": SERVICE,
+        "docker-compose.override.yml": OVERRIDE,
+    },
+    "a top-level name": {"compose.yaml": "name: @NAME@\n" + SERVICE},
+    "COMPOSE_PROJECT_NAME in .env": {
+        "compose.yaml": SERVICE,
+        ".env": "COMPOSE_PROJECT_NAME=@NAME@\n",
+    },
+    "COMPOSE_FILE in .env": {
+        "base.yaml": SERVICE,
+        "extra.yaml": OVERRIDE,
+        ".env": "COMPOSE_FILE=base.yaml:extra.yaml\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_dockhand_sees_the_project_compose_sees(tmp_path: Path, name: str) -> None:
+    unique = f"dhdisc-{secrets.token_hex(3)}"
+    files = {k: v.replace("@NAME@", unique) for k, v in LAYOUTS[name].items()}
+    folder = layout(tmp_path, files)
+    theirs = compose_model(folder, ["docker", "compose"])
+    ours = compose_model(folder, dockhand_argv(folder))
+    assert ours == theirs
+    if "@NAME@" in str(LAYOUTS[name]):
+        assert ours["name"] == unique
+
+
+def test_a_zero_config_project_runs_from_a_subfolder(tmp_path: Path) -> None:
+    folder = layout(
+        tmp_path,
+        {"compose.yaml": SERVICE, "compose.override.yaml": OVERRIDE, "src/x.py": ""},
+    )
+    project = str(compose_model(folder, ["docker", "compose"])["name"])
+    try:
+        up = inv(folder / "src", "up")
+        assert up.returncode == 0, output(up)
+        ps = inv(folder / "src", "ps", "--json")
+        assert [r["service"] for r in json.loads(ps.stdout)] == ["app"], output(ps)
+        # the same project plain Compose sees, with the override merged
+        plain = subprocess.run(
+            ["docker", "compose", "exec", "-T", "app", "printenv", "FROM"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert plain.stdout.strip() == "override", output(plain)
+        doctor = inv(folder, "doctor", "--json")
+        checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+        detail = checks["compose files"]["detail"]
+        assert "compose.yaml + compose.override.yaml" in detail
+        assert f"project {project} (the folder's name)" in detail
+        assert "files from Compose's discovery" in detail
+    finally:
+        subprocess.run(
+            ["docker", "compose", "-p", project, "down", "-t", "1"],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+        )
