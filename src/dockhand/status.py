@@ -118,7 +118,9 @@ def show_failure(failure: HealthFailure) -> None:
     for service, text in failure.details:
         console.err().print(
             Panel(
-                Text(text),
+                # A container's own colours become styles, which rich drops
+                # where colour is off (NO_COLOR, not a terminal).
+                Text.from_ansi(text),
                 title=f"{service}: health log and last log lines",
                 title_align="left",
             )

@@ -157,3 +157,25 @@ def test_a_zero_config_project_runs_from_a_subfolder(tmp_path: Path) -> None:
             capture_output=True,
             check=False,
         )
+
+
+def test_a_project_without_env_files_or_migrations(tmp_path: Path) -> None:
+    folder = layout(tmp_path, {"compose.yaml": SERVICE})
+    project = str(compose_model(folder, ["docker", "compose"])["name"])
+    try:
+        shown = inv(folder, "env")
+        assert shown.returncode == 0, output(shown)
+        assert "no variables: neither .env nor .env.example exists" in shown.stderr
+        assert shown.stdout == ""  # not an empty table
+
+        setup = inv(folder, "setup")
+        assert setup.returncode == 0, output(setup)
+        assert "setup done" in setup.stderr
+        assert "inv migrate" not in setup.stderr  # nothing to migrate here
+    finally:
+        subprocess.run(
+            ["docker", "compose", "-p", project, "down", "-t", "1"],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+        )

@@ -124,3 +124,24 @@ def test_endpoint_names_the_docker_context(
     assert engine.endpoint() == "the Docker context 'colima'"
     monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.5:2375")
     assert engine.endpoint() == "DOCKER_HOST=tcp://10.0.0.5:2375"
+
+
+def test_a_failure_panel_drops_the_container_s_colours_without_colour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from dockhand import console
+
+    written = io.StringIO()
+    monkeypatch.setattr(
+        console, "err", lambda: Console(file=written, no_color=True, width=100)
+    )
+    failure = engine.HealthFailure(
+        "backend exited (3)", "fix it", [("backend", "\x1b[31mERROR\x1b[0m boom")]
+    )
+    status.show_failure(failure)
+    assert "ERROR boom" in written.getvalue()
+    assert "\x1b[" not in written.getvalue()

@@ -32,6 +32,15 @@ def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -
     for found in (example, current):
         if found is not None:
             found.require_valid()
+    if current is None and example is None:
+        if as_json:
+            console.print_data("[]")
+            return
+        console.status(
+            f"no variables: neither {settings.env_file.name} nor "
+            f"{settings.env_example.name} exists, so Compose reads none from them"
+        )
+        return
     if current is None:
         console.warn(
             f"{settings.env_file} does not exist; "
@@ -160,7 +169,11 @@ def _summary(s: Session, started: float) -> None:
         "  inv ps                  state, health and ports of each service",
         f"  inv logs -f {example:<11} follow one service's logs",
         "  inv shell               a shell in the default service",
-        "  inv migrate --status    applied and pending migrations",
+        *(
+            ["  inv migrate --status    applied and pending migrations"]
+            if s.settings.migrations
+            else []
+        ),
         "  inv env                 the variables Compose sees (secrets masked)",
         "  inv down                stop the stack (data is kept)",
     ]
