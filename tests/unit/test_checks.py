@@ -839,3 +839,18 @@ def test_settings_budget(tmp_path: Path) -> None:
     )
     with pytest.raises(DockhandError, match="image_size_budget_mb"):
         load({"root": str(tmp_path), "image_size_budget_mb": "big"})
+
+
+def test_the_add_user_hint_fits_the_final_stage_s_base() -> None:
+    from dockhand.checks.image_build import add_user_command
+
+    alpine = parse_dockerfile(
+        "ARG BASE=alpine:3.20\nFROM debian:bookworm-slim AS build\n"
+        "FROM ${BASE} AS run\nFROM run AS final\n"
+    )
+    assert add_user_command(alpine, {}).startswith("addgroup -S")
+    assert add_user_command(alpine, {"BASE": "debian:bookworm-slim"}).startswith(
+        "useradd"
+    )
+    debian = parse_dockerfile("FROM alpine:3.20 AS tools\nFROM debian:bookworm-slim\n")
+    assert add_user_command(debian, {}).startswith("useradd")

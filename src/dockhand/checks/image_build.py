@@ -160,6 +160,21 @@ def final_user(
     return expand(instruction.args.strip(), scope)
 
 
+def add_user_command(dockerfile: Dockerfile, build_args: Mapping[str, str]) -> str:
+    """How to add a system user on the final stage's base image: BusyBox's
+    adduser on Alpine (it has no useradd), shadow's useradd elsewhere."""
+    stage = dockerfile.final
+    while (parent := dockerfile.parent(stage)) is not None:
+        stage = parent
+    scope = {
+        n: build_args.get(n, dockerfile.args.get(n)) for n in variable_names(stage.base)
+    }
+    image, _ = expand(stage.base, scope)
+    if "alpine" in image.lower():
+        return "addgroup -S -g 1000 app && adduser -S -D -u 1000 -G app app"
+    return "useradd --system --uid 1000 --user-group app"
+
+
 def check_non_root_user(facts: Facts) -> Check:
     name = "non-root-user"
     early, dockerfiles, left_out = _each_dockerfile(name, facts)
@@ -171,7 +186,8 @@ def check_non_root_user(facts: Facts) -> Check:
         user, unresolved = final_user(dockerfile, service.build.args)
         fix = (
             f"{service.name}: create a user in the final stage "
-            "(useradd --system --uid 1000 --user-group app) and end with `USER app`"
+            f"({add_user_command(dockerfile, service.build.args)}) "
+            "and end with `USER app`"
         )
         if user is None:
             problems.append(
