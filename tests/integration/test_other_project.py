@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -93,3 +94,39 @@ def test_clean_removes_what_the_project_built_and_keeps_what_it_pulled(
     finally:
         s.destroy()
         subprocess.run(["docker", "image", "rm", pulled], capture_output=True)
+
+
+SAMPLE = Path(__file__).parent / "projects" / "sample"
+
+
+def test_a_project_laid_out_as_compose_expects_runs_with_no_invoke_yaml(
+    tmp_path: Path, base_image: None
+) -> None:
+    assert not (SAMPLE / "invoke.yaml").exists()
+    s = project_stack(SAMPLE, tmp_path, SAMPLE_PASSWORD=secrets.token_urlsafe(16))
+    s.files = ("compose.yaml", "compose.override.yaml")
+    try:
+        up = s.inv("up", "--build", timeout=1200)
+        assert up.returncode == 0, output(up)
+        rows = {r["service"]: r for r in json.loads(s.inv("ps", "--json").stdout)}
+        assert {k: r["state"] for k, r in rows.items()} == {
+            "db": "running",
+            "seed": "exited",  # the one-shot job finished, and that is fine
+            "web": "running",
+            "proxy": "running",
+        }
+        assert rows["db"]["health"] == "healthy"
+        assert rows["seed"]["exit_code"] == 0
+
+        secret = s.inv("shell", "web", "-c", "cat /run/secrets/api_key")
+        assert secret.stdout.strip() == "not-a-real-key-for-tests", output(secret)
+        merged = s.inv("shell", "web", "-c", "echo $FROM_OVERRIDE")
+        assert merged.stdout.strip() == "yes", output(merged)  # the override ran
+        logs = s.inv("logs", "proxy")
+        assert "proxy started" in logs.stdout, output(logs)
+
+        down = s.inv("down")
+        assert down.returncode == 0, output(down)
+        assert s.compose("ps", "-a", "-q").stdout.strip() == ""
+    finally:
+        s.destroy()

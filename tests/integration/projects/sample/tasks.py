@@ -1,0 +1,3 @@
+from dockhand import namespace
+
+ns = namespace(__file__)
