@@ -611,3 +611,33 @@ def test_needed_images_are_what_the_dockerfiles_start_from() -> None:
         ("debian:bookworm-slim", True),
         ("redis:7", False),
     ]
+
+
+def test_a_port_held_by_docker_s_proxy_names_the_container_behind_it(
+    listener: int, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    # A real process that looks like Docker's: named docker-proxy, with its flags.
+    proxy = tmp_path / "docker-proxy"
+    shutil.copy("/bin/sh", proxy)
+    child = subprocess.Popen(
+        [str(proxy), "-c", "sleep 30", "-container-ip", "172.18.0.9"]
+    )
+    try:
+        ports = [machine.Published("backend", "", listener, "BACKEND_PORT")]
+        held = f"docker-proxy (pid {child.pid})"
+        assert machine.proxied_container_ip(held) == "172.18.0.9"
+        theirs = {"172.18.0.9": machine.ContainerPort("theirs-web-1", "theirs", "web")}
+        check = machine.port_checks(
+            ports, "mine", ".env", process=lambda _: held, by_address=lambda: theirs
+        )[0]
+        assert "container theirs-web-1 (Compose project 'theirs')" in check.detail
+        unknown = machine.port_checks(ports, "mine", ".env", process=lambda _: held)[0]
+        assert f"a Docker container ({held})" in unknown.detail
+        assert f"docker ps --filter publish={listener}" in unknown.fix
+    finally:
+        child.kill()
+        child.wait()
+    assert machine.proxied_container_ip("python3 (pid 1)") is None

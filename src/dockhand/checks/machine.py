@@ -9,6 +9,7 @@ passed in, so each check is tested with the real thing and a stand-in."""
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import re
 import shutil
@@ -300,6 +301,39 @@ def container_ports(client: DockerClient | None) -> dict[int, ContainerPort]:
     return found
 
 
+def proxied_container_ip(holder: str, proc: Path = Path("/proc")) -> str | None:
+    """The container address a `docker-proxy (pid N)` forwards to, from its
+    command line (-container-ip); None for any other process."""
+    match = re.fullmatch(r"docker-proxy \(pid (\d+)\)", holder)
+    if match is None:
+        return None
+    try:
+        words = (proc / match.group(1) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for flag, value in itertools.pairwise(words):
+        if flag == b"-container-ip":
+            return value.decode()
+    return None
+
+
+def containers_by_ip(client: DockerClient | None) -> dict[str, ContainerPort]:
+    """Each running container's network addresses -> the container."""
+    found: dict[str, ContainerPort] = {}
+    for summary in client.api.containers() if client is not None else ():
+        labels = summary.get("Labels") or {}
+        holder = ContainerPort(
+            (summary.get("Names") or ["?"])[0].lstrip("/"),
+            labels.get(engine.PROJECT, ""),
+            labels.get(engine.SERVICE, ""),
+        )
+        networks = (summary.get("NetworkSettings") or {}).get("Networks") or {}
+        for network in networks.values():
+            if network.get("IPAddress"):
+                found[network["IPAddress"]] = holder
+    return found
+
+
 def port_checks(
     ports: Sequence[Published],
     project: str,
@@ -307,6 +341,7 @@ def port_checks(
     in_use: Callable[[str, int], bool] = port_in_use,
     holders: Mapping[int, ContainerPort] | None = None,
     process: Callable[[int], str] = process_holding,
+    by_address: Callable[[], Mapping[str, ContainerPort]] = dict,
 ) -> list[Check]:
     checks = []
     for p in ports:
@@ -319,6 +354,10 @@ def port_checks(
         if not in_use(p.host_ip, p.port):
             checks.append(passed(name, f"free ({what})"))
             continue
+        found = "" if holder is not None else process(p.port)
+        if holder is None and (address := proxied_container_ip(found)):
+            # Docker's own proxy holds it: name the container it serves.
+            holder = by_address().get(address)
         if holder is not None:
             by = f"container {holder.container}" + (
                 f" (Compose project {holder.project!r})" if holder.project else ""
@@ -328,8 +367,10 @@ def port_checks(
                 if holder.project
                 else f"stop it (`docker stop {holder.container}`)"
             )
+        elif found.startswith("docker-proxy"):
+            by = f"a Docker container ({found})"
+            stop = f"find it with `docker ps --filter publish={p.port}` and stop it"
         else:
-            found = process(p.port)
             by = found or "another process (run as root to see which)"
             stop = "stop it"
         move = (
@@ -380,4 +421,5 @@ def check_ports(facts: Facts) -> list[Check]:
         facts.project,
         facts.env_file.name,
         holders=container_ports(facts.client),
+        by_address=lambda: containers_by_ip(facts.client),
     )
