@@ -8,7 +8,7 @@ nearest parent that has one, with the first override file beside it. The
 name is asked of Compose (`config --format json`, without `-p`), so
 COMPOSE_PROJECT_NAME, a top-level `name:` and the folder rule are Compose's,
 not re-derived; the answer is remembered while the files it depends on stay
-the same. tests/integration/test_discovery.py holds this view against plain
+the same. tests/integration/test_compose_discovery.py holds this view against plain
 `docker compose` on each layout.
 """
 

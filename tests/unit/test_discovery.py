@@ -1,6 +1,6 @@
 """Compose's file discovery, as dockhand follows it for a project that does
 not name its files (held against Compose itself in
-tests/integration/test_discovery.py)."""
+tests/integration/test_compose_discovery.py)."""
 
 from __future__ import annotations
 
