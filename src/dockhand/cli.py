@@ -18,7 +18,8 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,8 @@ class Command(Task[Callable[..., Any]]):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().__call__(*args, **kwargs)
+            with stopped_by_signals_as_errors():
+                return super().__call__(*args, **kwargs)
         except DockhandError as exc:
             console.error(exc)
             raise Exit(code=exc.code) from None
@@ -122,6 +124,27 @@ class Command(Task[Callable[..., Any]]):
         except Exception as exc:  # the net: a bug, said in one line
             report_internal_error(exc)
             raise Exit(code=INTERNAL_ERROR) from None
+
+
+@contextmanager
+def stopped_by_signals_as_errors() -> Iterator[None]:
+    """SIGTERM and SIGHUP end a task like Ctrl-C does: as an exception, so
+    every `finally` runs (partial files removed), then exit 143 or 129.
+    Python's default would end the process on the spot."""
+    import signal
+
+    from dockhand.errors import Interrupted
+    from dockhand.process import FORWARDED
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in FORWARDED}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:

@@ -17,7 +17,14 @@ class DockhandError(Exception):
 
 
 class Interrupted(DockhandError):
-    """Ctrl-C: the conventional exit code 130, no traceback."""
+    """Ctrl-C, SIGTERM or SIGHUP: the shell's exit code for it (128 + the
+    signal: 130, 143, 129), no traceback."""
 
-    def __init__(self) -> None:
-        super().__init__("interrupted", code=130)
+    def __init__(self, signum: int = 2) -> None:
+        import signal
+
+        name = signal.Signals(signum).name
+        super().__init__(
+            "interrupted" if name == "SIGINT" else f"stopped by {name}",
+            code=128 + signum,
+        )

@@ -29,17 +29,36 @@ class Captured:
         return self.code == 0
 
 
+# Ctrl-C reaches the whole foreground group, the child included; SIGTERM (a
+# closed IDE, `timeout`, a CI runner) and SIGHUP (a closed terminal) reach
+# only us, so they are passed on.
+FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
-def _sigint_left_to_child() -> Iterator[list[int]]:
-    """The child shares our terminal and gets Ctrl-C itself; the parent only
-    notes it and waits for the child to finish (subprocess.run would SIGKILL
-    it 0.25 s after the interrupt). Yields the list of signals seen."""
+def _signals_left_to_child() -> Iterator[
+    tuple[list[int], list[subprocess.Popen[bytes]]]
+]:
+    """While a child runs, the parent only notes SIGINT, SIGTERM and SIGHUP
+    (passing the last two on) and waits for the child to finish, so nothing
+    is left running or half-written (subprocess.run would SIGKILL the child
+    0.25 s after an interrupt). Yields the signals seen, and a slot for the
+    child once it exists."""
     seen: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: seen.append(signum))
+    child: list[subprocess.Popen[bytes]] = []
+
+    def note(signum: int, _frame: object) -> None:
+        seen.append(signum)
+        if child and signum in FORWARDED:
+            child[0].send_signal(signum)
+
+    caught = (signal.SIGINT, *FORWARDED)
+    previous = {sig: signal.signal(sig, note) for sig in caught}
     try:
-        yield seen
+        yield seen, child
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _missing(argv: Sequence[str]) -> DockhandError:
@@ -90,18 +109,22 @@ class Runner:
     ) -> int:
         """Run a command that changes something, its output going straight to
         our stdout/stderr (or to `stdout`), never held in memory. Returns the
-        exit code; Ctrl-C raises Interrupted once the child has exited."""
+        exit code; Ctrl-C, SIGTERM or SIGHUP raises Interrupted once the child
+        has exited."""
         self._announce(argv)
         if self.dry:
             return 0
         if shutil.which(argv[0]) is None:
             raise _missing(argv)
-        with _sigint_left_to_child() as interrupts:
+        with _signals_left_to_child() as (signals, child):
             process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
-            if interrupts:  # Ctrl-C came before the child could receive it
-                process.send_signal(signal.SIGINT)
+            child.append(process)
+            for signum in signals:  # it came before the child could receive it
+                process.send_signal(signum)
             code = process.wait()
-        if interrupts or code in (-signal.SIGINT, 130):
+        if signals:
+            raise Interrupted(signals[0])
+        if code in (-signal.SIGINT, 130):
             raise Interrupted()
         return exit_code(code)
 

@@ -147,6 +147,51 @@ def test_backup_to_stdout(stack: Stack, tmp_path: Path) -> None:
     assert target.read_bytes()[:5] == b"PGDMP"
 
 
+def test_a_backup_stopped_by_sigterm_leaves_nothing_behind(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Enough rows that pg_dump runs for a while; SIGTERM goes to inv alone, as
+    # a closed IDE, `timeout` or a CI runner sends it.
+    psql(
+        stack,
+        "CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || md5((-g)::text) AS pad "
+        "FROM generate_series(1, 1500000) AS g",
+    )
+    dumping = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'"
+    dest = tmp_path / "stopped.dump"
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "db.backup", "--output", str(dest)],
+            cwd=stack.root,
+            env=stack.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(
+            lambda: (
+                process.poll() is not None
+                or psql(stack, dumping, "postgres").strip() == "1"
+            ),
+            timeout=120,
+            what="pg_dump to be running",
+        )
+        assert process.poll() is None, "the backup ended before the signal"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 143, err
+        assert "stopped by SIGTERM" in err
+        assert sorted(tmp_path.iterdir()) == []  # neither the dump nor a partial
+        wait_for(
+            lambda: psql(stack, dumping, "postgres").strip() == "0",
+            timeout=30,
+            what="pg_dump to end",
+        )
+    finally:
+        psql(stack, "DROP TABLE IF EXISTS bulk")
+
+
 def test_backup_never_overwrites_a_file(stack: Stack, tmp_path: Path) -> None:
     existing = tmp_path / "keep.dump"
     existing.write_bytes(b"precious")

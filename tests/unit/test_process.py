@@ -65,3 +65,32 @@ def test_capture_keeps_output_and_times_out() -> None:
     )
     slow = Runner().capture(["sleep", "5"], timeout=0.2)
     assert slow.code == 124 and "timed out" in slow.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_are_passed_on_and_end_like_ctrl_c(signum: int) -> None:
+    import threading
+
+    sent = threading.Timer(0.5, lambda: os.kill(os.getpid(), signum))
+    started = time.monotonic()
+    sent.start()
+    with pytest.raises(Interrupted) as caught:
+        Runner().stream(["sleep", "30"])  # ends only if the signal reached it
+    sent.join()
+    assert time.monotonic() - started < 10
+    assert caught.value.code == 128 + signum
+    assert signal.getsignal(signum) is signal.SIG_DFL  # put back afterwards
+
+
+def test_a_task_stopped_by_sigterm_runs_its_finally_blocks() -> None:
+    from dockhand.cli import stopped_by_signals_as_errors
+
+    cleaned = []
+    with pytest.raises(Interrupted) as caught, stopped_by_signals_as_errors():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # not reached: the handler raises
+        finally:
+            cleaned.append(True)
+    assert cleaned == [True] and caught.value.code == 143
+    assert "stopped by SIGTERM" in caught.value.message
