@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from db_helpers import (
@@ -147,6 +148,23 @@ def test_backup_to_stdout(stack: Stack, tmp_path: Path) -> None:
     assert target.read_bytes()[:5] == b"PGDMP"
 
 
+def wait_until_running(
+    stack: Stack, process: subprocess.Popen[Any], program: str, timeout: float
+) -> None:
+    """Until `program` (pg_dump, pg_restore) is connected, or `process` ended."""
+    running = (
+        f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{program}'"  # noqa: S608 - pg_dump or pg_restore, never input
+    )
+    wait_for(
+        lambda: (
+            process.poll() is not None
+            or psql(stack, running, "postgres").strip() == "1"
+        ),
+        timeout=timeout,
+        what=f"{program} to be running",
+    )
+
+
 def test_a_backup_stopped_by_sigterm_leaves_nothing_behind(
     stack: Stack, tmp_path: Path
 ) -> None:
@@ -169,14 +187,7 @@ def test_a_backup_stopped_by_sigterm_leaves_nothing_behind(
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_for(
-            lambda: (
-                process.poll() is not None
-                or psql(stack, dumping, "postgres").strip() == "1"
-            ),
-            timeout=120,
-            what="pg_dump to be running",
-        )
+        wait_until_running(stack, process, "pg_dump", timeout=120)
         assert process.poll() is None, "the backup ended before the signal"
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=60)
@@ -315,14 +326,7 @@ def test_a_restore_killed_half_way_leaves_the_database_intact(
                 start_new_session=True,
             )
             try:
-                wait_for(
-                    lambda: (
-                        process.poll() is not None
-                        or psql(stack, restoring, "postgres").strip() == "1"
-                    ),
-                    timeout=180,
-                    what="pg_restore to be writing",
-                )
+                wait_until_running(stack, process, "pg_restore", timeout=180)
                 assert process.poll() is None, "the restore ended before the kill\n" + (
                     log.read_text()
                 )
