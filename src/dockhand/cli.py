@@ -160,6 +160,17 @@ def session(c: Context) -> Session:
     return make(c)
 
 
+def writer(c: Context, command: str) -> Session:
+    """The Session of a command that changes the project's containers, with
+    the project's lock held (dockhand.lock); a dry run takes no lock."""
+    from dockhand import lock
+
+    s = session(c)
+    if not s.runner.dry:
+        lock.hold(s.settings.project, command)
+    return s
+
+
 # --- options, checked before anything runs ------------------------------------
 # Invoke hands every option that has no typed default over as a string.
 

@@ -113,6 +113,7 @@ def make(
     )
     s.__dict__["cli"] = ComposeCli(("docker", "compose"), (5, 6, 1))
     monkeypatch.setattr(db, "session", lambda c: s)
+    monkeypatch.setattr(db, "writer", lambda c, command: s)
     for module in (target, backups, replace):  # where the commands call ready
         monkeypatch.setattr(module, "ready", lambda s: T)
 

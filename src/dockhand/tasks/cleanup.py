@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -20,4 +20,4 @@ def clean(c: Context, volumes: bool = False, yes: bool = False) -> None:
     """Remove the project's containers, networks and the images it built (keeps data)."""
     from dockhand.ops import cleanup
 
-    cleanup.clean(session(c), volumes=volumes, yes=yes)
+    cleanup.clean(writer(c, "clean"), volumes=volumes, yes=yes)

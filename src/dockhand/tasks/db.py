@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, session, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -48,7 +48,7 @@ def restore(c: Context, file: str, yes: bool = False) -> None:
     """Replace the database with a dump, after a safety backup; a bad dump changes nothing."""
     from dockhand.ops import db
 
-    db.restore(session(c), file, yes=yes)
+    db.restore(writer(c, "db.restore"), file, yes=yes)
 
 
 @command(
@@ -61,4 +61,4 @@ def reset(c: Context, yes: bool = False, no_backup: bool = False) -> None:
     """Drop and recreate the database, then run the migrations (asks first)."""
     from dockhand.ops import db
 
-    db.reset(session(c), yes=yes, no_backup=no_backup)
+    db.reset(writer(c, "db.reset"), yes=yes, no_backup=no_backup)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session
+from dockhand.cli import command, session, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -17,7 +17,7 @@ def migrate(c: Context, status: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
     from dockhand.ops import dev
 
-    dev.run_migrations(session(c), status=status)
+    dev.run_migrations(session(c) if status else writer(c, "migrate"), status=status)
 
 
 @command(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, seconds, session
+from dockhand.cli import command, seconds, session, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -20,7 +20,7 @@ def setup(c: Context, timeout: str | None = None) -> None:
     from dockhand.ops import setup as ops
 
     wait_seconds = seconds("timeout", timeout)
-    ops.setup(session(c), timeout=wait_seconds)
+    ops.setup(writer(c, "setup"), timeout=wait_seconds)
 
 
 @command(name="doctor", help={"json": "print the checks as JSON to stdout"})

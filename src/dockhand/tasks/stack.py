@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, lines, seconds, session, when
+from dockhand.cli import command, lines, seconds, session, when, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -29,7 +29,7 @@ def build(
     """Build the images of the stack (or of the services named)."""
     from dockhand.ops import stack
 
-    stack.build(session(c), services or [], no_cache=no_cache, pull=pull)
+    stack.build(writer(c, "build"), services or [], no_cache=no_cache, pull=pull)
 
 
 @command(
@@ -53,7 +53,11 @@ def up(
 
     wait_seconds = seconds("timeout", timeout)
     stack.start(
-        session(c), services or [], build=build, wait=not no_wait, timeout=wait_seconds
+        writer(c, "up"),
+        services or [],
+        build=build,
+        wait=not no_wait,
+        timeout=wait_seconds,
     )
 
 
@@ -67,7 +71,7 @@ def down(c: Context, volumes: bool = False, yes: bool = False) -> None:
     """Stop and remove the stack's containers and networks (data is kept)."""
     from dockhand.ops import stack
 
-    stack.stop(session(c), volumes=volumes, yes=yes)
+    stack.stop(writer(c, "down"), volumes=volumes, yes=yes)
 
 
 @command(
@@ -88,7 +92,9 @@ def restart(
     from dockhand.ops import stack
 
     wait_seconds = seconds("timeout", timeout)
-    stack.restart(session(c), services or [], wait=not no_wait, timeout=wait_seconds)
+    stack.restart(
+        writer(c, "restart"), services or [], wait=not no_wait, timeout=wait_seconds
+    )
 
 
 @command(

@@ -1,0 +1,62 @@
+"""Two commands at once on one project run one after the other: the second
+says whom it waits for, both succeed, and the project has one network (two
+racing `up`s made it twice, and every later `up` failed on the ambiguous
+name)."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import output, project_stack, wait_for
+
+from dockhand import compose_cache
+
+NOTES = Path(__file__).parent / "projects" / "notes"
+
+
+def test_two_ups_at_once_take_turns(tmp_path: Path, base_image: None) -> None:
+    s = project_stack(NOTES, tmp_path, NOTES_PASSWORD=secrets.token_urlsafe(16))
+    lock = compose_cache.location() / "locks" / f"{s.project}.lock"
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "invoke", "up", "--build"],
+            cwd=s.root,
+            env=s.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    try:
+        first = start()
+        wait_for(
+            lambda: (
+                first.poll() is not None
+                or (lock.exists() and f"pid {first.pid}" in lock.read_text())
+            ),
+            timeout=60,
+            what="the first up to hold the project's lock",
+        )
+        second = start()
+        _, first_err = first.communicate(timeout=600)
+        _, second_err = second.communicate(timeout=600)
+        assert first.returncode == 0, first_err
+        assert second.returncode == 0, second_err
+        assert f"waiting for inv up (pid {first.pid})" in second_err, second_err
+        networks = subprocess.run(
+            [
+                *("docker", "network", "ls", "-q", "--filter"),
+                f"label=com.docker.compose.project={s.project}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert len(networks.stdout.split()) == 1, output(networks)
+    finally:
+        s.destroy()
