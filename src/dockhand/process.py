@@ -61,6 +61,20 @@ def _signals_left_to_child() -> Iterator[
             signal.signal(sig, handler)
 
 
+def _pass_on(process: subprocess.Popen[bytes], signum: int) -> int:
+    """Send a signal the child missed while it started, and wait for it. A
+    child that does not end within seconds is terminated, then killed:
+    `docker compose` leaves SIGINT to its plugin, a grandchild that a signal
+    to the child alone may never reach."""
+    process.send_signal(signum)
+    for then in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            return process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.send_signal(then)
+    return process.wait()
+
+
 def _missing(argv: Sequence[str]) -> DockhandError:
     return DockhandError(
         f"'{argv[0]}' was not found on PATH",
@@ -117,11 +131,12 @@ class Runner:
         if shutil.which(argv[0]) is None:
             raise _missing(argv)
         with _signals_left_to_child() as (signals, child):
+            if signals:  # stopped before anything started: start nothing
+                raise Interrupted(signals[0])
             process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
             child.append(process)
-            for signum in signals:  # it came before the child could receive it
-                process.send_signal(signum)
-            code = process.wait()
+            # A signal that came while the child was starting is passed on.
+            code = _pass_on(process, signals[0]) if signals else process.wait()
         if signals:
             raise Interrupted(signals[0])
         if code in (-signal.SIGINT, 130):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -622,9 +623,15 @@ def test_a_port_held_by_docker_s_proxy_names_the_container_behind_it(
     # A real process that looks like Docker's: named docker-proxy, with its flags.
     proxy = tmp_path / "docker-proxy"
     shutil.copy("/bin/sh", proxy)
+    # `; true`: sh would exec a lone last command, and its name with it.
     child = subprocess.Popen(
-        [str(proxy), "-c", "sleep 30", "-container-ip", "172.18.0.9"]
+        [str(proxy), "-c", "sleep 30; true", "-container-ip", "172.18.0.9"]
     )
+    cmdline = Path(f"/proc/{child.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while b"-container-ip" not in cmdline.read_bytes():  # until it has exec'd
+        assert time.monotonic() < deadline, "the stand-in never started"
+        time.sleep(0.01)
     try:
         ports = [machine.Published("backend", "", listener, "BACKEND_PORT")]
         held = f"docker-proxy (pid {child.pid})"
