@@ -162,18 +162,17 @@ class Session:
             )
         return name
 
-    def one_service(self, names: Sequence[str]) -> str:
-        return self.check_services([self.pick_service(names)])[0]
-
     def states(self, names: Sequence[str] = ()) -> list[ServiceState]:
         """The containers of these services (all when none), asked of the
-        docker CLI: no SDK import for a command that only looks."""
+        docker CLI: no SDK import for a command that only looks. A name
+        without containers is only then checked against the services, so a
+        wrong one is the same clear error and a right one costs no call."""
         from dockhand import containers
 
-        return containers.states(self.runner, self.settings.project, names)
-
-    def running(self, service: str) -> bool:
-        return any(s.state == "running" for s in self.states([service]))
+        found = containers.states(self.runner, self.settings.project, names)
+        if set(names) - {state.service for state in found}:
+            self.check_services(names)
+        return found
 
 
 # Invoke's config levels that are files, lowest precedence first; the

@@ -76,6 +76,15 @@ def dockhand_argv(folder: Path) -> list[str]:
     return argv[: argv.index("up")]
 
 
+def take_down(folder: Path, project: str) -> None:
+    subprocess.run(
+        ["docker", "compose", "-p", project, "down", "-t", "1"],
+        cwd=folder,
+        capture_output=True,
+        check=False,
+    )
+
+
 def layout(tmp_path: Path, files: dict[str, str]) -> Path:
     folder = tmp_path / f"shop-{secrets.token_hex(3)}"
     for name, text in {"tasks.py": TASKS, **files}.items():
@@ -151,12 +160,7 @@ def test_a_zero_config_project_runs_from_a_subfolder(tmp_path: Path) -> None:
         assert f"project {project} (the folder's name)" in detail
         assert "files from Compose's discovery" in detail
     finally:
-        subprocess.run(
-            ["docker", "compose", "-p", project, "down", "-t", "1"],
-            cwd=folder,
-            capture_output=True,
-            check=False,
-        )
+        take_down(folder, project)
 
 
 def test_a_project_without_env_files_or_migrations(tmp_path: Path) -> None:
@@ -173,9 +177,4 @@ def test_a_project_without_env_files_or_migrations(tmp_path: Path) -> None:
         assert "setup done" in setup.stderr
         assert "inv migrate" not in setup.stderr  # nothing to migrate here
     finally:
-        subprocess.run(
-            ["docker", "compose", "-p", project, "down", "-t", "1"],
-            cwd=folder,
-            capture_output=True,
-            check=False,
-        )
+        take_down(folder, project)

@@ -182,7 +182,7 @@ OPTIONS = {
         (name, "services"): "Session.check_services"
         for name in ("build", "up", "restart", "ps", "logs")
     },
-    ("shell", "service"): "Session.one_service",
+    ("shell", "service"): "Session.states (then check_services)",
 }
 
 

@@ -61,10 +61,9 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
             "no migrations are configured",
             hint="add dockhand.migrations to invoke.yaml",
         )
-    wanted = list(dict.fromkeys(m.service for m in migrations))
-    found = s.states()
-    if set(wanted) - {state.service for state in found}:
-        s.check_services(wanted)  # a service without containers: is it one?
+    database = s.settings.database
+    wanted = [m.service for m in migrations] + ([database.service] if database else [])
+    found = s.states(list(dict.fromkeys(wanted)))  # one look, for all of them
     running = {state.service for state in found if state.state == "running"}
     wait_for_database(s, found)
     for migration in migrations:
@@ -98,8 +97,6 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
     name = s.pick_service(names)
     program = s.settings.service(name).shell
     found = s.states([name])  # also the check that the engine answers
-    if not found:
-        s.check_services([name])  # no container: is it a service at all?
     running = s.runner.dry or any(state.state == "running" for state in found)
     if command is None:
         if not interactive():

@@ -141,8 +141,6 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
 def show(s: Session, names: list[str], *, as_json: bool) -> None:
     """`inv ps`: a table (or JSON) of the project's containers."""
     states = s.states(names)
-    if set(names) - {state.service for state in states}:
-        s.check_services(names)  # a name without containers: is it a service?
     if as_json:
         console.print_data(status.as_json(states))
     elif not states:
