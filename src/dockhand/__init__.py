@@ -53,6 +53,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         stack.prod,
         dev.migrate,
         dev.shell,
+        dev.run_tests,
         cleanup.clean,
         check.check,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,6 +174,18 @@ def writer(c: Context, command: str) -> Session:
 
 # --- options, checked before anything runs ------------------------------------
 # Invoke hands every option that has no typed default over as a string.
+
+
+def passed_on(c: Context, argv: list[str] | None = None) -> list[str]:
+    """The words after `--`, as the shell gave them. Invoke keeps them only
+    joined by spaces (c.remainder), which loses quoting ("-k 'a and b'"), so
+    they are read from sys.argv when that is where they came from."""
+    argv = sys.argv if argv is None else argv
+    if "--" in argv:
+        words = argv[argv.index("--") + 1 :]
+        if " ".join(words) == c.remainder:
+            return words
+    return shlex.split(c.remainder) if c.remainder else []
 
 
 def seconds(option: str, value: Any) -> float | None:

@@ -218,6 +218,7 @@ def _in_container(
     command: Sequence[str],
     tty: bool,
     user: str | None,
+    volumes: Sequence[str] = (),
 ) -> list[str]:
     # -T whenever no terminal is handed over: v1 fails without it, and a TTY
     # corrupts binary output such as a dump.
@@ -226,6 +227,8 @@ def _in_container(
         argv.append("-T")
     if user is not None:
         argv += ["--user", user]
+    for volume in volumes:
+        argv += ["--volume", volume]
     return [*argv, service, *command]
 
 
@@ -250,9 +253,13 @@ def run(
     *,
     tty: bool,
     user: str | None = None,
+    volumes: Sequence[str] = (),
 ) -> list[str]:
-    """A one-off container, removed afterwards, for a service not running."""
-    return _in_container(cli, project, ["run", "--rm"], service, command, tty, user)
+    """A one-off container, removed afterwards, for a service not running;
+    `volumes` bind-mounted (HOST:CONTAINER[:ro])."""
+    return _in_container(
+        cli, project, ["run", "--rm"], service, command, tty, user, volumes
+    )
 
 
 def exec_or_run(

@@ -10,10 +10,12 @@ change to one of them (an upgrade replaces the file) asks again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dockhand.compose import ComposeCli, Version
@@ -102,3 +104,28 @@ def _write(folder: Path, name: str, data: dict[str, object]) -> None:
         partial.replace(folder / name)
     except OSError:
         pass
+
+
+_INDIRECT = re.compile(r"^\s*(include|extends)\s*:", re.MULTILINE)
+
+
+def model_fingerprint(
+    argv: Sequence[str], files: Sequence[Path], environ: Mapping[str, str] = os.environ
+) -> str | None:
+    """What a project's Compose model depends on, as one string: the Compose
+    command (its binary's fingerprint and every -f, -p, --env-file), each
+    file's stat (the compose files, the env file, the .env beside the first
+    file) and every variable of the environment. None when a compose file
+    pulls in others (`include`, `extends`): those are not followed here, so
+    the model is not remembered."""
+    stats = []
+    for path in files:
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            return None
+        if _INDIRECT.search(text):
+            return None
+        stats.append([str(path), file_stat(str(path))])
+    variables = hashlib.sha256(json.dumps(sorted(environ.items())).encode())
+    return json.dumps([list(argv), stats, variables.hexdigest()])

@@ -37,6 +37,16 @@ def image_size_argv(image: str) -> list[str]:
     return ["docker", "image", "inspect", "--format", "{{.Size}}", image]
 
 
+def image_inspect_argv(images: Iterable[str]) -> list[str]:
+    """Every image named; one that is missing is left out (exit 1)."""
+    return ["docker", "image", "inspect", *images]
+
+
+def cp_in_argv(source: str, container: str, inside: str) -> list[str]:
+    """`docker cp` of a host path into a container (SOURCE/. : its contents)."""
+    return ["docker", "cp", source, f"{container}:{inside}"]
+
+
 def image_rm_argv(images: Iterable[str]) -> list[str]:
     return ["docker", "image", "rm", *images]
 

@@ -32,4 +32,5 @@ DEFAULTS: dict[str, Any] = {
     "database": {},
     "image_size_budget_mb": 350,
     "min_free_disk_gb": 2,
+    "stale_images": "rebuild",
 }

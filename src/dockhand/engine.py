@@ -118,6 +118,7 @@ class ServiceState:
     restart_count: int = 0  # automatic restarts since the last manual start
     restart_policy: str = ""  # no, always, unless-stopped, on-failure
     id: str = ""
+    image: str = ""  # the id of the image the container runs
 
     @property
     def summary(self) -> str:
@@ -175,6 +176,7 @@ def state_of(attrs: dict[str, Any]) -> ServiceState:
             or ""
         ),
         id=str(attrs.get("Id", "")),
+        image=str(attrs.get("Image", "")),
     )
 
 

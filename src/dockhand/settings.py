@@ -24,6 +24,9 @@ class ServiceSettings:
     shell: str = "sh"
     port: int | None = None  # the container port a browser would open
     path: str = "/"
+    test: tuple[str, ...] | None = None  # `inv test`'s command, run in the container
+    # Files the image leaves out that the tests need: (host folder, container folder).
+    test_files: tuple[Path, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Settings:
     database: DatabaseSettings | None = None
     image_size_budget_mb: float = 350
     min_free_disk_gb: float = 2
+    stale_images: str = "rebuild"  # rebuild, warn or off (dockhand.ops.stale)
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -291,7 +295,31 @@ def _migrations(key: str, value: Any) -> tuple[Migration, ...]:
     return tuple(result)
 
 
-_SERVICE_KEYS = ("shell", "port", "path")
+_SERVICE_KEYS = ("shell", "port", "path", "test", "test_files")
+
+
+def _test_files(root: Path) -> Callable[[str, Any], tuple[Path, str] | None]:
+    def parse(key: str, value: Any) -> tuple[Path, str] | None:
+        if value is None:
+            return None
+        expected = "HOST_FOLDER:CONTAINER_FOLDER, the container folder absolute"
+        text = _text(key, value, empty=False, what=expected)
+        host, sep, inside = text.rpartition(":")
+        if not sep or not host or not inside.startswith("/"):
+            raise _Bad(key, value, expected)
+        return (root / host, inside.rstrip("/") or "/")
+
+    return parse
+
+
+_STALE_MODES = ("rebuild", "warn", "off")
+
+
+def _stale_mode(key: str, value: Any) -> str:
+    text = _text(key, value, empty=False, what="one of rebuild, warn, off")
+    if text.strip().lower() not in _STALE_MODES:
+        raise _Bad(key, value, "one of rebuild, warn, off")
+    return text.strip().lower()
 
 
 def _port(key: str, value: Any) -> int | None:
@@ -309,18 +337,18 @@ def _port(key: str, value: Any) -> int | None:
     return port
 
 
-def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
+def _services(key: str, value: Any, root: Path) -> dict[str, ServiceSettings]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise _Bad(key, value, "a mapping of service name to {shell, port, path}")
+        raise _Bad(key, value, "a mapping of service name to {shell, port, path, test}")
     _string_keys(key, value)
     services = {}
     for name, entry in value.items():
         at = f"{key}.{name}"
         entry = {} if entry is None else entry
         if not isinstance(entry, Mapping):
-            raise _Bad(at, entry, "a mapping with shell, port and path")
+            raise _Bad(at, entry, "a mapping with shell, port, path and test")
         _check_keys(at, entry, _SERVICE_KEYS)
         path = _text(f"{at}.path", entry.get("path", "/"), empty=False)
         if not path.startswith("/"):
@@ -329,6 +357,10 @@ def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
             shell=_text(f"{at}.shell", entry.get("shell", "sh"), empty=False),
             port=_port(f"{at}.port", entry.get("port")),
             path=path,
+            test=None
+            if entry.get("test") is None
+            else _argv(f"{at}.test", entry["test"]),
+            test_files=_test_files(root)(f"{at}.test_files", entry.get("test_files")),
         )
     return services
 
@@ -363,11 +395,12 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "wait_max_restarts": _restarts,
         "compose_command": _text,
         "compose_version": _version,
-        "services": _services,
+        "services": lambda key, value: _services(key, value, root),
         "migrations": _migrations,
         "database": _database,
         "image_size_budget_mb": _megabytes,
         "min_free_disk_gb": _gigabytes,
+        "stale_images": _stale_mode,
     }
 
 
@@ -388,6 +421,7 @@ ENV_KEYS = (
     "compose_version",
     "image_size_budget_mb",
     "min_free_disk_gb",
+    "stale_images",
 )
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 

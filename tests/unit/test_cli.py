@@ -183,7 +183,27 @@ OPTIONS = {
         for name in ("build", "up", "restart", "ps", "logs")
     },
     ("shell", "service"): "Session.states (then check_services)",
+    ("test", "service"): "ops.testing.tested (check_services, a test command)",
 }
+
+
+@pytest.mark.parametrize(
+    ("argv", "remainder", "words"),
+    [
+        (["inv", "test", "--", "-k", "a b", "*"], "-k a b *", ["-k", "a b", "*"]),
+        (["inv", "test"], "", []),
+        # Not from this argv (a test's MockContext): Invoke's joined words.
+        (["pytest"], "-k 'a b'", ["-k", "a b"]),
+    ],
+)
+def test_words_after_dashes_are_passed_on_as_the_shell_gave_them(
+    argv: list[str], remainder: str, words: list[str]
+) -> None:
+    from invoke.context import Context
+
+    from dockhand.cli import passed_on
+
+    assert passed_on(Context(remainder=remainder), argv) == words
 
 
 def test_every_option_that_takes_a_value_is_accounted_for(tmp_path: Any) -> None:

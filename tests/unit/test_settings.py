@@ -199,6 +199,18 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
     ),
     ({"min_free_disk_gb": -1}, ("dockhand.min_free_disk_gb", "-1", "GB, 0 or more")),
     (
+        {"stale_images": "maybe"},
+        ("dockhand.stale_images", "'maybe'", "one of rebuild, warn, off"),
+    ),
+    (
+        {"services": {"b": {"test_files": "tests"}}},
+        ("dockhand.services.b.test_files", "'tests'", "HOST_FOLDER:CONTAINER_FOLDER"),
+    ),
+    (
+        {"services": {"b": {"test": ""}}},
+        ("dockhand.services.b.test", "''", "a command"),
+    ),
+    (
         {"compose_file": ["a.yml"]},
         ("dockhand.compose_file", "not a setting", "did you mean compose_files?"),
     ),
@@ -263,6 +275,7 @@ GOOD: list[tuple[dict[str, Any], str, Any]] = [
     ({"wait_timeout": "1.5"}, "wait_timeout", 1.5),
     ({"wait_timeout": 60}, "wait_timeout", 60),
     ({"min_free_disk_gb": 0}, "min_free_disk_gb", 0),
+    ({"stale_images": "WARN"}, "stale_images", "warn"),
     ({"compose_version": "5.6"}, "compose_version", "5.6"),
     ({"compose_version": None}, "compose_version", ""),
     ({"migrations": None}, "migrations", ()),

@@ -98,9 +98,13 @@ def run_then_wait(
 def build(
     s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
 ) -> None:
-    """Build the services named (all when none)."""
-    argv = compose.build(s.cli, s.project, names, no_cache=no_cache, pull=pull)
-    run_compose(s, argv, "the build failed")
+    """Build the services named (all when none), each image labelled with
+    the digest of its sources (ops.stale)."""
+    from dockhand.ops import stale
+
+    if names and not s.runner.dry:
+        s.check_services(names)
+    stale.build_labelled(s, names, no_cache=no_cache, pull=pull)
 
 
 def start(
@@ -108,18 +112,55 @@ def start(
     names: list[str],
     *,
     build: bool = False,
+    no_build: bool = False,
     wait: bool = True,
     timeout: float | None = None,
     show_urls: bool = True,
 ) -> None:
-    """Start detached, then wait until ready."""
+    """Start detached, then wait until ready. Images are built first, with
+    their digest labels: all of them with `build`, else those that are stale
+    (unless `no_build` or the stale_images setting says otherwise)."""
+    if build and no_build:
+        raise DockhandError(
+            "--build and --no-build contradict each other", hint="give one of them"
+        )
     s.require_engine()
-    if names and wait and not s.runner.dry:
+    if (names or build) and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
-    argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
+    # The model is needed first only to build or to check (Compose v1 has
+    # none: it builds unlabelled); else it loads while Compose starts.
+    checks = build or s.settings.stale_images != "off"
+    labelled = checks and not s.runner.dry and not s.cli.is_v1
+    if labelled:
+        build_first(s, names, every=build, no_build=no_build)
+    argv = compose.up(
+        s.cli, s.project, s.check_services(names), build=build and not labelled
+    )
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
+
+
+def build_first(
+    s: Session, names: list[str], *, every: bool, no_build: bool = False
+) -> None:
+    """Before `up`: build every image it starts (`every`), or the stale ones."""
+    from dockhand.ops import stale
+
+    if every:
+        wanted = sorted(stale.builds(s.model(), names))
+        if wanted:
+            stale.build_labelled(s, wanted)
+        return
+    found, read = stale.find(s, names)
+    if not found:
+        return
+    if no_build or s.settings.stale_images == "warn":
+        stale.report(found, "`inv up --build` rebuilds it")
+        return
+    for one in found:
+        console.step(f"{one.line()}; rebuilding")
+    stale.build_labelled(s, [one.service for one in found], read)
 
 
 def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
@@ -135,7 +176,17 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
     argv = compose.restart(s.cli, s.project, s.check_services(names))
+    warn_stale(s, names, "a restart keeps its image; `inv up` rebuilds it")
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
+
+
+def warn_stale(s: Session, names: list[str], advice: str) -> None:
+    """One line for each service whose running container is stale."""
+    from dockhand.ops import stale
+
+    if s.runner.dry or s.settings.stale_images == "off" or s.cli.is_v1:
+        return
+    stale.report(stale.find(s, names, running=True)[0], advice)
 
 
 def show(s: Session, names: list[str], *, as_json: bool) -> None:
@@ -149,6 +200,8 @@ def show(s: Session, names: list[str], *, as_json: bool) -> None:
         )
     else:
         console.out().print(status.table(states, with_details=True))
+    if states:
+        warn_stale(s, names, "`inv up` rebuilds it")
 
 
 def logs(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli import command, session, writer
+from dockhand.cli import command, passed_on, session, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -38,3 +38,17 @@ def shell(
     from dockhand.ops import dev
 
     dev.shell(session(c), service or [], command, user)
+
+
+@command(
+    name="test",
+    services="service",
+    help={
+        "service": "the service whose tests run (default: every one with a test command)"
+    },
+)
+def run_tests(c: Context, service: list[str] | None = None) -> None:
+    """Run a service's tests in its container; words after -- go to them."""
+    from dockhand.ops import testing
+
+    testing.run_tests(session(c), service or [], passed_on(c))

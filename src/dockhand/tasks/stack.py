@@ -36,7 +36,8 @@ def build(
     services="services",
     help={
         "services": "services to start (default: all)",
-        "build": "build images before starting",
+        "build": "build every image before starting",
+        "no_build": "do not rebuild stale images (only say which are stale)",
         "no_wait": "return once the containers are started, without waiting for health",
         "timeout": TIMEOUT,
     },
@@ -45,6 +46,7 @@ def up(
     c: Context,
     services: list[str] | None = None,
     build: bool = False,
+    no_build: bool = False,
     no_wait: bool = False,
     timeout: str | None = None,
 ) -> None:
@@ -56,6 +58,7 @@ def up(
         writer(c, "up"),
         services or [],
         build=build,
+        no_build=no_build,
         wait=not no_wait,
         timeout=wait_seconds,
     )
