@@ -2,6 +2,7 @@
 // SQL migrations, the role `prisma migrate deploy` plays for the real backend.
 //   node migrate.js           apply pending migrations/*.sql in name order
 //   node migrate.js --status  list applied and pending ones
+//   node migrate.js --pending only the pending ones, one a line (inv migrate's check)
 // Each file runs in its own transaction and is recorded in _migrations, so a
 // second run applies nothing; a failing file is rolled back and stops the run.
 const fs = require('node:fs');
@@ -32,6 +33,11 @@ async function status(client) {
   console.log(`${applied.size} applied, ${pending.length} pending`);
 }
 
+async function pending(client) {
+  const applied = await appliedMigrations(client);
+  for (const name of migrationFiles().filter((n) => !applied.has(n))) console.log(name);
+}
+
 async function migrate(client) {
   await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
   await client.query(`CREATE TABLE IF NOT EXISTS _migrations (
@@ -57,16 +63,17 @@ async function migrate(client) {
 }
 
 async function main(args) {
-  const unknown = args.filter((arg) => arg !== '--status');
+  const unknown = args.filter((arg) => arg !== '--status' && arg !== '--pending');
   if (unknown.length) {
-    console.error(`usage: node migrate.js [--status] (unknown: ${unknown.join(' ')})`);
+    console.error(`usage: node migrate.js [--status|--pending] (unknown: ${unknown.join(' ')})`);
     return 2;
   }
   // A migration may run long, and the lock may wait: no per-query timeout here.
   const client = new Client({ ...config(), query_timeout: undefined });
   await client.connect();
   try {
-    await (args.includes('--status') ? status(client) : migrate(client));
+    if (args.includes('--pending')) await pending(client);
+    else await (args.includes('--status') ? status(client) : migrate(client));
   } finally {
     await client.end();
   }

@@ -33,4 +33,5 @@ DEFAULTS: dict[str, Any] = {
     "image_size_budget_mb": 350,
     "min_free_disk_gb": 2,
     "stale_images": "rebuild",
+    "migrate_snapshots": 5,
 }

@@ -34,6 +34,8 @@ class Migration:
     service: str
     run: tuple[str, ...]
     status: tuple[str, ...] | None = None
+    # Prints what `run` would apply, one per line (nothing: up to date).
+    pending: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -69,6 +71,7 @@ class Settings:
     image_size_budget_mb: float = 350
     min_free_disk_gb: float = 2
     stale_images: str = "rebuild"  # rebuild, warn or off (dockhand.ops.stale)
+    migrate_snapshots: int = 5  # automatic snapshots before migrate kept; 0: none
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -270,26 +273,27 @@ def _argv(key: str, value: Any) -> tuple[str, ...]:
     raise _Bad(key, value, expected)
 
 
-_MIGRATION_KEYS = ("service", "run", "status")
+_MIGRATION_KEYS = ("service", "run", "status", "pending")
 
 
 def _migrations(key: str, value: Any) -> tuple[Migration, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise _Bad(key, value, "a list of {service, run, status} entries")
+        raise _Bad(key, value, "a list of {service, run, status, pending} entries")
     result = []
     for index, entry in enumerate(value):
         at = f"{key}[{index}]"
         if not isinstance(entry, Mapping):
             raise _Bad(at, entry, "a mapping with 'service' and 'run'")
         _check_keys(at, entry, _MIGRATION_KEYS)
-        status = entry.get("status")
+        status, pending = entry.get("status"), entry.get("pending")
         result.append(
             Migration(
                 service=_text(f"{at}.service", entry.get("service"), empty=False),
                 run=_argv(f"{at}.run", entry.get("run")),
                 status=_argv(f"{at}.status", status) if status is not None else None,
+                pending=None if pending is None else _argv(f"{at}.pending", pending),
             )
         )
     return tuple(result)
@@ -310,6 +314,14 @@ def _test_files(root: Path) -> Callable[[str, Any], tuple[Path, str] | None]:
         return (root / host, inside.rstrip("/") or "/")
 
     return parse
+
+
+def _kept(key: str, value: Any) -> int:
+    expected = "a whole number of snapshots (0 or more)"
+    number = _number(key, value, expected, least=0)
+    if number != int(number):
+        raise _Bad(key, value, expected)
+    return int(number)
 
 
 _STALE_MODES = ("rebuild", "warn", "off")
@@ -401,6 +413,7 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "image_size_budget_mb": _megabytes,
         "min_free_disk_gb": _gigabytes,
         "stale_images": _stale_mode,
+        "migrate_snapshots": _kept,
     }
 
 
@@ -422,6 +435,7 @@ ENV_KEYS = (
     "image_size_budget_mb",
     "min_free_disk_gb",
     "stale_images",
+    "migrate_snapshots",
 )
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 

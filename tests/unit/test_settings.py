@@ -199,6 +199,14 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
     ),
     ({"min_free_disk_gb": -1}, ("dockhand.min_free_disk_gb", "-1", "GB, 0 or more")),
     (
+        {"migrate_snapshots": 1.5},
+        ("dockhand.migrate_snapshots", "1.5", "a whole number of snapshots"),
+    ),
+    (
+        {"migrations": [{"service": "a", "run": "x", "pending": 3}]},
+        ("dockhand.migrations[0].pending", "3", "a command"),
+    ),
+    (
         {"stale_images": "maybe"},
         ("dockhand.stale_images", "'maybe'", "one of rebuild, warn, off"),
     ),
@@ -276,6 +284,7 @@ GOOD: list[tuple[dict[str, Any], str, Any]] = [
     ({"wait_timeout": 60}, "wait_timeout", 60),
     ({"min_free_disk_gb": 0}, "min_free_disk_gb", 0),
     ({"stale_images": "WARN"}, "stale_images", "warn"),
+    ({"migrate_snapshots": "0"}, "migrate_snapshots", 0),
     ({"compose_version": "5.6"}, "compose_version", "5.6"),
     ({"compose_version": None}, "compose_version", ""),
     ({"migrations": None}, "migrations", ()),

@@ -53,8 +53,18 @@ def _settled(state: ServiceState, now: float, window: float) -> bool:
     )
 
 
-def run_migrations(s: Session, *, status: bool = False) -> None:
-    """Apply (or with `status`, show) each configured migration in order."""
+def run_migrations(
+    s: Session,
+    *,
+    status: bool = False,
+    snapshot: bool = True,
+    restore_on_failure: bool = False,
+) -> None:
+    """Apply (or with `status`, show) each configured migration in order;
+    before applying, a snapshot of the database when something is pending
+    (ops.migrate_safety), put back on failure when asked."""
+    from dockhand.ops import migrate_safety
+
     migrations = s.settings.migrations
     if not migrations:
         raise DockhandError(
@@ -66,6 +76,10 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
     found = s.states(list(dict.fromkeys(wanted)))  # one look, for all of them
     running = {state.service for state in found if state.state == "running"}
     wait_for_database(s, found)
+    waiting = snap = None
+    if not status and snapshot:
+        waiting = migrate_safety.pending(s, running)
+        snap = migrate_safety.snapshot(s, waiting)
     for migration in migrations:
         argv = migration.status if status else migration.run
         if argv is None:
@@ -82,10 +96,20 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
                 tty=False,
             )
         )
+        if code != 0 and not status:
+            raise migrate_safety.failed(
+                s,
+                migration,
+                code,
+                None if waiting is None else waiting[migration],
+                running,
+                snap,
+                restore_on_failure,
+            )
         if code != 0:
             raise DockhandError(
-                f"migration '{migration.label}' failed with exit code {code}",
-                hint="its output is above; fix the cause and run `inv migrate` again",
+                f"'{migration.label}' failed with exit code {code}",
+                hint="its output is above",
                 code=code,
             )
     if not status:

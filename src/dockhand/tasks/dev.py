@@ -11,13 +11,20 @@ if TYPE_CHECKING:
 
 
 @command(
-    help={"status": "show applied and pending migrations instead of applying them"}
+    help={
+        "status": "show applied and pending migrations instead of applying them",
+        "restore_on_failure": "put the snapshot taken first back if a migration fails",
+    }
 )
-def migrate(c: Context, status: bool = False) -> None:
+def migrate(c: Context, status: bool = False, restore_on_failure: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
     from dockhand.ops import dev
 
-    dev.run_migrations(session(c) if status else writer(c, "migrate"), status=status)
+    dev.run_migrations(
+        session(c) if status else writer(c, "migrate"),
+        status=status,
+        restore_on_failure=restore_on_failure,
+    )
 
 
 @command(

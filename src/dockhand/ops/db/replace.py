@@ -106,6 +106,6 @@ def reset(s: Session, *, yes: bool, no_backup: bool) -> None:
                 hint="psql's message is above"
                 + (f"; the data before is in {shown(safety)}" if safety else ""),
             )
-    run_migrations(s)
+    run_migrations(s, snapshot=False)  # the safety backup above is the snapshot
     if safety is not None and not s.runner.dry:
         tell_undo(s, safety)

@@ -1,0 +1,132 @@
+"""`inv migrate`'s safety net on the real engine: a snapshot before anything
+pending is applied (none when nothing is), the failed migration named, the
+database put back exactly (rows and schema) with --restore-on-failure, left
+half-migrated without it, and old automatic snapshots pruned.
+
+A copy of the reference stack, so a broken migration can be added to it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from harness import REPO, Stack, env_lines, output, write_env
+
+COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
+
+# Fails after a change that no rollback undoes: the autocommit block commits
+# a new table and changed rows, then the migration fails.
+BROKEN = '''"""Half-done on purpose.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.get_context().autocommit_block():
+        op.execute("CREATE TABLE half_done (id integer)")
+        op.execute("INSERT INTO half_done VALUES (1)")
+        op.execute("UPDATE items SET name = name || ' (changed)'")
+    op.execute("SELECT 1/0")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, base_image: None
+) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("migrate") / "repo"
+    root.mkdir()
+    for name in COPIED:
+        shutil.copy2(REPO / name, root / name)
+    shutil.copytree(
+        REPO / "services",
+        root / "services",
+        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
+    )
+    env_file = root / "test.env"
+    write_env(env_file, env_lines(root / ".env.example"))
+    s = Stack(root=root, env_file=env_file)
+    yield s
+    s.destroy()
+
+
+def dump(stack: Stack) -> str:
+    """Rows and schema, as plain SQL, read without dockhand; without the
+    random key of pg_dump's \\restrict lines (new in each dump)."""
+    result = stack.compose(
+        "exec", "-T", "db", "pg_dump", "-U", "neuroagent", "--no-owner", "neuroagent"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines(keepends=True)
+    return "".join(x for x in lines if not x.startswith(("\\restrict", "\\unrestrict")))
+
+
+def sql(stack: Stack, query: str) -> str:
+    result = stack.compose(
+        "exec", "-T", "db", "psql", "-U", "neuroagent", "-d", "neuroagent",
+        "-tAX", "-v", "ON_ERROR_STOP=1", "-c", query,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def snapshots(stack: Stack) -> list[str]:
+    return sorted(
+        p.name
+        for p in (stack.root / "backups").glob(f"{stack.project}-*before-migrate*")
+    )
+
+
+def test_a_failed_migration_is_put_back_exactly(stack: Stack) -> None:
+    up = stack.inv("up", timeout=1200)
+    assert up.returncode == 0, output(up)
+    first = stack.inv("migrate")
+    assert first.returncode == 0, output(first)
+    assert "snapshot of database 'neuroagent'" in first.stderr, output(first)
+    assert "0001" in first.stderr  # what was pending, named
+    assert len(snapshots(stack)) == 1
+    sql(stack, "INSERT INTO items (name) VALUES ('alpha'), ('beta')")
+
+    again = stack.inv("migrate")
+    assert again.returncode == 0, output(again)
+    assert "nothing pending: no snapshot taken" in again.stderr, output(again)
+    assert len(snapshots(stack)) == 1
+
+    versions = stack.root / "services" / "backend" / "migrations" / "versions"
+    (versions / "0002_half_done.py").write_text(BROKEN)
+    rebuilt = stack.inv("up")  # the migration is in the image: rebuilt as stale
+    assert rebuilt.returncode == 0, output(rebuilt)
+    assert "backend is stale" in rebuilt.stderr, output(rebuilt)
+    before = dump(stack)
+
+    stack.extra_env["INVOKE_DOCKHAND_MIGRATE_SNAPSHOTS"] = "1"
+    restored = stack.inv("migrate", "--restore-on-failure")
+    assert restored.returncode != 0, output(restored)
+    assert "migration '0002 Half-done on purpose.' (backend) failed" in restored.stderr
+    assert "back as it was before" in restored.stderr, output(restored)
+    assert dump(stack) == before  # rows and schema, byte for byte
+    assert sql(stack, "SELECT to_regclass('half_done')") == ""
+    assert len(snapshots(stack)) == 1  # the older one pruned (kept: 1)
+
+    # Without the flag and without a terminal: named, not put back, told how.
+    left = stack.inv("migrate")
+    assert left.returncode != 0, output(left)
+    assert "may be half-migrated" in left.stderr, output(left)
+    assert "inv db.restore backups/" in left.stderr, output(left)
+    assert sql(stack, "SELECT count(*) FROM half_done") == "1"
+    assert dump(stack) != before
