@@ -34,7 +34,7 @@ def namespace(root: str | Path | None = None) -> Collection:
     """
     from dockhand import cli
     from dockhand.defaults import OWN
-    from dockhand.tasks import check, cleanup, db, dev, setup, stack
+    from dockhand.tasks import check, cleanup, db, dev, setup, snapshot, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
@@ -58,6 +58,11 @@ def namespace(root: str | Path | None = None) -> Collection:
         check.check,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
+    ns.add_collection(
+        Collection(
+            "snapshot", snapshot.save, snapshot.list_, snapshot.restore, snapshot.rm
+        )
+    )
     environ = cli.take_environment()
     cli.install_excepthook(folder)
     # OWN, not "dockhand": the user's section holds only what the user wrote.

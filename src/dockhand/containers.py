@@ -47,6 +47,34 @@ def cp_in_argv(source: str, container: str, inside: str) -> list[str]:
     return ["docker", "cp", source, f"{container}:{inside}"]
 
 
+# A volume's files streamed as a tar archive, by a throwaway container of an
+# image the project already has (no pull), as root so every file is read.
+def volume_tar_argv(volume: str, image: str) -> list[str]:
+    return [
+        *("docker", "run", "--rm", "--user", "0", "--network", "none"),
+        *("--volume", f"{volume}:/v:ro", "--entrypoint", "tar", image),
+        *("-C", "/v", "-c", "."),
+    ]
+
+
+# Unpacked beside the old files first, then swapped in: an archive that
+# fails half-way leaves the volume as it was.
+UNTAR = (
+    "set -e; rm -rf /v/.dockhand-new; mkdir /v/.dockhand-new;"
+    " tar -C /v/.dockhand-new -x;"
+    " find /v -mindepth 1 -maxdepth 1 ! -name .dockhand-new -exec rm -rf {} +;"
+    " find /v/.dockhand-new -mindepth 1 -maxdepth 1 -exec mv {} /v/ \\;;"
+    " rmdir /v/.dockhand-new"
+)
+
+
+def volume_untar_argv(volume: str, image: str) -> list[str]:
+    return [
+        *("docker", "run", "--rm", "-i", "--user", "0", "--network", "none"),
+        *("--volume", f"{volume}:/v", "--entrypoint", "sh", image, "-c", UNTAR),
+    ]
+
+
 def image_rm_argv(images: Iterable[str]) -> list[str]:
     return ["docker", "image", "rm", *images]
 

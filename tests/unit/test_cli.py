@@ -184,6 +184,10 @@ OPTIONS = {
     },
     ("shell", "service"): "Session.states (then check_services)",
     ("test", "service"): "ops.testing.tested (check_services, a test command)",
+    **{
+        (f"snapshot.{name}", "name"): "ops.snapshots.check_name"
+        for name in ("save", "restore", "rm")
+    },
 }
 
 
