@@ -54,6 +54,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         dev.migrate,
         dev.shell,
         dev.run_tests,
+        dev.watch,
         cleanup.clean,
         check.check,
     )

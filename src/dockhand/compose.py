@@ -176,8 +176,15 @@ def down(
     return argv
 
 
-def restart(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:
-    return [*base(cli, project), "restart", *services]
+def restart(
+    cli: ComposeCli,
+    project: Project,
+    services: Sequence[str],
+    *,
+    timeout: int | None = None,
+) -> list[str]:
+    wait = ["--timeout", str(timeout)] if timeout is not None else []
+    return [*base(cli, project), "restart", *wait, *services]
 
 
 def logs(

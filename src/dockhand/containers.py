@@ -75,6 +75,11 @@ def volume_untar_argv(volume: str, image: str) -> list[str]:
     ]
 
 
+def restart_argv(container: str, *, seconds: int) -> list[str]:
+    """Restart one container, stopping it within `seconds`."""
+    return ["docker", "restart", "-t", str(seconds), container]
+
+
 def image_rm_argv(images: Iterable[str]) -> list[str]:
     return ["docker", "image", "rm", *images]
 

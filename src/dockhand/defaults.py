@@ -34,4 +34,5 @@ DEFAULTS: dict[str, Any] = {
     "min_free_disk_gb": 2,
     "stale_images": "rebuild",
     "migrate_snapshots": 5,
+    "watch_files": [],
 }

@@ -72,6 +72,7 @@ class Settings:
     min_free_disk_gb: float = 2
     stale_images: str = "rebuild"  # rebuild, warn or off (dockhand.ops.stale)
     migrate_snapshots: int = 5  # automatic snapshots before migrate kept; 0: none
+    watch_files: tuple[Path, ...] = ()  # compose files `inv watch` adds (develop.watch)
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -414,6 +415,7 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "min_free_disk_gb": _gigabytes,
         "stale_images": _stale_mode,
         "migrate_snapshots": _kept,
+        "watch_files": _files(root),
     }
 
 
@@ -436,6 +438,7 @@ ENV_KEYS = (
     "min_free_disk_gb",
     "stale_images",
     "migrate_snapshots",
+    "watch_files",
 )
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 

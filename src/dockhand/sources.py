@@ -237,3 +237,21 @@ def recall(folder: Path, digest: str) -> dict[str, str] | None:
         return dict(json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
         return None
+
+
+def remember_synced(folder: Path, container: str, digest: str) -> None:
+    """`inv watch` brought this container's code to `digest` (best effort)."""
+    path = folder / "synced" / f"{container}.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"digest": digest}))
+    except OSError:
+        pass
+
+
+def recall_synced(folder: Path, container: str) -> str:
+    try:
+        data = json.loads((folder / "synced" / f"{container}.json").read_text())
+        return str(data["digest"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""

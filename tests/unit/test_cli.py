@@ -180,7 +180,7 @@ OPTIONS = {
     ("db.restore", "file"): "must exist (ops.db.restore_steps)",
     **{
         (name, "services"): "Session.check_services"
-        for name in ("build", "up", "restart", "ps", "logs")
+        for name in ("build", "up", "restart", "ps", "logs", "watch")
     },
     ("shell", "service"): "Session.states (then check_services)",
     ("test", "service"): "ops.testing.tested (check_services, a test command)",

@@ -285,6 +285,7 @@ GOOD: list[tuple[dict[str, Any], str, Any]] = [
     ({"min_free_disk_gb": 0}, "min_free_disk_gb", 0),
     ({"stale_images": "WARN"}, "stale_images", "warn"),
     ({"migrate_snapshots": "0"}, "migrate_snapshots", 0),
+    ({"watch_files": None}, "watch_files", ()),
     ({"compose_version": "5.6"}, "compose_version", "5.6"),
     ({"compose_version": None}, "compose_version", ""),
     ({"migrations": None}, "migrations", ()),

@@ -164,14 +164,18 @@ def find(
     folder = compose_cache.location()
     now = {name: sources.read(b, folder, s.settings.root) for name, b in wanted.items()}
     refs = {name: image_name(model, s.settings.project, name) for name in wanted}
+    synced: dict[str, str] = {}
     if running:
         for state in s.states(list(wanted)):
             if state.image and state.state == "running":
                 refs[state.service] = state.image
+                synced[state.service] = sources.recall_synced(folder, state.id)
     listed = s.runner.capture(containers.image_inspect_argv(refs.values()), timeout=30)
     images = parse_images(listed.stdout)
     stale = []
     for name, current in now.items():
+        if synced.get(name) == current.digest:
+            continue  # `inv watch` brought the container's code up to date
         image = images.get(refs[name])
         built_from = sources.recall(folder, image.digest) if image else None
         found = judge(name, current, image, built_from)

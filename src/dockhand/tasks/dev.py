@@ -59,3 +59,16 @@ def run_tests(c: Context, service: list[str] | None = None) -> None:
     from dockhand.ops import testing
 
     testing.run_tests(session(c), service or [], passed_on(c))
+
+
+@command(
+    services="services",
+    help={
+        "services": "services to keep in step (default: every one with develop.watch)"
+    },
+)
+def watch(c: Context, services: list[str] | None = None) -> None:
+    """Keep running services in step with the working tree (develop.watch)."""
+    from dockhand.ops import watch as live
+
+    live.watch(session(c), services or [])
