@@ -112,7 +112,8 @@ class Command(Task[Callable[..., Any]]):
             with stopped_by_signals_as_errors():
                 return super().__call__(*args, **kwargs)
         except DockhandError as exc:
-            console.error(exc)
+            if exc.message:  # PassedOn has nothing to add to the command's output
+                console.error(exc)
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
             raise Exit(code=130) from None

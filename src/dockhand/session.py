@@ -56,39 +56,52 @@ def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
 
 @dataclass
 class Session:
+    """What one `inv` call knows. A test hands it its runner and its Compose
+    CLI (`Session(settings, FakeRunner(), compose_cli=...)`); whatever asks
+    Compose or the engine something is a method named for it, never a
+    property: `find_compose()`, `ask_services()`, `ask_model()`,
+    `connect()`."""
+
     settings: settings.Settings
     runner: Runner
+    compose_cli: ComposeCli | None = None
+    client: DockerClient | None = field(default=None, repr=False)
     _services: list[str] | None = field(default=None, repr=False)
     _model: dict[str, Any] | None = field(default=None, repr=False)
 
-    @cached_property
-    def cli(self) -> ComposeCli:
-        """Which Compose runs here, remembered between commands while the
-        files it comes from stay the same (compose_cache)."""
-        from dockhand import compose_cache
+    def find_compose(self) -> ComposeCli:
+        """Which Compose runs here: remembered between commands while the
+        files it comes from stay the same (compose_cache), else asked
+        (`docker compose version --short`)."""
+        if self.compose_cli is None:
+            from dockhand import compose_cache
 
-        override = self.settings.compose_command
-        key, folder = compose_cache.fingerprint(override), compose_cache.location()
-        cli = compose_cache.recall(key, folder)
-        if cli is None:
-            cli = detect_compose(self.runner, override)
-            compose_cache.remember(key, cli, folder)
-        return cli
+            override = self.settings.compose_command
+            key, folder = compose_cache.fingerprint(override), compose_cache.location()
+            cli = compose_cache.recall(key, folder)
+            if cli is None:
+                cli = detect_compose(self.runner, override)
+                compose_cache.remember(key, cli, folder)
+            self.compose_cli = cli
+        return self.compose_cli
 
     @cached_property
     def project(self) -> Project:
         return self.settings.compose_project()
 
-    @cached_property
-    def client(self) -> DockerClient:
-        from dockhand import engine
+    def connect(self) -> DockerClient:
+        """The engine through the docker SDK, connected and pinged on the
+        first call."""
+        if self.client is None:
+            from dockhand import engine
 
-        return engine.connect()
+            self.client = engine.connect()
+        return self.client
 
     def require_engine(self) -> None:
         """Fail before changing anything when the engine does not answer."""
         if not self.runner.dry:
-            self.client  # noqa: B018 - connecting is the check
+            self.connect()
 
     def _load(self, argv: list[str]) -> str:
         """Ask Compose about the project; an invalid file fails here with
@@ -103,25 +116,27 @@ class Session:
             )
         return result.stdout
 
-    def services(self) -> list[str]:
+    def ask_services(self) -> list[str]:
         """The services the compose files define, asked of Compose itself
-        (from the model when it is already loaded)."""
+        (`config --services`; from the model when it is already loaded)."""
         if self._services is None:
             if self._model is not None:
                 self._services = list(self._model.get("services") or {})
             else:
                 self._services = self._load(
-                    compose.config_services(self.cli, self.project)
+                    compose.config_services(self.find_compose(), self.project)
                 ).split()
         return self._services
 
-    def model(self) -> dict[str, Any] | None:
-        """The merged Compose model (`config --format json`); None under
-        Compose v1, which has no JSON output."""
-        if self.cli.is_v1:
+    def ask_model(self) -> dict[str, Any] | None:
+        """The merged Compose model, asked of Compose once
+        (`config --format json`); None under Compose v1, which has no JSON
+        output."""
+        cli = self.find_compose()
+        if cli.is_v1:
             return None
         if self._model is None:
-            text = self._load(compose.config_json(self.cli, self.project))
+            text = self._load(compose.config_json(cli, self.project))
             try:
                 self._model = dict(json.loads(text))
             except ValueError as exc:
@@ -136,7 +151,7 @@ class Session:
         With no names there is nothing to check, and no Compose call is made."""
         if not names:
             return []
-        known = self.services()
+        known = self.ask_services()
         for name in names:
             if name not in known:
                 nearest = difflib.get_close_matches(name, known, n=1)

@@ -28,9 +28,10 @@ from dockhand.checks.tools import (
 )
 from dockhand.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
-from dockhand.process import Captured, Runner
+from dockhand.process import Runner
 from dockhand.session import Session
 from dockhand.settings import load
+from helpers import FakeRunner, free_port, replying
 
 EXAMPLE = """\
 BASE_IMAGE=debian:bookworm-slim
@@ -55,22 +56,6 @@ def listener() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield int(sock.getsockname()[1])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class FakeRunner:
-    def __init__(self, code: int = 0, stdout: str = "", stderr: str = "") -> None:
-        self.result = (code, stdout, stderr)
-        self.argv: list[str] = []
-
-    def capture(self, argv: list[str], *, timeout: float | None = None) -> Captured:
-        self.argv = argv
-        return Captured(tuple(argv), *self.result)
 
 
 def facts(root: Path, environ: dict[str, str] | None = None, **section: Any) -> Facts:
@@ -242,7 +227,7 @@ def test_compose_missing(tmp_path: Path) -> None:
 
 
 def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
-    runner = FakeRunner(1, stderr="warning\nyaml: line 3: did not find expected key\n")
+    runner = replying(1, stderr="warning\nyaml: line 3: did not find expected key\n")
     project = Project("p", (tmp_path / "docker-compose.yml",))
     model = compose_model(
         runner,  # type: ignore[arg-type]
@@ -252,11 +237,11 @@ def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
     )
     assert isinstance(model, Problem) and model.status == "fail"
     assert model.detail.endswith("did not find expected key")
-    assert runner.argv[-3:] == ["config", "--format", "json"]
+    assert runner.calls[-1][-3:] == ["config", "--format", "json"]
 
 
 def test_compose_v1_validates_the_files_and_says_what_needs_v2(tmp_path: Path) -> None:
-    runner = FakeRunner(0)
+    runner = replying(0)
     project = Project("p", (tmp_path / "docker-compose.yml",))
     model = compose_model(
         runner,  # type: ignore[arg-type]
@@ -265,7 +250,7 @@ def test_compose_v1_validates_the_files_and_says_what_needs_v2(tmp_path: Path) -
         [],
     )
     assert isinstance(model, Problem) and model.valid and model.status == "skip"
-    assert runner.argv[-2:] == ["config", "--quiet"]
+    assert runner.calls[-1][-2:] == ["config", "--quiet"]
     settings = load({"root": str(tmp_path)})
     check = check_compose_files(Facts(settings, dev=model))
     assert check.ok and "need Compose v2" in check.detail
@@ -540,7 +525,7 @@ def test_setup_doctor_and_env_are_tasks_with_help_for_every_option() -> None:
 
 
 def test_setup_warns_when_a_new_env_meets_old_volumes(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from dockhand.ops import setup
 
@@ -550,11 +535,12 @@ def test_setup_warns_when_a_new_env_meets_old_volumes(
         seen.append(filters)
         return [SimpleNamespace(name="shop_db-data")]
 
-    s = SimpleNamespace(
-        settings=SimpleNamespace(project="shop"),
-        client=SimpleNamespace(volumes=SimpleNamespace(list=listing)),
+    s = Session(
+        load({"root": str(tmp_path), "project": "shop"}),
+        FakeRunner(),
+        client=SimpleNamespace(volumes=SimpleNamespace(list=listing)),  # type: ignore[arg-type]
     )
-    setup._warn_about_old_volumes(s)  # type: ignore[arg-type]
+    setup._warn_about_old_volumes(s)
     assert seen == [{"label": "com.docker.compose.project=shop"}]
     err = " ".join(capsys.readouterr().err.split())
     assert "shop_db-data" in err and "inv down --volumes" in err

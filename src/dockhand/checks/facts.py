@@ -156,7 +156,7 @@ class Facts:
     @cached_property
     def compose(self) -> ComposeCli | Problem:
         try:
-            return self._s.cli
+            return self._s.find_compose()
         except DockhandError as exc:
             return Problem(exc.message, exc.hint)
 

@@ -16,9 +16,9 @@ def project_volumes(s: Session) -> list[tuple[str, str]]:
     label = f"{engine.PROJECT}={s.settings.project}"
     usage = {
         v["Name"]: v.get("UsageData", {}).get("Size", -1)
-        for v in s.client.df().get("Volumes") or []
+        for v in s.connect().df().get("Volumes") or []
     }
-    names = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    names = sorted(v.name for v in s.connect().volumes.list(filters={"label": label}))
     return [
         (name, sizes.size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
         for name in names
@@ -86,16 +86,13 @@ def clean(s: Session, *, volumes: bool, yes: bool) -> None:
     s.require_engine()
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv clean --volumes"):
         return
-    model = s.model()  # None under Compose v1: it removes the images it named
-    code = s.runner.stream(
-        compose.down(s.cli, s.project, volumes=volumes, images=model is None)
+    model = s.ask_model()  # None under Compose v1: it removes the images it named
+    s.runner.stream(
+        compose.down(
+            s.find_compose(), s.project, volumes=volumes, images=model is None
+        ),
+        failure="Compose could not remove the project",
     )
-    if code != 0:
-        raise DockhandError(
-            "Compose could not remove the project",
-            hint="see its output above",
-            code=code,
-        )
     removed = "" if model is None else remove_built_images(s, model)
     console.ok(
         f"removed containers{', volumes' if volumes else ''} and networks{removed}"
@@ -112,13 +109,11 @@ def remove_built_images(s: Session, model: dict[str, Any]) -> str:
             found[image] = int(size.stdout.strip())
     if not found:
         return f"; no image built by {s.settings.project} was left to remove"
-    code = s.runner.stream(containers.image_rm_argv(found))
-    if code != 0:
-        raise DockhandError(
-            f"the images built by {s.settings.project} could not all be removed",
-            hint="see docker's output above; a container of another project may use one",
-            code=code,
-        )
+    s.runner.stream(
+        containers.image_rm_argv(found),
+        failure=f"the images built by {s.settings.project} could not all be removed",
+        hint="see docker's output above; a container of another project may use one",
+    )
     count = len(found)
     return (
         f", and {count} image{'s' if count != 1 else ''} built by "

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shlex
 import time
 
-from invoke.exceptions import Exit
-
 from dockhand import compose, console, engine, readiness
 from dockhand.engine import ServiceState
 from dockhand.errors import DockhandError
@@ -34,7 +32,7 @@ def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> No
     if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
         return
     engine.wait_ready(
-        s.client,
+        s.connect(),
         s.settings.project,
         now + s.settings.wait_timeout,
         lambda _: None,
@@ -72,22 +70,18 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
             console.status(f"{migration.service}: no status command configured")
             continue
         console.step(f"{migration.service}: {shlex.join(argv)}")
-        code = s.runner.stream(
+        s.runner.stream(
             compose.exec_or_run(
-                s.cli,
+                s.find_compose(),
                 s.project,
                 migration.service,
                 argv,
                 running=s.runner.dry or migration.service in running,
                 tty=False,
-            )
+            ),
+            failure=f"migration '{migration.label}' failed with exit code {{code}}",
+            hint="its output is above; fix the cause and run `inv migrate` again",
         )
-        if code != 0:
-            raise DockhandError(
-                f"migration '{migration.label}' failed with exit code {code}",
-                hint="its output is above; fix the cause and run `inv migrate` again",
-                code=code,
-            )
     if not status:
         console.ok("migrations applied")
 
@@ -106,11 +100,17 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
             )
         s.runner.handover(
             compose.exec_or_run(
-                s.cli, s.project, name, [program], running=running, tty=True, user=user
+                s.find_compose(),
+                s.project,
+                name,
+                [program],
+                running=running,
+                tty=True,
+                user=user,
             )
         )
     argv = compose.exec_or_run(
-        s.cli,
+        s.find_compose(),
         s.project,
         name,
         [program, "-c", command],
@@ -118,6 +118,4 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
         tty=interactive(),
         user=user,
     )
-    code = s.runner.stream(argv)
-    if code != 0:
-        raise Exit(code=code)
+    s.runner.stream(argv, pass_on=True)

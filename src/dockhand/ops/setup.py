@@ -145,7 +145,7 @@ def _env_step(s: Session) -> None:
 def _warn_about_old_volumes(s: Session) -> None:
     """A new .env has new passwords; data volumes from before keep the old ones."""
     label = f"{engine.PROJECT}={s.settings.project}"
-    volumes = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    volumes = sorted(v.name for v in s.connect().volumes.list(filters={"label": label}))
     if volumes:
         console.warn(
             f"data volumes from an earlier .env exist ({', '.join(volumes)}): a "
@@ -158,7 +158,7 @@ def _summary(s: Session, started: float) -> None:
     urls = (
         []
         if s.runner.dry
-        else status.urls(s.settings, engine.states(s.client, s.settings.project))
+        else status.urls(s.settings, engine.states(s.connect(), s.settings.project))
     )
     example = s.settings.default_service or "SERVICE"
     lines = [
