@@ -18,6 +18,11 @@ from dockhand.engine import ONEOFF, PROJECT, SERVICE, ServiceState
 from dockhand.process import Runner
 
 
+def version_argv(docker: str = "docker") -> list[str]:
+    """Pure: the docker CLI's own version (`docker` may be a path)."""
+    return [docker, "--version"]
+
+
 def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
     """Pure: the ids of the project's service containers (not one-offs)."""
     argv = ["docker", "ps", "--all", "--quiet", "--no-trunc"]

@@ -68,3 +68,10 @@ def test_built_images_are_the_services_with_build_never_the_pulled_ones() -> Non
     }
     assert containers.built_images(model, "ignored") == ["shop-api", "shop/web:dev"]
     assert containers.built_images({"services": {}}, "shop") == []
+
+
+def test_the_docker_cli_is_asked_its_version_at_the_path_found() -> None:
+    assert containers.version_argv("/usr/bin/docker") == [
+        "/usr/bin/docker",
+        "--version",
+    ]

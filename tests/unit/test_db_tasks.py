@@ -393,7 +393,7 @@ def test_reset_backs_up_drops_recreates_then_migrates(
     runner = db_runner()
     call = make(project, monkeypatch, runner)
     migrated: list[Session] = []
-    monkeypatch.setattr(replace, "run_migrations", lambda s, **kw: migrated.append(s))
+    monkeypatch.setattr(replace, "migrate", lambda s, **kw: migrated.append(s))
     assert call(db.reset, yes=True) == 0
     assert kinds(runner) == ["query", "query", "pg_dump", "drop", "create"]
     assert inner(runner)[-1][-1] == (

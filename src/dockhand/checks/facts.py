@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import engine, envfile
+from dockhand import containers, engine, envfile
 from dockhand.checks.compose_model import (
     Service,
     display_path,
@@ -130,7 +130,7 @@ class Facts:
         path = shutil.which("docker", path=self.environ.get("PATH"))
         if path is None:
             return Problem("`docker` is not on PATH", INSTALL_DOCKER)
-        result = self._runner.capture([path, "--version"], timeout=20)
+        result = self._runner.capture(containers.version_argv(path), timeout=20)
         if not result.ok:
             return Problem(
                 f"{path} --version failed: {result.stderr.strip()[:200]}",
@@ -340,7 +340,7 @@ def compose_model(
     from dockhand import compose
 
     files = " + ".join(f.name for f in project.files)
-    config = " ".join([*cli.argv, *(f"-f {f.name}" for f in project.files), "config"])
+    config = compose.config_shown(cli, project)
     if cli.is_v1:
         quiet = runner.capture(
             compose.config_quiet(cli, project, env_files), timeout=60

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import engine, sizes
+from dockhand import engine, host, sizes
 from dockhand.checks.dockerfile import Dockerfile
 from dockhand.checks.facts import Facts
 from dockhand.checks.image_build import build_bases
@@ -271,7 +271,7 @@ def _ss_holder(port: int) -> str:
     ss = shutil.which("ss")
     if ss is None:
         return ""
-    result = Runner().capture([ss, "-Hltnp", f"sport = :{port}"], timeout=10)
+    result = Runner().capture(host.listener_argv(ss, port), timeout=10)
     match = re.search(r'users:\(\("([^"]+)",pid=(\d+)', result.stdout)
     return f"{match.group(1)} (pid {match.group(2)})" if match else ""
 

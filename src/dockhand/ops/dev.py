@@ -51,7 +51,7 @@ def _settled(state: ServiceState, now: float, window: float) -> bool:
     )
 
 
-def run_migrations(s: Session, *, status: bool = False) -> None:
+def migrate(s: Session, *, status: bool = False) -> None:
     """Apply (or with `status`, show) each configured migration in order."""
     migrations = s.settings.migrations
     if not migrations:

@@ -100,7 +100,7 @@ def build(
     s.runner.stream(argv, failure="the build failed", hint=COMPOSE_SAID)
 
 
-def start(
+def up(
     s: Session,
     names: list[str],
     *,
@@ -119,8 +119,8 @@ def start(
     )
 
 
-def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
-    from dockhand.ops.cleanup import confirm_volume_removal
+def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
+    from dockhand.ops.confirm import confirm_volume_removal
 
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
@@ -135,7 +135,7 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
-def show(s: Session, names: list[str], *, as_json: bool) -> None:
+def ps(s: Session, names: list[str], *, as_json: bool) -> None:
     """`inv ps`: a table (or JSON) of the project's containers."""
     states = s.states(names)
     if as_json:
