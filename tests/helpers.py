@@ -4,11 +4,13 @@ test hands it a FakeRunner; nothing is patched."""
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 from dockhand.process import Captured, Runner
 
@@ -78,3 +80,9 @@ def free_port() -> int:
         _handed_out.add(port)
         return port
     raise AssertionError("no free host port in 20000-31999")
+
+
+def inspect_backend() -> dict[str, Any]:
+    """`docker inspect` data of one running, healthy backend container."""
+    path = Path(__file__).parent / "unit" / "data" / "inspect_backend.json"
+    return dict(json.loads(path.read_text()))

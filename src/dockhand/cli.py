@@ -156,7 +156,7 @@ def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
 
 def session(c: Context) -> Session:
     """The invocation's Session, its modules imported only now."""
-    from dockhand.session import session as make
+    from dockhand.invoke_config import session as make
 
     return make(c)
 

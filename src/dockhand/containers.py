@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from dockhand import engine
-from dockhand.engine import ONEOFF, PROJECT, SERVICE, ServiceState
 from dockhand.process import Runner
+from dockhand.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 
 
 def version_argv(docker: str = "docker") -> list[str]:
@@ -67,7 +67,7 @@ def parse(inspected: str, services: Iterable[str] = ()) -> list[ServiceState]:
         found = json.loads(inspected or "[]")
     except ValueError:
         found = []
-    states = (engine.state_of(attrs) for attrs in found if isinstance(attrs, dict))
+    states = (state_of(attrs) for attrs in found if isinstance(attrs, dict))
     return sorted(
         (s for s in states if not wanted or s.service in wanted),
         key=lambda s: (s.service, s.container),

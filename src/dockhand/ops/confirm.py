@@ -7,14 +7,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from dockhand import console, engine, sizes
+from dockhand import console, sizes, states
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
 
 def volume_names(s: Session) -> list[str]:
     """The volumes Compose created for this project, asked of the engine."""
-    label = f"{engine.PROJECT}={s.settings.project}"
+    label = f"{states.PROJECT}={s.settings.project}"
     return sorted(v.name for v in s.connect().volumes.list(filters={"label": label}))
 
 

@@ -6,11 +6,11 @@ import shlex
 import time
 
 from dockhand import compose, console, engine, readiness
-from dockhand.engine import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.ops.stack import rules
 from dockhand.process import interactive
 from dockhand.session import Session
+from dockhand.states import ServiceState
 
 
 def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> None:
