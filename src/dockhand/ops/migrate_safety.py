@@ -10,8 +10,8 @@ from pathlib import Path
 from dockhand import compose, console
 from dockhand.errors import DockhandError
 from dockhand.process import interactive
+from dockhand.schema import Migration
 from dockhand.session import Session
-from dockhand.settings import Migration
 
 LABEL = "before-migrate"  # the label of automatic snapshots in backups/
 
@@ -25,7 +25,7 @@ def pending(s: Session, running: set[str]) -> dict[Migration, list[str]] | None:
     for migration in s.settings.migrations:
         assert migration.pending is not None
         argv = compose.exec_or_run(
-            s.cli,
+            s.find_compose(),
             s.project,
             migration.service,
             migration.pending,
@@ -134,7 +134,7 @@ def failed_name(
     if before is None or migration.pending is None:
         return f"'{migration.label}'"
     argv = compose.exec_or_run(
-        s.cli,
+        s.find_compose(),
         s.project,
         migration.service,
         migration.pending,

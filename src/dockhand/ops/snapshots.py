@@ -88,7 +88,7 @@ def migration_heads(s: Session, running: set[str]) -> dict[str, list[str]]:
         if migration.status is None or migration.service not in running:
             continue
         argv = compose.exec_(
-            s.cli, s.project, migration.service, migration.status, tty=False
+            s.find_compose(), s.project, migration.service, migration.status, tty=False
         )
         result = s.runner.capture(argv, timeout=120)
         if result.ok:

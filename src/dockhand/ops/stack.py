@@ -6,21 +6,16 @@ import sys
 import time
 
 from dockhand import compose, console, engine, readiness, status
-from dockhand.errors import DockhandError
+from dockhand.errors import CommandFailed, DockhandError
 from dockhand.session import Session
 
-
-def run_compose(s: Session, argv: list[str], failure: str) -> None:
-    """Stream a Compose command; a failure ends with Compose's exit code."""
-    code = s.runner.stream(argv)
-    if code != 0:
-        raise DockhandError(failure, hint="see Compose's output above", code=code)
+COMPOSE_SAID = "see Compose's output above"
 
 
 def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
     """What a wait for `names` covers: from the Compose model, those services
     and what they depend on (every service without names)."""
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         return readiness.scope_without_model(names)
     return readiness.scope(model, names)
@@ -50,7 +45,7 @@ def wait_ready(
     try:
         with status.watching() as watcher:
             ready = engine.wait_ready(
-                s.client,
+                s.connect(),
                 s.settings.project,
                 time.time() + seconds,
                 watcher,
@@ -86,9 +81,9 @@ def run_then_wait(
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1)
-        model = pool.submit(s.model)
+        model = pool.submit(s.ask_model)
         pool.shutdown(wait=False)
-    run_compose(s, argv, failure)
+    s.runner.stream(argv, failure=failure, hint=COMPOSE_SAID)
     if wait:
         if model is not None:
             model.result()  # loaded, or the error of loading it
@@ -107,7 +102,7 @@ def build(
     stale.build_labelled(s, names, no_cache=no_cache, pull=pull)
 
 
-def start(
+def up(
     s: Session,
     names: list[str],
     *,
@@ -120,76 +115,52 @@ def start(
     """Start detached, then wait until ready. Images are built first, with
     their digest labels: all of them with `build`, else those that are stale
     (unless `no_build` or the stale_images setting says otherwise)."""
+    from dockhand.ops import stale
+
     if build and no_build:
         raise DockhandError(
             "--build and --no-build contradict each other", hint="give one of them"
         )
     s.require_engine()
     if (names or build) and not s.runner.dry:
-        s.model()  # one Compose call checks the names and gives the model
+        s.ask_model()  # one Compose call checks the names and gives the model
     # The model is needed first only to build or to check (Compose v1 has
     # none: it builds unlabelled); else it loads while Compose starts.
     checks = build or s.settings.stale_images != "off"
-    labelled = checks and not s.runner.dry and not s.cli.is_v1
+    labelled = checks and not s.runner.dry and not s.find_compose().is_v1
     if labelled:
-        build_first(s, names, every=build, no_build=no_build)
+        stale.before_up(s, names, every=build, no_build=no_build)
     argv = compose.up(
-        s.cli, s.project, s.check_services(names), build=build and not labelled
+        s.find_compose(),
+        s.project,
+        s.check_services(names),
+        build=build and not labelled,
     )
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
 
 
-def build_first(
-    s: Session, names: list[str], *, every: bool, no_build: bool = False
-) -> None:
-    """Before `up`: build every image it starts (`every`), or the stale ones."""
-    from dockhand.ops import stale
-
-    if every:
-        wanted = sorted(stale.builds(s.model(), names))
-        if wanted:
-            stale.build_labelled(s, wanted)
-        return
-    found, read = stale.find(s, names)
-    if not found:
-        return
-    if no_build or s.settings.stale_images == "warn":
-        stale.report(found, "`inv up --build` rebuilds it")
-        return
-    for one in found:
-        console.step(f"{one.line()}; rebuilding")
-    stale.build_labelled(s, [one.service for one in found], read)
-
-
-def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
-    from dockhand.ops.cleanup import confirm_volume_removal
+def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
+    from dockhand.ops.confirm import confirm_volume_removal
 
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
-    argv = compose.down(s.cli, s.project, volumes=volumes)
-    run_compose(s, argv, "Compose could not stop the stack")
+    argv = compose.down(s.find_compose(), s.project, volumes=volumes)
+    s.runner.stream(argv, failure="Compose could not stop the stack", hint=COMPOSE_SAID)
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
     if names and wait and not s.runner.dry:
-        s.model()  # one Compose call checks the names and gives the model
-    argv = compose.restart(s.cli, s.project, s.check_services(names))
-    warn_stale(s, names, "a restart keeps its image; `inv up` rebuilds it")
+        s.ask_model()  # one Compose call checks the names and gives the model
+    from dockhand.ops import stale
+
+    argv = compose.restart(s.find_compose(), s.project, s.check_services(names))
+    stale.warn(s, names, "a restart keeps its image; `inv up` rebuilds it")
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
-def warn_stale(s: Session, names: list[str], advice: str) -> None:
-    """One line for each service whose running container is stale."""
-    from dockhand.ops import stale
-
-    if s.runner.dry or s.settings.stale_images == "off" or s.cli.is_v1:
-        return
-    stale.report(stale.find(s, names, running=True)[0], advice)
-
-
-def show(s: Session, names: list[str], *, as_json: bool) -> None:
+def ps(s: Session, names: list[str], *, as_json: bool) -> None:
     """`inv ps`: a table (or JSON) of the project's containers."""
     states = s.states(names)
     if as_json:
@@ -199,9 +170,15 @@ def show(s: Session, names: list[str], *, as_json: bool) -> None:
             f"no containers for project {s.settings.project!r}; start them with `inv up`"
         )
     else:
-        console.out().print(status.table(states, with_details=True))
+        text = status.table_text(states) if console.plain(sys.stdout) else None
+        if text is not None:
+            console.print_data(text)
+        else:
+            console.out().print(status.table(states, with_details=True))
     if states:
-        warn_stale(s, names, "`inv up` rebuilds it")
+        from dockhand.ops import stale
+
+        stale.warn(s, names, "`inv up` rebuilds it")
 
 
 def logs(
@@ -216,7 +193,7 @@ def logs(
     """Stream the logs straight from Compose to our stdout, never held here
     (`tail` already checked by the task: a number or `all`)."""
     argv = compose.logs(
-        s.cli,
+        s.find_compose(),
         s.project,
         names,
         follow=follow,
@@ -225,13 +202,12 @@ def logs(
         timestamps=timestamps,
         color=console.colour_wanted(sys.stdout),
     )
-    code = s.runner.stream(argv)
-    if code != 0:
+    try:
+        s.runner.stream(
+            argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
+        )
+    except CommandFailed:
         # Only now is it worth asking Compose for the services: a wrong name
         # gets the same line as before, the right one pays no extra call.
         s.check_services(names)
-        raise DockhandError(
-            "Compose could not show the logs",
-            hint="see Compose's output above",
-            code=code,
-        )
+        raise

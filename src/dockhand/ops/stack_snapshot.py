@@ -17,11 +17,11 @@ from dockhand.session import Session
 
 
 def _volumes(s: Session) -> list[Volume]:
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         raise DockhandError(
             "snapshots need Compose v2 or newer (the model of the project)",
-            hint=f"this machine runs {s.cli}; install the Compose v2 plugin",
+            hint=f"this machine runs {s.find_compose()}; install the Compose v2 plugin",
         )
     database = s.settings.database.service if s.settings.database else None
     found = snapshots.project_volumes(model, s.settings.project, database)
@@ -43,14 +43,14 @@ def _stopped(s: Session, services: Sequence[str], running: set[str]) -> list[str
     stop = sorted(set(services) & running)
     if stop:
         console.step(f"stopping {', '.join(stop)} while its volume is copied")
-        argv = [*compose.base(s.cli, s.project), "stop", *stop]
+        argv = [*compose.base(s.find_compose(), s.project), "stop", *stop]
         _stream(s, argv, f"could not stop {', '.join(stop)}")
     return stop
 
 
 def _start(s: Session, services: Sequence[str]) -> None:
     if services:
-        argv = [*compose.base(s.cli, s.project), "start", *services]
+        argv = [*compose.base(s.find_compose(), s.project), "start", *services]
         _stream(s, argv, f"could not start {', '.join(services)} again")
 
 
@@ -127,7 +127,7 @@ def save(s: Session, name: str | None) -> None:
 
 
 def restore(s: Session, name: str, *, yes: bool) -> None:
-    from dockhand.ops.cleanup import confirm
+    from dockhand.ops.confirm import confirm
     from dockhand.ops.db.replace import restore as restore_database
 
     where, manifest = snapshots.load(s, name)
@@ -179,7 +179,7 @@ def restore(s: Session, name: str, *, yes: bool) -> None:
 
 
 def remove(s: Session, name: str, *, yes: bool) -> None:
-    from dockhand.ops.cleanup import confirm
+    from dockhand.ops.confirm import confirm
 
     where, manifest = snapshots.load(s, name)
     total = sum(int(e.get("size", 0)) for e in manifest.get("entries", []))

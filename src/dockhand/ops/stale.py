@@ -18,8 +18,8 @@ from typing import Any
 
 from dockhand import compose, compose_cache, console, containers, readiness, sources
 from dockhand.checks.compose_model import Build, services_of
-from dockhand.engine import _parse_time
 from dockhand.session import Session
+from dockhand.states import parse_time
 
 SHOWN = 3  # changed files named in the one line; the rest counted
 
@@ -62,7 +62,7 @@ def build_model(s: Session) -> dict[str, Any] | None:
     builds, its image, what it depends on), remembered by a fingerprint of
     everything the model comes from (compose_cache.model_fingerprint), so an
     unchanged project asks Compose nothing before `up`. None under v1."""
-    if s.cli.is_v1:
+    if s.find_compose().is_v1:
         return None
     project = s.project
     files = [*project.files]
@@ -70,7 +70,10 @@ def build_model(s: Session) -> dict[str, Any] | None:
         files.append(project.env_file)
     if project.files:
         files.append(project.files[0].parent / ".env")
-    argv = [*compose.base(s.cli, project), *map(str, s.cli.version)]
+    argv = [
+        *compose.base(s.find_compose(), project),
+        *map(str, s.find_compose().version),
+    ]
     key = compose_cache.model_fingerprint(argv, [f for f in files if f.exists()])
     folder = compose_cache.location()
     name = f"model-{hashlib.sha256(''.join(argv).encode()).hexdigest()[:16]}.json"
@@ -78,7 +81,7 @@ def build_model(s: Session) -> dict[str, Any] | None:
         text = compose_cache.recall_text(key, folder, name)
         if text is not None:
             return dict(json.loads(text))
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         return None
     kept = {
@@ -107,7 +110,7 @@ def parse_images(text: str) -> dict[str, Image]:
     images: dict[str, Image] = {}
     for attrs in found if isinstance(found, list) else ():
         labels = (attrs.get("Config") or {}).get("Labels") or {}
-        created = _parse_time(str(attrs.get("Created") or ""))
+        created = parse_time(str(attrs.get("Created") or ""))
         image = Image(
             str(labels.get(sources.LABEL, "")),
             created.timestamp() if created else 0.0,
@@ -206,9 +209,7 @@ def build_labelled(
 ) -> None:
     """`compose build` of `names` (all without), each image labelled with
     the digest of its sources. Compose v1 and dry runs build unlabelled."""
-    from dockhand.ops.stack import run_compose
-
-    model = None if s.runner.dry else s.model()
+    model = None if s.runner.dry else s.ask_model()
     wanted = builds(model, names) if model is not None else {}
     folder = compose_cache.location()
     read = dict(read or {})
@@ -222,9 +223,12 @@ def build_labelled(
             sources.remember(folder, one)
         override = label_file({n: r.digest for n, r in read.items()}, folder)
         project = replace(project, files=(*project.files, override))
-    argv = compose.build(s.cli, project, list(names), no_cache=no_cache, pull=pull)
+    cli = s.find_compose()
+    argv = compose.build(cli, project, list(names), no_cache=no_cache, pull=pull)
     try:
-        run_compose(s, argv, "the build failed")
+        s.runner.stream(
+            argv, failure="the build failed", hint="see Compose's output above"
+        )
     finally:
         if override is not None:
             override.unlink(missing_ok=True)
@@ -233,3 +237,31 @@ def build_labelled(
 def report(found: Sequence[Stale], advice: str) -> None:
     for stale in found:
         console.warn(f"{stale.line()}; {advice}")
+
+
+def before_up(
+    s: Session, names: list[str], *, every: bool, no_build: bool = False
+) -> None:
+    """Before `up`: build every image it starts (`every`), or the stale ones
+    (only named, with `no_build` or stale_images: warn)."""
+    if every:
+        wanted = sorted(builds(s.ask_model(), names))
+        if wanted:
+            build_labelled(s, wanted)
+        return
+    found, read = find(s, names)
+    if not found:
+        return
+    if no_build or s.settings.stale_images == "warn":
+        report(found, "`inv up --build` rebuilds it")
+        return
+    for one in found:
+        console.step(f"{one.line()}; rebuilding")
+    build_labelled(s, [one.service for one in found], read)
+
+
+def warn(s: Session, names: list[str], advice: str) -> None:
+    """One line for each service whose running container is stale."""
+    if s.runner.dry or s.settings.stale_images == "off" or s.find_compose().is_v1:
+        return
+    report(find(s, names, running=True)[0], advice)

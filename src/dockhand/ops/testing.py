@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from dockhand import compose, console, containers
 from dockhand.errors import DockhandError
+from dockhand.schema import ServiceSettings
 from dockhand.session import Session
-from dockhand.settings import ServiceSettings
 
 
 def tested(s: Session, names: Sequence[str]) -> list[tuple[str, ServiceSettings]]:
@@ -71,10 +71,10 @@ def run_tests(s: Session, names: Sequence[str], args: Sequence[str]) -> None:
         how = "in its container" if running else "in a one-off container"
         console.step(f"{name}: {shlex.join(command)} ({how})")
         argv = (
-            compose.exec_(s.cli, s.project, name, command, tty=False)
+            compose.exec_(s.find_compose(), s.project, name, command, tty=False)
             if running
             else compose.run(
-                s.cli, s.project, name, command, tty=False, volumes=volumes
+                s.find_compose(), s.project, name, command, tty=False, volumes=volumes
             )
         )
         code = s.runner.stream(argv)
@@ -97,7 +97,7 @@ def copy_in(
     files (readable by the service's user: docker cp gives them to root,
     with their modes)."""
     clear = compose.exec_(
-        s.cli, s.project, service, ["rm", "-rf", inside], tty=False, user="0"
+        s.find_compose(), s.project, service, ["rm", "-rf", inside], tty=False, user="0"
     )
     for argv, what in (
         (clear, f"could not clear {inside} in {service}"),

@@ -97,7 +97,9 @@ def user_ids(s: Session, service: str) -> tuple[int, int]:
     """The uid and gid the service's container runs as (a name resolved in it)."""
     ids = []
     for flag in ("-u", "-g"):
-        argv = compose.exec_(s.cli, s.project, service, ["id", flag], tty=False)
+        argv = compose.exec_(
+            s.find_compose(), s.project, service, ["id", flag], tty=False
+        )
         result = s.runner.capture(argv, timeout=30)
         if not result.ok or not result.stdout.strip().isdigit():
             raise DockhandError(
@@ -172,7 +174,9 @@ def step(
     if rebuild:
         console.step(f"{service}: what its image is built from changed; rebuilding")
         stale.build_labelled(s, [service])
-        s.runner.stream([*compose.up(s.cli, s.project, [service]), "--no-deps"])
+        s.runner.stream(
+            [*compose.up(s.find_compose(), s.project, [service]), "--no-deps"]
+        )
     elif synced:
         shown = ", ".join(synced[:3]) + (
             f" (+{len(synced) - 3})" if len(synced) > 3 else ""
@@ -205,10 +209,10 @@ def watch_model(s: Session) -> dict[str, Any]:
     """The model with the watch files added (Compose v2+ only)."""
     from dataclasses import replace
 
-    if s.cli.is_v1:
+    if s.find_compose().is_v1:
         raise DockhandError(
             "inv watch needs Compose v2 or newer (develop.watch)",
-            hint=f"this machine runs {s.cli}; install the Compose v2 plugin",
+            hint=f"this machine runs {s.find_compose()}; install the Compose v2 plugin",
         )
     extra = tuple(s.settings.root / f for f in s.settings.watch_files)
     for path in extra:
@@ -217,7 +221,9 @@ def watch_model(s: Session) -> dict[str, Any]:
                 f"watch file {path} not found", hint="fix dockhand.watch_files"
             )
     project = replace(s.project, files=(*s.project.files, *extra))
-    result = s.runner.capture(compose.config_json(s.cli, project), timeout=60)
+    result = s.runner.capture(
+        compose.config_json(s.find_compose(), project), timeout=60
+    )
     if not result.ok:
         said = (result.stderr.strip() or "no output").splitlines()[-1]
         raise DockhandError(f"Compose could not load the project: {said}", hint="")

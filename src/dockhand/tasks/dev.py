@@ -20,7 +20,7 @@ def migrate(c: Context, status: bool = False, restore_on_failure: bool = False) 
     """Run the configured migrations in order (--status: applied and pending)."""
     from dockhand.ops import dev
 
-    dev.run_migrations(
+    dev.migrate(
         session(c) if status else writer(c, "migrate"),
         status=status,
         restore_on_failure=restore_on_failure,
