@@ -130,3 +130,33 @@ def test_a_failed_migration_is_put_back_exactly(stack: Stack) -> None:
     assert "inv db.restore backups/" in left.stderr, output(left)
     assert sql(stack, "SELECT count(*) FROM half_done") == "1"
     assert dump(stack) != before
+
+
+def test_on_a_terminal_it_offers_to_put_the_snapshot_back(stack: Stack) -> None:
+    """With 0002 failing (as the test above leaves it, or set up here), `y`
+    on the terminal puts the snapshot back."""
+    import sys
+
+    from harness import Tmux
+
+    versions = stack.root / "services" / "backend" / "migrations" / "versions"
+    (versions / "0002_half_done.py").write_text(BROKEN)
+    assert stack.inv("up", timeout=1200).returncode == 0
+    upto = stack.compose("exec", "-T", "backend", "alembic", "upgrade", "0001")
+    assert upto.returncode == 0, upto.stderr
+    sql(stack, "INSERT INTO items (name) VALUES ('typed')")
+    before = dump(stack)
+    terminal = Tmux(
+        f"migrate-{stack.project}", [sys.executable, "-m", "invoke", "migrate"], stack
+    )
+    try:
+        terminal.wait("[y/N]", timeout=300)
+        sql(stack, "DELETE FROM items")  # a change the restore must undo
+        terminal.line("y")
+        terminal.wait("EXIT=", timeout=300)
+        screen = terminal.screen()
+    finally:
+        terminal.close()
+    assert "back as it was before" in screen, screen
+    assert "EXIT=0" not in screen
+    assert dump(stack) == before
