@@ -68,6 +68,13 @@ def save(s: Session, name: str | None) -> None:
         )
     s.require_engine()
     volumes = _volumes(s)
+    if s.runner.dry:
+        for volume in volumes:
+            how = "its dump" if volume.database else "an archive, its services stopped"
+            console.status(
+                f"would save {volume.name} ({', '.join(volume.services)}) as {how}"
+            )
+        return
     states = s.states()
     running = {st.service for st in states if st.state == "running"}
     images = {st.service: st.image for st in states if st.image}

@@ -121,6 +121,12 @@ def watch(s: Session, names: Sequence[str]) -> None:
             "and list it in dockhand.watch_files",
         )
     services = sorted({rule.service for rule in found})
+    if s.runner.dry:
+        for rule in found:
+            console.status(
+                f"would watch {rule.path} for {rule.service} ({rule.action})"
+            )
+        return
     running = {st.service: st for st in s.states(services) if st.state == "running"}
     missing = [name for name in services if name not in running]
     if missing:
