@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -86,3 +86,13 @@ def inspect_backend() -> dict[str, Any]:
     """`docker inspect` data of one running, healthy backend container."""
     path = Path(__file__).parent / "unit" / "data" / "inspect_backend.json"
     return dict(json.loads(path.read_text()))
+
+
+def compose_argv(project: str, env_file: Path, files: Iterable[Path]) -> list[str]:
+    """Plain `docker compose` for one project (-p, the env file, every -f),
+    written out here rather than taken from dockhand: what checks dockhand's
+    work must not share its bugs."""
+    argv = ["docker", "compose", "-p", project, "--env-file", str(env_file)]
+    for file in files:
+        argv += ["-f", str(file)]
+    return argv
