@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from dockhand import engine
 from dockhand.process import Runner
 from dockhand.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 
@@ -32,6 +31,13 @@ def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
     if len(wanted) == 1:
         argv += ["--filter", f"label={SERVICE}={wanted[0]}"]
     return argv
+
+
+def running_argv(project: str, service: str) -> list[str]:
+    """Pure: the ids of a service's running containers."""
+    argv = ps_argv(project, [service])
+    argv.remove("--all")
+    return [*argv, "--filter", "status=running"]
 
 
 def inspect_argv(ids: Iterable[str]) -> list[str]:
@@ -90,14 +96,25 @@ def unreachable_reason(stderr: str) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
+def _ids(runner: Runner, argv: list[str]) -> list[str]:
+    listed = runner.capture(argv, timeout=30)
+    if not listed.ok:
+        from dockhand import engine  # the SDK side's modules, only for the error
+
+        raise engine.unreachable(unreachable_reason(listed.stderr))
+    return listed.stdout.split()
+
+
+def running(runner: Runner, project: str, service: str) -> bool:
+    """Whether a container of the service runs: one docker CLI call."""
+    return bool(_ids(runner, running_argv(project, service)))
+
+
 def states(
     runner: Runner, project: str, services: Iterable[str] = ()
 ) -> list[ServiceState]:
     services = list(services)
-    listed = runner.capture(ps_argv(project, services), timeout=30)
-    if not listed.ok:
-        raise engine.unreachable(unreachable_reason(listed.stderr))
-    ids = listed.stdout.split()
+    ids = _ids(runner, ps_argv(project, services))
     if not ids:
         return []
     # A container removed between the two calls makes inspect exit 1 while

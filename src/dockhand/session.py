@@ -173,6 +173,16 @@ class Session:
             )
         return name
 
+    def is_running(self, name: str) -> bool:
+        """Whether the service has a running container: one docker CLI call;
+        when it has none, the name is checked as `states` checks it."""
+        from dockhand import containers
+
+        if containers.running(self.runner, self.settings.project, name):
+            return True
+        self.states([name])
+        return False
+
     def states(self, names: Sequence[str] = ()) -> list[ServiceState]:
         """The containers of these services (all when none), asked of the
         docker CLI: no SDK import for a command that only looks. A name

@@ -76,3 +76,27 @@ def test_a_model_compose_cannot_load_is_one_clear_error(tmp_path: Path) -> None:
     s = session(tmp_path, answers(code=1, output=""), (5, 6, 1))
     with pytest.raises(DockhandError, match="Compose could not load the project: bad"):
         s.ask_model()
+
+
+def test_is_running_asks_once_and_checks_the_name_only_without_one(
+    tmp_path: Path,
+) -> None:
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if "status=running" in argv:
+            return (
+                0,
+                "abc\n" if "label=com.docker.compose.service=web" in argv else "",
+                "",
+            )
+        if argv[1] == "ps":  # no container at all
+            return (0, "", "")
+        if "--services" in argv:
+            return (0, "\n".join(MODEL["services"]), "")
+        return (0, json.dumps(MODEL), "")  # the model, for the services
+
+    runner = FakeRunner(reply=reply)
+    s = session(tmp_path, runner, (2, 24))
+    assert s.is_running("web") and len(runner.calls) == 1
+    assert not s.is_running("docs")
+    with pytest.raises(DockhandError, match="unknown service 'wbe'"):
+        s.is_running("wbe")

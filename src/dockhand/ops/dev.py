@@ -5,9 +5,8 @@ from __future__ import annotations
 import shlex
 import time
 
-from dockhand import compose, console, engine, readiness
+from dockhand import compose, console
 from dockhand.errors import DockhandError
-from dockhand.ops.stack import rules
 from dockhand.process import interactive
 from dockhand.session import Session
 from dockhand.states import ServiceState
@@ -31,6 +30,10 @@ def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> No
     now = time.time()
     if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
         return
+    # Here, not at the top: `inv shell` needs none of the wait's modules.
+    from dockhand import engine, readiness
+    from dockhand.ops.stack import rules
+
     engine.wait_ready(
         s.connect(),
         s.settings.project,
@@ -90,8 +93,7 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
     """A shell in a service: the terminal handed over, or one command run."""
     name = s.pick_service(names)
     program = s.settings.service(name).shell
-    found = s.states([name])  # also the check that the engine answers
-    running = s.runner.dry or any(state.state == "running" for state in found)
+    running = s.runner.dry or s.is_running(name)  # also: the engine answers
     if command is None:
         if not interactive():
             raise DockhandError(

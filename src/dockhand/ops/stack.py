@@ -145,7 +145,11 @@ def ps(s: Session, names: list[str], *, as_json: bool) -> None:
             f"no containers for project {s.settings.project!r}; start them with `inv up`"
         )
     else:
-        console.out().print(status.table(states, with_details=True))
+        text = status.table_text(states) if console.plain(sys.stdout) else None
+        if text is not None:
+            console.print_data(text)
+        else:
+            console.out().print(status.table(states, with_details=True))
 
 
 def logs(
