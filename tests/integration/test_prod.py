@@ -77,18 +77,25 @@ def test_prod_chains_with_the_read_only_tasks(
 
 
 @pytest.mark.parametrize("task", ["check", "doctor"])
-def test_prod_doctor_and_check_read_the_override(dry_stack: Stack, task: str) -> None:
-    def files_checked(*prod: str) -> str:
+def test_prod_doctor_and_check_read_the_override(
+    dry_stack: Stack, task: str, tmp_path: Path
+) -> None:
+    # An override Compose rejects: only a command that reads it can say so.
+    broken = tmp_path / "broken.prod.yml"
+    broken.write_text("services:\n  backend:\n    read_only: [not, a, flag]\n")
+    dry_stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = str(broken)
+
+    def compose_files(*prod: str) -> dict[str, Any]:
         result = dry_stack.inv(*prod, task, "--json")
         assert "Traceback" not in result.stderr, output(result)
-        # doctor may fail on this machine (a busy port); it still reports.
         assert result.returncode in (0, 1), output(result)
         checks = {row["name"]: row for row in json.loads(result.stdout)["checks"]}
-        return str(checks["compose files"]["detail"])
+        return dict(checks["compose files"])
 
-    both = "docker-compose.yml + docker-compose.prod.yml:"
-    assert files_checked("prod").startswith(both)
-    assert files_checked().startswith("docker-compose.yml:")
+    read = compose_files("prod")
+    assert read["status"] == "fail", read
+    assert "docker-compose.yml + broken.prod.yml" in read["detail"], read
+    assert compose_files()["status"] == "ok"  # without prod it is not read
 
 
 # -------------------------------------------------------- on the real engine
