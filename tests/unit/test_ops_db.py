@@ -1,4 +1,4 @@
-"""The db tasks' order of operations, with a runner that records instead of
+"""The db ops' order of operations, with a runner that records instead of
 running: what runs before what, and what never runs when something fails."""
 
 from __future__ import annotations
@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from invoke.context import Context
-from invoke.exceptions import Exit
 
-from dockhand import settings
+from dockhand import console, settings
 from dockhand.compose import ComposeCli
-from dockhand.errors import Interrupted
+from dockhand.errors import DockhandError, Interrupted
+from dockhand.ops import db
 from dockhand.ops.db import backups, replace, target
 from dockhand.postgres import Target
 from dockhand.session import Session
-from dockhand.tasks import db
 from helpers import FakeRunner
 
 T = Target(service="db", user="neuroagent", name="neuroagent")
@@ -96,8 +94,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def make(
     root: Path, monkeypatch: pytest.MonkeyPatch, runner: FakeRunner
 ) -> Callable[..., Any]:
-    """Wire the db module to a session over `runner`; returns a caller that
-    runs a task and gives back its exit code."""
+    """A session over `runner`, handed to the db ops; returns a caller that
+    runs an op and gives back the exit code its task would end with."""
     s = Session(
         settings=settings.load(
             {
@@ -110,16 +108,17 @@ def make(
         runner=runner,
         compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
     )
-    monkeypatch.setattr(db, "session", lambda c: s)
-    monkeypatch.setattr(db, "writer", lambda c, command: s)
+    # The database's target once it is healthy: what the engine would say.
     for module in (target, backups, replace):  # where the commands call ready
         monkeypatch.setattr(module, "ready", lambda s: T)
 
-    def call(task: Any, *args: Any, **kwargs: Any) -> int:
+    def call(op: Any, *args: Any, **kwargs: Any) -> int:
         try:
-            task(Context(), *args, **kwargs)
-        except Exit as exc:
-            return int(exc.code)
+            op(s, *args, **kwargs)
+        except DockhandError as exc:
+            if exc.message:
+                console.error(exc)  # as the task class would
+            return exc.code
         return 0
 
     return call

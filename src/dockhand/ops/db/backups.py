@@ -68,7 +68,7 @@ def safety_backup(s: Session, t: Target, label: str) -> Path:
     return dest
 
 
-def backup(s: Session, output: str | None) -> None:
+def backup(s: Session, output: str | None = None) -> None:
     """pg_dump -Fc into backups/ (or `output`); print how to restore it."""
     t = ready(s)
     if output == "-":
