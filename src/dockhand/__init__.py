@@ -54,6 +54,8 @@ def namespace(root: str | Path | None = None) -> Collection:
         dev.migrate,
         dev.shell,
         cleanup.clean,
+        cleanup.ls_,
+        cleanup.gc,
         check.check,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))

@@ -176,6 +176,10 @@ def down(
     return argv
 
 
+def stop(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:
+    return [*base(cli, project), "stop", *services]
+
+
 def restart(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:
     return [*base(cli, project), "restart", *services]
 

@@ -33,6 +33,15 @@ def inspect_argv(ids: Iterable[str]) -> list[str]:
     return ["docker", "container", "inspect", *ids]
 
 
+def exec_argv(container: str, command: Iterable[str]) -> list[str]:
+    """A command in a running container, no TTY, by id (no Compose needed)."""
+    return ["docker", "exec", container, *command]
+
+
+def volume_created_argv(volume: str) -> list[str]:
+    return ["docker", "volume", "inspect", "--format", "{{.CreatedAt}}", volume]
+
+
 def image_size_argv(image: str) -> list[str]:
     return ["docker", "image", "inspect", "--format", "{{.Size}}", image]
 

@@ -42,6 +42,7 @@ class DatabaseSettings:
     service: str = "db"
     user_var: str = "POSTGRES_USER"
     name_var: str = "POSTGRES_DB"
+    password_var: str = "POSTGRES_PASSWORD"  # noqa: S105 - a variable name
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Settings:
     database: DatabaseSettings | None = None
     image_size_budget_mb: float = 350
     min_free_disk_gb: float = 2
+    # The checkout an env file was copied from (dockhand.checkout), when it was.
+    copied_from: str = ""
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -333,7 +336,7 @@ def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
     return services
 
 
-_DATABASE_KEYS = ("service", "user_var", "name_var")
+_DATABASE_KEYS = ("service", "user_var", "name_var", "password_var")
 
 
 def _database(key: str, value: Any) -> DatabaseSettings | None:

@@ -530,7 +530,7 @@ def test_setup_doctor_and_env_are_tasks_with_help_for_every_option() -> None:
 
     ns = namespace(Path(__file__).parent)
     for name, options in {
-        "setup": {"timeout"},
+        "setup": {"timeout", "name", "new_ports", "data_from"},
         "doctor": {"json"},
         "env": {"show_secrets", "json"},
     }.items():
@@ -577,11 +577,16 @@ def test_env_without_an_example(tmp_path: Path) -> None:
     assert alone.status == "warn" and "the compose files use PORT" in alone.detail
 
 
-def test_doctor_is_the_machine_checks_then_the_env_files() -> None:
+def test_doctor_is_the_machine_checks_then_ports_env_and_checkout() -> None:
+    # setup's first step leaves the ports out: it chooses free ones next.
     assert checks.DOCTOR[: len(checks.MACHINE)] == checks.MACHINE
+    assert checks.machine.check_ports not in checks.MACHINE
     assert checks.DOCTOR[len(checks.MACHINE) :] == (
+        checks.machine.check_ports,
         check_env_example,
         checks.env.check_env_file,
+        checks.checkout.check_project_name,
+        checks.checkout.check_database_login,
     )
     # inv check starts with the same tools, over the same facts.
     assert checks.CHECK[:4] == checks.MACHINE[:4]

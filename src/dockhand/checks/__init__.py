@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from dockhand.checks.build_context import check_dockerignore, check_entrypoints
+from dockhand.checks.checkout import check_database_login, check_project_name
 from dockhand.checks.compose import (
     check_prod_limits,
     check_prod_log_rotation,
@@ -102,19 +103,22 @@ TOOLS: tuple[CheckFunction, ...] = (
     check_compose_files,
 )
 
-# `inv setup`'s first step: everything of doctor's but the env file, which
-# setup writes next.
+# `inv setup`'s first step: everything of doctor's but the env file and the
+# ports, which setup chooses next (free ones for a new checkout), and what
+# needs the stack running.
 MACHINE: tuple[CheckFunction, ...] = (
     *TOOLS,
     check_images,
     check_disk,
-    check_ports,
 )
 
 DOCTOR: tuple[CheckFunction, ...] = (
     *MACHINE,
+    check_ports,
     check_env_example,
     check_env_file,
+    check_project_name,
+    check_database_login,
 )
 
 CHECK: tuple[CheckFunction, ...] = (

@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import engine, envfile
+from dockhand import credentials, engine, envfile
 from dockhand.checks.compose_model import (
     Service,
     display_path,
@@ -159,6 +159,15 @@ class Facts:
             return self._s.cli
         except DockhandError as exc:
             return Problem(exc.message, exc.hint)
+
+    @cached_property
+    def database_login(self) -> credentials.Login:
+        """Whether the running database's data was made with the env file's
+        password (a probe of the running container, nothing changed)."""
+        try:
+            return credentials.probe(self._s, self.environ)
+        except DockhandError as exc:
+            return credentials.Login(None, reason=exc.message)
 
     # --- the env files and the Compose model ---------------------------------
 
