@@ -177,3 +177,20 @@ def _name(
     except (DockhandError, ValueError):
         pass  # doctor and the command itself will say what is wrong
     return (given or folder_name(files[0].parent)), source
+
+
+def older_project(s: Session) -> str:
+    """The project Compose made this folder's containers under, when this
+    checkout has no name of its own yet and that project is another one (a
+    checkout from before each had its own name): "" otherwise."""
+    from dockhand import containers
+
+    settings = s.settings
+    if settings.project_given or settings.project_source != "the folder's name":
+        return ""
+    if not settings.env_file.is_file():
+        return ""
+    argv = containers.projects_made_in_argv(str(settings.root), str(settings.env_file))
+    found = s.runner.capture(argv, timeout=30)
+    names = set(found.stdout.split()) - {"", settings.project} if found.ok else set()
+    return sorted(names)[0] if len(names) == 1 else ""

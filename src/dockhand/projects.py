@@ -11,9 +11,9 @@ all (and then never removed).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 PROJECT = "com.docker.compose.project"
@@ -75,7 +75,7 @@ def _labels(item: Mapping[str, Any]) -> dict[str, str]:
     return dict((item.get("Config") or {}).get("Labels") or {})
 
 
-def _parse_labels(text: str) -> dict[str, str]:
+def parse_labels(text: str) -> dict[str, str]:
     """`docker ... ls --format {{.Labels}}`: k=v pairs joined by commas."""
     return dict(pair.split("=", 1) for pair in text.split(",") if "=" in pair)
 
@@ -87,7 +87,7 @@ def gather(
     images: Iterable[str],
     recorded: Mapping[str, str],
     sizes: Mapping[str, int],
-    exists: Callable[[str], bool] = lambda path: Path(path).is_dir(),
+    exists: Callable[[str], bool] | None = None,
 ) -> list[Project]:
     """Every project: `containers` as `docker inspect` gives them, volumes
     and networks as (name, labels text), image tags as REPOSITORY:TAG."""
@@ -115,11 +115,11 @@ def gather(
                 if str(target.get("HostPort") or "").isdigit():
                     p.ports.add(int(target["HostPort"]))
     for volume, labels_text in volumes:
-        name = _parse_labels(labels_text).get(PROJECT)
+        name = parse_labels(labels_text).get(PROJECT)
         if name:
             project(name).volumes[volume] = sizes.get(volume, -1)
     for network, labels_text in networks:
-        name = _parse_labels(labels_text).get(PROJECT)
+        name = parse_labels(labels_text).get(PROJECT)
         if name:
             project(name).networks.append(network)
     for name, path in recorded.items():
@@ -128,7 +128,7 @@ def gather(
             found[name].path = found[name].path or path
     for p in found.values():
         if p.path:
-            p.exists = exists(p.path)
+            p.exists = (exists or folder_exists)(p.path)
     for tag in images:
         repository = tag.rsplit(":", 1)[0]
         for p in found.values():
@@ -136,6 +136,18 @@ def gather(
             if p.gone and repository in {f"{p.name}-{s}" for s in p.services}:
                 p.images.append(tag)
     return sorted(found.values(), key=lambda p: p.name)
+
+
+def folder_exists(path: str) -> bool:
+    """False only when the folder is certainly gone; a folder that cannot be
+    looked at (no permission) counts as there, so it is never a leftover."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def removal_argv(p: Project, *, volumes: bool) -> list[list[str]]:

@@ -578,11 +578,8 @@ def test_env_without_an_example(tmp_path: Path) -> None:
 
 
 def test_doctor_is_the_machine_checks_then_ports_env_and_checkout() -> None:
-    # setup's first step leaves the ports out: it chooses free ones next.
     assert checks.DOCTOR[: len(checks.MACHINE)] == checks.MACHINE
-    assert checks.machine.check_ports not in checks.MACHINE
     assert checks.DOCTOR[len(checks.MACHINE) :] == (
-        checks.machine.check_ports,
         check_env_example,
         checks.env.check_env_file,
         checks.checkout.check_project_name,

@@ -3,6 +3,7 @@ only a project whose checkout is known and gone is a leftover."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dockhand import projects
@@ -86,3 +87,10 @@ def test_removal_keeps_volumes_unless_asked() -> None:
         "dead-web-id",
     ]
     assert with_volumes[-1] == ["docker", "volume", "rm", "dead_data"]
+
+
+def test_a_folder_is_gone_only_when_certainly_gone(tmp_path: Path) -> None:
+    assert projects.folder_exists(str(tmp_path))
+    assert not projects.folder_exists(str(tmp_path / "deleted"))
+    (tmp_path / "file").write_text("")
+    assert not projects.folder_exists(str(tmp_path / "file" / "below"))

@@ -90,6 +90,7 @@ __all__ = [
     "Problem",
     "Processes",
     "as_json",
+    "check_ports",
     "run",
     "summary",
 ]
@@ -103,18 +104,18 @@ TOOLS: tuple[CheckFunction, ...] = (
     check_compose_files,
 )
 
-# `inv setup`'s first step: everything of doctor's but the env file and the
-# ports, which setup chooses next (free ones for a new checkout), and what
-# needs the stack running.
+# `inv setup`'s first step: everything of doctor's but the env file, which
+# setup writes next (with free ports for a new checkout: then the port
+# checks are left out), and what needs the stack running.
 MACHINE: tuple[CheckFunction, ...] = (
     *TOOLS,
     check_images,
     check_disk,
+    check_ports,
 )
 
 DOCTOR: tuple[CheckFunction, ...] = (
     *MACHINE,
-    check_ports,
     check_env_example,
     check_env_file,
     check_project_name,

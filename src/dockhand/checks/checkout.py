@@ -18,6 +18,13 @@ def check_project_name(facts: Facts) -> Check:
             checkout.copied_message(found, settings.env_file.name),
             "run `inv setup` to give this checkout a name and ports of its own",
         )
+    if facts.older_project:
+        return failed(
+            "project name",
+            f"this checkout's containers run as project {facts.older_project!r}, "
+            f"but it would now be {settings.project!r} ({settings.project_source})",
+            "run `inv setup` once: it keeps that name, its containers and data",
+        )
     return passed(
         "project name", f"{settings.project} (from {settings.project_source})"
     )

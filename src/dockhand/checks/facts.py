@@ -169,6 +169,17 @@ class Facts:
         except DockhandError as exc:
             return credentials.Login(None, reason=exc.message)
 
+    @cached_property
+    def older_project(self) -> str:
+        """The project this folder's containers run under, when this checkout
+        has no name of its own yet and it is another one."""
+        from dockhand.discovery import older_project
+
+        try:
+            return older_project(self._s)
+        except (DockhandError, LookupError):
+            return ""
+
     # --- the env files and the Compose model ---------------------------------
 
     @cached_property

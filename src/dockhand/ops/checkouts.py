@@ -9,14 +9,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dockhand import checkout, compose_cache, console, containers, engine, lock
+from dockhand import (
+    checkout,
+    compose_cache,
+    console,
+    containers,
+    engine,
+    lock,
+    projects,
+)
 from dockhand.checkout import MARKER_VAR, NAME_VAR, Identity
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
 RECORD = "checkouts.json"
 WORKING_DIR = "com.docker.compose.project.working_dir"
-CONFIG_FILES = "com.docker.compose.project.config_files"
+ENV_FILE = "com.docker.compose.project.environment_file"
 
 
 # --- the checkouts this machine has seen --------------------------------------
@@ -63,9 +71,7 @@ def forget(projects: set[str]) -> None:
 
 def all_containers(s: Session) -> list[dict[str, Any]]:
     """`docker inspect` of every container on the engine, stopped ones too."""
-    listed = s.runner.capture(
-        ["docker", "ps", "--all", "--quiet", "--no-trunc"], timeout=30
-    )
+    listed = s.runner.capture(containers.all_ids_argv(), timeout=30)
     if not listed.ok:
         raise engine.unreachable(containers.unreachable_reason(listed.stderr))
     ids = listed.stdout.split()
@@ -111,13 +117,15 @@ def claimed_ports(root: Path) -> set[int]:
     return ports
 
 
-def project_made_here(inspected: list[dict[str, Any]], root: Path) -> str:
-    """The project of containers Compose made from this folder, if any (a
-    checkout from before names of its own keeps its stack and data)."""
+def project_made_here(inspected: list[dict[str, Any]], root: Path, env: Path) -> str:
+    """The project of containers Compose made from this folder and env file,
+    if any (a checkout from before names of its own keeps its stack and data;
+    a test's stack from the same folder has an env file of its own)."""
     names = {
         labels(item).get(engine.PROJECT, "")
         for item in inspected
         if labels(item).get(WORKING_DIR) == str(root)
+        and labels(item).get(ENV_FILE) == str(env)
     }
     names.discard("")
     return sorted(names)[0] if len(names) == 1 else ""
@@ -189,6 +197,7 @@ def identify(
         writes.update(_ports(s, chosen, moving=new_ports))
     if writes and not s.runner.dry:
         _write(settings.env_file, writes)
+        s._model = s._services = None  # Compose reads the new values next time
     elif writes:
         console.status(f"(dry run: would write {', '.join(writes)} to {env_name})")
     if chosen != settings.project:
@@ -202,7 +211,7 @@ def identify(
         if not s.runner.dry:
             lock.hold(chosen, "setup")
     s.settings = replace(s.settings, copied_from="")
-    if not s.runner.dry:
+    if not s.runner.dry and not explicit:
         record(chosen, settings.root)
 
 
@@ -227,7 +236,8 @@ def _choose_name(s: Session, found: Identity, name: str) -> tuple[str, str]:
             f"{s.settings.env_file.name} was copied from {found.marker} (project "
             f"{found.name}); this checkout gets its own project {own} and ports"
         )
-    old = "" if s.runner.dry else project_made_here(all_containers(s), root)
+    env = s.settings.env_file
+    old = "" if s.runner.dry else project_made_here(all_containers(s), root, env)
     if old:
         return old, (
             f"project {old}: its containers were made from this folder; "
@@ -248,30 +258,29 @@ def _warn_about_orphans(s: Session, own: str) -> None:
     if not keys:
         return
     in_use = {labels(item).get(engine.PROJECT) for item in all_containers(s)}
-    listed = s.runner.capture(
-        ["docker", "volume", "ls", "--format", "{{.Name}}\t{{.Labels}}"], timeout=30
-    )
-    projects = set()
-    for line in listed.stdout.splitlines():
-        volume_labels = dict(
-            pair.split("=", 1)
-            for pair in line.partition("\t")[2].split(",")
-            if "=" in pair
-        )
-        project = volume_labels.get(engine.PROJECT, "")
+    listed = s.runner.capture(projects.LIST_VOLUMES, timeout=30)
+    on_record = recorded()
+    found = set()
+    for _volume, text in projects.pairs(listed.stdout):
+        volume_labels = projects.parse_labels(text)
+        name = volume_labels.get(engine.PROJECT, "")
         if (
-            project
-            and project != own
-            and project not in in_use
-            and project not in recorded()
+            name
+            and name != own
+            and name not in in_use
+            and name not in on_record
             and volume_labels.get("com.docker.compose.volume") in keys
         ):
-            projects.add(project)
-    for project in sorted(projects):
+            found.add(name)
+    if found:
+        names = sorted(found)
+        shown = ", ".join(names[:3]) + (
+            f" and {len(names) - 3} more" if len(names) > 3 else ""
+        )
         console.warn(
-            f"volumes of project {project} exist with no containers and no checkout "
-            f"on record; if that is this checkout's data from before, run "
-            f"`inv setup --name {project}` to keep using it"
+            f"volumes like this stack's, of projects with no containers and no "
+            f"checkout on record: {shown}; if one is this checkout's data from "
+            f"before, `inv setup --name {names[0]}` keeps using it"
         )
 
 

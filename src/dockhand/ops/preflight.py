@@ -46,6 +46,14 @@ def before_up(s: Session) -> bool:
     (it was running)."""
     if s.runner.dry:
         return True
+    from dockhand.discovery import older_project
+
+    if older := older_project(s):
+        raise DockhandError(
+            f"this checkout's stack runs as project {older!r} (from before each "
+            f"checkout had a name of its own); `up` would start another one",
+            hint="run `inv setup` once: it keeps that name, its containers and data",
+        )
     busy_ports(s)
     login = credentials.probe(s)
     if login.matches is False:

@@ -46,10 +46,12 @@ def _where(p: Project) -> str:
 
 
 def _volumes(p: Project) -> str:
-    return ", ".join(
-        f"{name} ({sizes.size(size) if size >= 0 else '?'})"
-        for name, size in sorted(p.volumes.items())
-    )
+    """How many and their size (the names are in --json)."""
+    if not p.volumes:
+        return ""
+    known = [size for size in p.volumes.values() if size >= 0]
+    total = sizes.size(sum(known)) if known else "size unknown"
+    return f"{len(p.volumes)} ({total})"
 
 
 def show(s: Session, *, as_json: bool) -> None:
@@ -65,8 +67,11 @@ def show(s: Session, *, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("PROJECT", "CHECKOUT", "STATE", "PORTS", "VOLUMES"):
-        table.add_column(column)
+    table.add_column("PROJECT", no_wrap=True)
+    table.add_column("CHECKOUT", overflow="fold")
+    table.add_column("STATE", no_wrap=True)
+    table.add_column("PORTS")
+    table.add_column("VOLUMES", no_wrap=True)
     for p in found:
         name = p.name + (" *" if p.name == s.settings.project else "")
         ports = ", ".join(str(port) for port in sorted(p.ports))
@@ -91,7 +96,15 @@ def _items(p: Project, volumes: bool) -> list[str]:
 
 def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
     """`inv gc`: what is left of checkouts whose folder is gone."""
+    from dockhand import engine
+
     s.require_engine()
+    where = engine.current_endpoint()
+    if where.socket is None:
+        raise DockhandError(
+            f"inv gc works on an engine on this machine, not {engine.endpoint(where)}",
+            hint="its projects' folders are on that machine: run `inv gc` there",
+        )
     gone = [p for p in gather(s, with_sizes=True) if p.gone]
     if only:
         gone = [p for p in gone if p.name == only]

@@ -181,6 +181,17 @@ def _summary(s: Session, started: float) -> None:
     console.status("\n".join(lines))
 
 
+def _ports_stay(s: Session, new_ports: bool) -> bool:
+    """Whether setup keeps the env file's ports and name (so doctor's port
+    checks apply): not for a new env file, a copied one, --new-ports, or a
+    checkout whose stack runs under an older name (its ports are its own)."""
+    from dockhand import discovery
+
+    if not s.settings.env_file.is_file() or s.settings.copied_from or new_ports:
+        return False
+    return not discovery.older_project(s)
+
+
 def setup(
     s: Session,
     *,
@@ -192,7 +203,7 @@ def setup(
     """`inv setup`: each step in order; a failure names its step."""
     started = time.monotonic()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("doctor", lambda: check.machine_step(s)),
+        ("doctor", lambda: check.machine_step(s, ports=_ports_stay(s, new_ports))),
         ("env file", lambda: _env_step(s, name, new_ports)),
         ("build", lambda: stack.build(s, [])),
         ("up", lambda: stack.start(s, [], timeout=timeout, show_urls=False)),
