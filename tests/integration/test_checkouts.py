@@ -336,6 +336,31 @@ def test_data_made_with_another_password_is_one_line_in_seconds(both: Pair) -> N
     assert re.search(
         r"ok\s+database login\s+POSTGRES_PASSWORD matches", mine.stdout + mine.stderr
     ), output(mine)
+    # The database not running yet, its volume there: started alone, asked
+    # as soon as it is healthy, stopped again; no backend started.
+    assert a.inv("down").returncode == 0
+    started = time.monotonic()
+    cold = b.inv("up", **shared)
+    seconds = time.monotonic() - started
+    print(f"the same, the database not running before: {seconds:.1f} s")
+    assert cold.returncode == 1, output(cold)
+    assert "(db is stopped again)" in one_error(cold)
+    assert seconds < 10
+    running = subprocess.run(
+        [
+            "docker",
+            "ps",
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={a.project}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert running.stdout.split() == []
+    back = a.inv("up")
+    assert back.returncode == 0, output(back)
 
 
 def test_a_busy_port_names_its_holder_and_the_command_that_moves(both: Pair) -> None:

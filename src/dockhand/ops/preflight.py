@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from dockhand import compose, credentials, readiness
+from dockhand import compose, credentials
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
@@ -41,11 +41,10 @@ def busy_ports(s: Session) -> None:
         raise DockhandError(said, hint=f"{MOVE}, or {first}")
 
 
-def before_up(s: Session) -> bool:
-    """The checks before `up`; whether the database was checked already
-    (it was running)."""
+def before_up(s: Session, names: list[str]) -> None:
+    """The checks before `up` changes anything."""
     if s.runner.dry:
-        return True
+        return
     from dockhand.discovery import older_project
 
     if older := older_project(s):
@@ -55,29 +54,59 @@ def before_up(s: Session) -> bool:
             hint="run `inv setup` once: it keeps that name, its containers and data",
         )
     busy_ports(s)
-    login = credentials.probe(s)
-    if login.matches is False:
-        message, hint = credentials.mismatch_message(login, s.settings.env_file.name)
-        raise DockhandError(message, hint=hint)
-    return login.matches is not None or s.settings.database is None
+    database_login(s, names)
 
 
-def after_up(s: Session, names: list[str]) -> None:
-    """Once `up` started the database: wait for it alone, then check the
-    password, before the backends spend their retries on it."""
+def _refuse(s: Session, login: credentials.Login, note: str = "") -> None:
+    message, hint = credentials.mismatch_message(login, s.settings.env_file.name)
+    raise DockhandError(message + note, hint=hint)
+
+
+def database_login(s: Session, names: list[str]) -> None:
+    """Stop when the database's data was made with another password. A
+    running database is asked at once; one that is not, but whose volume
+    holds data already, is started alone first and asked as soon as it is
+    healthy (before any backend spends its retries on it). A volume that
+    does not exist yet is made with this env file's password: nothing to ask."""
     from dockhand.ops.dev import wait_for_database
-    from dockhand.ops.stack import wait_scope
+    from dockhand.ops.stack import run_compose, wait_scope
 
     database = s.settings.database
-    if database is None:
+    if database is None or not wait_scope(s, names).covers(database.service):
         return
-    scope: readiness.Scope = wait_scope(s, names)
-    if not scope.covers(database.service):
+    login = credentials.probe(s)
+    if login.matches is False:
+        _refuse(s, login)
+    if login.matches is not None or not _has_data(s, database.service):
         return
+    run_compose(
+        s,
+        compose.up(s.cli, s.project, [database.service]),
+        f"Compose could not start {database.service}",
+    )
     wait_for_database(s)
     login = credentials.probe(s)
     if login.matches is False:
-        # What this `up` started would only retry against it: stopped again.
-        s.runner.stream(compose.stop(s.cli, s.project, names))
-        message, hint = credentials.mismatch_message(login, s.settings.env_file.name)
-        raise DockhandError(message + " (the stack is stopped again)", hint=hint)
+        s.runner.stream(compose.stop(s.cli, s.project, [database.service], timeout=5))
+        _refuse(s, login, f" ({database.service} is stopped again)")
+
+
+def _has_data(s: Session, service: str) -> bool:
+    """Whether a named volume the service mounts exists already."""
+    from dockhand import containers
+
+    model = s.model() or {}
+    declared = model.get("volumes") or {}
+    mounts = ((model.get("services") or {}).get(service) or {}).get("volumes") or []
+    for mount in mounts:
+        if isinstance(mount, dict) and mount.get("type") == "volume":
+            key = str(mount.get("source") or "")
+            name = str((declared.get(key) or {}).get("name") or key)
+            if (
+                name
+                and s.runner.capture(
+                    containers.volume_created_argv(name), timeout=30
+                ).ok
+            ):
+                return True
+    return False

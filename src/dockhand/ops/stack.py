@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 
 from dockhand import compose, console, engine, readiness, status
 from dockhand.errors import DockhandError
@@ -78,7 +77,6 @@ def run_then_wait(
     wait: bool,
     timeout: float | None,
     show_urls: bool = True,
-    started: Callable[[], None] | None = None,
 ) -> None:
     """Run the Compose command that starts `names`, then wait for them. The
     model the wait needs is asked of Compose while that command runs (a
@@ -95,8 +93,6 @@ def run_then_wait(
     if wait:
         if model is not None:
             model.result()  # loaded, or the error of loading it
-        if started is not None:
-            started()
         wait_ready(s, names, timeout, since=began, show_urls=show_urls)
 
 
@@ -122,16 +118,9 @@ def start(
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
     argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
-    checked = preflight.before_up(s)
+    preflight.before_up(s, names)
     run_then_wait(
-        s,
-        argv,
-        "Compose could not start the stack",
-        names,
-        wait,
-        timeout,
-        show_urls,
-        started=None if checked else lambda: preflight.after_up(s, names),
+        s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
 
 
