@@ -112,7 +112,8 @@ class Command(Task[Callable[..., Any]]):
             with stopped_by_signals_as_errors():
                 return super().__call__(*args, **kwargs)
         except DockhandError as exc:
-            console.error(exc)
+            if exc.message:  # PassedOn has nothing to add to the command's output
+                console.error(exc)
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
             raise Exit(code=130) from None
@@ -155,7 +156,7 @@ def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
 
 def session(c: Context, *, copied_ok: bool = False) -> Session:
     """The invocation's Session, its modules imported only now."""
-    from dockhand.session import session as make
+    from dockhand.invoke_config import session as make
 
     return make(c, copied_ok=copied_ok)
 

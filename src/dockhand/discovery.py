@@ -90,14 +90,14 @@ def _ask_compose(s: Session, project: Project) -> str:
             str(project.env_file),
             compose_cache.file_stat(str(project.env_file)),
             os.environ.get("COMPOSE_PROJECT_NAME"),
-            list(s.cli.argv),
+            list(s.find_compose().argv),
         ]
     )
     folder = compose_cache.location()
     cached = compose_cache.recall_text(key, folder, "project.json")
     if cached:
         return cached
-    asked = s.runner.capture(compose.config_json(s.cli, project), timeout=60)
+    asked = s.runner.capture(compose.config_json(s.find_compose(), project), timeout=60)
     if not asked.ok:
         return ""  # the command itself will show Compose's reason
     name = str(json.loads(asked.stdout).get("name") or "")
@@ -167,7 +167,7 @@ def _name(
     given = variables.get("COMPOSE_PROJECT_NAME")
     source = "COMPOSE_PROJECT_NAME" if given else "the folder's name"
     try:
-        if not s.cli.is_v1:  # v1 ignores `name:` and prints no JSON
+        if not s.find_compose().is_v1:  # v1 ignores `name:` and prints no JSON
             env_file = settings.env_file if settings.env_file.is_file() else None
             asked = _ask_compose(s, Project("", files, env_file, settings.profiles))
             if asked:

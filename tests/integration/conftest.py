@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from harness import free_port, remove_images
+from harness import remove_images
+
+from helpers import free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -43,6 +43,14 @@ def broken(c: Context) -> None:
 
 
 @command()
+def passed_on(c: Context) -> None:
+    """Run the user's own command, which exits 7."""
+    from dockhand.process import Runner
+
+    Runner().stream(["sh", "-c", "echo its own words >&2; exit 7"], pass_on=True)
+
+
+@command()
 def interrupted(c: Context) -> None:
     """Be interrupted."""
     raise KeyboardInterrupt
@@ -97,6 +105,15 @@ def test_user_error_is_one_line_with_hint_and_its_exit_code(
     assert "error: unknown service 'bakend'" in err
     assert "did you mean 'backend'?" in err
     assert "Traceback" not in err
+
+
+def test_the_exit_code_of_the_users_own_command_is_passed_on_silently(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        Program(namespace=Collection(passed_on)).run(["inv", "passed-on"])
+    assert exited.value.code == 7
+    assert capfd.readouterr().err == "its own words\n"  # nothing of ours added
 
 
 def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from dockhand.checks.base_images import check_pinned_base
 from dockhand.checks.build_context import check_dockerignore, check_entrypoints
 from dockhand.checks.checkout import check_database_login, check_project_name
 from dockhand.checks.compose import (
@@ -50,9 +51,9 @@ from dockhand.checks.image_build import (
     check_healthcheck,
     check_multi_stage,
     check_non_root_user,
-    check_pinned_base,
 )
-from dockhand.checks.machine import check_disk, check_images, check_ports
+from dockhand.checks.machine import check_disk, check_images
+from dockhand.checks.ports import check_ports
 from dockhand.checks.result import (
     FAIL,
     OK,

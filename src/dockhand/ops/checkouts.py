@@ -21,6 +21,7 @@ from dockhand import (
 from dockhand.checkout import MARKER_VAR, NAME_VAR, Identity
 from dockhand.errors import DockhandError
 from dockhand.session import Session
+from dockhand.states import PROJECT
 
 RECORD = "checkouts.json"
 WORKING_DIR = "com.docker.compose.project.working_dir"
@@ -94,7 +95,7 @@ def bound_ports(inspected: list[dict[str, Any]], but: str = "") -> set[int]:
     those of project `but`."""
     ports = set()
     for item in inspected:
-        if but and labels(item).get(engine.PROJECT) == but:
+        if but and labels(item).get(PROJECT) == but:
             continue
         bindings = (item.get("HostConfig") or {}).get("PortBindings") or {}
         for targets in bindings.values():
@@ -122,7 +123,7 @@ def project_made_here(inspected: list[dict[str, Any]], root: Path, env: Path) ->
     if any (a checkout from before names of its own keeps its stack and data;
     a test's stack from the same folder has an env file of its own)."""
     names = {
-        labels(item).get(engine.PROJECT, "")
+        labels(item).get(PROJECT, "")
         for item in inspected
         if labels(item).get(WORKING_DIR) == str(root)
         and labels(item).get(ENV_FILE) == str(env)
@@ -253,17 +254,17 @@ def _warn_about_orphans(s: Session, own: str) -> None:
     a name of its own: say how to keep them."""
     if s.runner.dry:
         return
-    model = s.model() or {}
+    model = s.ask_model() or {}
     keys = set(model.get("volumes") or {})
     if not keys:
         return
-    in_use = {labels(item).get(engine.PROJECT) for item in all_containers(s)}
+    in_use = {labels(item).get(PROJECT) for item in all_containers(s)}
     listed = s.runner.capture(projects.LIST_VOLUMES, timeout=30)
     on_record = recorded()
     found = set()
     for _volume, text in projects.pairs(listed.stdout):
         volume_labels = projects.parse_labels(text)
-        name = volume_labels.get(engine.PROJECT, "")
+        name = volume_labels.get(PROJECT, "")
         if (
             name
             and name != own
@@ -289,7 +290,7 @@ def _ports(s: Session, project: str, *, moving: bool) -> dict[str, str]:
     has them, else the next free ones."""
     from dotenv import dotenv_values
 
-    from dockhand.checks.machine import port_in_use
+    from dockhand.checks.ports import port_in_use
 
     settings = s.settings
     source = (

@@ -18,21 +18,21 @@ def busy_ports(s: Session) -> None:
     """Stop when a port the stack publishes is held by someone else."""
     from dotenv import dotenv_values
 
-    from dockhand.checks import machine
+    from dockhand.checks import ports
     from dockhand.checks.result import FAIL
 
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         return
     env = s.settings.env_file
     values = dict(dotenv_values(env)) if env.is_file() else {}
     values.update({k: v for k, v in os.environ.items() if k in values})
-    checks = machine.port_checks(
-        machine.published_ports(model, values),
+    checks = ports.port_checks(
+        ports.published_ports(model, values),
         s.settings.project,
         env.name,
-        holders=machine.container_ports(s.client),
-        by_address=lambda: machine.containers_by_ip(s.client),
+        holders=ports.container_ports(s.connect()),
+        by_address=lambda: ports.containers_by_ip(s.connect()),
     )
     busy = [c for c in checks if c.status == FAIL]
     if busy:
@@ -69,7 +69,7 @@ def database_login(s: Session, names: list[str]) -> None:
     healthy (before any backend spends its retries on it). A volume that
     does not exist yet is made with this env file's password: nothing to ask."""
     from dockhand.ops.dev import wait_for_database
-    from dockhand.ops.stack import run_compose, wait_scope
+    from dockhand.ops.stack import COMPOSE_SAID, wait_scope
 
     database = s.settings.database
     if database is None or not wait_scope(s, names).covers(database.service):
@@ -79,15 +79,17 @@ def database_login(s: Session, names: list[str]) -> None:
         _refuse(s, login)
     if login.matches is not None or not _has_data(s, database.service):
         return
-    run_compose(
-        s,
-        compose.up(s.cli, s.project, [database.service]),
-        f"Compose could not start {database.service}",
+    s.runner.stream(
+        compose.up(s.find_compose(), s.project, [database.service]),
+        failure=f"Compose could not start {database.service}",
+        hint=COMPOSE_SAID,
     )
     wait_for_database(s)
     login = credentials.probe(s)
     if login.matches is False:
-        s.runner.stream(compose.stop(s.cli, s.project, [database.service], timeout=5))
+        s.runner.stream(
+            compose.stop(s.find_compose(), s.project, [database.service], timeout=5)
+        )
         _refuse(s, login, f" ({database.service} is stopped again)")
 
 
@@ -95,7 +97,7 @@ def _has_data(s: Session, service: str) -> bool:
     """Whether a named volume the service mounts exists already."""
     from dockhand import containers
 
-    model = s.model() or {}
+    model = s.ask_model() or {}
     declared = model.get("volumes") or {}
     mounts = ((model.get("services") or {}).get(service) or {}).get("volumes") or []
     for mount in mounts:

@@ -27,7 +27,7 @@ def gather(s: Session, *, with_sizes: bool = True) -> list[Project]:
     if with_sizes:
         volume_sizes = {
             v["Name"]: int(v.get("UsageData", {}).get("Size", -1))
-            for v in s.client.df().get("Volumes") or []
+            for v in s.connect().df().get("Volumes") or []
         }
     return projects.gather(
         checkouts.all_containers(s),
@@ -54,7 +54,7 @@ def _volumes(p: Project) -> str:
     return f"{len(p.volumes)} ({total})"
 
 
-def show(s: Session, *, as_json: bool) -> None:
+def ls(s: Session, *, as_json: bool) -> None:
     """`inv ls`."""
     s.require_engine()
     found = gather(s)

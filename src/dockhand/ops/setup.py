@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from dockhand.envfile import Variable
 
 
-def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> None:
+def env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> None:
     """`inv env`: the effective variables and their sources, secrets masked."""
     settings = s.settings
     example = (
@@ -145,8 +145,9 @@ def _env_step(s: Session, project: str = "", new_ports: bool = False) -> None:
 
 def _warn_about_old_volumes(s: Session) -> None:
     """A new .env has new passwords; data volumes from before keep the old ones."""
-    label = f"{engine.PROJECT}={s.settings.project}"
-    volumes = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    from dockhand.ops.confirm import volume_names
+
+    volumes = volume_names(s)
     if volumes:
         console.warn(
             f"data volumes from an earlier .env exist ({', '.join(volumes)}): a "
@@ -159,7 +160,7 @@ def _summary(s: Session, started: float) -> None:
     urls = (
         []
         if s.runner.dry
-        else status.urls(s.settings, engine.states(s.client, s.settings.project))
+        else status.urls(s.settings, engine.states(s.connect(), s.settings.project))
     )
     example = s.settings.default_service or "SERVICE"
     lines = [
@@ -206,16 +207,14 @@ def setup(
         ("doctor", lambda: check.machine_step(s, ports=_ports_stay(s, new_ports))),
         ("env file", lambda: _env_step(s, name, new_ports)),
         ("build", lambda: stack.build(s, [])),
-        ("up", lambda: stack.start(s, [], timeout=timeout, show_urls=False)),
+        ("up", lambda: stack.up(s, [], timeout=timeout, show_urls=False)),
     ]
     if data_from:
         from dockhand.ops import data_copy
 
         source = data_copy.source_checkout(s, data_from)
         steps.append(("data", lambda: data_copy.copy_from(s, source)))
-    steps.append(
-        ("migrate", lambda: dev.run_migrations(s) if s.settings.migrations else None)
-    )
+    steps.append(("migrate", lambda: dev.migrate(s) if s.settings.migrations else None))
     for number, (step, run) in enumerate(steps, 1):
         console.step(f"setup {number}/{len(steps)}: {step}")
         try:

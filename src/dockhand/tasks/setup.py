@@ -58,7 +58,7 @@ def env(c: Context, show_secrets: bool = False, json: bool = False) -> None:
     """Show the effective variables, where each comes from, secrets masked."""
     from dockhand.ops import setup as ops
 
-    ops.show_env(session(c), show_secrets=show_secrets, as_json=json)
+    ops.env(session(c), show_secrets=show_secrets, as_json=json)
 
 
 @command(help={"json": "print the versions as JSON to stdout"})
