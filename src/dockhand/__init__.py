@@ -34,7 +34,7 @@ def namespace(root: str | Path | None = None) -> Collection:
     """
     from dockhand import cli
     from dockhand.defaults import OWN
-    from dockhand.tasks import check, cleanup, db, dev, setup, stack
+    from dockhand.tasks import check, cleanup, db, dev, projects, setup, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
@@ -54,6 +54,8 @@ def namespace(root: str | Path | None = None) -> Collection:
         dev.migrate,
         dev.shell,
         cleanup.clean,
+        projects.ls_,
+        projects.gc,
         check.check,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))

@@ -185,6 +185,12 @@ def down(
     return argv
 
 
+def stop(
+    cli: ComposeCli, project: Project, services: Sequence[str], *, timeout: int = 10
+) -> list[str]:
+    return [*base(cli, project), "stop", "--timeout", str(timeout), *services]
+
+
 def restart(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:
     return [*base(cli, project), "restart", *services]
 

@@ -44,6 +44,7 @@ class DatabaseSettings:
     service: str = "db"
     user_var: str = "POSTGRES_USER"
     name_var: str = "POSTGRES_DB"
+    password_var: str = "POSTGRES_PASSWORD"  # noqa: S105 - a variable name
 
 
 class Bad(Exception):
@@ -286,7 +287,7 @@ def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
     return services
 
 
-_DATABASE_KEYS = ("service", "user_var", "name_var")
+_DATABASE_KEYS = ("service", "user_var", "name_var", "password_var")
 
 
 def _database(key: str, value: Any) -> DatabaseSettings | None:

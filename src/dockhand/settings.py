@@ -47,6 +47,8 @@ class Settings:
     database: DatabaseSettings | None = None
     image_size_budget_mb: float = 350
     min_free_disk_gb: float = 2
+    # The checkout an env file was copied from (dockhand.checkout), when it was.
+    copied_from: str = ""
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True

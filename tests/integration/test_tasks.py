@@ -57,7 +57,7 @@ def test_core_flow(stack: Stack) -> None:
     assert up.returncode == 0, output(up)
     assert "all services are ready" in up.stderr
     backend_port = stack.port("BACKEND_PORT")
-    assert f"http://localhost:{backend_port}/healthz" in up.stderr
+    assert f".localhost:{backend_port}/healthz" in up.stderr
     rows = ps(stack)
     assert {name: row["health"] for name, row in rows.items()} == {
         "db": "healthy",

@@ -147,6 +147,11 @@ BAD_OPTIONS: list[tuple[list[str], str]] = [
     ),
     (["logs", "--since", "10 m"], "not '10 m'"),
     (["logs", "--since", "2026-13"], "not '2026-13'"),
+    (
+        ["setup", "--name", "My Stack"],
+        "--name takes a Compose project name, not 'My Stack'",
+    ),
+    (["gc", "--project", "-x"], "--project takes a Compose project name"),
 ]
 
 
@@ -186,6 +191,9 @@ def test_a_bad_option_is_one_line_before_anything_runs(
 # this test until it is added here (and, if it can be wrong, checked).
 OPTIONS = {
     ("setup", "timeout"): "cli.seconds",
+    ("setup", "name"): "cli.project_name",
+    ("setup", "data_from"): "must be a checkout (ops.data_copy.source_checkout)",
+    ("gc", "project"): "cli.project_name",
     ("up", "timeout"): "cli.seconds",
     ("restart", "timeout"): "cli.seconds",
     ("logs", "tail"): "cli.lines",

@@ -31,7 +31,9 @@ def test_uptime_and_json_and_urls() -> None:
             "services": {"backend": {"port": 8078, "path": "/healthz"}},
         }
     )
-    assert status.urls(settings, [s]) == [("backend", "http://localhost:18078/healthz")]
+    assert status.urls(settings, [s]) == [
+        ("backend", "http://tmp.localhost:18078/healthz")
+    ]
     stopped = ServiceState("db", "shop-db-1", "exited", "", 0, (), None)
     assert status.uptime(stopped) == ""
 

@@ -71,10 +71,12 @@ def check(
     _raise_on_failure(found, "inv check")
 
 
-def machine_step(s: Session) -> None:
+def machine_step(s: Session, *, ports: bool = True) -> None:
     """`inv setup`'s first step: doctor without the env file (setup writes it
-    next); under --dry a failure is shown, not raised."""
-    found = run(s, checks.MACHINE)
+    next), and without the ports when setup is about to choose them; under
+    --dry a failure is shown, not raised."""
+    selection = [c for c in checks.MACHINE if ports or c is not checks.check_ports]
+    found = run(s, selection)
     report.show(found, secret_values(s))
     failed = _failed(found)
     if failed and not s.runner.dry:

@@ -7,6 +7,7 @@ import time
 
 from dockhand import compose, console, engine, readiness, status
 from dockhand.errors import CommandFailed
+from dockhand.ops import preflight
 from dockhand.session import Session
 
 COMPOSE_SAID = "see Compose's output above"
@@ -114,6 +115,7 @@ def up(
     if names and wait and not s.runner.dry:
         s.ask_model()  # one Compose call checks the names and gives the model
     argv = compose.up(s.find_compose(), s.project, s.check_services(names), build=build)
+    preflight.before_up(s, names)
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
