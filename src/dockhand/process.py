@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, NoReturn
 
@@ -75,6 +75,67 @@ def _pass_on(process: subprocess.Popen[bytes], signum: int) -> int:
     return process.wait()
 
 
+KEPT = 64 * 1024
+
+
+@contextmanager
+def _teed_stderr(kept: list[str] | None) -> Iterator[int | None]:
+    """The stderr a child writes to: ours (None), or, when its text is to be
+    kept, a pipe (a terminal of its own when ours is one, so it still shows
+    its live progress) copied to ours as it comes. The copy ends when the
+    child and whatever inherited the pipe have closed it."""
+    if kept is None:
+        yield None
+        return
+    import threading
+
+    terminal = sys.stderr.isatty()
+    if terminal:
+        import pty
+
+        reader, writer = pty.openpty()
+        _copy_size(sys.stderr.fileno(), writer)
+    else:
+        reader, writer = os.pipe()
+    seen = bytearray()
+
+    def copy() -> None:
+        while True:
+            try:
+                chunk = os.read(reader, 4096)
+            except OSError:  # a terminal's far end closed: EIO
+                break
+            if not chunk:
+                break
+            # Our stderr may be gone; keep reading so the child never blocks.
+            with suppress(OSError):
+                os.write(sys.stderr.fileno(), chunk)
+            seen.extend(chunk)
+            del seen[:-KEPT]
+
+    thread = threading.Thread(target=copy, name="dockhand-stderr", daemon=True)
+    thread.start()
+    try:
+        yield writer
+    finally:
+        os.close(writer)
+        thread.join(timeout=10)
+        os.close(reader)
+        kept.append(seen.decode(errors="replace"))
+
+
+def _copy_size(source: int, target: int) -> None:
+    """Give a terminal of our own the size of the user's."""
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+
+
 def _missing(argv: Sequence[str]) -> DockhandError:
     return DockhandError(
         f"'{argv[0]}' was not found on PATH",
@@ -120,11 +181,13 @@ class Runner:
         *,
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
+        errors: list[str] | None = None,
     ) -> int:
         """Run a command that changes something, its output going straight to
         our stdout/stderr (or to `stdout`), never held in memory. Returns the
         exit code; Ctrl-C, SIGTERM or SIGHUP raises Interrupted once the child
-        has exited."""
+        has exited. `errors`: the child's stderr is also kept there (its last
+        64 KiB), still shown as it comes, so a failure can name its cause."""
         self._announce(argv)
         if self.dry:
             return 0
@@ -133,10 +196,13 @@ class Runner:
         with _signals_left_to_child() as (signals, child):
             if signals:  # stopped before anything started: start nothing
                 raise Interrupted(signals[0])
-            process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
-            child.append(process)
-            # A signal that came while the child was starting is passed on.
-            code = _pass_on(process, signals[0]) if signals else process.wait()
+            with _teed_stderr(errors) as stderr:
+                process = subprocess.Popen(
+                    list(argv), stdout=stdout, stdin=stdin, stderr=stderr
+                )
+                child.append(process)
+                # A signal that came while the child was starting is passed on.
+                code = _pass_on(process, signals[0]) if signals else process.wait()
         if signals:
             raise Interrupted(signals[0])
         if code in (-signal.SIGINT, 130):

@@ -38,6 +38,7 @@ class FakeRunner:
     codes: dict[str, int] = field(default_factory=dict)
     databases: tuple[str, ...] = ("neuroagent",)
     interrupt_on: str = ""
+    said: dict[str, str] = field(default_factory=dict)  # kind -> its stderr
     calls: list[list[str]] = field(default_factory=list)
 
     def stream(
@@ -46,12 +47,15 @@ class FakeRunner:
         *,
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
+        errors: list[str] | None = None,
     ) -> int:
         inner = list(argv[argv.index("db") + 1 :])
         self.calls.append(inner)
         if self.dry:
             return 0
         key = kind(inner)
+        if errors is not None:
+            errors.append(self.said.get(key, ""))
         if key == self.interrupt_on:
             raise Interrupted()
         if key == "pg_dump" and stdout is not None:
@@ -209,6 +213,35 @@ def test_a_failed_restore_drops_the_scratch_and_never_swaps(
         'DROP DATABASE IF EXISTS "neuroagent_dockhand_restore"'
     )
     assert "database 'neuroagent' is unchanged" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("said", "hint"),
+    [
+        (
+            "pg_restore: error: could not execute query: server closed the "
+            "connection unexpectedly",
+            "the database server went away during the restore",
+        ),
+        (
+            "pg_restore: error: unexpected end of file",
+            "the file is damaged or incomplete",
+        ),
+    ],
+)
+def test_a_failed_restore_names_what_pg_restore_saw(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    said: str,
+    hint: str,
+) -> None:
+    runner = FakeRunner(codes={"restore": 1}, said={"restore": said})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    err = capsys.readouterr().err
+    assert hint in err
+    assert ("damaged" in err) == ("damaged" in hint)
 
 
 def test_ctrl_c_during_the_restore_drops_the_scratch_and_never_swaps(

@@ -94,3 +94,21 @@ def test_a_task_stopped_by_sigterm_runs_its_finally_blocks() -> None:
             cleaned.append(True)
     assert cleaned == [True] and caught.value.code == 143
     assert "stopped by SIGTERM" in caught.value.message
+
+
+def test_stream_can_keep_stderr_while_it_is_still_shown(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    kept: list[str] = []
+    script = "import sys; sys.stderr.write('no such service: web\\n'); sys.exit(3)"
+    code = Runner().stream(["python3", "-c", script], errors=kept)
+    assert code == 3
+    assert kept == ["no such service: web\n"]
+    assert capfd.readouterr().err == "no such service: web\n"
+
+
+def test_stream_keeps_only_the_end_of_a_long_stderr() -> None:
+    kept: list[str] = []
+    script = "import sys; sys.stderr.write('x' * 200000 + 'the end')"
+    assert Runner().stream(["python3", "-c", script], errors=kept) == 0
+    assert len(kept[0]) == process.KEPT and kept[0].endswith("the end")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 import time
 
-from dockhand import compose, console, engine, readiness, status
+from dockhand import compose, compose_errors, console, engine, readiness, status
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
 
 def run_compose(s: Session, argv: list[str], failure: str) -> None:
-    """Stream a Compose command; a failure ends with Compose's exit code."""
-    code = s.runner.stream(argv)
+    """Stream a Compose command; a failure ends with Compose's exit code and
+    its reason, read from what it wrote (still shown above)."""
+    said: list[str] = []
+    code = s.runner.stream(argv, errors=said)
     if code != 0:
-        raise DockhandError(failure, hint="see Compose's output above", code=code)
+        raise compose_errors.failure(failure, "".join(said), code)
 
 
 def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
@@ -100,7 +102,11 @@ def build(
 ) -> None:
     """Build the services named (all when none)."""
     argv = compose.build(s.cli, s.project, names, no_cache=no_cache, pull=pull)
-    run_compose(s, argv, "the build failed")
+    try:
+        run_compose(s, argv, "the build failed")
+    except DockhandError:
+        s.check_services(names)  # a wrong name: the line that lists the real ones
+        raise
 
 
 def start(
@@ -172,13 +178,12 @@ def logs(
         timestamps=timestamps,
         color=console.colour_wanted(sys.stdout),
     )
-    code = s.runner.stream(argv)
+    said: list[str] = []
+    code = s.runner.stream(argv, errors=said)
     if code != 0:
         # Only now is it worth asking Compose for the services: a wrong name
         # gets the same line as before, the right one pays no extra call.
         s.check_services(names)
-        raise DockhandError(
-            "Compose could not show the logs",
-            hint="see Compose's output above",
-            code=code,
+        raise compose_errors.failure(
+            "Compose could not show the logs", "".join(said), code
         )
