@@ -7,7 +7,7 @@ import time
 
 from invoke.exceptions import Exit
 
-from dockhand import compose, console, engine, readiness
+from dockhand import compose, console, readiness, waits
 from dockhand.engine import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.ops.stack import rules
@@ -33,7 +33,7 @@ def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> No
     now = time.time()
     if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
         return
-    engine.wait_ready(
+    waits.wait_ready(
         s.client,
         s.settings.project,
         now + s.settings.wait_timeout,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from dockhand import compose, compose_errors, console, engine, readiness, status
+from dockhand import compose, compose_errors, console, readiness, status, waits
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
@@ -51,7 +51,7 @@ def wait_ready(
     console.step(f"waiting for {what or 'every service'} to be ready")
     try:
         with status.watching() as watcher:
-            ready = engine.wait_ready(
+            ready = waits.wait_ready(
                 s.client,
                 s.settings.project,
                 time.time() + seconds,
@@ -60,7 +60,7 @@ def wait_ready(
                 rules(s),
                 since=since,
             )
-    except engine.HealthFailure as failure:
+    except waits.HealthFailure as failure:
         status.show_failure(failure)
         raise
     for warning in ready.warnings:
