@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -136,6 +137,24 @@ def _copy_size(source: int, target: int) -> None:
         pass
 
 
+class TimedOut(DockhandError):
+    """A child still running at its deadline, stopped."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        super().__init__(f"{shlex.join(argv[:3])} ... did not finish in time")
+
+
+def _wait_until(process: subprocess.Popen[bytes], until: float | None) -> int | None:
+    """The child's exit code; None when it had to be stopped at `until`."""
+    if until is None:
+        return process.wait()
+    try:
+        return process.wait(timeout=max(0.0, until - time.time()))
+    except subprocess.TimeoutExpired:
+        _pass_on(process, signal.SIGTERM)
+        return None
+
+
 def _missing(argv: Sequence[str]) -> DockhandError:
     return DockhandError(
         f"'{argv[0]}' was not found on PATH",
@@ -182,12 +201,15 @@ class Runner:
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
         errors: list[str] | None = None,
+        until: float | None = None,
     ) -> int:
         """Run a command that changes something, its output going straight to
         our stdout/stderr (or to `stdout`), never held in memory. Returns the
         exit code; Ctrl-C, SIGTERM or SIGHUP raises Interrupted once the child
         has exited. `errors`: the child's stderr is also kept there (its last
-        64 KiB), still shown as it comes, so a failure can name its cause."""
+        64 KiB), still shown as it comes, so a failure can name its cause.
+        `until` (time.time()): a child still running then is stopped as a
+        signal would stop it, and TimedOut is raised."""
         self._announce(argv)
         if self.dry:
             return 0
@@ -202,9 +224,15 @@ class Runner:
                 )
                 child.append(process)
                 # A signal that came while the child was starting is passed on.
-                code = _pass_on(process, signals[0]) if signals else process.wait()
+                code: int | None = (
+                    _pass_on(process, signals[0])
+                    if signals
+                    else _wait_until(process, until)
+                )
         if signals:
             raise Interrupted(signals[0])
+        if code is None:
+            raise TimedOut(argv)
         if code in (-signal.SIGINT, 130):
             raise Interrupted()
         return exit_code(code)

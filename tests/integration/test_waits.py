@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,32 @@ def test_a_container_compose_replaces_during_the_wait_is_not_a_failure(
     assert "error:" not in err and "ok all services are ready" in err, err
     new = inspect(crashloop, "slowdep")
     assert new["Id"] != old and new["State"]["Health"]["Status"] == "healthy"
+
+
+# --- the deadline covers the whole command ------------------------------------
+
+
+def test_the_deadline_covers_composes_own_wait(crashloop: Stack) -> None:
+    """Compose waits for a healthy dependency before it starts `needsit`;
+    the healthcheck never reports, and `--timeout` still ends the command,
+    naming what it was waiting for."""
+    began = time.monotonic()
+    result = crashloop.inv("up", "needsit", "--timeout", "6", timeout=120)
+    took = time.monotonic() - began
+
+    assert result.returncode == 1, output(result)
+    assert took < 6 + 15, f"{took:.1f} s\n{output(result)}"
+    line = error_line(result)
+    assert "waiting for neverhealthy (starting) before it starts needsit" in line, line
+    assert "(6 s)" in line and "inv logs neverhealthy" in result.stderr, line
+    assert "Traceback" not in result.stderr
+    # what survived: the dependency runs; the dependent was never started
+    assert inspect(crashloop, "neverhealthy")["State"]["Status"] == "running"
+    assert inspect(crashloop, "needsit")["State"]["Status"] == "created"
+    leftover = subprocess.run(
+        ["pgrep", "-f", f"compose.*{crashloop.project}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert leftover.stdout == "", "Compose was left running"

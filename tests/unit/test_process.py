@@ -112,3 +112,14 @@ def test_stream_keeps_only_the_end_of_a_long_stderr() -> None:
     script = "import sys; sys.stderr.write('x' * 200000 + 'the end')"
     assert Runner().stream(["python3", "-c", script], errors=kept) == 0
     assert len(kept[0]) == process.KEPT and kept[0].endswith("the end")
+
+
+def test_a_child_still_running_at_its_deadline_is_stopped() -> None:
+    began = time.monotonic()
+    with pytest.raises(process.TimedOut):
+        Runner().stream(["sleep", "30"], until=time.time() + 0.5)
+    assert time.monotonic() - began < 5
+
+
+def test_a_child_that_ends_before_its_deadline_gives_its_code() -> None:
+    assert Runner().stream(["sh", "-c", "exit 4"], until=time.time() + 30) == 4

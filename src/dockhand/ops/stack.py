@@ -7,14 +7,18 @@ import time
 
 from dockhand import compose, compose_errors, console, readiness, status, waits
 from dockhand.errors import DockhandError
+from dockhand.process import TimedOut
 from dockhand.session import Session
 
 
-def run_compose(s: Session, argv: list[str], failure: str) -> None:
+def run_compose(
+    s: Session, argv: list[str], failure: str, until: float | None = None
+) -> None:
     """Stream a Compose command; a failure ends with Compose's exit code and
-    its reason, read from what it wrote (still shown above)."""
+    its reason, read from what it wrote (still shown above). `until`: the
+    command's deadline (process.TimedOut once it passes)."""
     said: list[str] = []
-    code = s.runner.stream(argv, errors=said)
+    code = s.runner.stream(argv, errors=said, until=until)
     if code != 0:
         raise compose_errors.failure(failure, "".join(said), code)
 
@@ -42,10 +46,9 @@ def wait_ready(
 ) -> None:
     """Wait until the services named (all when none) and what they depend on
     are ready, showing progress; print the URLs. `since`: when the command
-    that started them began."""
+    that started them began; the deadline counts from then."""
     if s.runner.dry:
         return
-    seconds = timeout if timeout is not None else s.settings.wait_timeout
     scope = wait_scope(s, names)
     what = ", ".join(sorted(scope.services)) if names and scope.services else ""
     console.step(f"waiting for {what or 'every service'} to be ready")
@@ -54,7 +57,7 @@ def wait_ready(
             ready = waits.wait_ready(
                 s.client,
                 s.settings.project,
-                time.time() + seconds,
+                since + seconds(s, timeout),
                 watcher,
                 scope,
                 rules(s),
@@ -68,6 +71,28 @@ def wait_ready(
     console.ok("all services are ready")
     for service, url in status.urls(s.settings, ready.states) if show_urls else ():
         console.status(f"  {service:<12} {url}")
+
+
+def seconds(s: Session, timeout: float | None) -> float:
+    return timeout if timeout is not None else s.settings.wait_timeout
+
+
+def still_waited_for(s: Session, names: list[str]) -> str:
+    """What Compose was still waiting for when the deadline passed: the
+    covered services up but not yet healthy (or restarting), and those it
+    holds back until they are (created, not started); from the engine."""
+    scope = wait_scope(s, names)
+    covered = [state for state in s.states([]) if scope.covers(state.service)]
+    late = sorted(
+        f"{state.service} ({state.summary})"
+        for state in covered
+        if state.state not in ("created", "running")
+        or (state.state == "running" and state.health not in ("", "healthy"))
+    )
+    held = sorted(state.service for state in covered if state.state == "created")
+    if late and held:
+        return f"{', '.join(late)} before it starts {', '.join(held)}"
+    return ", ".join(late or held)
 
 
 def run_then_wait(
@@ -90,7 +115,20 @@ def run_then_wait(
         pool = ThreadPoolExecutor(max_workers=1)
         model = pool.submit(s.model)
         pool.shutdown(wait=False)
-    run_compose(s, argv, failure)
+    limit = seconds(s, timeout)
+    try:
+        run_compose(s, argv, failure, until=began + limit if wait else None)
+    except TimedOut:
+        if model is not None:
+            model.result()
+        late = still_waited_for(s, names)
+        raise DockhandError(
+            f"{failure}: the deadline ({limit:g} s) passed while Compose was "
+            + (f"still waiting for {late}" if late else "still running"),
+            hint=f"see why with `inv logs {late.split(' ', 1)[0]}`, or raise --timeout"
+            if late
+            else "raise --timeout, or start without waiting: --no-wait",
+        ) from None
     if wait:
         if model is not None:
             model.result()  # loaded, or the error of loading it
