@@ -161,6 +161,11 @@ def _times(n: int) -> str:
     return "1 time" if n == 1 else f"{n} times"
 
 
+def young(s: ServiceState, rules: Rules) -> str:
+    """Up, but not yet for the stability window."""
+    return f"{s.health or 'running'}, not yet for {rules.stable_seconds:g} s"
+
+
 def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
     """Ready, failed or waiting, now. `since`: when the command began (our
     clock); a restart after it is a crash of this start, worth a warning."""
@@ -197,7 +202,7 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
         if w.looked_at < stable_at:
             # Ready only on a look taken once the window is over, so a crash
             # whose event is still on its way is not missed.
-            return Verdict("waiting", recheck_at=stable_at)
+            return Verdict("waiting", young(s, rules), recheck_at=stable_at)
         warning = ""
         if s.restart_count and started >= since:
             warning = (
@@ -212,5 +217,5 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
             f"keeps restarting: {_exit_text(w)}, restarted {_times(s.restart_count)}",
         )
     if s.state == "running" and s.health in ("", "healthy"):
-        return Verdict("waiting", recheck_at=stable_at)
+        return Verdict("waiting", young(s, rules), recheck_at=stable_at)
     return Verdict("waiting")  # restarting, starting, created, paused

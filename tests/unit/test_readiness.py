@@ -117,7 +117,9 @@ def test_running_is_ready_only_after_the_stability_window() -> None:
     assert early.status == "waiting" and early.recheck_at == T0 + 3.2
     assert verdict(w, 3.19).status == "waiting"
     # The window is over, but the last look was before: look again first.
-    assert verdict(w, 3.2) == readiness.Verdict("waiting", recheck_at=T0 + 3.2)
+    assert verdict(w, 3.2) == readiness.Verdict(
+        "waiting", "running, not yet for 3 s", recheck_at=T0 + 3.2
+    )
     assert verdict(look(w, 3.2), 3.2) == readiness.Verdict("ready")
 
 
