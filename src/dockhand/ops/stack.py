@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 import time
 
-from dockhand import compose, compose_errors, console, readiness, status, waits
+from dockhand import (
+    compose,
+    compose_errors,
+    console,
+    networks,
+    readiness,
+    status,
+    waits,
+)
 from dockhand.errors import DockhandError
 from dockhand.process import TimedOut
 from dockhand.session import Session
@@ -160,6 +168,7 @@ def start(
     s.require_engine()
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
+    networks.repair(s.runner, s.settings.project)
     argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
