@@ -111,6 +111,20 @@ def _build_step(m: re.Match[str], _text: str) -> Reason:
     )
 
 
+def _no_build_context(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the build context {m[1]} does not exist",
+        "fix the service's build: (context) in the compose file, or create the folder",
+    )
+
+
+def _no_dockerfile(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the Dockerfile {m[1]} does not exist",
+        "fix the service's build: (dockerfile) in the compose file, or create it",
+    )
+
+
 def _ambiguous_network(m: re.Match[str], _text: str) -> Reason:
     return Reason(
         f"two networks are named {m[1]}",
@@ -176,6 +190,14 @@ RULES: list[Rule] = [
             r'process "(?P<cmd>.*)" did not complete successfully: exit code: (?P<code>\d+)'
         ),
         _build_step,
+    ),
+    (
+        re.compile(r'unable to prepare context: path "([^"]+)" not found'),
+        _no_build_context,
+    ),
+    (
+        re.compile(r"Dockerfile path: lstat (\S+): no such file or directory"),
+        _no_dockerfile,
     ),
     (re.compile(r"network (\S+) is ambiguous"), _ambiguous_network),
     (re.compile(r'container name "/?([^"]+)" is already in use'), _conflict),

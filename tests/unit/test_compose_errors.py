@@ -164,3 +164,20 @@ def test_a_failed_restore_blames_only_what_it_saw(
         assert "damaged" not in hint
     if says == "pg_restore's reason is above":
         assert hint == says
+
+
+def test_a_missing_build_context_is_named() -> None:
+    reason = compose_errors.explain(
+        ' Image p-built Building \nunable to prepare context: path "/p/nowhere" not found'
+    )
+    assert reason is not None
+    assert reason.cause == "the build context /p/nowhere does not exist"
+
+
+def test_a_missing_dockerfile_is_named() -> None:
+    reason = compose_errors.explain(
+        "unable to prepare context: unable to evaluate symlinks in Dockerfile "
+        "path: lstat /p/Dockerfile: no such file or directory"
+    )
+    assert reason is not None
+    assert reason.cause == "the Dockerfile /p/Dockerfile does not exist"

@@ -166,6 +166,7 @@ def start(
 ) -> None:
     """Start detached, then wait until ready."""
     s.require_engine()
+    refuse_placeholder_secrets(s)
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
     networks.repair(s.runner, s.settings.project)
@@ -173,6 +174,28 @@ def start(
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
+
+
+def refuse_placeholder_secrets(s: Session) -> None:
+    """A secret the env example marks, left at its placeholder (or empty),
+    is refused here as `inv setup` and `inv doctor` refuse it: a stack
+    started with `change-me` as its password keeps it in its volumes."""
+    from dockhand import envfile
+
+    settings = s.settings
+    if not settings.env_file.is_file() or not settings.env_example.is_file():
+        return
+    marked = envfile.read(settings.env_example).secret_keys
+    left = (
+        envfile.placeholders(envfile.read(settings.env_file), marked) if marked else []
+    )
+    if left:
+        raise DockhandError(
+            f"{settings.env_file.name} still has a placeholder or empty secret: "
+            f"{', '.join(left)}",
+            hint=f"delete those lines from {settings.env_file.name} and run `inv setup` "
+            "to generate them",
+        )
 
 
 def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
