@@ -115,6 +115,9 @@ class Command(Task[Callable[..., Any]]):
             console.error(exc)
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
+            from dockhand.errors import Interrupted
+
+            console.error(Interrupted())  # the same line as when a child ran
             raise Exit(code=130) from None
         except (Exit, ParseError, UnexpectedExit):
             raise  # Invoke's own, which Invoke reports in one line

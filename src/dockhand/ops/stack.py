@@ -210,7 +210,17 @@ def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
     if names and wait and not s.runner.dry:
         s.model()  # one Compose call checks the names and gives the model
-    argv = compose.restart(s.cli, s.project, s.check_services(names))
+    names = s.check_services(names)
+    if names and not s.runner.dry:
+        # Compose restarts what exists and says nothing of the rest.
+        have = {state.service for state in s.states(names)}
+        missing = [name for name in names if name not in have]
+        if missing:
+            raise DockhandError(
+                f"{', '.join(missing)} has no container to restart",
+                hint=f"start it with `inv up {' '.join(missing)}`",
+            )
+    argv = compose.restart(s.cli, s.project, names)
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
