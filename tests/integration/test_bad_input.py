@@ -181,6 +181,21 @@ def test_a_bad_input_is_one_line_naming_the_culprit(
     )
 
 
+def test_the_troubleshooting_page_counts_the_battery() -> None:
+    """docs/troubleshooting.md's table of classes is the battery's."""
+    from battery import CLASSES
+
+    page = (Path(__file__).parents[2] / "docs" / "troubleshooting.md").read_text()
+    table = page.split("\n## The battery\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[0].strip(): int(cells[1])
+        for line in table.splitlines()
+        if line.startswith("| ")
+        and (cells := line.strip("| ").split(" | "))[1].isdigit()
+    }
+    assert rows == {name: len(cases) for name, cases in CLASSES.items()}
+
+
 def test_the_battery_covers_every_class() -> None:
     """At least 120 bad inputs, no two with one name, and none of its class
     empty (the counts by class are in docs/troubleshooting.md)."""
