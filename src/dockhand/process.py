@@ -144,15 +144,38 @@ class TimedOut(DockhandError):
         super().__init__(f"{shlex.join(argv[:3])} ... did not finish in time")
 
 
-def _wait_until(process: subprocess.Popen[bytes], until: float | None) -> int | None:
-    """The child's exit code; None when it had to be stopped at `until`."""
-    if until is None:
-        return process.wait()
-    try:
-        return process.wait(timeout=max(0.0, until - time.time()))
-    except subprocess.TimeoutExpired:
-        _pass_on(process, signal.SIGTERM)
-        return None
+GRACE = 5.0  # seconds a child has to end after a signal, before the next
+
+
+def _wait_until(
+    process: subprocess.Popen[bytes], until: float | None, signals: list[int]
+) -> int | None:
+    """The child's exit code; None when it had to be stopped at `until`.
+    Once a signal has been passed on (to it alone: a SIGTERM to `inv`), the
+    child has GRACE seconds, then is terminated, then killed, as when the
+    signal came before it started: `docker compose logs -f` may not end on a
+    signal its CLI was sent."""
+    first_signal_at: float | None = None
+    escalations = [signal.SIGTERM, signal.SIGKILL]
+    while True:
+        now = time.time()
+        if signals and first_signal_at is None:
+            first_signal_at = now
+        limits = [until] if until is not None else []
+        if first_signal_at is not None:
+            limits.append(first_signal_at + GRACE)
+        try:
+            return process.wait(timeout=max(0.0, min(limits) - now) if limits else 0.25)
+        except subprocess.TimeoutExpired:
+            pass
+        if first_signal_at is not None and time.time() >= first_signal_at + GRACE:
+            if escalations:
+                process.send_signal(escalations.pop(0))
+                first_signal_at = time.time()
+            continue
+        if until is not None and time.time() >= until:
+            _pass_on(process, signal.SIGTERM)
+            return None
 
 
 def _missing(argv: Sequence[str]) -> DockhandError:
@@ -227,7 +250,7 @@ class Runner:
                 code: int | None = (
                     _pass_on(process, signals[0])
                     if signals
-                    else _wait_until(process, until)
+                    else _wait_until(process, until, signals)
                 )
         if signals:
             raise Interrupted(signals[0])

@@ -123,3 +123,20 @@ def test_a_child_still_running_at_its_deadline_is_stopped() -> None:
 
 def test_a_child_that_ends_before_its_deadline_gives_its_code() -> None:
     assert Runner().stream(["sh", "-c", "exit 4"], until=time.time() + 30) == 4
+
+
+def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker compose logs -f` kept running after inv had passed SIGTERM on."""
+    import threading
+
+    monkeypatch.setattr(process, "GRACE", 0.5, raising=False)
+    sent = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    started = time.monotonic()
+    sent.start()
+    with pytest.raises(Interrupted) as caught:
+        Runner().stream(["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"])
+    sent.join()
+    assert time.monotonic() - started < 5
+    assert caught.value.code == 143
