@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dockhand.errors import DockhandError
-
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\r")
 
 
@@ -229,16 +227,3 @@ def explain(text: str) -> Reason | None:
 def _short(text: str, limit: int = 200) -> str:
     text = text.strip().rstrip(".")
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def failure(what: str, stderr: str, code: int) -> DockhandError:
-    """The one error line for a failed Compose command: `what` failed, and
-    why in Compose's own words; the raw output stays above it."""
-    reason = explain(stderr)
-    if reason is None:
-        return DockhandError(what, hint="see Compose's output above", code=code)
-    return DockhandError(
-        f"{what}: {reason.cause}",
-        hint=reason.hint or "Compose's full output is above",
-        code=code,
-    )

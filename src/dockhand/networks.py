@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockhand import console
-from dockhand.engine import PROJECT
 from dockhand.errors import DockhandError
 from dockhand.process import Runner
+from dockhand.states import PROJECT
 
 
 def ls_argv(project: str) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, NoReturn
 
 from dockhand import console
-from dockhand.errors import DockhandError, Interrupted
+from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 
 
 @dataclass(frozen=True)
@@ -221,18 +221,58 @@ class Runner:
         self,
         argv: Sequence[str],
         *,
+        failure: str | None = None,
+        hint: str = "see its output above",
+        code: int | None = None,
+        pass_on: bool = False,
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
         errors: list[str] | None = None,
         until: float | None = None,
     ) -> int:
         """Run a command that changes something, its output going straight to
-        our stdout/stderr (or to `stdout`), never held in memory. Returns the
-        exit code; Ctrl-C, SIGTERM or SIGHUP raises Interrupted once the child
-        has exited. `errors`: the child's stderr is also kept there (its last
-        64 KiB), still shown as it comes, so a failure can name its cause.
-        `until` (time.time()): a child still running then is stopped as a
-        signal would stop it, and TimedOut is raised."""
+        our stdout/stderr (or to `stdout`), never held in memory. Ctrl-C,
+        SIGTERM or SIGHUP raises Interrupted once the child has exited.
+
+        A non-zero exit raises CommandFailed when `failure` says what could
+        not be done (`{code}` in it becomes the exit code; the error's code is
+        `code`, else the command's), or PassedOn with `pass_on` (the user's
+        own command: its code becomes ours, nothing said). Otherwise the exit
+        code is returned, for a caller that decides (a retry).
+
+        With `failure`, the child's stderr is also kept (still shown as it
+        comes) and the cause it names, in the user's terms, ends the line
+        (dockhand.compose_errors), with its hint; `errors` keeps it for a
+        caller that decides. `until` (time.time()): a child still running
+        then is stopped as a signal would stop it, and TimedOut is raised."""
+        kept = errors if errors is not None else [] if failure is not None else None
+        exited = self._stream(
+            argv, stdout=stdout, stdin=stdin, errors=kept, until=until
+        )
+        if exited != 0 and failure is not None:
+            from dockhand import compose_errors
+
+            said = compose_errors.explain("".join(kept or []))
+            raise CommandFailed(
+                failure.replace("{code}", str(exited))
+                + (f": {said.cause}" if said else ""),
+                hint=(said.hint if said and said.hint else hint),
+                code=exited if code is None else code,
+                argv=tuple(argv),
+            )
+        if exited != 0 and pass_on:
+            raise PassedOn(exited)
+        return exited
+
+    def _stream(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: IO[bytes] | None,
+        stdin: IO[bytes] | int | None,
+        errors: list[str] | None,
+        until: float | None,
+    ) -> int:
         self._announce(argv)
         if self.dry:
             return 0

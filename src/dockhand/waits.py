@@ -12,17 +12,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dockhand import readiness
-from dockhand.engine import (
-    ONEOFF,
-    PROJECT,
-    SERVICE,
-    ServiceState,
-    _reason,
-    state_of,
-    states,
-    unreachable,
-)
+from dockhand.engine import _reason, states, unreachable
 from dockhand.errors import DockhandError
+from dockhand.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 
 if TYPE_CHECKING:
     from docker import DockerClient

@@ -117,21 +117,34 @@ def test_nothing_said_is_no_reason(stderr: str) -> None:
     assert compose_errors.explain(stderr) is None
 
 
-def test_the_failure_line_carries_the_cause_and_its_hint() -> None:
-    error = compose_errors.failure("Compose could not start the stack", PORT, 1)
-    assert error.message == (
+def test_a_failed_command_ends_with_the_cause_and_its_hint() -> None:
+    from dockhand.errors import CommandFailed
+    from dockhand.process import Runner
+
+    script = f"import sys; sys.stderr.write({PORT!r}); sys.exit(1)"
+    with pytest.raises(CommandFailed) as failed:
+        Runner().stream(
+            ["python3", "-c", script], failure="Compose could not start the stack"
+        )
+    assert failed.value.message == (
         "Compose could not start the stack: host port 47124 is already taken "
         "(wanted by container p-ok-1)"
     )
-    assert "free port 47124" in error.hint
-    assert error.code == 1
+    assert "free port 47124" in failed.value.hint
+    assert failed.value.code == 1
 
 
 def test_without_a_cause_the_line_points_above() -> None:
-    error = compose_errors.failure("the build failed", "", 17)
-    assert (error.message, error.hint, error.code) == (
+    from dockhand.errors import CommandFailed
+    from dockhand.process import Runner
+
+    with pytest.raises(CommandFailed) as failed:
+        Runner().stream(
+            ["sh", "-c", "exit 17"], failure="the build failed", hint="see above"
+        )
+    assert (failed.value.message, failed.value.hint, failed.value.code) == (
         "the build failed",
-        "see Compose's output above",
+        "see above",
         17,
     )
 

@@ -5,36 +5,19 @@ from __future__ import annotations
 import sys
 import time
 
-from dockhand import (
-    compose,
-    compose_errors,
-    console,
-    networks,
-    readiness,
-    status,
-    waits,
-)
-from dockhand.errors import DockhandError
+from dockhand import compose, console, readiness, status, waits
+from dockhand.errors import CommandFailed, DockhandError
+from dockhand.ops import preflight
 from dockhand.process import TimedOut
 from dockhand.session import Session
 
-
-def run_compose(
-    s: Session, argv: list[str], failure: str, until: float | None = None
-) -> None:
-    """Stream a Compose command; a failure ends with Compose's exit code and
-    its reason, read from what it wrote (still shown above). `until`: the
-    command's deadline (process.TimedOut once it passes)."""
-    said: list[str] = []
-    code = s.runner.stream(argv, errors=said, until=until)
-    if code != 0:
-        raise compose_errors.failure(failure, "".join(said), code)
+COMPOSE_SAID = "see Compose's output above"
 
 
 def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
     """What a wait for `names` covers: from the Compose model, those services
     and what they depend on (every service without names)."""
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         return readiness.scope_without_model(names)
     return readiness.scope(model, names)
@@ -63,7 +46,7 @@ def wait_ready(
     try:
         with status.watching() as watcher:
             ready = waits.wait_ready(
-                s.client,
+                s.connect(),
                 s.settings.project,
                 since + seconds(s, timeout),
                 watcher,
@@ -121,11 +104,16 @@ def run_then_wait(
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1)
-        model = pool.submit(s.model)
+        model = pool.submit(s.ask_model)
         pool.shutdown(wait=False)
     limit = seconds(s, timeout)
     try:
-        run_compose(s, argv, failure, until=began + limit if wait else None)
+        s.runner.stream(
+            argv,
+            failure=failure,
+            hint=COMPOSE_SAID,
+            until=began + limit if wait else None,
+        )
     except TimedOut:
         if model is not None:
             model.result()
@@ -147,15 +135,17 @@ def build(
     s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
 ) -> None:
     """Build the services named (all when none)."""
-    argv = compose.build(s.cli, s.project, names, no_cache=no_cache, pull=pull)
+    argv = compose.build(
+        s.find_compose(), s.project, names, no_cache=no_cache, pull=pull
+    )
     try:
-        run_compose(s, argv, "the build failed")
-    except DockhandError:
+        s.runner.stream(argv, failure="the build failed", hint=COMPOSE_SAID)
+    except CommandFailed:
         s.check_services(names)  # a wrong name: the line that lists the real ones
         raise
 
 
-def start(
+def up(
     s: Session,
     names: list[str],
     *,
@@ -166,50 +156,27 @@ def start(
 ) -> None:
     """Start detached, then wait until ready."""
     s.require_engine()
-    refuse_placeholder_secrets(s)
     if names and wait and not s.runner.dry:
-        s.model()  # one Compose call checks the names and gives the model
-    networks.repair(s.runner, s.settings.project)
-    argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
+        s.ask_model()  # one Compose call checks the names and gives the model
+    argv = compose.up(s.find_compose(), s.project, s.check_services(names), build=build)
+    preflight.before_up(s, names)
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
 
 
-def refuse_placeholder_secrets(s: Session) -> None:
-    """A secret the env example marks, left at its placeholder (or empty),
-    is refused here as `inv setup` and `inv doctor` refuse it: a stack
-    started with `change-me` as its password keeps it in its volumes."""
-    from dockhand import envfile
-
-    settings = s.settings
-    if not settings.env_file.is_file() or not settings.env_example.is_file():
-        return
-    marked = envfile.read(settings.env_example).secret_keys
-    left = (
-        envfile.placeholders(envfile.read(settings.env_file), marked) if marked else []
-    )
-    if left:
-        raise DockhandError(
-            f"{settings.env_file.name} still has a placeholder or empty secret: "
-            f"{', '.join(left)}",
-            hint=f"delete those lines from {settings.env_file.name} and run `inv setup` "
-            "to generate them",
-        )
-
-
-def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
-    from dockhand.ops.cleanup import confirm_volume_removal
+def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
+    from dockhand.ops.confirm import confirm_volume_removal
 
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
-    argv = compose.down(s.cli, s.project, volumes=volumes)
-    run_compose(s, argv, "Compose could not stop the stack")
+    argv = compose.down(s.find_compose(), s.project, volumes=volumes)
+    s.runner.stream(argv, failure="Compose could not stop the stack", hint=COMPOSE_SAID)
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
     if names and wait and not s.runner.dry:
-        s.model()  # one Compose call checks the names and gives the model
+        s.ask_model()  # one Compose call checks the names and gives the model
     names = s.check_services(names)
     if names and not s.runner.dry:
         # Compose restarts what exists and says nothing of the rest.
@@ -220,11 +187,11 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
                 f"{', '.join(missing)} has no container to restart",
                 hint=f"start it with `inv up {' '.join(missing)}`",
             )
-    argv = compose.restart(s.cli, s.project, names)
+    argv = compose.restart(s.find_compose(), s.project, names)
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
-def show(s: Session, names: list[str], *, as_json: bool) -> None:
+def ps(s: Session, names: list[str], *, as_json: bool) -> None:
     """`inv ps`: a table (or JSON) of the project's containers."""
     states = s.states(names)
     if as_json:
@@ -234,7 +201,11 @@ def show(s: Session, names: list[str], *, as_json: bool) -> None:
             f"no containers for project {s.settings.project!r}; start them with `inv up`"
         )
     else:
-        console.out().print(status.table(states, with_details=True))
+        text = status.table_text(states) if console.plain(sys.stdout) else None
+        if text is not None:
+            console.print_data(text)
+        else:
+            console.out().print(status.table(states, with_details=True))
 
 
 def logs(
@@ -249,7 +220,7 @@ def logs(
     """Stream the logs straight from Compose to our stdout, never held here
     (`tail` already checked by the task: a number or `all`)."""
     argv = compose.logs(
-        s.cli,
+        s.find_compose(),
         s.project,
         names,
         follow=follow,
@@ -258,12 +229,12 @@ def logs(
         timestamps=timestamps,
         color=console.colour_wanted(sys.stdout),
     )
-    said: list[str] = []
-    code = s.runner.stream(argv, errors=said)
-    if code != 0:
+    try:
+        s.runner.stream(
+            argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
+        )
+    except CommandFailed:
         # Only now is it worth asking Compose for the services: a wrong name
         # gets the same line as before, the right one pays no extra call.
         s.check_services(names)
-        raise compose_errors.failure(
-            "Compose could not show the logs", "".join(said), code
-        )
+        raise

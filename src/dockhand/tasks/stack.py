@@ -54,7 +54,7 @@ def up(
     from dockhand.ops import stack
 
     wait_seconds = seconds("timeout", timeout)
-    stack.start(
+    stack.up(
         writer(c, "up"),
         services or [],
         build=build,
@@ -73,7 +73,7 @@ def down(c: Context, volumes: bool = False, yes: bool = False) -> None:
     """Stop and remove the stack's containers and networks (data is kept)."""
     from dockhand.ops import stack
 
-    stack.stop(writer(c, "down"), volumes=volumes, yes=yes)
+    stack.down(writer(c, "down"), volumes=volumes, yes=yes)
 
 
 @command(
@@ -111,7 +111,7 @@ def ps(c: Context, services: list[str] | None = None, json: bool = False) -> Non
     """Show each service: state, health, ports, uptime."""
     from dockhand.ops import stack
 
-    stack.show(session(c), services or [], as_json=json)
+    stack.ps(session(c), services or [], as_json=json)
 
 
 @command(
@@ -150,7 +150,7 @@ def logs(
 def prod(c: Context) -> None:
     """Select the production override for the tasks that follow (inv prod up)."""
     from dockhand.defaults import OWN
-    from dockhand.session import load_settings
+    from dockhand.invoke_config import load_settings
 
     if not load_settings(c.config).prod_files:
         raise DockhandError(
