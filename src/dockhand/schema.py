@@ -192,7 +192,10 @@ def _project_name(root: Path) -> Callable[[str, Any], str]:
 
 def _path(root: Path) -> Callable[[str, Any], Path]:
     def parse(key: str, value: Any) -> Path:
-        return root / _text(key, value, empty=False, what="a file name (one string)")
+        path = root / _text(key, value, empty=False, what="a file name (one string)")
+        if path.is_dir():
+            raise Bad(key, value, "a file name, and this is a folder")
+        return path
 
     return parse
 
