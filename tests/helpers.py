@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +35,7 @@ class FakeRunner(Runner):
 
     answer: Answer = _zero
     reply: Reply = _empty
+    said: Callable[[list[str]], str] = lambda argv: ""  # a streamed command's stderr
     calls: list[list[str]] = field(default_factory=list)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
@@ -47,10 +48,16 @@ class FakeRunner(Runner):
         *,
         stdout: IO[bytes] | None,
         stdin: IO[bytes] | int | None,
+        errors: list[str] | None = None,
+        until: float | None = None,
     ) -> int:
         self._announce(argv)
         self.calls.append(list(argv))
-        return 0 if self.dry else self.answer(list(argv), stdout)
+        if self.dry:
+            return 0
+        if errors is not None:
+            errors.append(self.said(list(argv)))
+        return self.answer(list(argv), stdout)
 
 
 def replying(code: int = 0, stdout: str = "", stderr: str = "") -> FakeRunner:
@@ -86,3 +93,13 @@ def inspect_backend() -> dict[str, Any]:
     """`docker inspect` data of one running, healthy backend container."""
     path = Path(__file__).parent / "unit" / "data" / "inspect_backend.json"
     return dict(json.loads(path.read_text()))
+
+
+def compose_argv(project: str, env_file: Path, files: Iterable[Path]) -> list[str]:
+    """Plain `docker compose` for one project (-p, the env file, every -f),
+    written out here rather than taken from dockhand: what checks dockhand's
+    work must not share its bugs."""
+    argv = ["docker", "compose", "-p", project, "--env-file", str(env_file)]
+    for file in files:
+        argv += ["-f", str(file)]
+    return argv

@@ -34,7 +34,16 @@ def namespace(root: str | Path | None = None) -> Collection:
     """
     from dockhand import cli
     from dockhand.defaults import OWN
-    from dockhand.tasks import check, cleanup, db, dev, setup, snapshot, stack
+    from dockhand.tasks import (
+        check,
+        cleanup,
+        db,
+        dev,
+        projects,
+        setup,
+        snapshot,
+        stack,
+    )
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
@@ -56,6 +65,8 @@ def namespace(root: str | Path | None = None) -> Collection:
         dev.run_tests,
         dev.watch,
         cleanup.clean,
+        projects.ls_,
+        projects.gc,
         check.check,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))

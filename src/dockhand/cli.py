@@ -117,6 +117,9 @@ class Command(Task[Callable[..., Any]]):
                 console.error(exc)
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
+            from dockhand.errors import Interrupted
+
+            console.error(Interrupted())  # the same line as when a child ran
             raise Exit(code=130) from None
         except (Exit, ParseError, UnexpectedExit):
             raise  # Invoke's own, which Invoke reports in one line
@@ -155,19 +158,19 @@ def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
     return decorate
 
 
-def session(c: Context) -> Session:
+def session(c: Context, *, copied_ok: bool = False) -> Session:
     """The invocation's Session, its modules imported only now."""
     from dockhand.invoke_config import session as make
 
-    return make(c)
+    return make(c, copied_ok=copied_ok)
 
 
-def writer(c: Context, command: str) -> Session:
+def writer(c: Context, command: str, *, copied_ok: bool = False) -> Session:
     """The Session of a command that changes the project's containers, with
     the project's lock held (dockhand.lock); a dry run takes no lock."""
     from dockhand import lock
 
-    s = session(c)
+    s = session(c, copied_ok=copied_ok)
     if not s.runner.dry:
         lock.hold(s.settings.project, command)
     return s
@@ -218,6 +221,20 @@ def lines(option: str, value: Any) -> str | None:
     return text
 
 
+def project_name(option: str, value: Any) -> str:
+    """A Compose project name: lowercase letters, digits, - and _, starting
+    with a letter or digit (Compose's own rule)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text):
+        raise DockhandError(
+            f"--{option} takes a Compose project name, not {text!r}",
+            hint="lowercase letters, digits, - and _, starting with a letter or digit",
+        )
+    return text
+
+
 # What Docker takes for --since (its api/types/time.GetTimestamp): a Go
 # duration, a Unix time, or an RFC 3339 date or time, the time part shortened
 # at will and the zone optional.
@@ -228,12 +245,25 @@ _SINCE = re.compile(
 )
 
 
+def _real_date(text: str) -> bool:
+    """A date/time that the calendar has (2026-13-45 has the shape only)."""
+    if not re.match(r"\d{4}-", text):
+        return True
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def when(option: str, value: Any) -> str | None:
     """A --since: None, a duration (10m, 1h30m), a Unix time or a date/time."""
     if value is None:
         return None
     text = str(value).strip()
-    if not _SINCE.fullmatch(text):
+    if not _SINCE.fullmatch(text) or not _real_date(text):
         raise DockhandError(
             f"--{option} takes a duration, a date or a time, not {value!r}",
             hint=f"e.g. --{option} 10m, --{option} 1h30m, --{option} 2026-01-02T15:04:05",

@@ -185,6 +185,12 @@ def down(
     return argv
 
 
+def stop(
+    cli: ComposeCli, project: Project, services: Sequence[str], *, timeout: int = 10
+) -> list[str]:
+    return [*base(cli, project), "stop", "--timeout", str(timeout), *services]
+
+
 def restart(
     cli: ComposeCli,
     project: Project,
@@ -276,6 +282,12 @@ def run(
     return _in_container(
         cli, project, ["run", "--rm"], service, command, tty, user, volumes
     )
+
+
+def shell_command(program: str, command: str | None = None) -> list[str]:
+    """The shell run in the container: alone (interactive), or with `-c` and
+    the command as the user typed it, one string for that shell to parse."""
+    return [program] if command is None else [program, "-c", command]
 
 
 def exec_or_run(

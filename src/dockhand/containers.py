@@ -33,6 +33,11 @@ def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
     return argv
 
 
+def all_ids_argv() -> list[str]:
+    """Every container on the engine, stopped ones too."""
+    return ["docker", "ps", "--all", "--quiet", "--no-trunc"]
+
+
 def running_argv(project: str, service: str) -> list[str]:
     """Pure: the ids of a service's running containers."""
     argv = ps_argv(project, [service])
@@ -42,6 +47,26 @@ def running_argv(project: str, service: str) -> list[str]:
 
 def inspect_argv(ids: Iterable[str]) -> list[str]:
     return ["docker", "container", "inspect", *ids]
+
+
+def exec_argv(container: str, command: Iterable[str]) -> list[str]:
+    """A command in a running container, no TTY, by id (no Compose needed)."""
+    return ["docker", "exec", container, *command]
+
+
+def projects_made_in_argv(folder: str, env_file: str) -> list[str]:
+    """The project of every container Compose made from `folder` with
+    `env_file` (a test's stack from the same folder has an env file of its own)."""
+    return [
+        "docker", "ps", "--all",
+        "--filter", f"label=com.docker.compose.project.working_dir={folder}",
+        "--filter", f"label=com.docker.compose.project.environment_file={env_file}",
+        "--format", '{{.Label "com.docker.compose.project"}}',
+    ]  # fmt: skip
+
+
+def volume_created_argv(volume: str) -> list[str]:
+    return ["docker", "volume", "inspect", "--format", "{{.CreatedAt}}", volume]
 
 
 def image_size_argv(image: str) -> list[str]:

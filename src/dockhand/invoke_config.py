@@ -14,6 +14,7 @@ from invoke.context import Context
 
 from dockhand import settings
 from dockhand.defaults import OWN
+from dockhand.errors import DockhandError
 from dockhand.process import Runner
 from dockhand.session import Session
 
@@ -74,7 +75,9 @@ def load_settings(config: Any) -> settings.Settings:
     return replace(loaded, prod=True) if own.get("prod") else loaded
 
 
-def session(c: Context) -> Session:
+def session(c: Context, *, copied_ok: bool = False) -> Session:
+    """The Session of one command. An env file copied from another checkout
+    stops every command but those that mend or report it (setup, doctor)."""
     config = c.config
     run = config.get("run", {})
     s = Session(
@@ -85,4 +88,12 @@ def session(c: Context) -> Session:
         from dockhand import discovery
 
         s.settings = discovery.resolve(s)
+    if s.settings.copied_from and not copied_ok:
+        from dockhand import checkout
+
+        found = checkout.Identity("copied", s.settings.project, s.settings.copied_from)
+        raise DockhandError(
+            checkout.copied_message(found, s.settings.env_file.name),
+            hint="run `inv setup` to give this checkout a name and ports of its own",
+        )
     return s

@@ -52,6 +52,7 @@ class DatabaseSettings:
     service: str = "db"
     user_var: str = "POSTGRES_USER"
     name_var: str = "POSTGRES_DB"
+    password_var: str = "POSTGRES_PASSWORD"  # noqa: S105 - a variable name
 
 
 class Bad(Exception):
@@ -199,7 +200,10 @@ def _project_name(root: Path) -> Callable[[str, Any], str]:
 
 def _path(root: Path) -> Callable[[str, Any], Path]:
     def parse(key: str, value: Any) -> Path:
-        return root / _text(key, value, empty=False, what="a file name (one string)")
+        path = root / _text(key, value, empty=False, what="a file name (one string)")
+        if path.is_dir():
+            raise Bad(key, value, "a file name, and this is a folder")
+        return path
 
     return parse
 
@@ -325,7 +329,7 @@ def _services(key: str, value: Any, root: Path) -> dict[str, ServiceSettings]:
     return services
 
 
-_DATABASE_KEYS = ("service", "user_var", "name_var")
+_DATABASE_KEYS = ("service", "user_var", "name_var", "password_var")
 
 
 def _database(key: str, value: Any) -> DatabaseSettings | None:

@@ -50,6 +50,8 @@ class Settings:
     stale_images: str = "rebuild"  # rebuild, warn or off (dockhand.ops.stale)
     migrate_snapshots: int = 5  # automatic snapshots before migrate kept; 0: none
     watch_files: tuple[Path, ...] = ()  # compose files `inv watch` adds (develop.watch)
+    # The checkout an env file was copied from (dockhand.checkout), when it was.
+    copied_from: str = ""
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True

@@ -12,6 +12,7 @@ from typing import Any
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 ONEOFF = "com.docker.compose.oneoff"
+NUMBER = "com.docker.compose.container-number"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ServiceState:
     restart_policy: str = ""  # no, always, unless-stopped, on-failure
     id: str = ""
     image: str = ""  # the id of the image the container runs
+    number: str = ""  # Compose's container number: a replacement keeps it
 
     @property
     def summary(self) -> str:
@@ -87,4 +89,5 @@ def state_of(attrs: dict[str, Any]) -> ServiceState:
         ),
         id=str(attrs.get("Id", "")),
         image=str(attrs.get("Image", "")),
+        number=str(labels.get(NUMBER, "")),
     )

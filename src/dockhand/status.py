@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from dockhand import console
-from dockhand.engine import HealthFailure
 from dockhand.settings import Settings
 from dockhand.states import ServiceState
+from dockhand.waits import HealthFailure
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -116,7 +116,12 @@ def watching() -> Iterator[Watcher]:
 
 
 def urls(settings: Settings, states: Sequence[ServiceState]) -> list[tuple[str, str]]:
-    """The browser URL of each configured service, with the port Compose published."""
+    """The browser URL of each configured service, with the port Compose
+    published, under the project's own host (NAME.localhost: browsers keep
+    cookies per host, so two checkouts' sessions stay apart)."""
+    from dockhand.checkout import host_name
+
+    host = host_name(settings.project)
     found = []
     for s in states:
         config = settings.services.get(s.service)
@@ -124,7 +129,7 @@ def urls(settings: Settings, states: Sequence[ServiceState]) -> list[tuple[str, 
             continue
         port = s.host_port(config.port)
         if port:
-            found.append((s.service, f"http://localhost:{port}{config.path}"))
+            found.append((s.service, f"http://{host}:{port}{config.path}"))
     return found
 
 

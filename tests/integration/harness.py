@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from helpers import free_port
+from helpers import compose_argv, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -94,16 +94,9 @@ class Stack:
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
         """Plain `docker compose` on the same project, to check what inv did."""
-        argv = [
-            "docker",
-            "compose",
-            "-p",
-            self.project,
-            "--env-file",
-            str(self.env_file),
-        ]
-        for file in files or self.files:
-            argv += ["-f", str(self.root / file)]
+        argv = compose_argv(
+            self.project, self.env_file, (self.root / f for f in files or self.files)
+        )
         return subprocess.run(
             [*argv, *args], capture_output=True, text=True, timeout=timeout, check=False
         )

@@ -126,11 +126,13 @@ def test_each_broken_file_fails_its_check(
     assert fragment in failed.detail
 
 
-def test_doctor_is_the_machine_checks_then_the_env_files() -> None:
+def test_doctor_is_the_machine_checks_then_env_files_and_checkout() -> None:
     assert checks.DOCTOR[: len(checks.MACHINE)] == checks.MACHINE
     assert checks.DOCTOR[len(checks.MACHINE) :] == (
         check_env_example,
         checks.env.check_env_file,
+        checks.checkout.check_project_name,
+        checks.checkout.check_database_login,
     )
     # inv check starts with the same tools, over the same facts.
     assert checks.CHECK[:4] == checks.MACHINE[:4]

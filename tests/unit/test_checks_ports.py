@@ -63,6 +63,7 @@ def test_port_checks(listener: int) -> None:
     assert not checks[0].ok
     assert f"pid {os.getpid()}" in checks[0].detail
     assert "set BACKEND_PORT in .env to a free port" in checks[0].fix
+    assert "`inv setup --new-ports`" in checks[0].fix
     assert checks[1].ok and "free (db, POSTGRES_PORT)" in checks[1].detail
 
 

@@ -1,37 +1,32 @@
-"""`inv check` and `inv doctor` as commands: the report, its JSON, secrets masked, the exit code."""
+"""`inv check`'s op over facts passed in: the report, its JSON, secrets
+masked, the failure (exit code 1)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from checked_project import facts_for, make_project
-from invoke.config import Config
-from invoke.context import Context
-from invoke.exceptions import Exit
 
-from dockhand import checks
 from dockhand.checks import Facts, Problem
+from dockhand.errors import DockhandError
+from dockhand.ops import check
+from dockhand.session import Session
+from helpers import FakeRunner
 
 
-def run_task(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, facts: Facts, *args: Any
-) -> None:
-    from dockhand.tasks.check import check
-
-    monkeypatch.setattr(checks, "Facts", lambda settings, s: facts)
-    config = Config(overrides={"dockhand": {"root": str(tmp_path), "project": "p"}})
-    check(Context(config=config), *args)
+def run_check(facts: Facts, as_json: bool = False) -> None:
+    """`inv check`'s op over the facts given, on a session that runs nothing."""
+    check.check(Session(facts.settings, FakeRunner()), as_json=as_json, facts=facts)
 
 
-def test_task_report_and_exit_code(
+def test_check_reports_a_line_per_check_and_fails_with_code_1(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_project(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
-    run_task(monkeypatch, tmp_path, facts_for(tmp_path, containers=[]))
+    run_check(facts_for(tmp_path, containers=[]))
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].split() == [
@@ -41,10 +36,8 @@ def test_task_report_and_exit_code(
     assert any(line.startswith("skip  container-user") for line in lines)
     assert "19 ok, 0 warn, 0 failed, 1 skipped" in err
 
-    with pytest.raises(Exit) as exited:
-        run_task(
-            monkeypatch,
-            tmp_path,
+    with pytest.raises(DockhandError) as exited:
+        run_check(
             facts_for(tmp_path, images={"app": {"Size": 1, "Config": {}}}),
         )
     assert exited.value.code == 1
@@ -54,17 +47,16 @@ def test_task_report_and_exit_code(
         "FAIL  image-user         app: the image runs as root (no user set)"
     ]
     assert "fix: app: end its Dockerfile with a non-root USER and rebuild" in out
-    assert "1 of 20 checks failed: image-user" in err
+    assert "19 ok, 0 warn, 1 failed, 0 skipped" in err
+    assert exited.value.message == "1 of 20 checks failed: image-user"
 
 
-def test_task_json(
+def test_check_json(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_project(tmp_path)
-    with pytest.raises(Exit):
-        run_task(
-            monkeypatch,
-            tmp_path,
+    with pytest.raises(DockhandError):
+        run_check(
             facts_for(tmp_path, containers=[], variables={"NEW"}),
             True,
         )
@@ -85,7 +77,7 @@ def test_task_json(
     }
 
 
-def test_task_masks_secrets_in_text_and_json(
+def test_check_masks_secrets_in_text_and_json(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Any detail or fix that quotes a secret of the env file shows it masked,
@@ -96,18 +88,11 @@ def test_task_masks_secrets_in_text_and_json(
         "BASE_IMAGE=debian:bookworm-slim\nAPP_PORT=80\n# @secret\nAPI_TOKEN=change-me\n"
     )
     (tmp_path / ".env").write_text(f"API_TOKEN={secret}\n")
-    from dockhand.errors import DockhandError
-    from dockhand.ops import check
-    from dockhand.process import Runner
-    from dockhand.session import Session
-
     leaky = Problem(f"the engine said: bad token {secret}", f"unset {secret}")
     facts = facts_for(tmp_path, containers=[], engine=leaky)
-    monkeypatch.setattr(checks, "Facts", lambda settings, s: facts)
-    s = Session(facts.settings, Runner())
     for as_json in (False, True):
         with pytest.raises(DockhandError, match="1 of 20 checks failed: engine"):
-            check.check(s, as_json=as_json)
+            run_check(facts, as_json)
         out, err = capsys.readouterr()
         assert secret not in out + err
         assert "bad token ********" in out and "unset ********" in out

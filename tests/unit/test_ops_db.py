@@ -1,4 +1,4 @@
-"""The db tasks' order of operations, with a runner that records instead of
+"""The db ops' order of operations, with a runner that records instead of
 running: what runs before what, and what never runs when something fails."""
 
 from __future__ import annotations
@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from invoke.context import Context
-from invoke.exceptions import Exit
 
-from dockhand import settings
+from dockhand import console, settings
 from dockhand.compose import ComposeCli
-from dockhand.errors import Interrupted
+from dockhand.errors import DockhandError, Interrupted
+from dockhand.ops import db
 from dockhand.ops.db import backups, replace, target
 from dockhand.postgres import Target
 from dockhand.session import Session
-from dockhand.tasks import db
 from helpers import FakeRunner
 
 T = Target(service="db", user="neuroagent", name="neuroagent")
@@ -33,6 +31,7 @@ def db_runner(
     codes: dict[str, int] | None = None,
     databases: tuple[str, ...] = ("neuroagent",),
     interrupt_on: str = "",
+    said: dict[str, str] | None = None,
 ) -> FakeRunner:
     """The shared FakeRunner answering as the database would: `codes` maps a
     word of the command (its SQL verb or program) to the exit code it
@@ -55,7 +54,10 @@ def db_runner(
         wanted = [name for name in databases if f"'{name}'" in sql]
         return (0, "".join(f"{n}\n" for n in wanted), "")
 
-    return FakeRunner(dry=dry, answer=answer, reply=reply)
+    def stderr(argv: list[str]) -> str:
+        return (said or {}).get(kind(inside(argv)), "")
+
+    return FakeRunner(dry=dry, answer=answer, reply=reply, said=stderr)
 
 
 def inside(argv: list[str]) -> list[str]:
@@ -96,8 +98,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def make(
     root: Path, monkeypatch: pytest.MonkeyPatch, runner: FakeRunner
 ) -> Callable[..., Any]:
-    """Wire the db module to a session over `runner`; returns a caller that
-    runs a task and gives back its exit code."""
+    """A session over `runner`, handed to the db ops; returns a caller that
+    runs an op and gives back the exit code its task would end with."""
     s = Session(
         settings=settings.load(
             {
@@ -110,16 +112,17 @@ def make(
         runner=runner,
         compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
     )
-    monkeypatch.setattr(db, "session", lambda c: s)
-    monkeypatch.setattr(db, "writer", lambda c, command: s)
+    # The database's target once it is healthy: what the engine would say.
     for module in (target, backups, replace):  # where the commands call ready
         monkeypatch.setattr(module, "ready", lambda s: T)
 
-    def call(task: Any, *args: Any, **kwargs: Any) -> int:
+    def call(op: Any, *args: Any, **kwargs: Any) -> int:
         try:
-            task(Context(), *args, **kwargs)
-        except Exit as exc:
-            return int(exc.code)
+            op(s, *args, **kwargs)
+        except DockhandError as exc:
+            if exc.message:
+                console.error(exc)  # as the task class would
+            return exc.code
         return 0
 
     return call
@@ -207,6 +210,35 @@ def test_a_failed_restore_drops_the_scratch_and_never_swaps(
         'DROP DATABASE IF EXISTS "neuroagent_dockhand_restore"'
     )
     assert "database 'neuroagent' is unchanged" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("said", "hint"),
+    [
+        (
+            "pg_restore: error: could not execute query: server closed the "
+            "connection unexpectedly",
+            "the database server went away during the restore",
+        ),
+        (
+            "pg_restore: error: unexpected end of file",
+            "the file is damaged or incomplete",
+        ),
+    ],
+)
+def test_a_failed_restore_names_what_pg_restore_saw(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    said: str,
+    hint: str,
+) -> None:
+    runner = db_runner(codes={"restore": 1}, said={"restore": said})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    err = capsys.readouterr().err
+    assert hint in err
+    assert ("damaged" in err) == ("damaged" in hint)
 
 
 def test_ctrl_c_during_the_restore_drops_the_scratch_and_never_swaps(

@@ -78,6 +78,9 @@ def test_services_and_database(tmp_path: Path) -> None:
     assert s.service("worker").shell == "sh"
     assert s.service("unconfigured").port is None
     assert s.database is not None and s.database.service == "pg"
+    assert s.database.password_var == "POSTGRES_PASSWORD"  # the default
+    other = settings(tmp_path, database={"password_var": "PGPASSWORD"})
+    assert other.database is not None and other.database.password_var == "PGPASSWORD"
 
 
 # --- the schema: every bad value is one line naming key, value, expectation ---
@@ -193,6 +196,10 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
     (
         {"database": {"service": 5}},
         ("dockhand.database.service", "5", "a non-empty string"),
+    ),
+    (
+        {"database": {"password_var": ""}},
+        ("dockhand.database.password_var", "a non-empty string"),
     ),
     (
         {"image_size_budget_mb": "big"},

@@ -10,7 +10,7 @@ def test_setup_doctor_and_env_are_tasks_with_help_for_every_option() -> None:
 
     ns = namespace(Path(__file__).parent)
     for name, options in {
-        "setup": {"timeout"},
+        "setup": {"timeout", "name", "new_ports", "data_from"},
         "doctor": {"json"},
         "env": {"show_secrets", "json"},
     }.items():

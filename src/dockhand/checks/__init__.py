@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         Problem,
         Processes,
         as_json,
+        check_ports,
         run,
         summary,
     )
@@ -68,6 +69,7 @@ __all__ = [
     "Problem",
     "Processes",
     "as_json",
+    "check_ports",
     "run",
     "summary",
 ]

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import containers, engine, envfile
+from dockhand import containers, credentials, engine, envfile
 from dockhand.checks.compose_model import (
     Service,
     display_path,
@@ -147,6 +147,26 @@ class Facts:
             return self._s.find_compose()
         except DockhandError as exc:
             return Problem(exc.message, exc.hint)
+
+    @cached_property
+    def database_login(self) -> credentials.Login:
+        """Whether the running database's data was made with the env file's
+        password (a probe of the running container, nothing changed)."""
+        try:
+            return credentials.probe(self._s, self.environ)
+        except DockhandError as exc:
+            return credentials.Login(None, reason=exc.message)
+
+    @cached_property
+    def older_project(self) -> str:
+        """The project this folder's containers run under, when this checkout
+        has no name of its own yet and it is another one."""
+        from dockhand.discovery import older_project
+
+        try:
+            return older_project(self._s)
+        except (DockhandError, LookupError):
+            return ""
 
     # --- the env files and the Compose model ---------------------------------
 

@@ -237,7 +237,8 @@ def port_checks(
             by = found or "another process (run as root to see which)"
             stop = "stop it"
         move = (
-            f"set {p.variable} in {env_name} to a free port"
+            "move this checkout with `inv setup --new-ports` (free ports into "
+            f"{env_name}), or set {p.variable} in {env_name} to a free port"
             if p.variable
             else "publish the service on another port"
         )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from dockhand.checks.base_images import check_pinned_base
 from dockhand.checks.build_context import check_dockerignore, check_entrypoints
+from dockhand.checks.checkout import check_database_login, check_project_name
 from dockhand.checks.compose import (
     check_prod_limits,
     check_prod_log_rotation,
@@ -60,6 +61,7 @@ __all__ = [
     "Problem",
     "Processes",
     "as_json",
+    "check_ports",
     "run",
     "summary",
 ]
@@ -74,7 +76,8 @@ TOOLS: tuple[CheckFunction, ...] = (
 )
 
 # `inv setup`'s first step: everything of doctor's but the env file, which
-# setup writes next.
+# setup writes next (with free ports for a new checkout: then the port
+# checks are left out), and what needs the stack running.
 MACHINE: tuple[CheckFunction, ...] = (
     *TOOLS,
     check_images,
@@ -86,6 +89,8 @@ DOCTOR: tuple[CheckFunction, ...] = (
     *MACHINE,
     check_env_example,
     check_env_file,
+    check_project_name,
+    check_database_login,
 )
 
 CHECK: tuple[CheckFunction, ...] = (

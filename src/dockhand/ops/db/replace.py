@@ -33,7 +33,7 @@ def described(s: Session, t: Target, present: set[str]) -> str:
     )
 
 
-def restore(s: Session, file: str, *, yes: bool) -> None:
+def restore(s: Session, file: str, *, yes: bool = False) -> None:
     """Check, ask, back up, restore into scratch, swap in: a bad dump changes nothing."""
     path = Path(file)
     check_file(path)
@@ -77,7 +77,7 @@ def restore(s: Session, file: str, *, yes: bool) -> None:
         tell_undo(s, safety)
 
 
-def reset(s: Session, *, yes: bool, no_backup: bool) -> None:
+def reset(s: Session, *, yes: bool = False, no_backup: bool = False) -> None:
     """Ask, back up, drop, recreate, migrate."""
     t = ready(s)
     present = existing(s, t, [t.name])

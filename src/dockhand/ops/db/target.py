@@ -107,7 +107,7 @@ def size_of(s: Session, t: Target, name: str) -> str:
     return rows[0] if rows else "size unknown"
 
 
-def shell(s: Session, command: str | None) -> None:
+def shell(s: Session, command: str | None = None) -> None:
     """psql on the terminal handed over, or one statement run without one."""
     t = ready(s)
     if command is None:
