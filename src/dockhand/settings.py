@@ -65,6 +65,14 @@ class Settings:
     database: DatabaseSettings | None = None
     image_size_budget_mb: float = 350
     min_free_disk_gb: float = 2
+    # `inv deploy`: the Swarm manager (a context name or a Docker host URL;
+    # empty: DOCKER_HOST, else the swarm-lab context, else the current one),
+    # where images are pushed, the name nodes pull them by, and the routing.
+    deploy_endpoint: str = ""
+    deploy_registry: str = ""
+    deploy_pull_registry: str = ""
+    deploy_routing: str = "auto"
+    deploy_timeout: float = 300
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -333,6 +341,27 @@ def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
     return services
 
 
+ROUTINGS = ("auto", "mesh", "host")
+_REGISTRY = re.compile(r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")
+
+
+def _routing(key: str, value: Any) -> str:
+    text = _text(key, value).strip().lower() or "auto"
+    if text not in ROUTINGS:
+        raise _Bad(key, value, "auto, mesh or host")
+    return text
+
+
+def _registry(key: str, value: Any) -> str:
+    """HOST[:PORT][/PATH] of a registry, no scheme and no trailing slash."""
+    text = _text(key, value).strip()
+    if text and not _REGISTRY.match(text):
+        raise _Bad(
+            key, value, "a registry address such as 127.0.0.1:5000 or ghcr.io/team"
+        )
+    return text
+
+
 _DATABASE_KEYS = ("service", "user_var", "name_var")
 
 
@@ -368,6 +397,11 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "database": _database,
         "image_size_budget_mb": _megabytes,
         "min_free_disk_gb": _gigabytes,
+        "deploy_endpoint": _text,
+        "deploy_registry": _registry,
+        "deploy_pull_registry": _registry,
+        "deploy_routing": _routing,
+        "deploy_timeout": _seconds,
     }
 
 
@@ -388,6 +422,11 @@ ENV_KEYS = (
     "compose_version",
     "image_size_budget_mb",
     "min_free_disk_gb",
+    "deploy_endpoint",
+    "deploy_registry",
+    "deploy_pull_registry",
+    "deploy_routing",
+    "deploy_timeout",
 )
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 

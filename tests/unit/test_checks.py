@@ -14,7 +14,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 from dockhand import checks
-from dockhand.checks import FAIL, OK, SKIP, Check, Facts, Problem, Processes
+from dockhand.checks import FAIL, OK, SKIP, WARN, Check, Facts, Problem, Processes
 from dockhand.checks.build_context import check_entrypoints
 from dockhand.checks.compose_model import variables_in
 from dockhand.checks.dockerfile import DockerfileError, expand, parse_dockerfile
@@ -752,7 +752,7 @@ def test_task_report_and_exit_code(
         *("build", "x", "(/usr/bin/docker)"),
     ]
     assert any(line.startswith("skip  container-user") for line in lines)
-    assert "19 ok, 0 warn, 0 failed, 1 skipped" in err
+    assert "20 ok, 0 warn, 0 failed, 1 skipped" in err
 
     with pytest.raises(Exit) as exited:
         run_task(
@@ -767,7 +767,7 @@ def test_task_report_and_exit_code(
         "FAIL  image-user         app: the image runs as root (no user set)"
     ]
     assert "fix: app: end its Dockerfile with a non-root USER and rebuild" in out
-    assert "1 of 20 checks failed: image-user" in err
+    assert "1 of 21 checks failed: image-user" in err
 
 
 def test_task_json(
@@ -783,7 +783,7 @@ def test_task_json(
         )
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False
-    assert data["summary"] == {"ok": 18, "warn": 0, "fail": 1, "skip": 1}
+    assert data["summary"] == {"ok": 19, "warn": 0, "fail": 1, "skip": 1}
     rows = {row["name"]: row for row in data["checks"]}
     assert (
         rows["env example"]["status"] == "fail" and rows["env example"]["ok"] is False
@@ -819,7 +819,7 @@ def test_task_masks_secrets_in_text_and_json(
     monkeypatch.setattr(checks, "Facts", lambda settings, s: facts)
     s = Session(facts.settings, Runner())
     for as_json in (False, True):
-        with pytest.raises(DockhandError, match="1 of 20 checks failed: engine"):
+        with pytest.raises(DockhandError, match="1 of 21 checks failed: engine"):
             check.check(s, as_json=as_json)
         out, err = capsys.readouterr()
         assert secret not in out + err
@@ -854,3 +854,28 @@ def test_the_add_user_hint_fits_the_final_stage_s_base() -> None:
     )
     debian = parse_dockerfile("FROM alpine:3.20 AS tools\nFROM debian:bookworm-slim\n")
     assert add_user_command(debian, {}).startswith("useradd")
+
+
+def test_swarm_compat_fails_what_a_swarm_service_cannot_do(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    prod = service(tmp_path, **PROD_EXTRA, privileged=True, network_mode="host")
+    failed = only_failure(facts_for(tmp_path, prod={"services": {"app": prod}}))
+    assert failed.name == "swarm-compat"
+    assert "app: privileged: privileged containers are not possible" in failed.detail
+    assert "app: network_mode: network_mode has no Swarm equivalent" in failed.detail
+
+
+def test_swarm_compat_warns_of_what_a_stack_drops(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    port = {
+        "target": 80,
+        "published": "8080",
+        "host_ip": "127.0.0.1",
+        "mode": "ingress",
+    }
+    prod = service(tmp_path, **PROD_EXTRA, ports=[port])
+    result = by_name(facts_for(tmp_path, prod={"services": {"app": prod}}))[
+        "swarm-compat"
+    ]
+    assert result.status == WARN
+    assert "app: port 8080:80 bound to 127.0.0.1 dropped" in result.detail
