@@ -187,6 +187,21 @@ BAD: list[Case] = [
         "logs --tail -5", ("--tail", "not '-5'"), argv=("--dry", "logs", "--tail", "-5")
     ),
     Case(
+        "a routing no cluster has",
+        ("INVOKE_DOCKHAND_DEPLOY_ROUTING=ipvs is not valid", "auto, mesh or host"),
+        env={"INVOKE_DOCKHAND_DEPLOY_ROUTING": "ipvs"},
+    ),
+    Case(
+        "deploy --timeout abc",
+        ("--timeout", "not 'abc'"),
+        argv=("--dry", "deploy", "--timeout", "abc"),
+    ),
+    Case(
+        "rollback without cluster",
+        ("inv rollback works on the cluster's stack",),
+        argv=("--dry", "rollback"),
+    ),
+    Case(
         "logs --since yesterday",
         ("--since takes a duration, a date or a time, not 'yesterday'",),
         argv=("--dry", "logs", "--since", "yesterday"),

@@ -155,3 +155,75 @@ def test_each_verdict_has_its_own_exit_code_and_only_convergence_is_zero() -> No
     codes = [EXIT_CODES[v] for v in VERDICTS]
     assert len(set(codes)) == len(codes)
     assert [v for v in VERDICTS if EXIT_CODES[v] == 0] == [CONVERGED]
+
+
+def test_a_rollback_is_done_once_the_old_spec_runs_again() -> None:
+    rolled = service(update="rollback_completed", image=OLD)
+    assert assess(rolled, [task(image=OLD, state="starting")]).state == "rolling_back"
+    assert assess(rolled, [task(image=OLD), task(image=OLD)]).state == "rolled_back"
+
+
+class NoEvents:
+    """A client whose event stream says nothing: the wait polls."""
+
+    def events(self, **_: Any) -> NoEvents:
+        return self
+
+    def __iter__(self) -> NoEvents:
+        return self
+
+    def __next__(self) -> Any:
+        raise StopIteration
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_wait_keeps_the_errors_of_tasks_gone_by_the_verdict() -> None:
+    from dockhand.swarm import converge
+
+    failing = assess(
+        service(), [task(state="failed", desired="shutdown", Err="unhealthy container")]
+    )
+    done = assess(
+        service(update="rollback_completed", image=OLD),
+        [task(image=OLD), task(image=OLD)],
+    )
+    seen = iter([[failing], [done]])
+    found, states, _ = converge.wait(NoEvents(), lambda: next(seen), verdict, timeout=5)  # type: ignore[arg-type]
+    assert found == ROLLED_BACK
+    assert states[0].errors == ("unhealthy container",)
+
+
+def test_the_wait_ends_at_its_deadline() -> None:
+    from dockhand.swarm import converge
+
+    starting = assess(service(), [task(state="starting")])
+    found, states, _ = converge.wait(
+        NoEvents(), lambda: [starting], verdict, timeout=0.3
+    )  # type: ignore[arg-type]
+    assert (found, states[0].state) == (converge.TIMED_OUT, "starting")
+
+
+def test_why_swarm_rolled_back_is_an_error_of_the_service() -> None:
+    rolling = service(update="rollback_started")
+    rolling["UpdateStatus"]["Message"] = (
+        "update rolled back due to failure or early termination of task x"
+    )
+    assert assess(rolling, [task()]).errors == (
+        "update rolled back due to failure or early termination of task x",
+    )
+    assert assess(rolling, [task()], ours=False).errors == ()
+
+
+def test_a_task_counts_only_on_its_services_spec_as_swarm_compares_them() -> None:
+    labelled = service()
+    labelled["Spec"]["TaskTemplate"]["ContainerSpec"]["Labels"] = {"bump": "1"}
+    old = task()  # same image, not the new labels: still to be replaced
+    new = task()
+    new["Spec"] = {
+        "ContainerSpec": {"Image": NEW, "Labels": {"bump": "1"}},
+        "Runtime": "container",
+    }
+    assert assess(labelled, [old, old]).running == 0
+    assert assess(labelled, [new, new]).state == "converged"

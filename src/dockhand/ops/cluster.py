@@ -230,7 +230,9 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
             )
     before = converge.versions(client, stack)
     for name in names or known:
-        code = s.runner.stream(argv.rollback(manager.host, f"{stack}_{name}"))
+        code = s.runner.stream(
+            argv.rollback(manager.host, f"{stack}_{name}"), stdout=sys.stderr.buffer
+        )
         if code != 0:
             raise DockhandError(
                 f"docker service rollback {name} failed",
@@ -247,6 +249,7 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
         s.settings.deploy_timeout,
         as_json,
         time.monotonic(),
+        decide=converge.rollback_verdict,
     )
 
 
@@ -269,8 +272,20 @@ def rm(s: Session, yes: bool) -> None:
             )
         if input("remove the stack? [y/N] ").strip().lower() not in ("y", "yes"):
             raise DockhandError("nothing removed", hint="", code=1)
-    if s.runner.stream(argv.stack_rm(manager.host, stack)) != 0:
+    code = s.runner.stream(argv.stack_rm(manager.host, stack), stdout=sys.stderr.buffer)
+    if code != 0 and not s.runner.dry:
+        # A network goes only once the tasks on it are gone: remove what is
+        # left as they go.
+        client = manager.client()
+        if not converge.until(client, lambda: _networks_gone(client, stack), 120):
+            raise DockhandError(
+                f"the networks of {stack} are still in use after 120 s",
+                hint="see `docker network ls` on the manager; run inv cluster rm again",
+            )
+        code = 0
+    if code != 0:
         raise DockhandError("docker stack rm failed", hint="see above")
+    console.ok(f"removed the stack {stack} (its volumes are kept)")
 
 
 def prune_contents(s: Session, manager: Manager, client: Any, stack: str) -> None:
@@ -291,3 +306,15 @@ def prune_contents(s: Session, manager: Manager, client: Any, stack: str) -> Non
         ]
         if stale:
             s.runner.capture(argv.remove(manager.host, kind, *stale), timeout=60)
+
+
+def _networks_gone(client: Any, stack: str) -> bool:
+    from docker.errors import APIError
+
+    left = client.networks.list(filters={"label": f"{converge.NAMESPACE}={stack}"})
+    for network in left:
+        try:
+            network.remove()
+        except APIError:
+            return False
+    return True

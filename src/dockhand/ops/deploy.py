@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -238,16 +239,18 @@ def report(
     timeout: float,
     as_json: bool,
     started: float,
+    decide: Callable[[list[converge.ServiceState]], str | None] = converge.verdict,
 ) -> int:
     found, states, seen = converge.wait(
         client,
         lambda: converge.read(client, stack, before),
-        converge.verdict,
+        decide,
         timeout,
         on_change=lambda st: console.status("  " + cluster.progress(st)),
     )
     elapsed = seen - started
-    states = cluster.with_logs(s, manager, stack, states)
+    if found != converge.CONVERGED:
+        states = cluster.with_logs(s, manager, stack, states)
     if found == converge.CONVERGED:
         cluster.prune_contents(s, manager, client, stack)
     if as_json:
@@ -271,7 +274,8 @@ def report(
         console.error(
             DockhandError(
                 f"deploy {found.replace('_', ' ')}: "
-                + ", ".join(st.name for st in states if st.state != "converged"),
+                + ", ".join(st.name for st in states if st.state != "converged")
+                + "".join(f" ({st.errors[0]})" for st in states if st.errors[:1])[:300],
                 hint="`inv cluster ps`, `inv cluster logs SERVICE`; docs/deploy.md#when-a-deploy-fails",
             )
         )

@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -71,6 +71,12 @@ def _image(spec: Mapping[str, Any]) -> str:
     )
 
 
+def _bare(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A task's spec as Swarm compares it with its service's (swarmkit's
+    IsTaskDirty): the template itself; the task also says its runtime."""
+    return {k: v for k, v in spec.items() if k != "Runtime"}
+
+
 def assess(
     service: Mapping[str, Any],
     tasks: Sequence[Mapping[str, Any]],
@@ -94,15 +100,22 @@ def assess(
     else:  # global: one per node the scheduler chose
         desired = len({t.get("NodeID") for t in live})
     done = "complete" if job else "running"
+    template = _bare(spec.get("TaskTemplate") or {})
     running = [
         t
         for t in live
         if (t.get("Status") or {}).get("State") == done
-        and _image(t.get("Spec") or {}) == image
+        and _bare(t.get("Spec") or {}) == template
     ]
     update = str((service.get("UpdateStatus") or {}).get("State") or "") if ours else ""
     failed = [t for t in tasks if (t.get("Status") or {}).get("State") in FAILED_TASK]
     errors = tuple(dict.fromkeys(_task_error(t) for t in _newest(failed, 3)))
+    # Why Swarm paused or rolled back ("update rolled back due to failure or
+    # early termination of task ..."): a task stopped while still starting
+    # (its healthcheck never passed) leaves no error of its own.
+    message = str((service.get("UpdateStatus") or {}).get("Message") or "")
+    if ours and message and update in ("paused", "rollback_started", "rollback_paused"):
+        errors = (message, *errors)
     where = tuple(
         sorted(
             {
@@ -119,7 +132,8 @@ def assess(
 
 def _state(update: str, running: int, desired: int, failing: bool, job: bool) -> str:
     if update == "rollback_completed":
-        return "rolled_back"
+        # Done once the old spec runs again, as a converged service would.
+        return "rolled_back" if running >= desired else "rolling_back"
     if update in ("paused", "rollback_paused"):
         return "paused"
     if update in ("rollback_started",):
@@ -160,6 +174,24 @@ def verdict(states: Sequence[ServiceState]) -> str | None:
     if "paused" in kinds:
         return PAUSED
     if kinds <= {"converged"}:
+        return CONVERGED
+    return None
+
+
+def _why(state: ServiceState) -> tuple[str, ...]:
+    """What is known of a rollback no task error explains."""
+    if state.state != "rolled_back":
+        return ()
+    return ("Swarm rolled the update back: a new task failed or never became healthy",)
+
+
+def rollback_verdict(states: Sequence[ServiceState]) -> str | None:
+    """The verdict of `inv cluster rollback`: a rollback asked for and done
+    is what was wanted."""
+    kinds = {s.state for s in states}
+    if "paused" in kinds:
+        return PAUSED
+    if kinds <= {"converged", "rolled_back"}:
         return CONVERGED
     return None
 
@@ -214,9 +246,20 @@ def wait(
     threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + timeout
     last: list[ServiceState] = []
+    # A failed task can be gone by the time the verdict is in (replaced by
+    # its restart, then by the rollback): keep every error seen on the way.
+    seen: dict[str, dict[str, None]] = {}
+
+    def with_seen(states: list[ServiceState]) -> list[ServiceState]:
+        for st in states:
+            seen.setdefault(st.name, {}).update(dict.fromkeys(st.errors))
+        return [
+            replace(st, errors=tuple(seen[st.name])[-3:] or _why(st)) for st in states
+        ]
+
     try:
         while True:
-            states = look()
+            states = with_seen(look())
             if states != last and on_change:
                 on_change(states)
             last = states
@@ -230,3 +273,9 @@ def wait(
                 events.get(timeout=min(POLL, remaining))
     finally:
         stream.close()
+
+
+def until(client: DockerClient, done: Callable[[], bool], timeout: float) -> bool:
+    """Wait, as `wait` does, until `done()`; False at the deadline."""
+    found, _, _ = wait(client, list, lambda _: CONVERGED if done() else None, timeout)
+    return found == CONVERGED

@@ -90,13 +90,21 @@ def push_pinned(
     """Tag and push each image; {service: PULL_REGISTRY/PROJECT/SERVICE@DIGEST}."""
     pinned = {}
     for service, local in built.items():
+        repo = repository(registry, project, service)
+        if runner.dry:  # nothing was built: say what would be pushed
+            ref = f"{repo}:{commit or 'nocommit'}-CONTENT"
+            runner.stream(argv.tag(local, ref))
+            runner.stream(argv.push(ref))
+            pinned[service] = (
+                f"{repository(pull_registry, project, service)}@sha256:DRY"
+            )
+            continue
         found = runner.capture(argv.image_id(local), timeout=30)
         if not found.ok:
             raise DockhandError(
                 f"the image {local} of {service} was not built",
                 hint="see the build output above",
             )
-        repo = repository(registry, project, service)
         ref = f"{repo}:{immutable_tag(commit, found.stdout.strip())}"
         if runner.stream(argv.tag(local, ref), stdout=sys.stderr.buffer) != 0:
             raise DockhandError(f"could not tag {local} as {ref}", hint="see above")
