@@ -28,13 +28,13 @@ def namespace(root: str | Path | None = None) -> Collection:
     The INVOKE_DOCKHAND_* variables are taken out of the environment here,
     before Invoke reads them: Invoke would cast each to the type of the value
     it overrides (int("1.5") is a traceback, "false" is true). dockhand's own
-    schema reads them instead (dockhand.session.load_settings). The defaults
+    schema reads them instead (dockhand.invoke_config.load_settings). The defaults
     stay out of Invoke's config too, so that Invoke never merges a user's value
     with one of dockhand's (a list given for a mapping is a traceback there).
     """
     from dockhand import cli
     from dockhand.defaults import OWN
-    from dockhand.tasks import check, cleanup, db, deploy, dev, setup, stack
+    from dockhand.tasks import check, cleanup, db, deploy, dev, projects, setup, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
@@ -54,6 +54,8 @@ def namespace(root: str | Path | None = None) -> Collection:
         dev.migrate,
         dev.shell,
         cleanup.clean,
+        projects.ls_,
+        projects.gc,
         check.check,
         deploy.deploy,
         deploy.cluster,

@@ -112,7 +112,8 @@ class Command(Task[Callable[..., Any]]):
             with stopped_by_signals_as_errors():
                 return super().__call__(*args, **kwargs)
         except DockhandError as exc:
-            console.error(exc)
+            if exc.message:  # PassedOn has nothing to add to the command's output
+                console.error(exc)
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
             raise Exit(code=130) from None
@@ -153,19 +154,19 @@ def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
     return decorate
 
 
-def session(c: Context) -> Session:
+def session(c: Context, *, copied_ok: bool = False) -> Session:
     """The invocation's Session, its modules imported only now."""
-    from dockhand.session import session as make
+    from dockhand.invoke_config import session as make
 
-    return make(c)
+    return make(c, copied_ok=copied_ok)
 
 
-def writer(c: Context, command: str) -> Session:
+def writer(c: Context, command: str, *, copied_ok: bool = False) -> Session:
     """The Session of a command that changes the project's containers, with
     the project's lock held (dockhand.lock); a dry run takes no lock."""
     from dockhand import lock
 
-    s = session(c)
+    s = session(c, copied_ok=copied_ok)
     if not s.runner.dry:
         lock.hold(s.settings.project, command)
     return s
@@ -200,6 +201,20 @@ def lines(option: str, value: Any) -> str | None:
         raise DockhandError(
             f"--{option} takes a number of lines, not {value!r}",
             hint=f"e.g. --{option} 100, or --{option} all",
+        )
+    return text
+
+
+def project_name(option: str, value: Any) -> str:
+    """A Compose project name: lowercase letters, digits, - and _, starting
+    with a letter or digit (Compose's own rule)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text):
+        raise DockhandError(
+            f"--{option} takes a Compose project name, not {text!r}",
+            hint="lowercase letters, digits, - and _, starting with a letter or digit",
         )
     return text
 

@@ -85,6 +85,15 @@ def base(cli: ComposeCli, project: Project) -> list[str]:
     return argv
 
 
+def config_shown(cli: ComposeCli, project: Project) -> str:
+    """The `config` command a person can paste to see what Compose says of
+    the files (for a hint: names only, run from the project's folder)."""
+    import shlex
+
+    files = [arg for f in project.files for arg in ("-f", f.name)]
+    return shlex.join([*cli.argv, *files, "config"])
+
+
 def config_services(cli: ComposeCli, project: Project) -> list[str]:
     return [*base(cli, project), "config", "--services"]
 
@@ -174,6 +183,12 @@ def down(
     if images:  # v1 only: "local" is the images it built without a custom tag
         argv += ["--rmi", "local"]
     return argv
+
+
+def stop(
+    cli: ComposeCli, project: Project, services: Sequence[str], *, timeout: int = 10
+) -> list[str]:
+    return [*base(cli, project), "stop", "--timeout", str(timeout), *services]
 
 
 def restart(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:

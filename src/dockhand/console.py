@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,7 +20,7 @@ def err() -> Console:
     animation when stderr is not a terminal."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 @cache
@@ -27,12 +28,49 @@ def out() -> Console:
     """Data (tables a user reads); machine output goes through `print_data`."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, emoji=False)
 
 
 def colour_wanted(stream: TextIO) -> bool:
     """Colour only for a terminal, and never under NO_COLOR (no-color.org)."""
     return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def plain(stream: TextIO) -> bool:
+    """No rich for a pipe or a log: it would only drop its own styles there,
+    after an import (about 35 ms) that costs more than most daily commands.
+    FORCE_COLOR asks rich for colour even so."""
+    return not stream.isatty() and not os.environ.get("FORCE_COLOR")
+
+
+def _line(styled: str, text: str, message: str) -> None:
+    """One status line, `message` put into a template: `text` as is off a
+    terminal, `styled` (rich markup, the message escaped) on one."""
+    if plain(sys.stderr):
+        sys.stderr.write(text.format(message) + "\n")
+        sys.stderr.flush()
+    else:
+        from rich.markup import escape
+
+        err().print(styled.format(escape(message)), soft_wrap=True)
+
+
+def table_text(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str | None:
+    """Pure: the table rich prints for `Table(box=None, pad_edge=False)` off a
+    terminal (columns two spaces apart, each padded to its width), or None
+    where rich would fold it (wider than its width) or measure it otherwise."""
+    cells = [list(columns), *(list(row) for row in rows)]
+    if not all(cell.isascii() and cell.isprintable() for row in cells for cell in row):
+        return None
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    columns_env = os.environ.get("COLUMNS", "")
+    width = int(columns_env) if columns_env.isdigit() else 80
+    if sum(widths) + 2 * (len(widths) - 1) > width:
+        return None
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + "\n"
+        for row in cells
+    )
 
 
 def print_data(text: str) -> None:
@@ -41,34 +79,30 @@ def print_data(text: str) -> None:
     sys.stdout.flush()
 
 
-# soft_wrap: a CI log is not a terminal, and rich would wrap it at 80 columns.
+# Messages are text, never markup: they quote user input and Compose's
+# output verbatim. soft_wrap: rich would wrap a CI log at 80 columns.
 def status(message: str) -> None:
-    err().print(message, soft_wrap=True)
+    _line("{}", "{}", message)
 
 
 def step(message: str) -> None:
-    err().print(f"[bold cyan]>[/] {message}", soft_wrap=True)
+    _line("[bold cyan]>[/] {}", "> {}", message)
 
 
 def ok(message: str) -> None:
-    err().print(f"[green]ok[/] {message}", soft_wrap=True)
+    _line("[green]ok[/] {}", "ok {}", message)
 
 
 def warn(message: str) -> None:
-    err().print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+    _line("[yellow]warning:[/] {}", "warning: {}", message)
 
 
 def command(text: str) -> None:
     """Echo a command about to run (or that --dry would run)."""
-    from rich.text import Text
-
-    err().print(Text(f"$ {text}", style="dim"), soft_wrap=True)
+    _line("[dim]$ {}[/]", "$ {}", text)
 
 
 def error(exc: DockhandError) -> None:
-    # Text, not markup: messages quote user input and compose output verbatim.
-    from rich.text import Text
-
-    err().print(Text.assemble(("error: ", "bold red"), exc.message), soft_wrap=True)
+    _line("[bold red]error:[/] {}", "error: {}", exc.message)
     if exc.hint:
-        err().print(Text(f"  {exc.hint}", style="dim"), soft_wrap=True)
+        _line("[dim]  {}[/]", "  {}", exc.hint)

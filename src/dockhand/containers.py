@@ -13,9 +13,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from dockhand import engine
-from dockhand.engine import ONEOFF, PROJECT, SERVICE, ServiceState
 from dockhand.process import Runner
+from dockhand.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
+
+
+def version_argv(docker: str = "docker") -> list[str]:
+    """Pure: the docker CLI's own version (`docker` may be a path)."""
+    return [docker, "--version"]
 
 
 def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
@@ -29,8 +33,40 @@ def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
     return argv
 
 
+def all_ids_argv() -> list[str]:
+    """Every container on the engine, stopped ones too."""
+    return ["docker", "ps", "--all", "--quiet", "--no-trunc"]
+
+
+def running_argv(project: str, service: str) -> list[str]:
+    """Pure: the ids of a service's running containers."""
+    argv = ps_argv(project, [service])
+    argv.remove("--all")
+    return [*argv, "--filter", "status=running"]
+
+
 def inspect_argv(ids: Iterable[str]) -> list[str]:
     return ["docker", "container", "inspect", *ids]
+
+
+def exec_argv(container: str, command: Iterable[str]) -> list[str]:
+    """A command in a running container, no TTY, by id (no Compose needed)."""
+    return ["docker", "exec", container, *command]
+
+
+def projects_made_in_argv(folder: str, env_file: str) -> list[str]:
+    """The project of every container Compose made from `folder` with
+    `env_file` (a test's stack from the same folder has an env file of its own)."""
+    return [
+        "docker", "ps", "--all",
+        "--filter", f"label=com.docker.compose.project.working_dir={folder}",
+        "--filter", f"label=com.docker.compose.project.environment_file={env_file}",
+        "--format", '{{.Label "com.docker.compose.project"}}',
+    ]  # fmt: skip
+
+
+def volume_created_argv(volume: str) -> list[str]:
+    return ["docker", "volume", "inspect", "--format", "{{.CreatedAt}}", volume]
 
 
 def image_size_argv(image: str) -> list[str]:
@@ -62,7 +98,7 @@ def parse(inspected: str, services: Iterable[str] = ()) -> list[ServiceState]:
         found = json.loads(inspected or "[]")
     except ValueError:
         found = []
-    states = (engine.state_of(attrs) for attrs in found if isinstance(attrs, dict))
+    states = (state_of(attrs) for attrs in found if isinstance(attrs, dict))
     return sorted(
         (s for s in states if not wanted or s.service in wanted),
         key=lambda s: (s.service, s.container),
@@ -85,14 +121,25 @@ def unreachable_reason(stderr: str) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
+def _ids(runner: Runner, argv: list[str]) -> list[str]:
+    listed = runner.capture(argv, timeout=30)
+    if not listed.ok:
+        from dockhand import engine  # the SDK side's modules, only for the error
+
+        raise engine.unreachable(unreachable_reason(listed.stderr))
+    return listed.stdout.split()
+
+
+def running(runner: Runner, project: str, service: str) -> bool:
+    """Whether a container of the service runs: one docker CLI call."""
+    return bool(_ids(runner, running_argv(project, service)))
+
+
 def states(
     runner: Runner, project: str, services: Iterable[str] = ()
 ) -> list[ServiceState]:
     services = list(services)
-    listed = runner.capture(ps_argv(project, services), timeout=30)
-    if not listed.ok:
-        raise engine.unreachable(unreachable_reason(listed.stderr))
-    ids = listed.stdout.split()
+    ids = _ids(runner, ps_argv(project, services))
     if not ids:
         return []
     # A container removed between the two calls makes inspect exit 1 while

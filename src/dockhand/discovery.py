@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockhand import compose, compose_cache
+from dockhand import checkout, compose, compose_cache
+from dockhand.checkout import MARKER_VAR, NAME_VAR
 from dockhand.compose import Project
 from dockhand.errors import DockhandError
 
@@ -68,9 +68,7 @@ def compose_files(
     return (root / "docker-compose.yml",), "none found: Compose will say so"
 
 
-def folder_name(folder: Path) -> str:
-    """Compose's name for a project named after its folder."""
-    return re.sub(r"[^a-z0-9_-]", "", folder.name.lower()).lstrip("_-")
+folder_name = checkout.folder_name
 
 
 def _variables(settings: Settings) -> dict[str, str | None]:
@@ -92,14 +90,14 @@ def _ask_compose(s: Session, project: Project) -> str:
             str(project.env_file),
             compose_cache.file_stat(str(project.env_file)),
             os.environ.get("COMPOSE_PROJECT_NAME"),
-            list(s.cli.argv),
+            list(s.find_compose().argv),
         ]
     )
     folder = compose_cache.location()
     cached = compose_cache.recall_text(key, folder, "project.json")
     if cached:
         return cached
-    asked = s.runner.capture(compose.config_json(s.cli, project), timeout=60)
+    asked = s.runner.capture(compose.config_json(s.find_compose(), project), timeout=60)
     if not asked.ok:
         return ""  # the command itself will show Compose's reason
     name = str(json.loads(asked.stdout).get("name") or "")
@@ -117,15 +115,47 @@ def resolve(s: Session) -> Settings:
     if not settings.files_given:
         files, files_from = compose_files(settings.root, variables)
     name, name_from = settings.project, "invoke.yaml"
+    copied = ""
     if not settings.project_given:
         name, name_from = _name(s, files, variables, settings)
+        if name_from == "COMPOSE_PROJECT_NAME" and not os.environ.get(NAME_VAR):
+            name_from, copied = _whose(settings, variables)
     return replace(
         settings,
         compose_files=files,
         project=name,
         files_source=files_from,
         project_source=name_from,
+        copied_from=copied,
     )
+
+
+_SOURCES = {
+    "own": "this checkout's own name (.env, made by inv setup)",
+    "moved": "the name .env was made with in {marker}, now moved here",
+    "copied": ".env copied from the checkout {marker}",
+    "explicit": "COMPOSE_PROJECT_NAME in .env (shared by every checkout that sets it)",
+}
+
+
+def _whose(settings: Settings, variables: Mapping[str, str | None]) -> tuple[str, str]:
+    """Where a name in the env file came from, and the checkout it was
+    copied from when it was (dockhand.checkout)."""
+    found = checkout.identity(
+        {**variables, MARKER_VAR: _marker(settings)}, settings.root
+    )
+    source = _SOURCES.get(found.kind, "COMPOSE_PROJECT_NAME").format(
+        marker=found.marker
+    )
+    return source, found.marker if found.kind == "copied" else ""
+
+
+def _marker(settings: Settings) -> str | None:
+    from dotenv import dotenv_values
+
+    if not settings.env_file.is_file():
+        return None
+    return dotenv_values(settings.env_file).get(MARKER_VAR)
 
 
 def _name(
@@ -137,7 +167,7 @@ def _name(
     given = variables.get("COMPOSE_PROJECT_NAME")
     source = "COMPOSE_PROJECT_NAME" if given else "the folder's name"
     try:
-        if not s.cli.is_v1:  # v1 ignores `name:` and prints no JSON
+        if not s.find_compose().is_v1:  # v1 ignores `name:` and prints no JSON
             env_file = settings.env_file if settings.env_file.is_file() else None
             asked = _ask_compose(s, Project("", files, env_file, settings.profiles))
             if asked:
@@ -147,3 +177,20 @@ def _name(
     except (DockhandError, ValueError):
         pass  # doctor and the command itself will say what is wrong
     return (given or folder_name(files[0].parent)), source
+
+
+def older_project(s: Session) -> str:
+    """The project Compose made this folder's containers under, when this
+    checkout has no name of its own yet and that project is another one (a
+    checkout from before each had its own name): "" otherwise."""
+    from dockhand import containers
+
+    settings = s.settings
+    if settings.project_given or settings.project_source != "the folder's name":
+        return ""
+    if not settings.env_file.is_file():
+        return ""
+    argv = containers.projects_made_in_argv(str(settings.root), str(settings.env_file))
+    found = s.runner.capture(argv, timeout=30)
+    names = set(found.stdout.split()) - {"", settings.project} if found.ok else set()
+    return sorted(names)[0] if len(names) == 1 else ""

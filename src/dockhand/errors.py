@@ -16,6 +16,26 @@ class DockhandError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class CommandFailed(DockhandError):
+    """A command dockhand ran exited non-zero (`Runner.stream(argv, failure=...)`):
+    the message says what could not be done; the exit code is the command's
+    unless one is given."""
+
+    def __init__(
+        self, message: str, hint: str, code: int, argv: tuple[str, ...]
+    ) -> None:
+        super().__init__(message, hint=hint, code=code)
+        self.argv = argv
+
+
+class PassedOn(DockhandError):
+    """The exit code of a command the user ran (`inv shell -c`, `db.shell -c`),
+    passed on as ours with nothing to add: its own output said it."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__("", code=code)
+
+
 class Interrupted(DockhandError):
     """Ctrl-C, SIGTERM or SIGHUP: the shell's exit code for it (128 + the
     signal: 130, 143, 129), no traceback."""

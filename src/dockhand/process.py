@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import IO, NoReturn
 
 from dockhand import console
-from dockhand.errors import DockhandError, Interrupted
+from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 
 
 @dataclass(frozen=True)
@@ -118,13 +118,41 @@ class Runner:
         self,
         argv: Sequence[str],
         *,
+        failure: str | None = None,
+        hint: str = "see its output above",
+        code: int | None = None,
+        pass_on: bool = False,
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
     ) -> int:
         """Run a command that changes something, its output going straight to
-        our stdout/stderr (or to `stdout`), never held in memory. Returns the
-        exit code; Ctrl-C, SIGTERM or SIGHUP raises Interrupted once the child
-        has exited."""
+        our stdout/stderr (or to `stdout`), never held in memory. Ctrl-C,
+        SIGTERM or SIGHUP raises Interrupted once the child has exited.
+
+        A non-zero exit raises CommandFailed when `failure` says what could
+        not be done (`{code}` in it becomes the exit code; the error's code is
+        `code`, else the command's), or PassedOn with `pass_on` (the user's
+        own command: its code becomes ours, nothing said). Otherwise the exit
+        code is returned, for a caller that decides (a retry)."""
+        exited = self._stream(argv, stdout=stdout, stdin=stdin)
+        if exited != 0 and failure is not None:
+            raise CommandFailed(
+                failure.replace("{code}", str(exited)),
+                hint=hint,
+                code=exited if code is None else code,
+                argv=tuple(argv),
+            )
+        if exited != 0 and pass_on:
+            raise PassedOn(exited)
+        return exited
+
+    def _stream(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: IO[bytes] | None,
+        stdin: IO[bytes] | int | None,
+    ) -> int:
         self._announce(argv)
         if self.dry:
             return 0

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from dockhand.defaults import DEFAULTS
 
 if TYPE_CHECKING:
-    from dockhand.engine import ServiceState
+    from dockhand.states import ServiceState
 
 # The defaults of the wait_stable_seconds and wait_max_restarts settings.
 STABLE_SECONDS = float(DEFAULTS["wait_stable_seconds"])

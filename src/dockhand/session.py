@@ -7,24 +7,20 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from invoke.context import Context
 
 from dockhand import compose, settings
 from dockhand.compose import ComposeCli, Project
-from dockhand.defaults import OWN
 from dockhand.errors import DockhandError
 from dockhand.process import Runner
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.engine import ServiceState
+    from dockhand.states import ServiceState
 
 
 def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
@@ -56,39 +52,52 @@ def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
 
 @dataclass
 class Session:
+    """What one `inv` call knows. A test hands it its runner and its Compose
+    CLI (`Session(settings, FakeRunner(), compose_cli=...)`); whatever asks
+    Compose or the engine something is a method named for it, never a
+    property: `find_compose()`, `ask_services()`, `ask_model()`,
+    `connect()`."""
+
     settings: settings.Settings
     runner: Runner
+    compose_cli: ComposeCli | None = None
+    client: DockerClient | None = field(default=None, repr=False)
     _services: list[str] | None = field(default=None, repr=False)
     _model: dict[str, Any] | None = field(default=None, repr=False)
 
-    @cached_property
-    def cli(self) -> ComposeCli:
-        """Which Compose runs here, remembered between commands while the
-        files it comes from stay the same (compose_cache)."""
-        from dockhand import compose_cache
+    def find_compose(self) -> ComposeCli:
+        """Which Compose runs here: remembered between commands while the
+        files it comes from stay the same (compose_cache), else asked
+        (`docker compose version --short`)."""
+        if self.compose_cli is None:
+            from dockhand import compose_cache
 
-        override = self.settings.compose_command
-        key, folder = compose_cache.fingerprint(override), compose_cache.location()
-        cli = compose_cache.recall(key, folder)
-        if cli is None:
-            cli = detect_compose(self.runner, override)
-            compose_cache.remember(key, cli, folder)
-        return cli
+            override = self.settings.compose_command
+            key, folder = compose_cache.fingerprint(override), compose_cache.location()
+            cli = compose_cache.recall(key, folder)
+            if cli is None:
+                cli = detect_compose(self.runner, override)
+                compose_cache.remember(key, cli, folder)
+            self.compose_cli = cli
+        return self.compose_cli
 
     @cached_property
     def project(self) -> Project:
         return self.settings.compose_project()
 
-    @cached_property
-    def client(self) -> DockerClient:
-        from dockhand import engine
+    def connect(self) -> DockerClient:
+        """The engine through the docker SDK, connected and pinged on the
+        first call."""
+        if self.client is None:
+            from dockhand import engine
 
-        return engine.connect()
+            self.client = engine.connect()
+        return self.client
 
     def require_engine(self) -> None:
         """Fail before changing anything when the engine does not answer."""
         if not self.runner.dry:
-            self.client  # noqa: B018 - connecting is the check
+            self.connect()
 
     def _load(self, argv: list[str]) -> str:
         """Ask Compose about the project; an invalid file fails here with
@@ -103,25 +112,27 @@ class Session:
             )
         return result.stdout
 
-    def services(self) -> list[str]:
+    def ask_services(self) -> list[str]:
         """The services the compose files define, asked of Compose itself
-        (from the model when it is already loaded)."""
+        (`config --services`; from the model when it is already loaded)."""
         if self._services is None:
             if self._model is not None:
                 self._services = list(self._model.get("services") or {})
             else:
                 self._services = self._load(
-                    compose.config_services(self.cli, self.project)
+                    compose.config_services(self.find_compose(), self.project)
                 ).split()
         return self._services
 
-    def model(self) -> dict[str, Any] | None:
-        """The merged Compose model (`config --format json`); None under
-        Compose v1, which has no JSON output."""
-        if self.cli.is_v1:
+    def ask_model(self) -> dict[str, Any] | None:
+        """The merged Compose model, asked of Compose once
+        (`config --format json`); None under Compose v1, which has no JSON
+        output."""
+        cli = self.find_compose()
+        if cli.is_v1:
             return None
         if self._model is None:
-            text = self._load(compose.config_json(self.cli, self.project))
+            text = self._load(compose.config_json(cli, self.project))
             try:
                 self._model = dict(json.loads(text))
             except ValueError as exc:
@@ -136,7 +147,7 @@ class Session:
         With no names there is nothing to check, and no Compose call is made."""
         if not names:
             return []
-        known = self.services()
+        known = self.ask_services()
         for name in names:
             if name not in known:
                 nearest = difflib.get_close_matches(name, known, n=1)
@@ -162,6 +173,16 @@ class Session:
             )
         return name
 
+    def is_running(self, name: str) -> bool:
+        """Whether the service has a running container: one docker CLI call;
+        when it has none, the name is checked as `states` checks it."""
+        from dockhand import containers
+
+        if containers.running(self.runner, self.settings.project, name):
+            return True
+        self.states([name])
+        return False
+
     def states(self, names: Sequence[str] = ()) -> list[ServiceState]:
         """The containers of these services (all when none), asked of the
         docker CLI: no SDK import for a command that only looks. A name
@@ -173,74 +194,3 @@ class Session:
         if set(names) - {state.service for state in found}:
             self.check_services(names)
         return found
-
-
-# Invoke's config levels that are files, lowest precedence first; the
-# INVOKE_DOCKHAND_* variables rank between project and runtime, as Invoke's own.
-# Invoke keeps each level's data and path in Config._<level> and
-# Config._<level>_path (private, but so since Invoke 1.0); without them every
-# key is said to come from invoke.yaml, and the variables beat every file.
-_FILE_LEVELS = ("system", "user", "project")
-_ABOVE_ENV = ("runtime",)
-
-
-def _file_sections(
-    config: Any, levels: Sequence[str], root: Path
-) -> list[tuple[str, Any]]:
-    """(file name, its dockhand section) of each config file Invoke loaded."""
-    found = []
-    for level in levels:
-        data = getattr(config, f"_{level}", None)
-        path = getattr(config, f"_{level}_path", None)
-        if isinstance(data, Mapping) and "dockhand" in data and path:
-            found.append((_relative(Path(path), root), data["dockhand"]))
-    return found
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)
-
-
-def load_settings(config: Any) -> settings.Settings:
-    """Settings from Invoke's merged `dockhand` section and the INVOKE_DOCKHAND_*
-    variables namespace() took from the environment, each key checked and,
-    when wrong, named with the file or the variable it came from."""
-    own = config.get(OWN) or {}
-    root = Path(own.get("root") or ".").resolve()
-    section = config.get("dockhand")
-    origins: dict[str, str] = {}
-    for name, data in _file_sections(config, _FILE_LEVELS, root):
-        origins.update(dict.fromkeys(data, name) if isinstance(data, Mapping) else {})
-        origins[""] = name
-    above = _file_sections(config, _ABOVE_ENV, root)
-    if section is None:
-        section = {}
-    if isinstance(section, Mapping):
-        section = dict(section)
-        overridden = {k for _, data in above if isinstance(data, Mapping) for k in data}
-        for key, raw in settings.environment_settings(own.get("environ") or {}).items():
-            if key not in overridden:
-                section[key], origins[key] = raw, settings.env_var(key)
-        section["root"] = str(root)
-    for name, data in above:
-        origins.update(dict.fromkeys(data, name) if isinstance(data, Mapping) else {})
-        origins[""] = name
-    loaded = settings.load(section, origins)
-    return replace(loaded, prod=True) if own.get("prod") else loaded
-
-
-def session(c: Context) -> Session:
-    config = c.config
-    run = config.get("run", {})
-    s = Session(
-        settings=load_settings(config),
-        runner=Runner(dry=bool(run.get("dry")), echo=bool(run.get("echo"))),
-    )
-    if not (s.settings.project_given and s.settings.files_given):
-        from dockhand import discovery
-
-        s.settings = discovery.resolve(s)
-    return s

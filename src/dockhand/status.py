@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from dockhand import console
-from dockhand.engine import HealthFailure, ServiceState
+from dockhand.engine import HealthFailure
 from dockhand.settings import Settings
+from dockhand.states import ServiceState
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -35,18 +36,34 @@ def uptime(state: ServiceState, now: datetime | None = None) -> str:
     return f"{max(seconds, 0)}s"
 
 
+COLUMNS = ("SERVICE", "STATE")
+DETAILS = ("PORTS", "UPTIME")
+
+
+def rows(states: Sequence[ServiceState], *, with_details: bool) -> list[list[str]]:
+    return [
+        [s.service, s.summary, *((s.published, uptime(s)) if with_details else ())]
+        for s in states
+    ]
+
+
 def table(states: Sequence[ServiceState], *, with_details: bool = False) -> Table:
+    from rich.markup import escape
     from rich.table import Table
 
     grid = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("SERVICE", "STATE", *(("PORTS", "UPTIME") if with_details else ())):
+    for column in (*COLUMNS, *(DETAILS if with_details else ())):
         grid.add_column(column)
-    for s in states:
-        row = [s.service, f"[{_STYLE.get(s.summary, 'red')}]{s.summary}[/]"]
-        if with_details:
-            row += [s.published, uptime(s)]
-        grid.add_row(*row)
+    for row in rows(states, with_details=with_details):
+        service, summary, *details = (escape(cell) for cell in row)
+        grid.add_row(service, f"[{_STYLE.get(summary, 'red')}]{summary}[/]", *details)
     return grid
+
+
+def table_text(states: Sequence[ServiceState]) -> str | None:
+    """`inv ps`'s table as rich prints it off a terminal, without rich, or
+    None where only rich can lay it out."""
+    return console.table_text((*COLUMNS, *DETAILS), rows(states, with_details=True))
 
 
 def as_json(states: Sequence[ServiceState]) -> str:
@@ -99,7 +116,12 @@ def watching() -> Iterator[Watcher]:
 
 
 def urls(settings: Settings, states: Sequence[ServiceState]) -> list[tuple[str, str]]:
-    """The browser URL of each configured service, with the port Compose published."""
+    """The browser URL of each configured service, with the port Compose
+    published, under the project's own host (NAME.localhost: browsers keep
+    cookies per host, so two checkouts' sessions stay apart)."""
+    from dockhand.checkout import host_name
+
+    host = host_name(settings.project)
     found = []
     for s in states:
         config = settings.services.get(s.service)
@@ -107,7 +129,7 @@ def urls(settings: Settings, states: Sequence[ServiceState]) -> list[tuple[str, 
             continue
         port = s.host_port(config.port)
         if port:
-            found.append((s.service, f"http://localhost:{port}{config.path}"))
+            found.append((s.service, f"http://{host}:{port}{config.path}"))
     return found
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from harness import free_port, remove_images
+from harness import remove_images
+
+from helpers import compose_argv, free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -91,10 +93,10 @@ class Compose:
     def run(
         self, *args: str, check: bool = True, timeout: float = 300
     ) -> subprocess.CompletedProcess[str]:
-        argv = ["docker", "compose", "-p", self.project, "--env-file", str(ENV_FILE)]
-        for name in self.files:
-            argv += ["-f", str(ROOT / name)]
-        argv += args
+        argv = [
+            *compose_argv(self.project, ENV_FILE, (ROOT / f for f in self.files)),
+            *args,
+        ]
         # The shell's variables beat the env file's in Compose.
         env = os.environ | {name: str(port) for name, port in self.ports.items()}
         result = subprocess.run(

@@ -8,10 +8,8 @@ taken down with its volumes afterwards.
 from __future__ import annotations
 
 import os
-import random
 import secrets
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -21,31 +19,9 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from helpers import compose_argv, free_port
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-# Below the kernel's ephemeral range (32768-60999 on Linux), which every
-# outgoing connection and every bind(0) draws from: a port picked there can be
-# taken by someone else before Compose publishes it.
-_PORTS = range(20000, 32000)
-_handed_out: set[int] = set()  # never twice in one run, bound yet or not
-
-
-def free_port() -> int:
-    """A host port nothing listens on now, on any address, picked at random
-    from outside the ephemeral range."""
-    for _ in range(200):
-        port = random.choice(_PORTS)
-        if port in _handed_out:
-            continue
-        try:
-            with socket.socket() as sock:
-                sock.bind(("0.0.0.0", port))  # noqa: S104 - the address Compose binds
-        except OSError:
-            continue
-        _handed_out.add(port)
-        return port
-    raise AssertionError("no free host port in 20000-31999")
 
 
 def unique_name(prefix: str = "dhtest") -> str:
@@ -118,16 +94,9 @@ class Stack:
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
         """Plain `docker compose` on the same project, to check what inv did."""
-        argv = [
-            "docker",
-            "compose",
-            "-p",
-            self.project,
-            "--env-file",
-            str(self.env_file),
-        ]
-        for file in files or self.files:
-            argv += ["-f", str(self.root / file)]
+        argv = compose_argv(
+            self.project, self.env_file, (self.root / f for f in files or self.files)
+        )
         return subprocess.run(
             [*argv, *args], capture_output=True, text=True, timeout=timeout, check=False
         )

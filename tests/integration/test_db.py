@@ -63,6 +63,9 @@ def test_shell_runs_one_statement_and_returns_its_exit_code(stack: Stack) -> Non
     failed = stack.inv("db.shell", "-c", "SELECT * FROM no_such_table")
     assert failed.returncode == 1, output(failed)
     assert 'relation "no_such_table" does not exist' in failed.stderr
+    # psql's own 1, passed on: dockhand adds no line of its own (its errors
+    # start with "error: " and exit 1 as well).
+    assert not any(line.startswith("error: ") for line in failed.stderr.splitlines())
 
     no_tty = stack.inv("db.shell")
     assert no_tty.returncode == 1
@@ -133,6 +136,8 @@ def test_the_password_never_shows_in_a_process_listing(
 
 
 def test_backup_to_stdout(stack: Stack, tmp_path: Path) -> None:
+    post_item(stack, "before the piped backup")
+    before = rows(stack)
     target = tmp_path / "piped.dump"
     with target.open("wb") as out:
         result = subprocess.run(
@@ -146,6 +151,11 @@ def test_backup_to_stdout(stack: Stack, tmp_path: Path) -> None:
         )
     assert result.returncode == 0, result.stderr
     assert target.read_bytes()[:5] == b"PGDMP"
+    # The whole database went down the pipe: restoring it gives back its rows.
+    post_item(stack, "after the piped backup")
+    restored = stack.inv("db.restore", str(target), "--yes")
+    assert restored.returncode == 0, output(restored)
+    assert rows(stack) == before
 
 
 def wait_until_running(

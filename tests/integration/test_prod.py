@@ -67,14 +67,35 @@ def test_db_restore_under_prod(dry_stack: Stack, tmp_path: Path) -> None:
     assert f"-f {PROD_FILE}" in prod.stderr
 
 
-@pytest.mark.parametrize("task", [["ps"], ["check"], ["doctor"], ["env"]], ids=" ".join)
+@pytest.mark.parametrize("task", [["ps"], ["env"]], ids=" ".join)
 def test_prod_chains_with_the_read_only_tasks(
     dry_stack: Stack, task: list[str]
 ) -> None:
     result = dry_stack.inv("prod", *task)
+    assert result.returncode == 0, output(result)
     assert "Traceback" not in result.stderr, output(result)
-    # doctor may fail on this machine's .env; it must still run and report.
-    assert result.returncode in ((0, 1) if task == ["doctor"] else (0,)), output(result)
+
+
+@pytest.mark.parametrize("task", ["check", "doctor"])
+def test_prod_doctor_and_check_read_the_override(
+    dry_stack: Stack, task: str, tmp_path: Path
+) -> None:
+    # An override Compose rejects: only a command that reads it can say so.
+    broken = tmp_path / "broken.prod.yml"
+    broken.write_text("services:\n  backend:\n    read_only: [not, a, flag]\n")
+    dry_stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = str(broken)
+
+    def compose_files(*prod: str) -> dict[str, Any]:
+        result = dry_stack.inv(*prod, task, "--json")
+        assert "Traceback" not in result.stderr, output(result)
+        assert result.returncode in (0, 1), output(result)
+        checks = {row["name"]: row for row in json.loads(result.stdout)["checks"]}
+        return dict(checks["compose files"])
+
+    read = compose_files("prod")
+    assert read["status"] == "fail", read
+    assert "docker-compose.yml + broken.prod.yml" in read["detail"], read
+    assert compose_files()["status"] == "ok"  # without prod it is not read
 
 
 # -------------------------------------------------------- on the real engine
@@ -193,3 +214,8 @@ def test_prod_down_then_up_again(prod_stack: Stack) -> None:
     up = prod_stack.inv("prod", "up", timeout=600)
     assert up.returncode == 0, output(up)
     assert len(containers_of(prod_stack)) == len(SERVICES)
+    # ... and up under the production override again, not the dev stack.
+    for service, attrs in inspect(prod_stack).items():
+        labels = attrs["Config"]["Labels"]
+        assert PROD_FILE in labels["com.docker.compose.project.config_files"], service
+        assert attrs["HostConfig"]["ReadonlyRootfs"] is True, service

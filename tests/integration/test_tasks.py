@@ -57,7 +57,7 @@ def test_core_flow(stack: Stack) -> None:
     assert up.returncode == 0, output(up)
     assert "all services are ready" in up.stderr
     backend_port = stack.port("BACKEND_PORT")
-    assert f"http://localhost:{backend_port}/healthz" in up.stderr
+    assert f".localhost:{backend_port}/healthz" in up.stderr
     rows = ps(stack)
     assert {name: row["health"] for name, row in rows.items()} == {
         "db": "healthy",
@@ -115,8 +115,20 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def test_up_with_services_waits_only_for_what_it_started(running: Stack) -> None:
-    result = running.inv("up", "redis", "--timeout", "60")
-    assert result.returncode == 0, output(result)
+    # From a stopped stack, so there is something to wait for: redis starts
+    # and is waited for; nothing else is started, so nothing else could be.
+    assert running.compose("stop").returncode == 0
+    try:
+        result = running.inv("up", "redis", "--timeout", "60")
+        assert result.returncode == 0, output(result)
+        assert "waiting for redis to be ready" in result.stderr, output(result)
+        states = {name: row["state"] for name, row in ps(running).items()}
+        assert states.pop("redis") == "running" and ps(running)["redis"]["health"] == (
+            "healthy"
+        )
+        assert set(states.values()) == {"exited"}, states
+    finally:
+        assert running.inv("up", timeout=600).returncode == 0
 
 
 def test_restart_waits_healthy_again(running: Stack) -> None:
@@ -153,6 +165,8 @@ def test_migrate_twice_applies_nothing_new(running: Stack) -> None:
     before = running.inv("migrate", "--status")
     result = running.inv("migrate")
     assert result.returncode == 0, output(result)
+    assert "no pending migrations" in result.stdout, output(result)  # backend-ts
+    assert "Running upgrade" not in result.stdout + result.stderr  # alembic
     after = running.inv("migrate", "--status")
     assert before.returncode == after.returncode == 0
     assert before.stdout == after.stdout
@@ -162,8 +176,9 @@ def test_shell_command_returns_its_exit_code_without_a_tty(running: Stack) -> No
     uid = running.inv("shell", "backend", "-c", "id -u")
     assert uid.returncode == 0, output(uid)
     assert uid.stdout.strip().isdigit() and uid.stdout.strip() != "0"
-    failed = running.inv("shell", "-c", "exit 7")
+    failed = running.inv("shell", "-c", "echo its own words >&2; exit 7")
     assert failed.returncode == 7, output(failed)
+    assert failed.stderr == "its own words\n", output(failed)  # nothing added
 
 
 def test_shell_in_a_stopped_service_uses_a_one_off_container(running: Stack) -> None:
@@ -216,4 +231,8 @@ def test_clean_keeps_volumes_and_removes_images(running: Stack, tmp_path: Path) 
     again = running.inv("up", "--build", timeout=1200)
     assert again.returncode == 0, output(again)
     status = running.inv("migrate", "--status")
-    assert "0001" in status.stdout + status.stderr
+    assert status.returncode == 0, output(status)
+    lines = status.stdout.splitlines()
+    assert "0001 (head)" in lines, output(status)  # alembic current: backend
+    assert any(line.startswith("applied  0001_create_events.sql") for line in lines)
+    assert "1 applied, 0 pending" in lines, output(status)  # backend-ts

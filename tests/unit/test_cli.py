@@ -43,6 +43,14 @@ def broken(c: Context) -> None:
 
 
 @command()
+def passed_on(c: Context) -> None:
+    """Run the user's own command, which exits 7."""
+    from dockhand.process import Runner
+
+    Runner().stream(["sh", "-c", "echo its own words >&2; exit 7"], pass_on=True)
+
+
+@command()
 def interrupted(c: Context) -> None:
     """Be interrupted."""
     raise KeyboardInterrupt
@@ -99,6 +107,15 @@ def test_user_error_is_one_line_with_hint_and_its_exit_code(
     assert "Traceback" not in err
 
 
+def test_the_exit_code_of_the_users_own_command_is_passed_on_silently(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        Program(namespace=Collection(passed_on)).run(["inv", "passed-on"])
+    assert exited.value.code == 7
+    assert capfd.readouterr().err == "its own words\n"  # nothing of ours added
+
+
 def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         Program(namespace=Collection(interrupted)).run(["inv", "interrupted"])
@@ -130,6 +147,11 @@ BAD_OPTIONS: list[tuple[list[str], str]] = [
     ),
     (["logs", "--since", "10 m"], "not '10 m'"),
     (["logs", "--since", "2026-13"], "not '2026-13'"),
+    (
+        ["setup", "--name", "My Stack"],
+        "--name takes a Compose project name, not 'My Stack'",
+    ),
+    (["gc", "--project", "-x"], "--project takes a Compose project name"),
 ]
 
 
@@ -169,6 +191,9 @@ def test_a_bad_option_is_one_line_before_anything_runs(
 # this test until it is added here (and, if it can be wrong, checked).
 OPTIONS = {
     ("setup", "timeout"): "cli.seconds",
+    ("setup", "name"): "cli.project_name",
+    ("setup", "data_from"): "must be a checkout (ops.data_copy.source_checkout)",
+    ("gc", "project"): "cli.project_name",
     ("up", "timeout"): "cli.seconds",
     ("restart", "timeout"): "cli.seconds",
     ("logs", "tail"): "cli.lines",

@@ -208,3 +208,11 @@ def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
         *("--env-file", str(tmp_path / ".env")),
         *("config", "--quiet"),
     ]
+
+
+def test_the_config_command_shown_in_a_hint_names_the_files_to_paste() -> None:
+    project = Project("p", (Path("/x/docker-compose.yml"), Path("/x/my prod.yml")))
+    cli = ComposeCli(("docker", "compose"), (5, 6, 1))
+    assert compose.config_shown(cli, project) == (
+        "docker compose -f docker-compose.yml -f 'my prod.yml' config"
+    )

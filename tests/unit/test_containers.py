@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from dockhand import containers
+from helpers import FakeRunner
 
 INSPECT = json.loads(
     (Path(__file__).parent / "data" / "inspect_backend.json").read_text()
@@ -68,3 +69,25 @@ def test_built_images_are_the_services_with_build_never_the_pulled_ones() -> Non
     }
     assert containers.built_images(model, "ignored") == ["shop-api", "shop/web:dev"]
     assert containers.built_images({"services": {}}, "shop") == []
+
+
+def test_the_docker_cli_is_asked_its_version_at_the_path_found() -> None:
+    assert containers.version_argv("/usr/bin/docker") == [
+        "/usr/bin/docker",
+        "--version",
+    ]
+
+
+def test_whether_a_service_runs_is_one_call_for_its_running_containers() -> None:
+    argv = containers.running_argv("shop", "backend")
+    assert argv == [
+        *("docker", "ps", "--quiet", "--no-trunc"),
+        *("--filter", f"label={LABELS}.project=shop"),
+        *("--filter", f"label={LABELS}.oneoff=False"),
+        *("--filter", f"label={LABELS}.service=backend"),
+        *("--filter", "status=running"),
+    ]
+    up = FakeRunner(reply=lambda argv: (0, "abc123\n", ""))
+    assert containers.running(up, "shop", "backend") and up.calls == [argv]
+    down = FakeRunner(reply=lambda argv: (0, "", ""))
+    assert not containers.running(down, "shop", "backend")

@@ -1,5 +1,6 @@
-"""docs/docker.md lists every variable of .env.example: same names, same
-order, the same defaults, and the same ones marked secret."""
+"""The docs against the code: docs/docker.md lists every variable of
+.env.example (same names, same order, the same defaults, the same ones
+marked secret); the examples of docs/development.md run."""
 
 from __future__ import annotations
 
@@ -38,3 +39,11 @@ def test_defaults_and_secrets_match_env_example() -> None:
             assert (default, secret) == ("generated", "yes"), name
         else:
             assert (default, secret) == (f"`{example.values[name]}`", ""), name
+
+
+def test_the_development_guides_test_session_example_runs() -> None:
+    """docs/development.md shows a newcomer how a unit test makes a Session;
+    the example is run as written."""
+    text = (REPO / "docs" / "development.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    exec(compile(example, "docs/development.md", "exec"), {})  # noqa: S102

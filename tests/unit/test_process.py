@@ -11,12 +11,39 @@ from typing import Any
 import pytest
 
 from dockhand import process
-from dockhand.errors import DockhandError, Interrupted
+from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 from dockhand.process import Runner
 
 
 def test_stream_returns_the_exit_code() -> None:
     assert Runner().stream(["sh", "-c", "exit 5"]) == 5
+
+
+def test_stream_with_failure_raises_the_message_with_the_commands_code() -> None:
+    with pytest.raises(CommandFailed) as failed:
+        Runner().stream(
+            ["sh", "-c", "exit 5"], failure="it failed ({code})", hint="look above"
+        )
+    assert (failed.value.message, failed.value.hint) == ("it failed (5)", "look above")
+    assert failed.value.code == 5 and failed.value.argv == ("sh", "-c", "exit 5")
+
+
+def test_stream_with_failure_and_a_code_exits_with_that_code() -> None:
+    with pytest.raises(CommandFailed) as failed:
+        Runner().stream(["sh", "-c", "exit 5"], failure="no", code=1)
+    assert failed.value.code == 1
+
+
+def test_stream_with_failure_returns_zero_on_success_and_under_dry() -> None:
+    assert Runner().stream(["true"], failure="never said") == 0
+    assert Runner(dry=True).stream(["false"], failure="never said") == 0
+
+
+def test_stream_passing_on_raises_the_code_with_no_message() -> None:
+    with pytest.raises(PassedOn) as passed:
+        Runner().stream(["sh", "-c", "exit 3"], pass_on=True)
+    assert (passed.value.code, passed.value.message) == (3, "")
+    assert Runner().stream(["true"], pass_on=True) == 0
 
 
 def test_a_child_killed_by_a_signal_reports_128_plus_n() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from dockhand import readiness
-from dockhand.engine import ServiceState
 from dockhand.readiness import Rules, Scope, Watch, judge
+from dockhand.states import ServiceState
 
 T0 = 1_800_000_000.0  # when the command began, our clock
 RULES = Rules(stable_seconds=3, max_restarts=2)

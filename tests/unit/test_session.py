@@ -4,8 +4,6 @@ from it, with a runner that answers instead of running Compose."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,8 +12,8 @@ from dockhand import settings
 from dockhand.compose import ComposeCli
 from dockhand.errors import DockhandError
 from dockhand.ops import stack
-from dockhand.process import Captured
 from dockhand.session import Session
+from helpers import FakeRunner
 
 MODEL = {
     "services": {
@@ -32,35 +30,25 @@ MODEL = {
 }
 
 
-@dataclass
-class Answers:
+def answers(code: int = 0, output: str = json.dumps(MODEL)) -> FakeRunner:
     """Answers `config --format json` with MODEL; records every command."""
-
-    dry: bool = False
-    output: str = json.dumps(MODEL)
-    code: int = 0
-    calls: list[list[str]] = field(default_factory=list)
-
-    def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
-        self.calls.append(list(argv))
-        return Captured(tuple(argv), self.code, self.output, "bad: line 3")
+    return FakeRunner(reply=lambda argv: (code, output, "bad: line 3"))
 
 
-def session(tmp_path: Path, runner: Answers, version: tuple[int, ...]) -> Session:
-    s = Session(
-        settings=settings.load({"root": str(tmp_path), "project": "proj"}),
-        runner=runner,  # type: ignore[arg-type]
+def session(tmp_path: Path, runner: FakeRunner, version: tuple[int, ...]) -> Session:
+    return Session(
+        settings.load({"root": str(tmp_path), "project": "proj"}),
+        runner,
+        compose_cli=ComposeCli(("docker", "compose"), version),
     )
-    s.__dict__["cli"] = ComposeCli(("docker", "compose"), version)
-    return s
 
 
 def test_the_model_is_asked_once_and_gives_the_service_names(tmp_path: Path) -> None:
-    runner = Answers()
+    runner = answers()
     s = session(tmp_path, runner, (5, 6, 1))
-    assert s.model() == MODEL
+    assert s.ask_model() == MODEL
     assert s.check_services(["web"]) == ["web"]
-    assert s.services() == ["db", "job", "web", "docs"]
+    assert s.ask_services() == ["db", "job", "web", "docs"]
     assert len(runner.calls) == 1 and runner.calls[0][-3:] == [
         "config",
         "--format",
@@ -69,7 +57,7 @@ def test_the_model_is_asked_once_and_gives_the_service_names(tmp_path: Path) -> 
 
 
 def test_the_scope_of_a_wait_comes_from_the_model(tmp_path: Path) -> None:
-    s = session(tmp_path, Answers(), (5, 6, 1))
+    s = session(tmp_path, answers(), (5, 6, 1))
     scope = stack.wait_scope(s, ["web"])
     assert scope.services == {"web", "db", "job"}
     assert scope.awaited == {"job"}
@@ -77,14 +65,38 @@ def test_the_scope_of_a_wait_comes_from_the_model(tmp_path: Path) -> None:
 
 
 def test_compose_v1_has_no_model_and_waits_for_the_names(tmp_path: Path) -> None:
-    runner = Answers()
+    runner = answers()
     s = session(tmp_path, runner, (1, 29, 2))
-    assert s.model() is None and runner.calls == []
+    assert s.ask_model() is None and runner.calls == []
     scope = stack.wait_scope(s, ["web"])
     assert (scope.services, scope.awaited) == ({"web"}, None)
 
 
 def test_a_model_compose_cannot_load_is_one_clear_error(tmp_path: Path) -> None:
-    s = session(tmp_path, Answers(code=1, output=""), (5, 6, 1))
+    s = session(tmp_path, answers(code=1, output=""), (5, 6, 1))
     with pytest.raises(DockhandError, match="Compose could not load the project: bad"):
-        s.model()
+        s.ask_model()
+
+
+def test_is_running_asks_once_and_checks_the_name_only_without_one(
+    tmp_path: Path,
+) -> None:
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if "status=running" in argv:
+            return (
+                0,
+                "abc\n" if "label=com.docker.compose.service=web" in argv else "",
+                "",
+            )
+        if argv[1] == "ps":  # no container at all
+            return (0, "", "")
+        if "--services" in argv:
+            return (0, "\n".join(MODEL["services"]), "")
+        return (0, json.dumps(MODEL), "")  # the model, for the services
+
+    runner = FakeRunner(reply=reply)
+    s = session(tmp_path, runner, (2, 24))
+    assert s.is_running("web") and len(runner.calls) == 1
+    assert not s.is_running("docs")
+    with pytest.raises(DockhandError, match="unknown service 'wbe'"):
+        s.is_running("wbe")

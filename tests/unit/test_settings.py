@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from dockhand.errors import DockhandError
-from dockhand.settings import DEFAULTS, Migration, load
+from dockhand.schema import Migration
+from dockhand.settings import DEFAULTS, load
 
 
 def settings(tmp_path: Path, **section: Any) -> Any:
@@ -77,6 +78,9 @@ def test_services_and_database(tmp_path: Path) -> None:
     assert s.service("worker").shell == "sh"
     assert s.service("unconfigured").port is None
     assert s.database is not None and s.database.service == "pg"
+    assert s.database.password_var == "POSTGRES_PASSWORD"  # the default
+    other = settings(tmp_path, database={"password_var": "PGPASSWORD"})
+    assert other.database is not None and other.database.password_var == "PGPASSWORD"
 
 
 # --- the schema: every bad value is one line naming key, value, expectation ---
@@ -194,6 +198,10 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         ("dockhand.database.service", "5", "a non-empty string"),
     ),
     (
+        {"database": {"password_var": ""}},
+        ("dockhand.database.password_var", "a non-empty string"),
+    ),
+    (
         {"image_size_budget_mb": "big"},
         ("dockhand.image_size_budget_mb", "'big'", "MB greater than 0"),
     ),
@@ -295,7 +303,8 @@ def test_good_values_in_every_form(
 
 
 def test_the_schema_and_the_defaults_have_the_same_keys(tmp_path: Path) -> None:
-    from dockhand.settings import ENV_KEYS, schema
+    from dockhand.schema import schema
+    from dockhand.settings import ENV_KEYS
 
     assert set(schema(tmp_path)) == set(DEFAULTS) - {"root"}
     assert set(ENV_KEYS) <= set(DEFAULTS)
@@ -361,7 +370,7 @@ def invoke_config(
 
 
 def test_a_variable_beats_invoke_yaml_and_is_read_by_the_schema(tmp_path: Path) -> None:
-    from dockhand.session import load_settings
+    from dockhand.invoke_config import load_settings
 
     config = invoke_config(
         tmp_path,
@@ -375,7 +384,7 @@ def test_a_variable_beats_invoke_yaml_and_is_read_by_the_schema(tmp_path: Path) 
 
 
 def test_a_runtime_file_beats_a_variable(tmp_path: Path) -> None:
-    from dockhand.session import load_settings
+    from dockhand.invoke_config import load_settings
 
     config = invoke_config(
         tmp_path,
@@ -387,7 +396,7 @@ def test_a_runtime_file_beats_a_variable(tmp_path: Path) -> None:
 
 def test_inv_prod_beats_a_variable(tmp_path: Path) -> None:
     from dockhand.defaults import OWN
-    from dockhand.session import load_settings
+    from dockhand.invoke_config import load_settings
 
     config = invoke_config(tmp_path, INVOKE_DOCKHAND_PROD="0")
     assert load_settings(config).prod is False
@@ -428,7 +437,7 @@ def test_inv_prod_beats_a_variable(tmp_path: Path) -> None:
 def test_an_error_names_the_file_or_the_variable(
     tmp_path: Path, project: str, runtime: str, environ: dict[str, str], message: str
 ) -> None:
-    from dockhand.session import load_settings
+    from dockhand.invoke_config import load_settings
 
     config = invoke_config(tmp_path, project, runtime, **environ)
     with pytest.raises(DockhandError) as caught:
@@ -515,3 +524,17 @@ def test_namespace_takes_the_variables_before_invoke_reads_them(
     own = ns.configuration()[OWN]
     assert own["environ"] == {"INVOKE_DOCKHAND_WAIT_TIMEOUT": "1.5"}
     assert own["root"] == str(tmp_path) and "dockhand" not in ns.configuration()
+
+
+def test_settings_budget(tmp_path: Path) -> None:
+    from dockhand.errors import DockhandError
+
+    assert load({"root": str(tmp_path)}).image_size_budget_mb == 350
+    assert (
+        load(
+            {"root": str(tmp_path), "image_size_budget_mb": "120"}
+        ).image_size_budget_mb
+        == 120
+    )
+    with pytest.raises(DockhandError, match="image_size_budget_mb"):
+        load({"root": str(tmp_path), "image_size_budget_mb": "big"})

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from dockhand.checks.base_images import check_pinned_base
 from dockhand.checks.build_context import check_dockerignore, check_entrypoints
+from dockhand.checks.checkout import check_database_login, check_project_name
 from dockhand.checks.compose import (
     check_prod_limits,
     check_prod_log_rotation,
@@ -49,9 +51,9 @@ from dockhand.checks.image_build import (
     check_healthcheck,
     check_multi_stage,
     check_non_root_user,
-    check_pinned_base,
 )
-from dockhand.checks.machine import check_disk, check_images, check_ports
+from dockhand.checks.machine import check_disk, check_images
+from dockhand.checks.ports import check_ports
 from dockhand.checks.result import (
     FAIL,
     OK,
@@ -90,6 +92,7 @@ __all__ = [
     "Problem",
     "Processes",
     "as_json",
+    "check_ports",
     "run",
     "summary",
 ]
@@ -104,7 +107,8 @@ TOOLS: tuple[CheckFunction, ...] = (
 )
 
 # `inv setup`'s first step: everything of doctor's but the env file, which
-# setup writes next.
+# setup writes next (with free ports for a new checkout: then the port
+# checks are left out), and what needs the stack running.
 MACHINE: tuple[CheckFunction, ...] = (
     *TOOLS,
     check_images,
@@ -116,6 +120,8 @@ DOCTOR: tuple[CheckFunction, ...] = (
     *MACHINE,
     check_env_example,
     check_env_file,
+    check_project_name,
+    check_database_login,
 )
 
 CHECK: tuple[CheckFunction, ...] = (

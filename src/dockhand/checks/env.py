@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockhand import envfile
+from dockhand.checkout import OWN_KEYS  # the keys inv setup writes itself
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     Check,
@@ -128,7 +129,7 @@ def env_checks(env_path: Path, example_path: Path) -> list[Check]:
             checks.append(passed("env syntax", "every line is KEY=value"))
 
     missing = [k for k in example.keys if k not in env.values]
-    unknown = [k for k in env.keys if k not in example.values]
+    unknown = [k for k in env.keys if k not in example.values and k not in OWN_KEYS]
     if found is None:
         checks.append(
             skipped(

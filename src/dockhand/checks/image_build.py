@@ -1,6 +1,6 @@
 """The checks of how each image is built, from its Dockerfile: it parses,
 builds in a stage of its own, ends as a non-root USER, has a healthcheck
-(there or in the compose file), and pins its base images."""
+(there or in the compose file); its base images are in base_images.py."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from dockhand.checks.result import (
 )
 
 
-def _each_dockerfile(
+def each_dockerfile(
     name: str, facts: Facts
 ) -> tuple[Check | None, list[tuple[Service, Dockerfile]], list[str]]:
     """The parsed Dockerfiles a check looks at, and the services left out."""
@@ -53,7 +53,7 @@ def _each_dockerfile(
     return None, good, broken
 
 
-def _with_left_out(result: Check, left_out: Sequence[str]) -> Check:
+def with_left_out(result: Check, left_out: Sequence[str]) -> Check:
     if not left_out or result.status != OK:
         return result
     return Check(
@@ -105,7 +105,7 @@ def build_steps(stage: Stage) -> list[Instruction]:
 
 def check_multi_stage(facts: Facts) -> Check:
     name = "multi-stage"
-    early, dockerfiles, left_out = _each_dockerfile(name, facts)
+    early, dockerfiles, left_out = each_dockerfile(name, facts)
     if early:
         return early
     problems, staged, plain = [], [], []
@@ -145,7 +145,7 @@ def check_multi_stage(facts: Facts) -> Check:
         )
         if part
     )
-    return _with_left_out(from_problems(name, problems, passed), left_out)
+    return with_left_out(from_problems(name, problems, passed), left_out)
 
 
 def final_user(
@@ -177,7 +177,7 @@ def add_user_command(dockerfile: Dockerfile, build_args: Mapping[str, str]) -> s
 
 def check_non_root_user(facts: Facts) -> Check:
     name = "non-root-user"
-    early, dockerfiles, left_out = _each_dockerfile(name, facts)
+    early, dockerfiles, left_out = each_dockerfile(name, facts)
     if early:
         return early
     problems, users = [], []
@@ -204,7 +204,7 @@ def check_non_root_user(facts: Facts) -> Check:
             problems.append((f"{service.name}: the final USER is {user}", fix))
         else:
             users.append(f"{service.name}={user}")
-    return _with_left_out(
+    return with_left_out(
         from_problems(name, problems, f"final USER: {', '.join(users)}"), left_out
     )
 
@@ -255,107 +255,3 @@ def check_healthcheck(facts: Facts) -> Check:
             )
         )
     return from_problems(name, problems, f"health checked: {', '.join(found)}")
-
-
-def image_pinned(ref: str) -> bool:
-    """A tag other than latest, or a digest; `scratch` has neither and needs none."""
-    if ref == "scratch" or "@" in ref:
-        return True
-    last = ref.rsplit("/", 1)[-1]
-    tag = last.partition(":")[2]
-    return bool(tag) and tag != "latest"
-
-
-def build_bases(dockerfile: Dockerfile, build_args: Mapping[str, str]) -> list[str]:
-    """The images a build starts FROM, with the values it would use (the
-    build arg Compose passes, else the ARG's default); not `scratch`, not an
-    earlier stage, not one whose variables have no value."""
-    found = []
-    for stage in dockerfile.stages:
-        if dockerfile.parent(stage) is not None:
-            continue
-        scope = {
-            n: build_args.get(n, dockerfile.args.get(n))
-            for n in variable_names(stage.base)
-        }
-        image, unresolved = expand(stage.base, scope)
-        if not unresolved and image != "scratch":
-            found.append(image)
-    return list(dict.fromkeys(found))
-
-
-def base_images(
-    dockerfile: Dockerfile, build_args: Mapping[str, str]
-) -> list[tuple[int, str, list[str]]]:
-    """(line, image, why it is not pinned) for each FROM that names an image.
-    A `FROM ${ARG}` is judged on every value it can take: the ARG's default in
-    the Dockerfile and the build arg Compose passes."""
-    found = []
-    for stage in dockerfile.stages:
-        if dockerfile.parent(stage) is not None:
-            continue
-        names = variable_names(stage.base)
-        scopes: list[Mapping[str, str | None]] = []
-        if not names:
-            scopes = [{}]
-        else:
-            scopes.append({n: dockerfile.args.get(n) for n in names})
-            if any(n in build_args for n in names):
-                scopes.append(
-                    {n: build_args.get(n, dockerfile.args.get(n)) for n in names}
-                )
-        for scope in scopes:
-            image, unresolved = expand(stage.base, scope)
-            if unresolved and all(n not in build_args for n in unresolved):
-                found.append(
-                    (
-                        stage.line,
-                        stage.base,
-                        [f"{', '.join(unresolved)} has no default"],
-                    )
-                )
-            elif unresolved:
-                continue  # no default in the Dockerfile, but Compose passes one
-            else:
-                why = [] if image_pinned(image) else [f"{image} is not pinned"]
-                found.append((stage.line, image, why))
-    return found
-
-
-def check_pinned_base(facts: Facts) -> Check:
-    name = "pinned-base"
-    early, dockerfiles, left_out = _each_dockerfile(name, facts)
-    if early and early.status == SKIP:
-        return early
-    problems: list[tuple[str, str]] = []
-    seen: dict[str, list[str]] = {}
-    for service, dockerfile in dockerfiles:
-        assert service.build is not None
-        for line, image, why in base_images(dockerfile, service.build.args):
-            if why:
-                problems.append(
-                    (
-                        f"{service.name}: FROM on line {line}: {'; '.join(why)}",
-                        f"{service.name}: name a version tag or digest "
-                        "(e.g. debian:bookworm-slim), in the FROM or its ARG default",
-                    )
-                )
-            else:
-                seen.setdefault(image, []).append(service.name)
-    for service in facts.services:
-        if service.build is None and service.image:
-            if image_pinned(service.image):
-                seen.setdefault(service.image, []).append(service.name)
-            else:
-                problems.append(
-                    (
-                        f"{service.name}: image {service.image} is not pinned",
-                        f"{service.name}: use a version tag or digest in `image:`",
-                    )
-                )
-    passed = "; ".join(
-        f"{image} ({', '.join(dict.fromkeys(users))})" for image, users in seen.items()
-    )
-    return _with_left_out(
-        from_problems(name, problems, passed or "no base images"), left_out
-    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dotenv.parser import Binding
 
+from dockhand.checkout import OWN_KEYS  # the keys inv setup writes itself
 from dockhand.envfile.reading import (
     SECRET_MARK,
     Entry,
@@ -163,7 +164,9 @@ def ensure(
     current.require_valid()
     outcome.added = [k for k in example.keys if k not in current.values]
     outcome.generated = [k for k in outcome.added if k in example.secret_keys]
-    outcome.unknown = [k for k in current.keys if k not in example.values]
+    outcome.unknown = [
+        k for k in current.keys if k not in example.values and k not in OWN_KEYS
+    ]
     if outcome.added:
         text = _ending_in_newline(current.text)
         if not dry:

@@ -12,8 +12,14 @@ from dockhand.errors import DockhandError
 from dockhand.session import Session
 
 
-def run(s: Session, selection: Sequence[checks.CheckFunction]) -> list[checks.Check]:
-    return checks.run(selection, checks.Facts(s.settings, s))
+def run(
+    s: Session,
+    selection: Sequence[checks.CheckFunction],
+    facts: checks.Facts | None = None,
+) -> list[checks.Check]:
+    """The checks over `facts` (a test's), else over the session's, each
+    probed on first use."""
+    return checks.run(selection, facts or checks.Facts(s.settings, s))
 
 
 def secret_values(s: Session) -> list[str]:
@@ -44,27 +50,33 @@ def _raise_on_failure(found: Sequence[checks.Check], again: str) -> None:
         )
 
 
-def doctor(s: Session, *, as_json: bool = False) -> None:
+def doctor(
+    s: Session, *, as_json: bool = False, facts: checks.Facts | None = None
+) -> None:
     """`inv doctor`: is this machine, and its env file, ready to run the stack."""
-    found = run(s, checks.DOCTOR)
+    found = run(s, checks.DOCTOR, facts)
     _show(s, found, as_json=as_json)
     _raise_on_failure(found, "inv doctor")
     if not as_json:
         console.ok("this machine is ready: `inv setup` starts the stack")
 
 
-def check(s: Session, *, as_json: bool = False) -> None:
+def check(
+    s: Session, *, as_json: bool = False, facts: checks.Facts | None = None
+) -> None:
     """`inv check`: the Dockerfiles, compose files (dev and prod), images and
     containers against the seed's rules."""
-    found = run(s, checks.CHECK)
+    found = run(s, checks.CHECK, facts)
     _show(s, found, as_json=as_json)
     _raise_on_failure(found, "inv check")
 
 
-def machine_step(s: Session) -> None:
+def machine_step(s: Session, *, ports: bool = True) -> None:
     """`inv setup`'s first step: doctor without the env file (setup writes it
-    next); under --dry a failure is shown, not raised."""
-    found = run(s, checks.MACHINE)
+    next), and without the ports when setup is about to choose them; under
+    --dry a failure is shown, not raised."""
+    selection = [c for c in checks.MACHINE if ports or c is not checks.check_ports]
+    found = run(s, selection)
     report.show(found, secret_values(s))
     failed = _failed(found)
     if failed and not s.runner.dry:

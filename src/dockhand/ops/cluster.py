@@ -11,8 +11,8 @@ from typing import Any
 
 from dockhand import console
 from dockhand.errors import DockhandError
+from dockhand.schema import Migration
 from dockhand.session import Session
-from dockhand.settings import Migration
 from dockhand.swarm import argv, converge
 from dockhand.swarm.endpoint import Manager, choose, require_manager
 from dockhand.swarm.services import HOST, MESH

@@ -39,7 +39,7 @@ def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -
     manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         raise DockhandError(
             "inv deploy needs Compose v2 or newer (its merged model)",
@@ -51,7 +51,8 @@ def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -
     built = images.built_services(model)
     # Data to stdout (--json), so everything the tools print goes to stderr.
     code = s.runner.stream(
-        compose.build(s.cli, s.project, list(built)), stdout=sys.stderr.buffer
+        compose.build(s.find_compose(), s.project, list(built)),
+        stdout=sys.stderr.buffer,
     )
     if code != 0:
         raise DockhandError(

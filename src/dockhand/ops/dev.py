@@ -5,14 +5,11 @@ from __future__ import annotations
 import shlex
 import time
 
-from invoke.exceptions import Exit
-
-from dockhand import compose, console, engine, readiness
-from dockhand.engine import ServiceState
+from dockhand import compose, console
 from dockhand.errors import DockhandError
-from dockhand.ops.stack import rules
 from dockhand.process import interactive
 from dockhand.session import Session
+from dockhand.states import ServiceState
 
 
 def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> None:
@@ -33,8 +30,12 @@ def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> No
     now = time.time()
     if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
         return
+    # Here, not at the top: `inv shell` needs none of the wait's modules.
+    from dockhand import engine, readiness
+    from dockhand.ops.stack import rules
+
     engine.wait_ready(
-        s.client,
+        s.connect(),
         s.settings.project,
         now + s.settings.wait_timeout,
         lambda _: None,
@@ -53,7 +54,7 @@ def _settled(state: ServiceState, now: float, window: float) -> bool:
     )
 
 
-def run_migrations(s: Session, *, status: bool = False) -> None:
+def migrate(s: Session, *, status: bool = False) -> None:
     """Apply (or with `status`, show) each configured migration in order."""
     migrations = s.settings.migrations
     if not migrations:
@@ -72,22 +73,18 @@ def run_migrations(s: Session, *, status: bool = False) -> None:
             console.status(f"{migration.service}: no status command configured")
             continue
         console.step(f"{migration.service}: {shlex.join(argv)}")
-        code = s.runner.stream(
+        s.runner.stream(
             compose.exec_or_run(
-                s.cli,
+                s.find_compose(),
                 s.project,
                 migration.service,
                 argv,
                 running=s.runner.dry or migration.service in running,
                 tty=False,
-            )
+            ),
+            failure=f"migration '{migration.label}' failed with exit code {{code}}",
+            hint="its output is above; fix the cause and run `inv migrate` again",
         )
-        if code != 0:
-            raise DockhandError(
-                f"migration '{migration.label}' failed with exit code {code}",
-                hint="its output is above; fix the cause and run `inv migrate` again",
-                code=code,
-            )
     if not status:
         console.ok("migrations applied")
 
@@ -96,8 +93,7 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
     """A shell in a service: the terminal handed over, or one command run."""
     name = s.pick_service(names)
     program = s.settings.service(name).shell
-    found = s.states([name])  # also the check that the engine answers
-    running = s.runner.dry or any(state.state == "running" for state in found)
+    running = s.runner.dry or s.is_running(name)  # also: the engine answers
     if command is None:
         if not interactive():
             raise DockhandError(
@@ -106,11 +102,17 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
             )
         s.runner.handover(
             compose.exec_or_run(
-                s.cli, s.project, name, [program], running=running, tty=True, user=user
+                s.find_compose(),
+                s.project,
+                name,
+                [program],
+                running=running,
+                tty=True,
+                user=user,
             )
         )
     argv = compose.exec_or_run(
-        s.cli,
+        s.find_compose(),
         s.project,
         name,
         [program, "-c", command],
@@ -118,6 +120,4 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
         tty=interactive(),
         user=user,
     )
-    code = s.runner.stream(argv)
-    if code != 0:
-        raise Exit(code=code)
+    s.runner.stream(argv, pass_on=True)

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 from dockhand import console, engine, envfile, status
 from dockhand.errors import DockhandError
-from dockhand.ops import check, dev, stack
+from dockhand.ops import check, checkouts, dev, stack
 from dockhand.session import Session
 
 if TYPE_CHECKING:
     from dockhand.envfile import Variable
 
 
-def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> None:
+def env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> None:
     """`inv env`: the effective variables and their sources, secrets masked."""
     settings = s.settings
     example = (
@@ -83,7 +83,7 @@ def show_env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -
     console.out().print(table)
 
 
-def _env_step(s: Session) -> None:
+def _env_step(s: Session, project: str = "", new_ports: bool = False) -> None:
     settings = s.settings
     name, example_name = settings.env_file.name, settings.env_example.name
     outcome = envfile.ensure(settings.env_file, settings.env_example, dry=s.runner.dry)
@@ -108,6 +108,7 @@ def _env_step(s: Session) -> None:
         )
     else:
         console.ok(f"{name} has every key of {example_name}; kept as it is")
+    checkouts.identify(s, created=outcome.created, name=project, new_ports=new_ports)
     if outcome.created and not dry:
         _warn_about_old_volumes(s)
     if outcome.tightened:
@@ -144,8 +145,9 @@ def _env_step(s: Session) -> None:
 
 def _warn_about_old_volumes(s: Session) -> None:
     """A new .env has new passwords; data volumes from before keep the old ones."""
-    label = f"{engine.PROJECT}={s.settings.project}"
-    volumes = sorted(v.name for v in s.client.volumes.list(filters={"label": label}))
+    from dockhand.ops.confirm import volume_names
+
+    volumes = volume_names(s)
     if volumes:
         console.warn(
             f"data volumes from an earlier .env exist ({', '.join(volumes)}): a "
@@ -158,7 +160,7 @@ def _summary(s: Session, started: float) -> None:
     urls = (
         []
         if s.runner.dry
-        else status.urls(s.settings, engine.states(s.client, s.settings.project))
+        else status.urls(s.settings, engine.states(s.connect(), s.settings.project))
     )
     example = s.settings.default_service or "SERVICE"
     lines = [
@@ -180,24 +182,47 @@ def _summary(s: Session, started: float) -> None:
     console.status("\n".join(lines))
 
 
-def setup(s: Session, *, timeout: float | None = None) -> None:
+def _ports_stay(s: Session, new_ports: bool) -> bool:
+    """Whether setup keeps the env file's ports and name (so doctor's port
+    checks apply): not for a new env file, a copied one, --new-ports, or a
+    checkout whose stack runs under an older name (its ports are its own)."""
+    from dockhand import discovery
+
+    if not s.settings.env_file.is_file() or s.settings.copied_from or new_ports:
+        return False
+    return not discovery.older_project(s)
+
+
+def setup(
+    s: Session,
+    *,
+    timeout: float | None = None,
+    name: str = "",
+    new_ports: bool = False,
+    data_from: str = "",
+) -> None:
     """`inv setup`: each step in order; a failure names its step."""
     started = time.monotonic()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("doctor", lambda: check.machine_step(s)),
-        ("env file", lambda: _env_step(s)),
+        ("doctor", lambda: check.machine_step(s, ports=_ports_stay(s, new_ports))),
+        ("env file", lambda: _env_step(s, name, new_ports)),
         ("build", lambda: stack.build(s, [])),
-        ("up", lambda: stack.start(s, [], timeout=timeout, show_urls=False)),
-        ("migrate", lambda: dev.run_migrations(s) if s.settings.migrations else None),
+        ("up", lambda: stack.up(s, [], timeout=timeout, show_urls=False)),
     ]
-    for number, (name, run) in enumerate(steps, 1):
-        console.step(f"setup {number}/{len(steps)}: {name}")
+    if data_from:
+        from dockhand.ops import data_copy
+
+        source = data_copy.source_checkout(s, data_from)
+        steps.append(("data", lambda: data_copy.copy_from(s, source)))
+    steps.append(("migrate", lambda: dev.migrate(s) if s.settings.migrations else None))
+    for number, (step, run) in enumerate(steps, 1):
+        console.step(f"setup {number}/{len(steps)}: {step}")
         try:
             run()
         except DockhandError as exc:
             # The same object, so a health failure keeps its details and an
             # interrupt its exit code; the message names the step.
-            exc.message = f"setup stopped at step {number} ({name}): {exc.message}"
+            exc.message = f"setup stopped at step {number} ({step}): {exc.message}"
             exc.hint = f"{exc.hint}; then run `inv setup` again".lstrip("; ")
             raise
     _summary(s, started)

@@ -6,21 +6,17 @@ import sys
 import time
 
 from dockhand import compose, console, engine, readiness, status
-from dockhand.errors import DockhandError
+from dockhand.errors import CommandFailed
+from dockhand.ops import preflight
 from dockhand.session import Session
 
-
-def run_compose(s: Session, argv: list[str], failure: str) -> None:
-    """Stream a Compose command; a failure ends with Compose's exit code."""
-    code = s.runner.stream(argv)
-    if code != 0:
-        raise DockhandError(failure, hint="see Compose's output above", code=code)
+COMPOSE_SAID = "see Compose's output above"
 
 
 def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
     """What a wait for `names` covers: from the Compose model, those services
     and what they depend on (every service without names)."""
-    model = s.model()
+    model = s.ask_model()
     if model is None:
         return readiness.scope_without_model(names)
     return readiness.scope(model, names)
@@ -50,7 +46,7 @@ def wait_ready(
     try:
         with status.watching() as watcher:
             ready = engine.wait_ready(
-                s.client,
+                s.connect(),
                 s.settings.project,
                 time.time() + seconds,
                 watcher,
@@ -86,9 +82,9 @@ def run_then_wait(
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1)
-        model = pool.submit(s.model)
+        model = pool.submit(s.ask_model)
         pool.shutdown(wait=False)
-    run_compose(s, argv, failure)
+    s.runner.stream(argv, failure=failure, hint=COMPOSE_SAID)
     if wait:
         if model is not None:
             model.result()  # loaded, or the error of loading it
@@ -99,11 +95,13 @@ def build(
     s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
 ) -> None:
     """Build the services named (all when none)."""
-    argv = compose.build(s.cli, s.project, names, no_cache=no_cache, pull=pull)
-    run_compose(s, argv, "the build failed")
+    argv = compose.build(
+        s.find_compose(), s.project, names, no_cache=no_cache, pull=pull
+    )
+    s.runner.stream(argv, failure="the build failed", hint=COMPOSE_SAID)
 
 
-def start(
+def up(
     s: Session,
     names: list[str],
     *,
@@ -115,30 +113,31 @@ def start(
     """Start detached, then wait until ready."""
     s.require_engine()
     if names and wait and not s.runner.dry:
-        s.model()  # one Compose call checks the names and gives the model
-    argv = compose.up(s.cli, s.project, s.check_services(names), build=build)
+        s.ask_model()  # one Compose call checks the names and gives the model
+    argv = compose.up(s.find_compose(), s.project, s.check_services(names), build=build)
+    preflight.before_up(s, names)
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
 
 
-def stop(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
-    from dockhand.ops.cleanup import confirm_volume_removal
+def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
+    from dockhand.ops.confirm import confirm_volume_removal
 
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
-    argv = compose.down(s.cli, s.project, volumes=volumes)
-    run_compose(s, argv, "Compose could not stop the stack")
+    argv = compose.down(s.find_compose(), s.project, volumes=volumes)
+    s.runner.stream(argv, failure="Compose could not stop the stack", hint=COMPOSE_SAID)
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
     if names and wait and not s.runner.dry:
-        s.model()  # one Compose call checks the names and gives the model
-    argv = compose.restart(s.cli, s.project, s.check_services(names))
+        s.ask_model()  # one Compose call checks the names and gives the model
+    argv = compose.restart(s.find_compose(), s.project, s.check_services(names))
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
-def show(s: Session, names: list[str], *, as_json: bool) -> None:
+def ps(s: Session, names: list[str], *, as_json: bool) -> None:
     """`inv ps`: a table (or JSON) of the project's containers."""
     states = s.states(names)
     if as_json:
@@ -148,7 +147,11 @@ def show(s: Session, names: list[str], *, as_json: bool) -> None:
             f"no containers for project {s.settings.project!r}; start them with `inv up`"
         )
     else:
-        console.out().print(status.table(states, with_details=True))
+        text = status.table_text(states) if console.plain(sys.stdout) else None
+        if text is not None:
+            console.print_data(text)
+        else:
+            console.out().print(status.table(states, with_details=True))
 
 
 def logs(
@@ -163,7 +166,7 @@ def logs(
     """Stream the logs straight from Compose to our stdout, never held here
     (`tail` already checked by the task: a number or `all`)."""
     argv = compose.logs(
-        s.cli,
+        s.find_compose(),
         s.project,
         names,
         follow=follow,
@@ -172,13 +175,12 @@ def logs(
         timestamps=timestamps,
         color=console.colour_wanted(sys.stdout),
     )
-    code = s.runner.stream(argv)
-    if code != 0:
+    try:
+        s.runner.stream(
+            argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
+        )
+    except CommandFailed:
         # Only now is it worth asking Compose for the services: a wrong name
         # gets the same line as before, the right one pays no extra call.
         s.check_services(names)
-        raise DockhandError(
-            "Compose could not show the logs",
-            hint="see Compose's output above",
-            code=code,
-        )
+        raise

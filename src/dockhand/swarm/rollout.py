@@ -5,10 +5,7 @@ from Compose's `restart:`, the endpoint mode, and how updates roll."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from dockhand.swarm.services import Context
+from typing import Any
 
 HOST = "host"  # the routing without IPVS (services.MESH is the other)
 WARN = "warn"
@@ -31,7 +28,8 @@ RESOURCES = {
 def deploy(
     name: str,
     spec: Mapping[str, Any],
-    ctx: Context,
+    routing: str,
+    pin: str,
     host_ports: bool,
     local: bool,
     note: Callable[[str, str], None],
@@ -56,8 +54,8 @@ def deploy(
         deploy["resources"] = resources
     placement = dict(given.get("placement") or {})
     constraints = list(placement.get("constraints") or [])
-    if local and ctx.pin:
-        constraint = f"node.hostname == {ctx.pin}"
+    if local and pin:
+        constraint = f"node.hostname == {pin}"
         if constraint not in constraints:
             constraints.append(constraint)
     placement = {
@@ -73,7 +71,7 @@ def deploy(
         condition = RESTART.get(str(spec["restart"]).split(":")[0])
         if condition:
             deploy["restart_policy"] = {"condition": condition}
-    if ctx.routing == HOST:
+    if routing == HOST:
         deploy["endpoint_mode"] = "dnsrr"
     # Roll start-first where two copies can run at once: no host-mode port
     # to share (moby#36934), no local data volume to share.

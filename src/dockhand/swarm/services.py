@@ -166,8 +166,9 @@ def service(
     if volumes:
         out["volumes"] = volumes
     out["networks"] = _networks(spec.get("networks"))
+    host_ports = bool(ports) and ctx.routing == HOST
     out["deploy"] = rollout.deploy(
-        name, spec, ctx, bool(ports) and ctx.routing == HOST, local, note
+        name, spec, ctx.routing, ctx.pin, host_ports, local, note
     )
     return out, notes
 

@@ -17,7 +17,7 @@ def migrate(c: Context, status: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
     from dockhand.ops import dev
 
-    dev.run_migrations(session(c) if status else writer(c, "migrate"), status=status)
+    dev.migrate(session(c) if status else writer(c, "migrate"), status=status)
 
 
 @command(

@@ -52,7 +52,7 @@ def up(
     from dockhand.ops import stack
 
     wait_seconds = seconds("timeout", timeout)
-    stack.start(
+    stack.up(
         writer(c, "up"),
         services or [],
         build=build,
@@ -71,7 +71,7 @@ def down(c: Context, volumes: bool = False, yes: bool = False) -> None:
     """Stop and remove the stack's containers and networks (data is kept)."""
     from dockhand.ops import stack
 
-    stack.stop(writer(c, "down"), volumes=volumes, yes=yes)
+    stack.down(writer(c, "down"), volumes=volumes, yes=yes)
 
 
 @command(
@@ -116,7 +116,7 @@ def ps(c: Context, services: list[str] | None = None, json: bool = False) -> Non
         return
     from dockhand.ops import stack
 
-    stack.show(session(c), services or [], as_json=json)
+    stack.ps(session(c), services or [], as_json=json)
 
 
 @command(

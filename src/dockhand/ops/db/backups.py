@@ -45,16 +45,14 @@ def dump(s: Session, t: Target, database: str, dest: Path) -> None:
         # 0600: a dump holds every row, secrets included.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            code = s.runner.stream(argv, stdout=out)
-            if code == 0:
-                out.flush()
-                os.fsync(out.fileno())
-        if code != 0:
-            raise DockhandError(
-                f"pg_dump of database {database!r} failed with exit code {code}",
+            s.runner.stream(
+                argv,
+                stdout=out,
+                failure=f"pg_dump of database {database!r} failed with exit code {{code}}",
                 hint="its message is above; nothing was written",
-                code=code,
             )
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(partial, dest)
         done = True
     finally:
@@ -70,7 +68,7 @@ def safety_backup(s: Session, t: Target, label: str) -> Path:
     return dest
 
 
-def backup(s: Session, output: str | None) -> None:
+def backup(s: Session, output: str | None = None) -> None:
     """pg_dump -Fc into backups/ (or `output`); print how to restore it."""
     t = ready(s)
     if output == "-":
@@ -80,11 +78,12 @@ def backup(s: Session, output: str | None) -> None:
                 hint="redirect it (`inv db.backup --output - > FILE`) or name a file",
             )
         step(f"dumping database {t.name!r} to stdout")
-        code = s.runner.stream(in_db(s, t, postgres.pg_dump(t)))
-        if code != 0:
-            raise DockhandError(
-                f"pg_dump failed with exit code {code}", hint="its message is above"
-            )
+        s.runner.stream(
+            in_db(s, t, postgres.pg_dump(t)),
+            failure="pg_dump failed with exit code {code}",
+            hint="its message is above",
+            code=1,
+        )
         return
     if output:
         dest = Path(output).absolute()

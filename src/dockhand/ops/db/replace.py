@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dockhand import console, postgres
 from dockhand.errors import DockhandError
-from dockhand.ops.cleanup import confirm
+from dockhand.ops.confirm import confirm
 from dockhand.ops.db.backups import safety_backup
 from dockhand.ops.db.messages import ok, shown, step, tell_undo
 from dockhand.ops.db.restore_steps import (
@@ -19,7 +19,7 @@ from dockhand.ops.db.restore_steps import (
     swap_in,
 )
 from dockhand.ops.db.target import existing, ready, run_sql, size_of
-from dockhand.ops.dev import run_migrations
+from dockhand.ops.dev import migrate
 from dockhand.postgres import Target
 from dockhand.session import Session
 
@@ -33,7 +33,7 @@ def described(s: Session, t: Target, present: set[str]) -> str:
     )
 
 
-def restore(s: Session, file: str, *, yes: bool) -> None:
+def restore(s: Session, file: str, *, yes: bool = False) -> None:
     """Check, ask, back up, restore into scratch, swap in: a bad dump changes nothing."""
     path = Path(file)
     check_file(path)
@@ -77,7 +77,7 @@ def restore(s: Session, file: str, *, yes: bool) -> None:
         tell_undo(s, safety)
 
 
-def reset(s: Session, *, yes: bool, no_backup: bool) -> None:
+def reset(s: Session, *, yes: bool = False, no_backup: bool = False) -> None:
     """Ask, back up, drop, recreate, migrate."""
     t = ready(s)
     present = existing(s, t, [t.name])
@@ -106,6 +106,6 @@ def reset(s: Session, *, yes: bool, no_backup: bool) -> None:
                 hint="psql's message is above"
                 + (f"; the data before is in {shown(safety)}" if safety else ""),
             )
-    run_migrations(s)
+    migrate(s)
     if safety is not None and not s.runner.dry:
         tell_undo(s, safety)

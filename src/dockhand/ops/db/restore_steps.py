@@ -48,16 +48,17 @@ def check_dump(s: Session, t: Target, path: Path) -> DumpInfo:
         tell(f"  (input from {shown(path)})")
         return DumpInfo()
     with path.open("rb") as dump_file, tempfile.TemporaryFile() as listing:
-        code = s.runner.stream(argv, stdin=dump_file, stdout=listing)
-        listing.seek(0)
-        header = listing.read(64 * 1024).decode(errors="replace")
-    if code != 0:
-        raise DockhandError(
-            f"{path} is not a dump pg_restore can read (pg_restore --list "
-            f"exited {code}); {UNCHANGED}",
+        s.runner.stream(
+            argv,
+            stdin=dump_file,
+            stdout=listing,
+            failure=f"{path} is not a dump pg_restore can read (pg_restore --list "
+            f"exited {{code}}); {UNCHANGED}",
             hint="pg_restore's reason is above; use a complete `inv db.backup` file",
             code=1,
         )
+        listing.seek(0)
+        header = listing.read(64 * 1024).decode(errors="replace")
     return postgres.parse_listing(header)
 
 
@@ -67,28 +68,26 @@ def drop_leftovers(s: Session, t: Target, present: set[str]) -> None:
     for name in (t.scratch, t.old):
         if name in present:
             step(f"dropping {name!r}, left by an interrupted restore")
-            if run_sql(s, t, postgres.drop_sql(name), database=t.maintenance) != 0:
-                raise DockhandError(
-                    f"could not drop the leftover database {name!r}; {UNCHANGED}",
-                    hint="psql's message is above",
-                )
+            run_sql(
+                s,
+                t,
+                postgres.drop_sql(name),
+                database=t.maintenance,
+                failure=f"could not drop the leftover database {name!r}; {UNCHANGED}",
+            )
 
 
 def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
     """Create the scratch database and restore the dump into it, in one
     transaction; on any failure (or Ctrl-C) the scratch database is dropped
     and the live one was never touched."""
-    code = run_sql(
+    run_sql(
         s,
         t,
         postgres.create_sql(t.scratch, t.user, template="template0"),
         database=t.maintenance,
+        failure=f"could not create the scratch database {t.scratch!r}; {UNCHANGED}",
     )
-    if code != 0:
-        raise DockhandError(
-            f"could not create the scratch database {t.scratch!r}; {UNCHANGED}",
-            hint="psql's message is above",
-        )
     argv = in_db(s, t, postgres.pg_restore(t, t.scratch))
     restored = False
     try:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from invoke.exceptions import Exit
-
 from dockhand import compose, engine, postgres
 from dockhand.errors import DockhandError
 from dockhand.ops.dev import wait_for_database
@@ -31,7 +29,7 @@ def target(s: Session) -> Target:
     sources: list[dict[str, str | None]] = []
     if not s.runner.dry:
         for container in engine.containers(
-            s.client, s.settings.project, [database.service]
+            s.connect(), s.settings.project, [database.service]
         ):
             if container.status == "running":
                 sources.append(
@@ -57,15 +55,29 @@ def ready(s: Session) -> Target:
 
 def in_db(s: Session, t: Target, argv: Sequence[str]) -> list[str]:
     """`exec -T` in the database service: never a TTY, so bytes stay bytes."""
-    return compose.exec_(s.cli, s.project, t.service, argv, tty=False)
+    return compose.exec_(s.find_compose(), s.project, t.service, argv, tty=False)
 
 
-def run_sql(s: Session, t: Target, sql: str, *, database: str | None = None) -> int:
+def run_sql(
+    s: Session,
+    t: Target,
+    sql: str,
+    *,
+    database: str | None = None,
+    failure: str | None = None,
+) -> int:
     """Run one SQL command for its effect; psql's errors reach stderr, its
-    status output is dropped. Returns the exit code."""
+    status output is dropped. A failure raises `failure` when given (psql's
+    message is above it), else the exit code is returned."""
     argv = in_db(s, t, postgres.psql_command(t, sql, database=database))
     with open(os.devnull, "wb") as devnull:
-        return s.runner.stream(argv, stdout=devnull)
+        return s.runner.stream(
+            argv,
+            stdout=devnull,
+            failure=failure,
+            hint="psql's message is above",
+            code=1,
+        )
 
 
 def query(s: Session, t: Target, sql: str) -> list[str]:
@@ -95,7 +107,7 @@ def size_of(s: Session, t: Target, name: str) -> str:
     return rows[0] if rows else "size unknown"
 
 
-def shell(s: Session, command: str | None) -> None:
+def shell(s: Session, command: str | None = None) -> None:
     """psql on the terminal handed over, or one statement run without one."""
     t = ready(s)
     if command is None:
@@ -105,8 +117,8 @@ def shell(s: Session, command: str | None) -> None:
                 hint="run one statement with -c 'SQL'",
             )
         s.runner.handover(
-            compose.exec_(s.cli, s.project, t.service, postgres.psql(t), tty=True)
+            compose.exec_(
+                s.find_compose(), s.project, t.service, postgres.psql(t), tty=True
+            )
         )
-    code = s.runner.stream(in_db(s, t, postgres.psql_command(t, command)))
-    if code != 0:
-        raise Exit(code=code)
+    s.runner.stream(in_db(s, t, postgres.psql_command(t, command)), pass_on=True)

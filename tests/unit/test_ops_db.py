@@ -1,73 +1,64 @@
-"""The db tasks' order of operations, with a runner that records instead of
+"""The db ops' order of operations, with a runner that records instead of
 running: what runs before what, and what never runs when something fails."""
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from invoke.context import Context
-from invoke.exceptions import Exit
 
-from dockhand import settings
+from dockhand import console, settings
 from dockhand.compose import ComposeCli
-from dockhand.errors import Interrupted
+from dockhand.errors import DockhandError, Interrupted
+from dockhand.ops import db
 from dockhand.ops.db import backups, replace, target
 from dockhand.postgres import Target
-from dockhand.process import Captured
 from dockhand.session import Session
-from dockhand.tasks import db
+from helpers import FakeRunner
 
 T = Target(service="db", user="neuroagent", name="neuroagent")
 DUMP = b"PGDMP\x01\x0f\x00 pretend archive bytes"
 LISTING = b";\n; Archive created at 2026-01-02 15:04:05 UTC\n;     dbname: neuroagent\n;     TOC Entries: 7\n"
 
 
-@dataclass
-class FakeRunner:
-    """Records every command; `codes` maps a word of the command (its SQL
-    verb or program) to the exit code it returns."""
+def db_runner(
+    *,
+    dry: bool = False,
+    codes: dict[str, int] | None = None,
+    databases: tuple[str, ...] = ("neuroagent",),
+    interrupt_on: str = "",
+) -> FakeRunner:
+    """The shared FakeRunner answering as the database would: `codes` maps a
+    word of the command (its SQL verb or program) to the exit code it
+    returns; `databases` are those that exist."""
 
-    dry: bool = False
-    echo: bool = False
-    codes: dict[str, int] = field(default_factory=dict)
-    databases: tuple[str, ...] = ("neuroagent",)
-    interrupt_on: str = ""
-    calls: list[list[str]] = field(default_factory=list)
-
-    def stream(
-        self,
-        argv: Sequence[str],
-        *,
-        stdout: IO[bytes] | None = None,
-        stdin: IO[bytes] | int | None = None,
-    ) -> int:
-        inner = list(argv[argv.index("db") + 1 :])
-        self.calls.append(inner)
-        if self.dry:
-            return 0
-        key = kind(inner)
-        if key == self.interrupt_on:
+    def answer(argv: list[str], stdout: IO[bytes] | None) -> int:
+        key = kind(inside(argv))
+        if key == interrupt_on:
             raise Interrupted()
         if key == "pg_dump" and stdout is not None:
             stdout.write(DUMP)
         if key == "list" and stdout is not None:
             stdout.write(LISTING)
-        return self.codes.get(key, 0)
+        return (codes or {}).get(key, 0)
 
-    def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
-        inner = list(argv[argv.index("db") + 1 :])
-        self.calls.append(inner)
-        sql = inner[-1]
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        sql = argv[-1]
         if "pg_database_size" in sql:
-            return Captured(tuple(argv), 0, "8 MB\n", "")
-        wanted = [name for name in self.databases if f"'{name}'" in sql]
-        return Captured(tuple(argv), 0, "".join(f"{n}\n" for n in wanted), "")
+            return (0, "8 MB\n", "")
+        wanted = [name for name in databases if f"'{name}'" in sql]
+        return (0, "".join(f"{n}\n" for n in wanted), "")
+
+    return FakeRunner(dry=dry, answer=answer, reply=reply)
+
+
+def inside(argv: list[str]) -> list[str]:
+    """The command run in the database's container."""
+    return argv[argv.index("db") + 1 :]
 
 
 def kind(inner: list[str]) -> str:
@@ -85,8 +76,13 @@ def kind(inner: list[str]) -> str:
     return inner[0]
 
 
+def inner(runner: FakeRunner) -> list[list[str]]:
+    """Each command the runner was given, as run inside the container."""
+    return [inside(call) for call in runner.calls]
+
+
 def kinds(runner: FakeRunner) -> list[str]:
-    return [kind(call) for call in runner.calls]
+    return [kind(call) for call in inner(runner)]
 
 
 @pytest.fixture
@@ -98,8 +94,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def make(
     root: Path, monkeypatch: pytest.MonkeyPatch, runner: FakeRunner
 ) -> Callable[..., Any]:
-    """Wire the db module to a session over `runner`; returns a caller that
-    runs a task and gives back its exit code."""
+    """A session over `runner`, handed to the db ops; returns a caller that
+    runs an op and gives back the exit code its task would end with."""
     s = Session(
         settings=settings.load(
             {
@@ -109,19 +105,20 @@ def make(
                 "migrations": [{"service": "backend", "run": "alembic upgrade head"}],
             }
         ),
-        runner=runner,  # type: ignore[arg-type]
+        runner=runner,
+        compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
     )
-    s.__dict__["cli"] = ComposeCli(("docker", "compose"), (5, 6, 1))
-    monkeypatch.setattr(db, "session", lambda c: s)
-    monkeypatch.setattr(db, "writer", lambda c, command: s)
+    # The database's target once it is healthy: what the engine would say.
     for module in (target, backups, replace):  # where the commands call ready
         monkeypatch.setattr(module, "ready", lambda s: T)
 
-    def call(task: Any, *args: Any, **kwargs: Any) -> int:
+    def call(op: Any, *args: Any, **kwargs: Any) -> int:
         try:
-            task(Context(), *args, **kwargs)
-        except Exit as exc:
-            return int(exc.code)
+            op(s, *args, **kwargs)
+        except DockhandError as exc:
+            if exc.message:
+                console.error(exc)  # as the task class would
+            return exc.code
         return 0
 
     return call
@@ -139,7 +136,7 @@ def a_dump(root: Path, data: bytes = DUMP) -> Path:
 def test_restore_in_order_safety_backup_scratch_then_swap(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 0
     assert kinds(runner) == [
@@ -152,7 +149,7 @@ def test_restore_in_order_safety_backup_scratch_then_swap(
         "swap",
         "drop",  # the old one, now renamed away
     ]
-    create, restore, drop = runner.calls[4], runner.calls[5], runner.calls[7]
+    create, restore, drop = inner(runner)[4], inner(runner)[5], inner(runner)[7]
     assert '"neuroagent_dockhand_restore"' in create[-1]
     assert restore[restore.index("-d") + 1] == "neuroagent_dockhand_restore"
     assert drop[-1] == 'DROP DATABASE IF EXISTS "neuroagent_dockhand_old" WITH (FORCE)'
@@ -176,13 +173,13 @@ def test_restore_refuses_what_is_not_a_dump_before_running_anything(
     content: bytes | None,
     message: str,
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     path = project / "in.dump"
     if content is not None:
         path.write_bytes(content)
     assert call(db.restore, str(path), yes=True) == 1
-    assert runner.calls == []
+    assert inner(runner) == []
     err = capsys.readouterr().err
     assert message in err and "the database was not changed" in err
 
@@ -190,7 +187,7 @@ def test_restore_refuses_what_is_not_a_dump_before_running_anything(
 def test_restore_stops_when_pg_restore_cannot_list_the_dump(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runner = FakeRunner(codes={"list": 1})
+    runner = db_runner(codes={"list": 1})
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 1
     assert kinds(runner) == ["list"]
@@ -200,12 +197,12 @@ def test_restore_stops_when_pg_restore_cannot_list_the_dump(
 def test_a_failed_restore_drops_the_scratch_and_never_swaps(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runner = FakeRunner(codes={"restore": 1})
+    runner = db_runner(codes={"restore": 1})
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 1
     assert kinds(runner)[-3:] == ["create", "restore", "drop"]
     assert "swap" not in kinds(runner)
-    assert runner.calls[-1][-1].startswith(
+    assert inner(runner)[-1][-1].startswith(
         'DROP DATABASE IF EXISTS "neuroagent_dockhand_restore"'
     )
     assert "database 'neuroagent' is unchanged" in capsys.readouterr().err
@@ -214,7 +211,7 @@ def test_a_failed_restore_drops_the_scratch_and_never_swaps(
 def test_ctrl_c_during_the_restore_drops_the_scratch_and_never_swaps(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(interrupt_on="restore")
+    runner = db_runner(interrupt_on="restore")
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 130
     assert kinds(runner)[-2:] == ["restore", "drop"]
@@ -224,7 +221,7 @@ def test_ctrl_c_during_the_restore_drops_the_scratch_and_never_swaps(
 def test_no_restore_without_a_safety_backup(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(codes={"pg_dump": 1})
+    runner = db_runner(codes={"pg_dump": 1})
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 1
     assert kinds(runner)[-1] == "pg_dump"
@@ -234,7 +231,7 @@ def test_no_restore_without_a_safety_backup(
 def test_a_swap_that_keeps_failing_drops_the_scratch(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runner = FakeRunner(codes={"swap": 1})
+    runner = db_runner(codes={"swap": 1})
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 1
     assert kinds(runner)[-4:] == ["swap", "swap", "swap", "drop"]
@@ -244,28 +241,28 @@ def test_a_swap_that_keeps_failing_drops_the_scratch(
 def test_leftovers_of_an_interrupted_restore_are_dropped_first(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(databases=("neuroagent", "neuroagent_dockhand_restore"))
+    runner = db_runner(databases=("neuroagent", "neuroagent_dockhand_restore"))
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 0
     assert kinds(runner)[3:5] == ["drop", "pg_dump"]
-    assert '"neuroagent_dockhand_restore"' in runner.calls[3][-1]
+    assert '"neuroagent_dockhand_restore"' in inner(runner)[3][-1]
 
 
 def test_restore_when_the_database_is_missing_only_renames_the_scratch_in(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(databases=())
+    runner = db_runner(databases=())
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project)), yes=True) == 0
     assert kinds(runner) == ["list", "query", "create", "restore", "swap"]
-    assert 'RENAME TO "neuroagent_dockhand_old"' not in runner.calls[-1][-1]
+    assert 'RENAME TO "neuroagent_dockhand_old"' not in inner(runner)[-1][-1]
     assert not (project / "backups").exists()  # nothing to back up
 
 
 def test_restore_refuses_without_a_terminal_unless_yes(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert call(db.restore, str(a_dump(project))) == 1
@@ -278,7 +275,7 @@ def test_restore_refuses_without_a_terminal_unless_yes(
 def test_restore_asks_for_the_project_name(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda *a: "yes")
@@ -292,7 +289,7 @@ def test_restore_asks_for_the_project_name(
 def test_restore_under_dry_only_prints(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(dry=True)
+    runner = db_runner(dry=True)
     call = make(project, monkeypatch, runner)
     assert call(db.restore, str(a_dump(project))) == 0
     assert kinds(runner) == ["list", "pg_dump", "create", "restore", "swap", "drop"]
@@ -305,14 +302,14 @@ def test_restore_under_dry_only_prints(
 def test_backup_streams_to_a_private_timestamped_file(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     assert call(db.backup) == 0
     [dump] = (project / "backups").iterdir()
     assert dump.name.startswith("proj-") and dump.name.endswith("Z.dump")
     assert dump.read_bytes() == DUMP
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
-    assert runner.calls == [["pg_dump", "-U", "neuroagent", "-d", "neuroagent", "-Fc"]]
+    assert inner(runner) == [["pg_dump", "-U", "neuroagent", "-d", "neuroagent", "-Fc"]]
     err = capsys.readouterr().err
     assert f"restore it with: inv db.restore backups/{dump.name}\n" in err
 
@@ -320,7 +317,7 @@ def test_backup_streams_to_a_private_timestamped_file(
 def test_a_failed_backup_leaves_no_file(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    call = make(project, monkeypatch, FakeRunner(codes={"pg_dump": 1}))
+    call = make(project, monkeypatch, db_runner(codes={"pg_dump": 1}))
     assert call(db.backup, output="out.dump") == 1
     assert os.listdir(project) == []
 
@@ -328,7 +325,7 @@ def test_a_failed_backup_leaves_no_file(
 def test_an_interrupted_backup_leaves_no_file(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    call = make(project, monkeypatch, FakeRunner(interrupt_on="pg_dump"))
+    call = make(project, monkeypatch, db_runner(interrupt_on="pg_dump"))
     assert call(db.backup) == 130
     assert list((project / "backups").iterdir()) == []
 
@@ -336,19 +333,19 @@ def test_an_interrupted_backup_leaves_no_file(
 def test_backup_never_overwrites(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     (project / "keep.dump").write_bytes(b"precious")
     assert call(db.backup, output="keep.dump") == 1
     assert (project / "keep.dump").read_bytes() == b"precious"
-    assert runner.calls == []
+    assert inner(runner) == []
     assert "already exists" in capsys.readouterr().err
 
 
 def test_backup_under_dry_writes_nothing(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(dry=True)
+    runner = db_runner(dry=True)
     call = make(project, monkeypatch, runner)
     assert call(db.backup) == 0
     assert kinds(runner) == ["pg_dump"]
@@ -361,10 +358,10 @@ def test_backup_under_dry_writes_nothing(
 def test_shell_command_returns_psqls_exit_code(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(codes={"query": 3})
+    runner = db_runner(codes={"query": 3})
     call = make(project, monkeypatch, runner)
     assert call(db.shell, command="SELECT nope") == 3
-    assert runner.calls == [
+    assert inner(runner) == [
         [
             "psql",
             "-X",
@@ -383,7 +380,7 @@ def test_shell_command_returns_psqls_exit_code(
 def test_interactive_shell_needs_a_terminal(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    call = make(project, monkeypatch, FakeRunner())
+    call = make(project, monkeypatch, db_runner())
     monkeypatch.setattr(target, "interactive", lambda: False)
     assert call(db.shell) == 1
     assert "needs a terminal" in capsys.readouterr().err
@@ -392,13 +389,13 @@ def test_interactive_shell_needs_a_terminal(
 def test_reset_backs_up_drops_recreates_then_migrates(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     migrated: list[Session] = []
-    monkeypatch.setattr(replace, "run_migrations", lambda s, **kw: migrated.append(s))
+    monkeypatch.setattr(replace, "migrate", lambda s, **kw: migrated.append(s))
     assert call(db.reset, yes=True) == 0
     assert kinds(runner) == ["query", "query", "pg_dump", "drop", "create"]
-    assert runner.calls[-1][-1] == (
+    assert inner(runner)[-1][-1] == (
         'CREATE DATABASE "neuroagent" OWNER "neuroagent" TEMPLATE "template1"'
     )
     assert len(migrated) == 1
@@ -408,7 +405,7 @@ def test_reset_backs_up_drops_recreates_then_migrates(
 def test_reset_refuses_without_a_terminal_unless_yes(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner()
+    runner = db_runner()
     call = make(project, monkeypatch, runner)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert call(db.reset) == 1
@@ -418,7 +415,7 @@ def test_reset_refuses_without_a_terminal_unless_yes(
 def test_reset_does_not_drop_when_the_safety_backup_fails(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = FakeRunner(codes={"pg_dump": 1})
+    runner = db_runner(codes={"pg_dump": 1})
     call = make(project, monkeypatch, runner)
     assert call(db.reset, yes=True) == 1
     assert "drop" not in kinds(runner)

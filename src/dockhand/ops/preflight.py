@@ -1,0 +1,114 @@
+"""What `inv up` checks before it changes anything, and just after the
+database starts: host ports another project or process holds, and data made
+with another password than the env file's (dockhand.credentials). Each is
+one line with the command that mends it, within seconds."""
+
+from __future__ import annotations
+
+import os
+
+from dockhand import compose, credentials
+from dockhand.errors import DockhandError
+from dockhand.session import Session
+
+MOVE = "run `inv setup --new-ports` to move this checkout to free ports"
+
+
+def busy_ports(s: Session) -> None:
+    """Stop when a port the stack publishes is held by someone else."""
+    from dotenv import dotenv_values
+
+    from dockhand.checks import ports
+    from dockhand.checks.result import FAIL
+
+    model = s.ask_model()
+    if model is None:
+        return
+    env = s.settings.env_file
+    values = dict(dotenv_values(env)) if env.is_file() else {}
+    values.update({k: v for k, v in os.environ.items() if k in values})
+    checks = ports.port_checks(
+        ports.published_ports(model, values),
+        s.settings.project,
+        env.name,
+        holders=ports.container_ports(s.connect()),
+        by_address=lambda: ports.containers_by_ip(s.connect()),
+    )
+    busy = [c for c in checks if c.status == FAIL]
+    if busy:
+        said = "; ".join(f"{c.name} {c.detail}" for c in busy)
+        first = busy[0].fix.split(", or ")[0]
+        raise DockhandError(said, hint=f"{MOVE}, or {first}")
+
+
+def before_up(s: Session, names: list[str]) -> None:
+    """The checks before `up` changes anything."""
+    if s.runner.dry:
+        return
+    from dockhand.discovery import older_project
+
+    if older := older_project(s):
+        raise DockhandError(
+            f"this checkout's stack runs as project {older!r} (from before each "
+            f"checkout had a name of its own); `up` would start another one",
+            hint="run `inv setup` once: it keeps that name, its containers and data",
+        )
+    busy_ports(s)
+    database_login(s, names)
+
+
+def _refuse(s: Session, login: credentials.Login, note: str = "") -> None:
+    message, hint = credentials.mismatch_message(login, s.settings.env_file.name)
+    raise DockhandError(message + note, hint=hint)
+
+
+def database_login(s: Session, names: list[str]) -> None:
+    """Stop when the database's data was made with another password. A
+    running database is asked at once; one that is not, but whose volume
+    holds data already, is started alone first and asked as soon as it is
+    healthy (before any backend spends its retries on it). A volume that
+    does not exist yet is made with this env file's password: nothing to ask."""
+    from dockhand.ops.dev import wait_for_database
+    from dockhand.ops.stack import COMPOSE_SAID, wait_scope
+
+    database = s.settings.database
+    if database is None or not wait_scope(s, names).covers(database.service):
+        return
+    login = credentials.probe(s)
+    if login.matches is False:
+        _refuse(s, login)
+    if login.matches is not None or not _has_data(s, database.service):
+        return
+    s.runner.stream(
+        compose.up(s.find_compose(), s.project, [database.service]),
+        failure=f"Compose could not start {database.service}",
+        hint=COMPOSE_SAID,
+    )
+    wait_for_database(s)
+    login = credentials.probe(s)
+    if login.matches is False:
+        s.runner.stream(
+            compose.stop(s.find_compose(), s.project, [database.service], timeout=5)
+        )
+        _refuse(s, login, f" ({database.service} is stopped again)")
+
+
+def _has_data(s: Session, service: str) -> bool:
+    """Whether a named volume the service mounts exists already."""
+    from dockhand import containers
+
+    model = s.ask_model() or {}
+    declared = model.get("volumes") or {}
+    mounts = ((model.get("services") or {}).get(service) or {}).get("volumes") or []
+    for mount in mounts:
+        if isinstance(mount, dict) and mount.get("type") == "volume":
+            key = str(mount.get("source") or "")
+            name = str((declared.get(key) or {}).get("name") or key)
+            if (
+                name
+                and s.runner.capture(
+                    containers.volume_created_argv(name), timeout=30
+                ).ok
+            ):
+                return True
+    return False

@@ -1,0 +1,349 @@
+"""Pure: the schema of the `dockhand` section, one parser per key.
+
+Each parser returns the value as Settings holds it, or raises Bad saying
+what was expected (settings.load turns that into one line naming the file
+or variable). The values come from YAML (typed) or from INVOKE_DOCKHAND_*
+(always strings), so every parser takes both: "180" is a number, "no" is
+false, "a.yml,b.yml" is a list. A new key gets a parser here, a default in
+defaults.py, a row in docs/configuration.md and in tests/unit/test_settings.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    shell: str = "sh"
+    port: int | None = None  # the container port a browser would open
+    path: str = "/"
+
+
+@dataclass(frozen=True)
+class Migration:
+    service: str
+    run: tuple[str, ...]
+    status: tuple[str, ...] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.service}: {shlex.join(self.run)}"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    service: str = "db"
+    user_var: str = "POSTGRES_USER"
+    name_var: str = "POSTGRES_DB"
+    password_var: str = "POSTGRES_PASSWORD"  # noqa: S105 - a variable name
+
+
+class Bad(Exception):
+    """`value` at `key` (a path such as services.web.port) is not `expected`."""
+
+    def __init__(self, key: str, value: Any, expected: str) -> None:
+        super().__init__(key)
+        self.key, self.value, self.expected = key, value, expected
+
+
+class Unknown(Exception):
+    def __init__(self, key: str, known: Sequence[str]) -> None:
+        super().__init__(key)
+        self.key, self.known = key, known
+
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0", ""})
+_PROFILE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+
+
+def _string_keys(key: str, value: Mapping[Any, Any]) -> None:
+    for name in value:
+        if not isinstance(name, str):
+            at = f"{key}.{name}" if key else str(name)
+            raise Bad(at, name, f'a name, as a string (quote it: "{name}")')
+
+
+def check_keys(key: str, value: Mapping[str, Any], known: Sequence[str]) -> None:
+    _string_keys(key, value)
+    for name in value:
+        if name not in known:
+            raise Unknown(f"{key}.{name}" if key else str(name), known)
+
+
+def _text(key: str, value: Any, *, empty: bool = True, what: str = "") -> str:
+    if value is None and empty:
+        return ""
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        expected = what or ("a string" if empty else "a non-empty string")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            expected += f' (quote it: "{value}")'
+        raise Bad(key, value, expected)
+    return value
+
+
+def _number(
+    key: str, value: Any, unit: str, *, above: float | None = None, least: float = 0
+) -> float:
+    expected = (
+        f"a number of {unit} greater than {above:g}"
+        if above is not None
+        else f"a number of {unit}, {least:g} or more"
+    )
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Bad(key, value, expected)
+    try:
+        number = float(value)
+    except ValueError:
+        raise Bad(key, value, expected) from None
+    if not math.isfinite(number) or (
+        number <= above if above is not None else number < least
+    ):
+        raise Bad(key, value, expected)
+    return number
+
+
+def _seconds(key: str, value: Any) -> float:
+    return _number(key, value, "seconds", above=0)
+
+
+def _window(key: str, value: Any) -> float:
+    return _number(key, value, "seconds", least=0)
+
+
+def _restarts(key: str, value: Any) -> int:
+    expected = "a whole number of restarts (0 or more)"
+    number = _number(key, value, expected, least=0)
+    if number != int(number) or (
+        isinstance(value, str) and not value.strip().isdigit()
+    ):
+        raise Bad(key, value, expected)
+    return int(number)
+
+
+def _megabytes(key: str, value: Any) -> float:
+    return _number(key, value, "MB", above=0)
+
+
+def _gigabytes(key: str, value: Any) -> float:
+    return _number(key, value, "GB", least=0)
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise Bad(key, value, "true or false (from a variable also 1/0, yes/no, on/off)")
+
+
+def _words(key: str, value: Any, separators: str, what: str) -> tuple[str, ...]:
+    """A list of non-empty strings, or one string split on `separators`."""
+    expected = f"a list of {what} (or one string, split on {' or '.join(separators)})"
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(
+            part.strip() for part in re.split(f"[{separators}]", value) if part.strip()
+        )
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(value)
+    raise Bad(key, value, expected)
+
+
+def _files(root: Path) -> Callable[[str, Any], tuple[Path, ...]]:
+    def parse(key: str, value: Any) -> tuple[Path, ...]:
+        return tuple(root / name for name in _words(key, value, ",:", "file names"))
+
+    return parse
+
+
+def _profiles(key: str, value: Any) -> tuple[str, ...]:
+    names = _words(key, value, ",", "profile names")
+    for name in names:
+        if not _PROFILE.match(name):
+            raise Bad(key, value, "profile names ([a-zA-Z0-9][a-zA-Z0-9_.-]*)")
+    return names
+
+
+def _project_name(root: Path) -> Callable[[str, Any], str]:
+    def parse(key: str, value: Any) -> str:
+        # Compose's rule for names; the directory name is only a fallback.
+        name = _text(key, value) or re.sub(r"[^a-z0-9_-]", "", root.name.lower())
+        if not _PROJECT_NAME.match(name):
+            raise Bad(key, name, "a Compose project name ([a-z0-9][a-z0-9_-]*)")
+        return name
+
+    return parse
+
+
+def _path(root: Path) -> Callable[[str, Any], Path]:
+    def parse(key: str, value: Any) -> Path:
+        return root / _text(key, value, empty=False, what="a file name (one string)")
+
+    return parse
+
+
+def _version(key: str, value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise Bad(
+            key, value, 'a quoted version such as "5.6.1" (YAML reads 5.10 as 5.1)'
+        )
+    text = _text(key, value).strip()
+    if text and not _VERSION.match(text):
+        raise Bad(key, value, 'a version like "5.6.1" (quoted)')
+    return text
+
+
+def _argv(key: str, value: Any) -> tuple[str, ...]:
+    expected = "a command: a string split like a shell would, or a list of words"
+    if isinstance(value, str) and value.strip():
+        try:
+            return tuple(shlex.split(value))
+        except ValueError as exc:  # an unbalanced quote
+            raise Bad(key, value, f"{expected} ({str(exc).lower()})") from None
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise Bad(key, value, expected)
+
+
+_MIGRATION_KEYS = ("service", "run", "status")
+
+
+def _migrations(key: str, value: Any) -> tuple[Migration, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Bad(key, value, "a list of {service, run, status} entries")
+    result = []
+    for index, entry in enumerate(value):
+        at = f"{key}[{index}]"
+        if not isinstance(entry, Mapping):
+            raise Bad(at, entry, "a mapping with 'service' and 'run'")
+        check_keys(at, entry, _MIGRATION_KEYS)
+        status = entry.get("status")
+        result.append(
+            Migration(
+                service=_text(f"{at}.service", entry.get("service"), empty=False),
+                run=_argv(f"{at}.run", entry.get("run")),
+                status=_argv(f"{at}.status", status) if status is not None else None,
+            )
+        )
+    return tuple(result)
+
+
+_SERVICE_KEYS = ("shell", "port", "path")
+
+
+def _port(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    expected = "a port number (1-65535)"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise Bad(key, value, expected)
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise Bad(key, value, expected) from None
+    if not 1 <= port <= 65535:
+        raise Bad(key, value, expected)
+    return port
+
+
+def _services(key: str, value: Any) -> dict[str, ServiceSettings]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise Bad(key, value, "a mapping of service name to {shell, port, path}")
+    _string_keys(key, value)
+    services = {}
+    for name, entry in value.items():
+        at = f"{key}.{name}"
+        entry = {} if entry is None else entry
+        if not isinstance(entry, Mapping):
+            raise Bad(at, entry, "a mapping with shell, port and path")
+        check_keys(at, entry, _SERVICE_KEYS)
+        path = _text(f"{at}.path", entry.get("path", "/"), empty=False)
+        if not path.startswith("/"):
+            raise Bad(f"{at}.path", path, "a URL path starting with /")
+        services[str(name)] = ServiceSettings(
+            shell=_text(f"{at}.shell", entry.get("shell", "sh"), empty=False),
+            port=_port(f"{at}.port", entry.get("port")),
+            path=path,
+        )
+    return services
+
+
+_DATABASE_KEYS = ("service", "user_var", "name_var", "password_var")
+
+
+def _database(key: str, value: Any) -> DatabaseSettings | None:
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, Mapping):
+        raise Bad(key, value, "a mapping with service, user_var and name_var")
+    check_keys(key, value, _DATABASE_KEYS)
+    return DatabaseSettings(
+        **{k: _text(f"{key}.{k}", v, empty=False) for k, v in value.items()}
+    )
+
+
+ROUTINGS = ("auto", "mesh", "host")
+_REGISTRY = re.compile(r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")
+
+
+def _routing(key: str, value: Any) -> str:
+    if (text := _text(key, value).strip().lower() or "auto") not in ROUTINGS:
+        raise Bad(key, value, "auto, mesh or host")
+    return text
+
+
+def _registry(key: str, value: Any) -> str:  # HOST[:PORT][/PATH], no scheme
+    text = _text(key, value).strip()
+    if text and not _REGISTRY.match(text):
+        raise Bad(
+            key, value, "a registry address such as 127.0.0.1:5000 or ghcr.io/team"
+        )
+    return text
+
+
+def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
+    """Every key of the `dockhand` section and its parser; DEFAULTS has the same keys."""
+    return {
+        "project": _project_name(root),
+        "compose_files": _files(root),
+        "prod_files": _files(root),
+        "prod": _flag,
+        "profiles": _profiles,
+        "env_file": _path(root),
+        "env_example": _path(root),
+        "default_service": _text,
+        "wait_timeout": _seconds,
+        "wait_stable_seconds": _window,
+        "wait_max_restarts": _restarts,
+        "compose_command": _text,
+        "compose_version": _version,
+        "services": _services,
+        "migrations": _migrations,
+        "database": _database,
+        "image_size_budget_mb": _megabytes,
+        "min_free_disk_gb": _gigabytes,
+        "deploy_endpoint": _text,
+        "deploy_registry": _registry,
+        "deploy_pull_registry": _registry,
+        "deploy_routing": _routing,
+        "deploy_timeout": _seconds,
+    }

@@ -1,0 +1,98 @@
+"""What unit and integration tests share: the one fake runner, the one free
+port. A Session takes its runner (and its Compose CLI) as arguments, so a
+test hands it a FakeRunner; nothing is patched."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from dockhand.process import Captured, Runner
+
+Answer = Callable[[list[str], "IO[bytes] | None"], int]
+Reply = Callable[[list[str]], "tuple[int, str, str]"]
+
+
+def _zero(argv: list[str], stdout: IO[bytes] | None) -> int:
+    return 0
+
+
+def _empty(argv: list[str]) -> tuple[int, str, str]:
+    return (0, "", "")
+
+
+@dataclass(frozen=True)
+class FakeRunner(Runner):
+    """The real Runner's rules (--dry, `failure=`, `pass_on=`) over commands
+    that are recorded in `calls` and answered, never started: `answer` gives
+    a streamed command's exit code (and may write to its stdout), `reply` a
+    probe's (code, stdout, stderr)."""
+
+    answer: Answer = _zero
+    reply: Reply = _empty
+    calls: list[list[str]] = field(default_factory=list)
+
+    def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
+        self.calls.append(list(argv))
+        return Captured(tuple(argv), *self.reply(list(argv)))
+
+    def _stream(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: IO[bytes] | None,
+        stdin: IO[bytes] | int | None,
+    ) -> int:
+        self._announce(argv)
+        self.calls.append(list(argv))
+        return 0 if self.dry else self.answer(list(argv), stdout)
+
+
+def replying(code: int = 0, stdout: str = "", stderr: str = "") -> FakeRunner:
+    """A runner whose every probe gives the same answer."""
+    return FakeRunner(reply=lambda argv: (code, stdout, stderr))
+
+
+# Below the kernel's ephemeral range (32768-60999 on Linux), which every
+# outgoing connection and every bind(0) draws from: a port picked there can be
+# taken by someone else before Compose publishes it.
+_PORTS = range(20000, 32000)
+_handed_out: set[int] = set()  # never twice in one run, bound yet or not
+
+
+def free_port() -> int:
+    """A host port nothing listens on now, on any address, picked at random
+    from outside the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        if port in _handed_out:
+            continue
+        try:
+            with socket.socket() as sock:
+                sock.bind(("0.0.0.0", port))  # noqa: S104 - the address Compose binds
+        except OSError:
+            continue
+        _handed_out.add(port)
+        return port
+    raise AssertionError("no free host port in 20000-31999")
+
+
+def inspect_backend() -> dict[str, Any]:
+    """`docker inspect` data of one running, healthy backend container."""
+    path = Path(__file__).parent / "unit" / "data" / "inspect_backend.json"
+    return dict(json.loads(path.read_text()))
+
+
+def compose_argv(project: str, env_file: Path, files: Iterable[Path]) -> list[str]:
+    """Plain `docker compose` for one project (-p, the env file, every -f),
+    written out here rather than taken from dockhand: what checks dockhand's
+    work must not share its bugs."""
+    argv = ["docker", "compose", "-p", project, "--env-file", str(env_file)]
+    for file in files:
+        argv += ["-f", str(file)]
+    return argv

@@ -1,0 +1,49 @@
+"""The built images and running containers: size budget, non-root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checked_project import by_name, facts_for, make_project, only_failure
+
+from dockhand.checks import OK, SKIP, Processes
+from dockhand.checks.runtime import check_image_size
+
+
+def test_image_checks(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    big = {"app": {"Size": 400_000_000, "Config": {"User": "app"}}}
+    failed = only_failure(facts_for(tmp_path, images=big))
+    assert failed.name == "image-size"
+    assert failed.detail == "app: 400 MB, over the 350 MB budget"
+    assert check_image_size(facts_for(tmp_path, images=big, budget_mb=500)).status == OK
+    root = {"app": {"Size": 1, "Config": {"User": ""}}}
+    failed = only_failure(facts_for(tmp_path, images=root))
+    assert (failed.name, failed.detail) == (
+        "image-user",
+        "app: the image runs as root (no user set)",
+    )
+
+
+def test_containers_running_as_root_fail(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    rows = (("0", "tini"), ("1000", "python3"))
+    failed = only_failure(
+        facts_for(tmp_path, containers=[Processes("app", "p-app-1", rows)])
+    )
+    assert failed.name == "container-user"
+    assert failed.detail == "app: tini runs as root in p-app-1"
+
+
+def test_not_built_and_not_running_are_skipped_not_passed(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    results = by_name(facts_for(tmp_path, images={"app": None}, containers=[]))
+    for name, words in (
+        ("image-size", "skipped: not built: app"),
+        ("image-user", "skipped: not built: app"),
+        ("container-user", "skipped: not running"),
+    ):
+        # a skip is no failure, and not shown as a pass either
+        assert results[name].status == SKIP and results[name].ok is True
+        assert results[name].detail.startswith(words)
+        assert results[name].fix  # says how to make it run
