@@ -304,6 +304,25 @@ def _database(key: str, value: Any) -> DatabaseSettings | None:
     )
 
 
+ROUTINGS = ("auto", "mesh", "host")
+_REGISTRY = re.compile(r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")
+
+
+def _routing(key: str, value: Any) -> str:
+    if (text := _text(key, value).strip().lower() or "auto") not in ROUTINGS:
+        raise Bad(key, value, "auto, mesh or host")
+    return text
+
+
+def _registry(key: str, value: Any) -> str:  # HOST[:PORT][/PATH], no scheme
+    text = _text(key, value).strip()
+    if text and not _REGISTRY.match(text):
+        raise Bad(
+            key, value, "a registry address such as 127.0.0.1:5000 or ghcr.io/team"
+        )
+    return text
+
+
 def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
     """Every key of the `dockhand` section and its parser; DEFAULTS has the same keys."""
     return {
@@ -325,4 +344,9 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "database": _database,
         "image_size_budget_mb": _megabytes,
         "min_free_disk_gb": _gigabytes,
+        "deploy_endpoint": _text,
+        "deploy_registry": _registry,
+        "deploy_pull_registry": _registry,
+        "deploy_routing": _routing,
+        "deploy_timeout": _seconds,
     }
