@@ -38,6 +38,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         check,
         cleanup,
         db,
+        deploy,
         dev,
         projects,
         setup,
@@ -68,6 +69,10 @@ def namespace(root: str | Path | None = None) -> Collection:
         projects.ls_,
         projects.gc,
         check.check,
+        deploy.deploy,
+        deploy.cluster,
+        deploy.rollback,
+        deploy.rm,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
     ns.add_collection(
@@ -78,5 +83,14 @@ def namespace(root: str | Path | None = None) -> Collection:
     environ = cli.take_environment()
     cli.install_excepthook(folder)
     # OWN, not "dockhand": the user's section holds only what the user wrote.
-    ns.configure({OWN: {"root": str(folder), "environ": environ, "prod": False}})
+    ns.configure(
+        {
+            OWN: {
+                "root": str(folder),
+                "environ": environ,
+                "prod": False,
+                "cluster": False,
+            }
+        }
+    )
     return ns

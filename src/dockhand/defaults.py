@@ -35,4 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "stale_images": "rebuild",
     "migrate_snapshots": 5,
     "watch_files": [],
+    "deploy_endpoint": "",
+    "deploy_registry": "",
+    "deploy_pull_registry": "",
+    "deploy_routing": "auto",
+    "deploy_timeout": 300,
 }

@@ -213,6 +213,8 @@ OPTIONS = {
         (f"snapshot.{name}", "name"): "ops.snapshots.check_name"
         for name in ("save", "restore", "rm")
     },
+    ("deploy", "timeout"): "cli.seconds",
+    ("rollback", "services"): "ops.cluster.rollback, against the stack's services",
 }
 
 
