@@ -6,6 +6,9 @@ or variable). The values come from YAML (typed) or from INVOKE_DOCKHAND_*
 (always strings), so every parser takes both: "180" is a number, "no" is
 false, "a.yml,b.yml" is a list. A new key gets a parser here, a default in
 defaults.py, a row in docs/configuration.md and in tests/unit/test_settings.py.
+
+Longer than 350 lines: one parser per key of the section, all in one file, so
+that a reader (and a new key) finds every rule of invoke.yaml in one place.
 """
 
 from __future__ import annotations
