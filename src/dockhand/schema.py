@@ -329,15 +329,12 @@ def _services(key: str, value: Any, root: Path) -> dict[str, ServiceSettings]:
     return services
 
 
-_DATABASE_KEYS = ("service", "user_var", "name_var", "password_var")
-
-
 def _database(key: str, value: Any) -> DatabaseSettings | None:
     if value is None or value == {}:
         return None
     if not isinstance(value, Mapping):
         raise Bad(key, value, "a mapping with service, user_var and name_var")
-    check_keys(key, value, _DATABASE_KEYS)
+    check_keys(key, value, tuple(DatabaseSettings.__dataclass_fields__))
     return DatabaseSettings(
         **{k: _text(f"{key}.{k}", v, empty=False) for k, v in value.items()}
     )

@@ -345,7 +345,9 @@ def test_data_made_with_another_password_is_one_line_in_seconds(both: Pair) -> N
     print(f"the same, the database not running before: {seconds:.1f} s")
     assert cold.returncode == 1, output(cold)
     assert "(db is stopped again)" in one_error(cold)
-    assert seconds < 10
+    # a database start included (4.6-9.3 s measured on a loaded machine);
+    # the scenario above, with the database running, is the one under 10 s
+    assert seconds < 20
     running = subprocess.run(
         [
             "docker",

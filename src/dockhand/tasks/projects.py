@@ -31,9 +31,5 @@ def gc(
     """Remove what is left of checkouts whose folder is gone (volumes only with --volumes)."""
     from dockhand.ops import projects
 
-    projects.gc(
-        session(c, copied_ok=True),
-        volumes=volumes,
-        yes=yes,
-        only=project_name("project", project),
-    )
+    only = project_name("project", project)  # checked before anything runs
+    projects.gc(session(c, copied_ok=True), volumes=volumes, yes=yes, only=only)

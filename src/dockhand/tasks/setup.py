@@ -31,10 +31,11 @@ def setup(
     from dockhand.ops import setup as ops
 
     wait_seconds = seconds("timeout", timeout)
+    wanted = project_name("name", name)  # checked before anything runs
     ops.setup(
         writer(c, "setup", copied_ok=True),
         timeout=wait_seconds,
-        name=project_name("name", name),
+        name=wanted,
         new_ports=new_ports,
         data_from=data_from or "",
     )
