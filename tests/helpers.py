@@ -35,6 +35,7 @@ class FakeRunner(Runner):
 
     answer: Answer = _zero
     reply: Reply = _empty
+    said: Callable[[list[str]], str] = lambda argv: ""  # a streamed command's stderr
     calls: list[list[str]] = field(default_factory=list)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
@@ -47,10 +48,16 @@ class FakeRunner(Runner):
         *,
         stdout: IO[bytes] | None,
         stdin: IO[bytes] | int | None,
+        errors: list[str] | None = None,
+        until: float | None = None,
     ) -> int:
         self._announce(argv)
         self.calls.append(list(argv))
-        return 0 if self.dry else self.answer(list(argv), stdout)
+        if self.dry:
+            return 0
+        if errors is not None:
+            errors.append(self.said(list(argv)))
+        return self.answer(list(argv), stdout)
 
 
 def replying(code: int = 0, stdout: str = "", stderr: str = "") -> FakeRunner:

@@ -116,6 +116,9 @@ class Command(Task[Callable[..., Any]]):
                 console.error(exc)
             raise Exit(code=exc.code) from None
         except KeyboardInterrupt:
+            from dockhand.errors import Interrupted
+
+            console.error(Interrupted())  # the same line as when a child ran
             raise Exit(code=130) from None
         except (Exit, ParseError, UnexpectedExit):
             raise  # Invoke's own, which Invoke reports in one line
@@ -229,12 +232,25 @@ _SINCE = re.compile(
 )
 
 
+def _real_date(text: str) -> bool:
+    """A date/time that the calendar has (2026-13-45 has the shape only)."""
+    if not re.match(r"\d{4}-", text):
+        return True
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def when(option: str, value: Any) -> str | None:
     """A --since: None, a duration (10m, 1h30m), a Unix time or a date/time."""
     if value is None:
         return None
     text = str(value).strip()
-    if not _SINCE.fullmatch(text):
+    if not _SINCE.fullmatch(text) or not _real_date(text):
         raise DockhandError(
             f"--{option} takes a duration, a date or a time, not {value!r}",
             hint=f"e.g. --{option} 10m, --{option} 1h30m, --{option} 2026-01-02T15:04:05",

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 
 from dockhand.compose import ComposeCli, Version
@@ -95,10 +96,11 @@ def remember_text(key: str, value: str, folder: Path, name: str) -> None:
 
 def _write(folder: Path, name: str, data: dict[str, object]) -> None:
     """Best effort: a cache that cannot be written only costs the next call."""
+    partial = folder / f"{name}.{os.getpid()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f"{name}.{os.getpid()}"
         partial.write_text(json.dumps(data))
         partial.replace(folder / name)
-    except OSError:
-        pass
+    except OSError:  # a full disk leaves an empty partial behind: not ours to keep
+        with suppress(OSError):
+            partial.unlink()

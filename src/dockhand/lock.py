@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+from contextlib import suppress
 
 from dockhand import compose_cache, console
+from dockhand.errors import DockhandError
 
 _held: dict[str, int] = {}  # project -> our open lock file (one per process)
 
@@ -25,8 +27,15 @@ def hold(project: str, command: str) -> None:
     if project in _held:
         return
     folder = compose_cache.location() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / f"{project}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{project}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise DockhandError(
+            f"cannot take the lock of project {project!r} in {folder}: "
+            f"{(exc.strerror or str(exc)).lower()}",
+            hint="make that folder writable, or point DOCKHAND_CACHE_DIR at one that is",
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -38,6 +47,7 @@ def hold(project: str, command: str) -> None:
             "(Ctrl-C to give up)"
         )
         fcntl.flock(fd, fcntl.LOCK_EX)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"inv {command} (pid {os.getpid()})".encode(), 0)
+    with suppress(OSError):  # a full disk: the lock holds, only who holds it is lost
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"inv {command} (pid {os.getpid()})".encode(), 0)
     _held[project] = fd

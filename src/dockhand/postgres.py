@@ -309,3 +309,40 @@ def restore_command(path: Path, cwd: Path, *, prod: bool = False) -> str:
     """The exact command that restores `path`, to paste from `cwd`."""
     words = ["inv", *(["prod"] if prod else []), "db.restore", shown_path(path, cwd)]
     return shlex.join(words)
+
+
+# What pg_restore (or `docker compose exec` around it) writes when the
+# server, not the file, went away.
+SERVER_GONE = (
+    "server closed the connection unexpectedly",
+    "terminating connection due to administrator command",
+    "the database system is shutting down",
+    "connection to server",
+    "could not connect to server",
+    "is not running",
+    "no such container",
+    "has been killed",
+)
+FILE_BAD = (
+    "input file appears to be a text format dump",
+    "input file is too short",
+    "did not find magic string",
+    "unexpected end of file",
+    "could not read input file",
+    "corrupt",
+    "unsupported version",
+)
+
+
+def restore_failure_hint(stderr: str, code: int) -> str:
+    """What a failed pg_restore's own message says went wrong: the server or
+    the file, or, when it says neither, only where to look (never a guess)."""
+    said = stderr.lower()
+    if code in (137, 143) or any(text in said for text in SERVER_GONE):
+        return (
+            "the database server went away during the restore (stopped or "
+            "killed), not the file; check it with `inv ps`, then restore again"
+        )
+    if any(text in said for text in FILE_BAD):
+        return "pg_restore's reason is above; the file is damaged or incomplete"
+    return "pg_restore's reason is above"

@@ -8,8 +8,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, NoReturn
 
@@ -75,6 +76,108 @@ def _pass_on(process: subprocess.Popen[bytes], signum: int) -> int:
     return process.wait()
 
 
+KEPT = 64 * 1024
+
+
+@contextmanager
+def _teed_stderr(kept: list[str] | None) -> Iterator[int | None]:
+    """The stderr a child writes to: ours (None), or, when its text is to be
+    kept, a pipe (a terminal of its own when ours is one, so it still shows
+    its live progress) copied to ours as it comes. The copy ends when the
+    child and whatever inherited the pipe have closed it."""
+    if kept is None:
+        yield None
+        return
+    import threading
+
+    terminal = sys.stderr.isatty()
+    if terminal:
+        import pty
+
+        reader, writer = pty.openpty()
+        _copy_size(sys.stderr.fileno(), writer)
+    else:
+        reader, writer = os.pipe()
+    seen = bytearray()
+
+    def copy() -> None:
+        while True:
+            try:
+                chunk = os.read(reader, 4096)
+            except OSError:  # a terminal's far end closed: EIO
+                break
+            if not chunk:
+                break
+            # Our stderr may be gone; keep reading so the child never blocks.
+            with suppress(OSError):
+                os.write(sys.stderr.fileno(), chunk)
+            seen.extend(chunk)
+            del seen[:-KEPT]
+
+    thread = threading.Thread(target=copy, name="dockhand-stderr", daemon=True)
+    thread.start()
+    try:
+        yield writer
+    finally:
+        os.close(writer)
+        thread.join(timeout=10)
+        os.close(reader)
+        kept.append(seen.decode(errors="replace"))
+
+
+def _copy_size(source: int, target: int) -> None:
+    """Give a terminal of our own the size of the user's."""
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+
+
+class TimedOut(DockhandError):
+    """A child still running at its deadline, stopped."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        super().__init__(f"{shlex.join(argv[:3])} ... did not finish in time")
+
+
+GRACE = 5.0  # seconds a child has to end after a signal, before the next
+
+
+def _wait_until(
+    process: subprocess.Popen[bytes], until: float | None, signals: list[int]
+) -> int | None:
+    """The child's exit code; None when it had to be stopped at `until`.
+    Once a signal has been passed on (to it alone: a SIGTERM to `inv`), the
+    child has GRACE seconds, then is terminated, then killed, as when the
+    signal came before it started: `docker compose logs -f` may not end on a
+    signal its CLI was sent."""
+    first_signal_at: float | None = None
+    escalations = [signal.SIGTERM, signal.SIGKILL]
+    while True:
+        now = time.time()
+        if signals and first_signal_at is None:
+            first_signal_at = now
+        limits = [until] if until is not None else []
+        if first_signal_at is not None:
+            limits.append(first_signal_at + GRACE)
+        try:
+            return process.wait(timeout=max(0.0, min(limits) - now) if limits else 0.25)
+        except subprocess.TimeoutExpired:
+            pass
+        if first_signal_at is not None and time.time() >= first_signal_at + GRACE:
+            if escalations:
+                process.send_signal(escalations.pop(0))
+                first_signal_at = time.time()
+            continue
+        if until is not None and time.time() >= until:
+            _pass_on(process, signal.SIGTERM)
+            return None
+
+
 def _missing(argv: Sequence[str]) -> DockhandError:
     return DockhandError(
         f"'{argv[0]}' was not found on PATH",
@@ -124,6 +227,8 @@ class Runner:
         pass_on: bool = False,
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
+        errors: list[str] | None = None,
+        until: float | None = None,
     ) -> int:
         """Run a command that changes something, its output going straight to
         our stdout/stderr (or to `stdout`), never held in memory. Ctrl-C,
@@ -133,12 +238,25 @@ class Runner:
         not be done (`{code}` in it becomes the exit code; the error's code is
         `code`, else the command's), or PassedOn with `pass_on` (the user's
         own command: its code becomes ours, nothing said). Otherwise the exit
-        code is returned, for a caller that decides (a retry)."""
-        exited = self._stream(argv, stdout=stdout, stdin=stdin)
+        code is returned, for a caller that decides (a retry).
+
+        With `failure`, the child's stderr is also kept (still shown as it
+        comes) and the cause it names, in the user's terms, ends the line
+        (dockhand.compose_errors), with its hint; `errors` keeps it for a
+        caller that decides. `until` (time.time()): a child still running
+        then is stopped as a signal would stop it, and TimedOut is raised."""
+        kept = errors if errors is not None else [] if failure is not None else None
+        exited = self._stream(
+            argv, stdout=stdout, stdin=stdin, errors=kept, until=until
+        )
         if exited != 0 and failure is not None:
+            from dockhand import compose_errors
+
+            said = compose_errors.explain("".join(kept or []))
             raise CommandFailed(
-                failure.replace("{code}", str(exited)),
-                hint=hint,
+                failure.replace("{code}", str(exited))
+                + (f": {said.cause}" if said else ""),
+                hint=(said.hint if said and said.hint else hint),
                 code=exited if code is None else code,
                 argv=tuple(argv),
             )
@@ -152,6 +270,8 @@ class Runner:
         *,
         stdout: IO[bytes] | None,
         stdin: IO[bytes] | int | None,
+        errors: list[str] | None,
+        until: float | None,
     ) -> int:
         self._announce(argv)
         if self.dry:
@@ -161,12 +281,21 @@ class Runner:
         with _signals_left_to_child() as (signals, child):
             if signals:  # stopped before anything started: start nothing
                 raise Interrupted(signals[0])
-            process = subprocess.Popen(list(argv), stdout=stdout, stdin=stdin)
-            child.append(process)
-            # A signal that came while the child was starting is passed on.
-            code = _pass_on(process, signals[0]) if signals else process.wait()
+            with _teed_stderr(errors) as stderr:
+                process = subprocess.Popen(
+                    list(argv), stdout=stdout, stdin=stdin, stderr=stderr
+                )
+                child.append(process)
+                # A signal that came while the child was starting is passed on.
+                code: int | None = (
+                    _pass_on(process, signals[0])
+                    if signals
+                    else _wait_until(process, until, signals)
+                )
         if signals:
             raise Interrupted(signals[0])
+        if code is None:
+            raise TimedOut(argv)
         if code in (-signal.SIGINT, 130):
             raise Interrupted()
         return exit_code(code)

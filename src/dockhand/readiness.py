@@ -1,6 +1,6 @@
 """Pure: what a wait covers, and whether a container is ready, failed or not
 yet, from the Compose model, what the engine says of the container and the
-time. Nothing here talks to the engine; engine.wait_ready drives it.
+time. Nothing here talks to the engine; waits.wait_ready drives it.
 
 A service is ready once it has stayed up (healthy, or running where it has no
 healthcheck) for a stability window since its last start, so a service that
@@ -107,6 +107,7 @@ class Watch:
     seen_at: float  # our clock, when state.started_at was first seen
     looked_at: float  # our clock, when `state` was read
     last_exit: int | None = None
+    stopping: bool = False  # killed on request (a stop, a restart, a replacement)
 
 
 def watch(state: ServiceState, *, job: bool, now: float) -> Watch:
@@ -121,8 +122,20 @@ def observe(w: Watch, state: ServiceState, now: float) -> Watch:
 
 def died(w: Watch, exit_code: int) -> Watch:
     """A `die` event: remember a crash's exit code, which the engine resets
-    to 0 once a restart policy has started the container again."""
-    return replace(w, last_exit=exit_code) if exit_code != 0 else w
+    to 0 once a restart policy has started the container again. The end of a
+    stop that was asked for (a `kill` came first) is no crash."""
+    return replace(w, last_exit=exit_code) if exit_code and not w.stopping else w
+
+
+def killed(w: Watch) -> Watch:
+    """A `kill` event: someone stops it (Compose replacing it, `restart`
+    itself, a user); its exit is not this service failing."""
+    return replace(w, stopping=True)
+
+
+def started(w: Watch) -> Watch:
+    """A `start` event: whatever stopped it, it runs again."""
+    return replace(w, stopping=False)
 
 
 @dataclass(frozen=True)
@@ -148,10 +161,19 @@ def _times(n: int) -> str:
     return "1 time" if n == 1 else f"{n} times"
 
 
+def young(s: ServiceState, rules: Rules) -> str:
+    """Up, but not yet for the stability window."""
+    return f"{s.health or 'running'}, not yet for {rules.stable_seconds:g} s"
+
+
 def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
     """Ready, failed or waiting, now. `since`: when the command began (our
     clock); a restart after it is a crash of this start, worth a warning."""
     s = w.state
+    if w.stopping and s.state in ("exited", "dead", "removed"):
+        # Stopped on request: a replacement (or a start) may follow; if
+        # none does, the deadline names it.
+        return Verdict("waiting", "was stopped")
     if s.state == "removed":
         return Verdict("failed", "was removed")
     if w.job:
@@ -180,7 +202,7 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
         if w.looked_at < stable_at:
             # Ready only on a look taken once the window is over, so a crash
             # whose event is still on its way is not missed.
-            return Verdict("waiting", recheck_at=stable_at)
+            return Verdict("waiting", young(s, rules), recheck_at=stable_at)
         warning = ""
         if s.restart_count and started >= since:
             warning = (
@@ -195,5 +217,5 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
             f"keeps restarting: {_exit_text(w)}, restarted {_times(s.restart_count)}",
         )
     if s.state == "running" and s.health in ("", "healthy"):
-        return Verdict("waiting", recheck_at=stable_at)
+        return Verdict("waiting", young(s, rules), recheck_at=stable_at)
     return Verdict("waiting")  # restarting, starting, created, paused

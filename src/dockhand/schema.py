@@ -6,6 +6,9 @@ or variable). The values come from YAML (typed) or from INVOKE_DOCKHAND_*
 (always strings), so every parser takes both: "180" is a number, "no" is
 false, "a.yml,b.yml" is a list. A new key gets a parser here, a default in
 defaults.py, a row in docs/configuration.md and in tests/unit/test_settings.py.
+
+Longer than 350 lines: one parser per key of the section, all in one file, so
+that a reader (and a new key) finds every rule of invoke.yaml in one place.
 """
 
 from __future__ import annotations
@@ -192,7 +195,10 @@ def _project_name(root: Path) -> Callable[[str, Any], str]:
 
 def _path(root: Path) -> Callable[[str, Any], Path]:
     def parse(key: str, value: Any) -> Path:
-        return root / _text(key, value, empty=False, what="a file name (one string)")
+        path = root / _text(key, value, empty=False, what="a file name (one string)")
+        if path.is_dir():
+            raise Bad(key, value, "a file name, and this is a folder")
+        return path
 
     return parse
 

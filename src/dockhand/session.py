@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from dockhand import compose, settings
+from dockhand import compose, compose_errors, settings
 from dockhand.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
 from dockhand.process import Runner
@@ -105,10 +105,14 @@ class Session:
         result = self.runner.capture(argv, timeout=60)
         if not result.ok:
             files = " ".join(f"-f {f}" for f in self.project.files)
-            message = (result.stderr.strip() or result.stdout.strip()).splitlines()
+            said = result.stderr.strip() or result.stdout.strip()
+            reason = compose_errors.explain(said)
+            message = compose_errors.lines(said)
+            cause = reason.cause if reason else message[-1] if message else "no output"
             raise DockhandError(
-                f"Compose could not load the project: {message[-1] if message else 'no output'}",
-                hint=f"fix what it names; check with `docker compose {files} config`",
+                f"Compose could not load the project: {cause}",
+                hint=(reason.hint if reason and reason.hint else "")
+                or f"fix what it names; check with `docker compose {files} config`",
             )
         return result.stdout
 

@@ -12,6 +12,7 @@ from typing import Any
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 ONEOFF = "com.docker.compose.oneoff"
+NUMBER = "com.docker.compose.container-number"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ServiceState:
     restart_count: int = 0  # automatic restarts since the last manual start
     restart_policy: str = ""  # no, always, unless-stopped, on-failure
     id: str = ""
+    number: str = ""  # Compose's container number: a replacement keeps it
 
     @property
     def summary(self) -> str:
@@ -85,4 +87,5 @@ def state_of(attrs: dict[str, Any]) -> ServiceState:
             or ""
         ),
         id=str(attrs.get("Id", "")),
+        number=str(labels.get(NUMBER, "")),
     )

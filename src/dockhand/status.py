@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from dockhand import console
-from dockhand.engine import HealthFailure
 from dockhand.settings import Settings
 from dockhand.states import ServiceState
+from dockhand.waits import HealthFailure
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -1,212 +1,30 @@
-"""Every bad input a user can give, through the real `inv`: a broken
-invoke.yaml, a wrong INVOKE_DOCKHAND_* variable, a wrong option. Each must
-exit non-zero with exactly one `error:` line naming the culprit, and never a
-traceback. Add a row to a table for each new check.
+"""Every bad input a user can give, through the real `inv`: the battery's
+table (battery.py, by class) of broken invoke.yaml, wrong INVOKE_DOCKHAND_*
+variables, options, paths, env files, compose files, Docker endpoints and
+service names. Each must exit non-zero with exactly one `error:` line naming
+the culprit, never a traceback, and leave the project as it was: its files,
+and no container, network or volume of its Compose project.
 
-Every command runs under `inv --dry` against a copy of the `faulty` project,
-so nothing is started even when a check is missing: a bad input stops the
-command before Compose is asked.
+Each case runs against a fresh copy of the `faulty` project; most under
+`inv --dry` or stopped before the engine is asked, so a missing check shows
+as a started container, not a hung test.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from battery import BAD, DRY, Case, settings
 from harness import Stack, output, write_env
 
 FAULTY = Path(__file__).parent / "projects" / "faulty"
-SETTINGS = (
-    "dockhand:\n  project: faulty\n  compose_files: [compose.yaml]\n  prod_files: []\n"
-)
-DRY = ("--dry", "down")
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    says: tuple[str, ...]  # fragments of the one error line
-    yaml: str | None = None  # invoke.yaml; None keeps the project's own
-    env: dict[str, str] = field(default_factory=dict)
-    argv: tuple[str, ...] = DRY
-    code: int = 1
-    unset: tuple[str, ...] = ()  # of the variables the harness sets
-
-
-def settings(*lines: str) -> str:
-    return SETTINGS + "".join(f"  {line}\n" for line in lines)
-
-
-BAD: list[Case] = [
-    # invoke.yaml that Invoke itself cannot read
-    Case(
-        "yaml syntax",
-        ("invoke.yaml, line 6, column 1:", "expected ',' or ']'"),
-        settings("wait_timeout: [1"),
-    ),
-    Case(
-        "a tab",
-        ("invoke.yaml, line 5, column 1:", "'\\t'"),
-        SETTINGS + "\twait_timeout: 5\n",
-    ),
-    Case(
-        "a list at the top", ("invoke.yaml: the top level is a list",), "- dockhand\n"
-    ),
-    Case(
-        "yaml syntax under --list",
-        ("invoke.yaml, line 6",),
-        settings("x: [1"),
-        argv=("--list",),
-    ),
-    # invoke.yaml with values of the wrong shape or range
-    Case(
-        "dockhand: 5",
-        ("invoke.yaml: dockhand is 5, expected a mapping",),
-        "dockhand: 5\n",
-    ),
-    Case(
-        "services as a list",
-        ("dockhand.services is", "expected a mapping"),
-        settings("services: [backend, db]"),
-    ),
-    Case(
-        "migrations as a mapping",
-        ("dockhand.migrations is", "expected a list"),
-        settings("migrations: {service: ok, run: 'true'}"),
-    ),
-    Case("database: 5", ("dockhand.database is 5",), settings("database: 5")),
-    Case(
-        "a port that is a word",
-        ("dockhand.services.ok.port is 'http'", "a port number"),
-        settings("services: {ok: {port: http}}"),
-    ),
-    Case(
-        "a service name YAML reads as a number",
-        ("dockhand.services.8080", 'quote it: "8080"'),
-        settings("services: {8080: {shell: sh}}"),
-    ),
-    Case(
-        "an unbalanced quote in a migration",
-        ("dockhand.migrations[0].run", "no closing quotation"),
-        settings("""migrations: [{service: ok, run: "sh -c 'echo"}]"""),
-    ),
-    Case(
-        "env_file as a list",
-        ("dockhand.env_file is", "a file name (one string)"),
-        settings("env_file: [a, b]"),
-        unset=("INVOKE_DOCKHAND_ENV_FILE",),
-    ),
-    Case(
-        "prod: maybe",
-        ("dockhand.prod is 'maybe'", "true or false"),
-        settings("prod: maybe"),
-    ),
-    Case(
-        "a negative wait_timeout",
-        ("dockhand.wait_timeout is -5", "greater than 0"),
-        settings("wait_timeout: -5"),
-    ),
-    Case(
-        "a misspelt key",
-        ("dockhand.wait_timout is not a setting", "did you mean wait_timeout?"),
-        settings("wait_timout: 5"),
-    ),
-    Case(
-        "a misspelt service key",
-        ("dockhand.services.ok.shel is not a setting", "did you mean shell?"),
-        settings("services: {ok: {shel: bash}}"),
-    ),
-    Case(
-        "an unquoted version YAML reads as 5.1",
-        (
-            "dockhand.compose_version is 5.1",
-            "a quoted version",
-            "YAML reads 5.10 as 5.1",
-        ),
-        settings("compose_version: 5.10"),
-    ),
-    # INVOKE_DOCKHAND_* variables
-    Case(
-        "a word for a number",
-        ("INVOKE_DOCKHAND_WAIT_TIMEOUT=abc is not valid", "seconds greater than 0"),
-        env={"INVOKE_DOCKHAND_WAIT_TIMEOUT": "abc"},
-    ),
-    Case(
-        "a word for a flag",
-        ("INVOKE_DOCKHAND_PROD=maybe is not valid", "true or false"),
-        env={"INVOKE_DOCKHAND_PROD": "maybe"},
-    ),
-    Case(
-        "a misspelt variable",
-        (
-            "INVOKE_DOCKHAND_WAIT_TIMOUT is not a setting",
-            "INVOKE_DOCKHAND_WAIT_TIMEOUT?",
-        ),
-        env={"INVOKE_DOCKHAND_WAIT_TIMOUT": "5"},
-    ),
-    Case(
-        "a nested setting from a variable",
-        ("INVOKE_DOCKHAND_SERVICES_OK_PORT", "cannot be set by a variable"),
-        env={"INVOKE_DOCKHAND_SERVICES_OK_PORT": "80"},
-    ),
-    # options
-    Case(
-        "up --timeout abc",
-        ("--timeout takes a number of seconds greater than 0, not 'abc'",),
-        argv=("--dry", "up", "--timeout", "abc"),
-    ),
-    Case(
-        "up --timeout 0",
-        ("--timeout", "not '0'"),
-        argv=("--dry", "up", "--timeout", "0"),
-    ),
-    Case(
-        "up --timeout -5",
-        ("--timeout", "not '-5'"),
-        argv=("--dry", "up", "--timeout", "-5"),
-    ),
-    Case(
-        "restart --timeout abc",
-        ("--timeout", "not 'abc'"),
-        argv=("--dry", "restart", "--timeout", "abc"),
-    ),
-    Case(
-        "setup --timeout abc",
-        ("--timeout", "not 'abc'"),
-        argv=("--dry", "setup", "--timeout", "abc"),
-    ),
-    Case(
-        "logs --tail ten",
-        ("--tail takes a number of lines, not 'ten'",),
-        argv=("--dry", "logs", "--tail", "ten"),
-    ),
-    Case(
-        "logs --tail -5", ("--tail", "not '-5'"), argv=("--dry", "logs", "--tail", "-5")
-    ),
-    Case(
-        "a routing no cluster has",
-        ("INVOKE_DOCKHAND_DEPLOY_ROUTING=ipvs is not valid", "auto, mesh or host"),
-        env={"INVOKE_DOCKHAND_DEPLOY_ROUTING": "ipvs"},
-    ),
-    Case(
-        "deploy --timeout abc",
-        ("--timeout", "not 'abc'"),
-        argv=("--dry", "deploy", "--timeout", "abc"),
-    ),
-    Case(
-        "rollback without cluster",
-        ("inv rollback works on the cluster's stack",),
-        argv=("--dry", "rollback"),
-    ),
-    Case(
-        "logs --since yesterday",
-        ("--since takes a duration, a date or a time, not 'yesterday'",),
-        argv=("--dry", "logs", "--since", "yesterday"),
-    ),
-]
 
 
 @dataclass
@@ -214,22 +32,28 @@ class Copy(Stack):
     """A Stack whose variables can be set over, or taken from, the harness's."""
 
     unset: tuple[str, ...] = ()
+    over: dict[str, str] = field(default_factory=dict)  # set last, over the harness's
 
     def env(self) -> dict[str, str]:
         env = super().env()
         for name in self.unset:
             env.pop(name, None)
+        env.update(self.over)
         return env
+
+
+def copy_of_faulty(folder: Path) -> Copy:
+    """A copy of `faulty`, never started: each case may rewrite its files."""
+    root = folder / "faulty"
+    shutil.copytree(FAULTY, root)
+    env_file = folder / "faulty.env"
+    write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim"})
+    return Copy(root=root, env_file=env_file, files=("compose.yaml",))
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Copy:
-    """A copy of `faulty`, never started: each case may rewrite its invoke.yaml."""
-    root = tmp_path / "faulty"
-    shutil.copytree(FAULTY, root)
-    env_file = tmp_path / "faulty.env"
-    write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim"})
-    return Copy(root=root, env_file=env_file, files=("compose.yaml",))
+    return copy_of_faulty(tmp_path)
 
 
 def prepare(project: Copy, yaml: str | None, env: dict[str, str]) -> None:
@@ -238,28 +62,148 @@ def prepare(project: Copy, yaml: str | None, env: dict[str, str]) -> None:
     env = dict(env)
     # the harness sets INVOKE_DOCKHAND_PROJECT from the Stack's own name
     project.project = env.pop("INVOKE_DOCKHAND_PROJECT", project.project)
-    project.extra_env.update(env)
+    project.over.update(env)
 
 
-def run(project: Copy, case: Case) -> subprocess.CompletedProcess[str]:
+def set_up(project: Copy, case: Case) -> None:
+    for name, text in case.files.items():
+        path = project.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for name in case.remove:
+        (project.root / name).unlink()
+    if case.env_file is not None:
+        project.env_file.write_text(case.env_file)
     prepare(project, case.yaml, case.env)
     project.unset = case.unset
-    return project.inv(*case.argv, timeout=120)
+
+
+def files(project: Copy) -> dict[str, tuple[int, str]]:
+    """Every file of the project and the env file: mode and content."""
+    found = {}
+    for path in [project.env_file, *sorted(project.root.rglob("*"))]:
+        if path.is_file() and "__pycache__" not in path.parts:
+            data = path.read_bytes()
+            found[str(path)] = (os.stat(path).st_mode, hashlib.sha256(data).hexdigest())
+    return found
+
+
+def engine_objects(project: str) -> dict[str, list[str]]:
+    """What the engine holds of this Compose project, found by its label."""
+    import docker
+
+    client = docker.from_env()
+    label = {"label": f"com.docker.compose.project={project}"}
+    return {
+        "containers": [c.name for c in client.containers.list(all=True, filters=label)],
+        "networks": [n.name for n in client.networks.list(filters=label)],
+        "volumes": [v.name for v in client.volumes.list(filters=label)],
+    }
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
-@pytest.mark.parametrize("case", BAD, ids=[c.name for c in BAD])
-def test_a_bad_input_is_one_line_naming_the_culprit(project: Copy, case: Case) -> None:
-    result = run(project, case)
+@dataclass
+class Outcome:
+    result: subprocess.CompletedProcess[str]
+    seconds: float
+    files_before: dict[str, tuple[int, str]]
+    files_after: dict[str, tuple[int, str]]
+    left: dict[str, list[str]]  # on the engine afterwards
+
+
+def attempt(case: Case, folder: Path) -> Outcome:
+    project = copy_of_faulty(folder)
+    set_up(project, case)
+    before = files(project)
+    began = time.monotonic()
+    result = project.inv(*case.argv, timeout=120)
+    took = time.monotonic() - began
+    outcome = Outcome(
+        result, took, before, files(project), engine_objects(project.project)
+    )
+    if any(outcome.left.values()):
+        project.destroy()
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    base_image: None,
+) -> dict[str, Outcome]:
+    """Every case of the battery that was selected, run four at a time: each
+    has its own copy of the project and its own Compose project name, so
+    they cannot meet."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = tmp_path_factory.mktemp("battery")
+    chosen = {
+        item.callspec.params["case"].name
+        for item in request.session.items
+        if hasattr(item, "callspec") and "case" in item.callspec.params
+    }
+
+    def one(pair: tuple[int, Case]) -> tuple[str, Outcome]:
+        index, case = pair
+        folder = base / str(index)
+        folder.mkdir()
+        return case.name, attempt(case, folder)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = dict(
+            pool.map(one, [(i, c) for i, c in enumerate(BAD) if c.name in chosen])
+        )
+    slowest = sorted(done.items(), key=lambda item: -item[1].seconds)[:8]
+    print("slowest:", ", ".join(f"{name} {o.seconds:.1f} s" for name, o in slowest))
+    return done
+
+
+@pytest.mark.parametrize("case", BAD, ids=[f"{c.cls}: {c.name}" for c in BAD])
+def test_a_bad_input_is_one_line_naming_the_culprit(
+    outcomes: dict[str, Outcome], case: Case
+) -> None:
+    outcome = outcomes[case.name]
+    result = outcome.result
     assert result.returncode == case.code, output(result)
     assert "Traceback" not in result.stdout + result.stderr, output(result)
     errors = error_lines(result)
     assert len(errors) == 1, output(result)
     for fragment in case.says:
         assert fragment in errors[0], output(result)
+    # nothing changed: not a file, and nothing on the engine
+    assert outcome.files_after == outcome.files_before
+    assert outcome.left == {"containers": [], "networks": [], "volumes": []}, output(
+        result
+    )
+
+
+def test_the_troubleshooting_page_counts_the_battery() -> None:
+    """docs/troubleshooting.md's table of classes is the battery's."""
+    from battery import CLASSES
+
+    page = (Path(__file__).parents[2] / "docs" / "troubleshooting.md").read_text()
+    table = page.split("\n## The battery\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[0].strip(): int(cells[1])
+        for line in table.splitlines()
+        if line.startswith("| ")
+        and (cells := line.strip("| ").split(" | "))[1].isdigit()
+    }
+    assert rows == {name: len(cases) for name, cases in CLASSES.items()}
+
+
+def test_the_battery_covers_every_class() -> None:
+    """At least 120 bad inputs, no two with one name, and none of its class
+    empty (the counts by class are in docs/troubleshooting.md)."""
+    from battery import CLASSES
+
+    assert len(BAD) >= 120
+    assert len({case.name for case in BAD}) == len(BAD)
+    assert all(CLASSES.values())
 
 
 def test_a_broken_runtime_config_file_is_named(project: Copy, tmp_path: Path) -> None:

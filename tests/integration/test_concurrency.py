@@ -60,3 +60,57 @@ def test_two_ups_at_once_take_turns(tmp_path: Path, base_image: None) -> None:
         assert len(networks.stdout.split()) == 1, output(networks)
     finally:
         s.destroy()
+
+
+CRASHLOOP = Path(__file__).parent / "projects" / "crashloop"
+
+
+def networks_named(name: str) -> list[str]:
+    return subprocess.run(
+        [
+            "docker",
+            "network",
+            "ls",
+            "--quiet",
+            "--no-trunc",
+            "--filter",
+            f"name=^{name}$",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def test_up_repairs_a_project_left_with_duplicate_networks(tmp_path: Path) -> None:
+    """The state two racing `up`s left before the lock: a second network of
+    the same name and labels. `inv up` removes the empty one, says so, and
+    starts; the network in use, and its container, stay."""
+    import docker
+
+    s = project_stack(CRASHLOOP, tmp_path)
+    client = docker.from_env()
+    try:
+        assert s.inv("up", "base").returncode == 0
+        name = f"{s.project}_default"
+        [kept] = networks_named(name)
+        labels = client.networks.get(kept).attrs["Labels"]
+        extra = client.networks.create(name, labels=labels, check_duplicate=False).id
+        assert sorted(networks_named(name)) == sorted([kept, extra])
+        base = s.compose("ps", "--quiet", "base").stdout.strip()
+
+        result = s.inv("up", "web")
+
+        assert result.returncode == 0, output(result)
+        lines = [line for line in result.stderr.splitlines() if extra[:12] in line]
+        assert lines == [
+            f"warning: removing the empty duplicate network {name} "
+            f"({extra[:12]}); keeping {kept[:12]}"
+        ], output(result)
+        assert networks_named(name) == [kept]
+        assert s.compose("ps", "--quiet", "base").stdout.strip() == base
+        assert s.compose("ps", "--quiet", "web").stdout.strip()
+    finally:
+        s.destroy()
+        for leftover in networks_named(f"{s.project}_default"):
+            subprocess.run(["docker", "network", "rm", leftover], capture_output=True)

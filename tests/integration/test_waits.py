@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,3 +156,102 @@ def test_a_crash_that_recovers_passes_with_a_warning(crashloop: Stack) -> None:
     ), output(result)
     state = inspect(crashloop, "flaky")
     assert state["State"]["Status"] == "running" and state["RestartCount"] == 1
+
+
+# --- the wait judges the containers this command started ---------------------
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_up_after_fixing_a_crash_loop_judges_the_new_container(
+    crashloop: Stack, attempt: int
+) -> None:
+    broken = crashloop.inv("up", "fixable", "--timeout", "20")
+    assert broken.returncode == 1, output(broken)
+    old = inspect(crashloop, "fixable")["Id"]
+
+    crashloop.extra_env["BROKEN"] = "0"  # the fix: Compose replaces the container
+    fixed = crashloop.inv("up", "fixable")
+
+    assert fixed.returncode == 0, output(fixed)
+    assert "exited" not in fixed.stderr and "keeps restarting" not in fixed.stderr
+    new = inspect(crashloop, "fixable")
+    assert new["Id"] != old and new["State"]["Status"] == "running"
+
+
+def test_restart_does_not_count_the_stop_it_asked_for(crashloop: Stack) -> None:
+    assert crashloop.inv("up", "killed").returncode == 0
+    before = inspect(crashloop, "killed")["State"]["StartedAt"]
+
+    result = crashloop.inv("restart", "killed")
+
+    assert result.returncode == 0, output(result)
+    assert "crashed" not in result.stderr and "137" not in result.stderr, output(result)
+    state = inspect(crashloop, "killed")["State"]
+    assert state["StartedAt"] != before and state["Health"]["Status"] == "healthy"
+
+
+def test_a_container_compose_replaces_during_the_wait_is_not_a_failure(
+    crashloop: Stack,
+) -> None:
+    """A second writer (an editor, a script) recreates the service while
+    `inv up` waits for it: the old container's exit and removal are not
+    this service failing; the new container is judged."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "up", "slowdep", "--timeout", "60"],
+        cwd=crashloop.root,
+        env=crashloop.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # the wait has seen the first container
+            seen.append(line)
+            if line.strip() == "slowdep: starting":
+                break
+        old = inspect(crashloop, "slowdep")["Id"]
+        replaced = crashloop.compose(
+            "up", "-d", "--force-recreate", "--no-deps", "slowdep"
+        )
+        assert replaced.returncode == 0, replaced.stderr
+        out, rest = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    err = "".join(seen) + rest
+    assert process.returncode == 0, out + err
+    assert "error:" not in err and "ok all services are ready" in err, err
+    new = inspect(crashloop, "slowdep")
+    assert new["Id"] != old and new["State"]["Health"]["Status"] == "healthy"
+
+
+# --- the deadline covers the whole command ------------------------------------
+
+
+def test_the_deadline_covers_composes_own_wait(crashloop: Stack) -> None:
+    """Compose waits for a healthy dependency before it starts `needsit`;
+    the healthcheck never reports, and `--timeout` still ends the command,
+    naming what it was waiting for."""
+    began = time.monotonic()
+    result = crashloop.inv("up", "needsit", "--timeout", "6", timeout=120)
+    took = time.monotonic() - began
+
+    assert result.returncode == 1, output(result)
+    assert took < 6 + 15, f"{took:.1f} s\n{output(result)}"
+    line = error_line(result)
+    assert "waiting for neverhealthy (starting) before it starts needsit" in line, line
+    assert "(6 s)" in line and "inv logs neverhealthy" in result.stderr, line
+    assert "Traceback" not in result.stderr
+    # what survived: the dependency runs; the dependent was never started
+    assert inspect(crashloop, "neverhealthy")["State"]["Status"] == "running"
+    assert inspect(crashloop, "needsit")["State"]["Status"] == "created"
+    leftover = subprocess.run(
+        ["pgrep", "-f", f"compose.*{crashloop.project}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert leftover.stdout == "", "Compose was left running"

@@ -120,7 +120,7 @@ def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         Program(namespace=Collection(interrupted)).run(["inv", "interrupted"])
     assert exited.value.code == 130
-    assert "Traceback" not in capsys.readouterr().err
+    assert capsys.readouterr().err == "error: interrupted\n"
 
 
 # --- options checked at the edge, before a session or a process -------------
@@ -361,3 +361,39 @@ def test_good_since(value: str) -> None:
     from dockhand.cli import when
 
     assert when("since", value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("2026-01-02", True),
+        ("2026-01-02T15:04:05Z", True),
+        ("2026-13-45", False),
+        ("2026-02-30T10:00", False),
+        ("10m", True),
+        ("1700000000", True),
+    ],
+)
+def test_since_takes_only_dates_the_calendar_has(value: str, ok: bool) -> None:
+    from dockhand import cli
+
+    if ok:
+        assert cli.when("since", value) == value
+    else:
+        with pytest.raises(DockhandError, match="--since takes a duration"):
+            cli.when("since", value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "follows"),
+    [
+        (["inv", "prod"], False),
+        (["inv", "prod", "up"], True),
+        (["inv", "--dry", "prod"], False),
+        (["inv", "-e", "prod", "ps", "--json"], True),
+    ],
+)
+def test_prod_knows_whether_a_task_follows(argv: list[str], follows: bool) -> None:
+    from dockhand.tasks.stack import tasks_after
+
+    assert tasks_after("prod", argv) is follows

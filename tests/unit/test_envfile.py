@@ -123,6 +123,13 @@ def test_differences_name_the_line(tmp_path: Path, line: str, says: str) -> None
     assert str(found[0]).startswith(".env, line 2: ")
 
 
+def test_a_key_set_twice_is_named_with_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / ".env", "A=1\nB=2\nA=3\n")
+    [found] = envfile.differences(envfile.read(path))
+    assert found.line == 3
+    assert found.message.startswith("A is set twice (lines 1 and 3)")
+
+
 def test_no_differences_for_forms_both_read_alike(tmp_path: Path) -> None:
     text = "A=1\nB=${A}\nC=${A:-x}\nD='literal $A'\nE=\"${A}y\"\nexport F=2\nG=plain # note\n"
     assert envfile.differences(envfile.read(write(tmp_path / ".env", text))) == []

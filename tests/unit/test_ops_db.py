@@ -31,6 +31,7 @@ def db_runner(
     codes: dict[str, int] | None = None,
     databases: tuple[str, ...] = ("neuroagent",),
     interrupt_on: str = "",
+    said: dict[str, str] | None = None,
 ) -> FakeRunner:
     """The shared FakeRunner answering as the database would: `codes` maps a
     word of the command (its SQL verb or program) to the exit code it
@@ -53,7 +54,10 @@ def db_runner(
         wanted = [name for name in databases if f"'{name}'" in sql]
         return (0, "".join(f"{n}\n" for n in wanted), "")
 
-    return FakeRunner(dry=dry, answer=answer, reply=reply)
+    def stderr(argv: list[str]) -> str:
+        return (said or {}).get(kind(inside(argv)), "")
+
+    return FakeRunner(dry=dry, answer=answer, reply=reply, said=stderr)
 
 
 def inside(argv: list[str]) -> list[str]:
@@ -206,6 +210,35 @@ def test_a_failed_restore_drops_the_scratch_and_never_swaps(
         'DROP DATABASE IF EXISTS "neuroagent_dockhand_restore"'
     )
     assert "database 'neuroagent' is unchanged" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("said", "hint"),
+    [
+        (
+            "pg_restore: error: could not execute query: server closed the "
+            "connection unexpectedly",
+            "the database server went away during the restore",
+        ),
+        (
+            "pg_restore: error: unexpected end of file",
+            "the file is damaged or incomplete",
+        ),
+    ],
+)
+def test_a_failed_restore_names_what_pg_restore_saw(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    said: str,
+    hint: str,
+) -> None:
+    runner = db_runner(codes={"restore": 1}, said={"restore": said})
+    call = make(project, monkeypatch, runner)
+    assert call(db.restore, str(a_dump(project)), yes=True) == 1
+    err = capsys.readouterr().err
+    assert hint in err
+    assert ("damaged" in err) == ("damaged" in hint)
 
 
 def test_ctrl_c_during_the_restore_drops_the_scratch_and_never_swaps(

@@ -121,3 +121,49 @@ def test_a_task_stopped_by_sigterm_runs_its_finally_blocks() -> None:
             cleaned.append(True)
     assert cleaned == [True] and caught.value.code == 143
     assert "stopped by SIGTERM" in caught.value.message
+
+
+def test_stream_can_keep_stderr_while_it_is_still_shown(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    kept: list[str] = []
+    script = "import sys; sys.stderr.write('no such service: web\\n'); sys.exit(3)"
+    code = Runner().stream(["python3", "-c", script], errors=kept)
+    assert code == 3
+    assert kept == ["no such service: web\n"]
+    assert capfd.readouterr().err == "no such service: web\n"
+
+
+def test_stream_keeps_only_the_end_of_a_long_stderr() -> None:
+    kept: list[str] = []
+    script = "import sys; sys.stderr.write('x' * 200000 + 'the end')"
+    assert Runner().stream(["python3", "-c", script], errors=kept) == 0
+    assert len(kept[0]) == process.KEPT and kept[0].endswith("the end")
+
+
+def test_a_child_still_running_at_its_deadline_is_stopped() -> None:
+    began = time.monotonic()
+    with pytest.raises(process.TimedOut):
+        Runner().stream(["sleep", "30"], until=time.time() + 0.5)
+    assert time.monotonic() - began < 5
+
+
+def test_a_child_that_ends_before_its_deadline_gives_its_code() -> None:
+    assert Runner().stream(["sh", "-c", "exit 4"], until=time.time() + 30) == 4
+
+
+def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker compose logs -f` kept running after inv had passed SIGTERM on."""
+    import threading
+
+    monkeypatch.setattr(process, "GRACE", 0.5, raising=False)
+    sent = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    started = time.monotonic()
+    sent.start()
+    with pytest.raises(Interrupted) as caught:
+        Runner().stream(["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"])
+    sent.join()
+    assert time.monotonic() - started < 5
+    assert caught.value.code == 143

@@ -117,7 +117,9 @@ def test_running_is_ready_only_after_the_stability_window() -> None:
     assert early.status == "waiting" and early.recheck_at == T0 + 3.2
     assert verdict(w, 3.19).status == "waiting"
     # The window is over, but the last look was before: look again first.
-    assert verdict(w, 3.2) == readiness.Verdict("waiting", recheck_at=T0 + 3.2)
+    assert verdict(w, 3.2) == readiness.Verdict(
+        "waiting", "running, not yet for 3 s", recheck_at=T0 + 3.2
+    )
     assert verdict(look(w, 3.2), 3.2) == readiness.Verdict("ready")
 
 
@@ -235,3 +237,29 @@ def test_a_start_we_see_late_by_the_engines_clock_still_gets_the_window() -> Non
     w = readiness.observe(w, state(started=20, restarts=1), T0 + 5)
     assert verdict(look(w, 7), 7).status == "waiting"
     assert verdict(look(w, 8), 8).status == "ready"
+
+
+def test_a_stop_that_was_asked_for_is_no_crash() -> None:
+    """`kill` then `die`: Compose replacing it, `restart` itself, a user."""
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    w = readiness.died(readiness.killed(w), 137)
+    w = readiness.observe(w, state("exited", exit_code=137), T0 + 1)
+    assert w.last_exit is None
+    assert verdict(w, 1) == readiness.Verdict("waiting", "was stopped")
+    gone = readiness.observe(w, state("removed", exit_code=137), T0 + 2)
+    assert verdict(gone, 2).status == "waiting"
+
+
+def test_a_die_without_a_kill_is_a_crash() -> None:
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    w = readiness.observe(readiness.died(w, 3), state("exited", exit_code=3), T0 + 1)
+    assert w.last_exit == 3
+    assert verdict(w, 1) == readiness.Verdict("failed", "exited (3)")
+
+
+def test_a_start_after_a_stop_is_judged_again() -> None:
+    w = readiness.killed(readiness.watch(state(started=0.0), job=False, now=T0))
+    w = readiness.started(w)
+    w = readiness.died(w, 5)
+    w = readiness.observe(w, state("exited", exit_code=5, started=1.0), T0 + 2)
+    assert verdict(w, 2) == readiness.Verdict("failed", "exited (5)")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dockhand import engine, status
+from dockhand import status, waits
 from dockhand.settings import DEFAULTS, load
 from dockhand.states import ServiceState, state_of
 from helpers import inspect_backend
@@ -51,7 +51,7 @@ def test_a_failure_panel_drops_the_container_s_colours_without_colour(
     monkeypatch.setattr(
         console, "err", lambda: Console(file=written, no_color=True, width=100)
     )
-    failure = engine.HealthFailure(
+    failure = waits.HealthFailure(
         "backend exited (3)", "fix it", [("backend", "\x1b[31mERROR\x1b[0m boom")]
     )
     status.show_failure(failure)

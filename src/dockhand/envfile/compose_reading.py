@@ -46,6 +46,19 @@ def differences(env: EnvFile) -> list[Problem]:
             )
         if _DOUBLE_DOLLAR.search(raw):
             say(f"{e.key}: Compose reads $$ as one $, python-dotenv keeps both")
+    seen: dict[str, int] = {}
+    for e in env.entries:
+        if e.key in seen:
+            found.append(
+                Problem(
+                    env.path,
+                    e.line,
+                    f"{e.key} is set twice (lines {seen[e.key]} and {e.line}); "
+                    "Compose and dockhand both take the last, delete one",
+                    e.key,
+                )
+            )
+        seen.setdefault(e.key, e.line)
     for key, value in env.values.items():
         if value is None:
             entry = env.entry(key)

@@ -31,10 +31,10 @@ def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> No
     if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
         return
     # Here, not at the top: `inv shell` needs none of the wait's modules.
-    from dockhand import engine, readiness
+    from dockhand import readiness, waits
     from dockhand.ops.stack import rules
 
-    engine.wait_ready(
+    waits.wait_ready(
         s.connect(),
         s.settings.project,
         now + s.settings.wait_timeout,
@@ -105,7 +105,7 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
                 s.find_compose(),
                 s.project,
                 name,
-                [program],
+                compose.shell_command(program),
                 running=running,
                 tty=True,
                 user=user,
@@ -115,7 +115,7 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
         s.find_compose(),
         s.project,
         name,
-        [program, "-c", command],
+        compose.shell_command(program, command),
         running=running,
         tty=interactive(),
         user=user,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from dockhand import compose, credentials
+from dockhand import compose, credentials, networks
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 
@@ -41,6 +41,27 @@ def busy_ports(s: Session) -> None:
         raise DockhandError(said, hint=f"{MOVE}, or {first}")
 
 
+def placeholder_secrets(s: Session) -> None:
+    """A secret the env example marks, left at its placeholder (or empty),
+    is refused as `inv setup` and `inv doctor` refuse it: a stack started
+    with `change-me` as its password keeps it in its volumes."""
+    from dockhand import envfile
+
+    settings = s.settings
+    if not settings.env_file.is_file() or not settings.env_example.is_file():
+        return
+    marked = envfile.read(settings.env_example).secret_keys
+    env = envfile.read(settings.env_file)
+    left = envfile.placeholders(env, marked) if marked else []
+    if left:
+        raise DockhandError(
+            f"{settings.env_file.name} still has a placeholder or empty secret: "
+            f"{', '.join(left)}",
+            hint=f"delete those lines from {settings.env_file.name} and run "
+            "`inv setup` to generate them",
+        )
+
+
 def before_up(s: Session, names: list[str]) -> None:
     """The checks before `up` changes anything."""
     if s.runner.dry:
@@ -53,6 +74,8 @@ def before_up(s: Session, names: list[str]) -> None:
             f"checkout had a name of its own); `up` would start another one",
             hint="run `inv setup` once: it keeps that name, its containers and data",
         )
+    placeholder_secrets(s)
+    networks.repair(s.runner, s.settings.project)
     busy_ports(s)
     database_login(s, names)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 import time
 
-from dockhand import compose, console, engine, readiness, status
-from dockhand.errors import CommandFailed
+from dockhand import compose, console, readiness, status, waits
+from dockhand.errors import CommandFailed, DockhandError
 from dockhand.ops import preflight
+from dockhand.process import TimedOut
 from dockhand.session import Session
 
 COMPOSE_SAID = "see Compose's output above"
@@ -36,25 +37,24 @@ def wait_ready(
 ) -> None:
     """Wait until the services named (all when none) and what they depend on
     are ready, showing progress; print the URLs. `since`: when the command
-    that started them began."""
+    that started them began; the deadline counts from then."""
     if s.runner.dry:
         return
-    seconds = timeout if timeout is not None else s.settings.wait_timeout
     scope = wait_scope(s, names)
     what = ", ".join(sorted(scope.services)) if names and scope.services else ""
     console.step(f"waiting for {what or 'every service'} to be ready")
     try:
         with status.watching() as watcher:
-            ready = engine.wait_ready(
+            ready = waits.wait_ready(
                 s.connect(),
                 s.settings.project,
-                time.time() + seconds,
+                since + seconds(s, timeout),
                 watcher,
                 scope,
                 rules(s),
                 since=since,
             )
-    except engine.HealthFailure as failure:
+    except waits.HealthFailure as failure:
         status.show_failure(failure)
         raise
     for warning in ready.warnings:
@@ -62,6 +62,28 @@ def wait_ready(
     console.ok("all services are ready")
     for service, url in status.urls(s.settings, ready.states) if show_urls else ():
         console.status(f"  {service:<12} {url}")
+
+
+def seconds(s: Session, timeout: float | None) -> float:
+    return timeout if timeout is not None else s.settings.wait_timeout
+
+
+def still_waited_for(s: Session, names: list[str]) -> str:
+    """What Compose was still waiting for when the deadline passed: the
+    covered services up but not yet healthy (or restarting), and those it
+    holds back until they are (created, not started); from the engine."""
+    scope = wait_scope(s, names)
+    covered = [state for state in s.states([]) if scope.covers(state.service)]
+    late = sorted(
+        f"{state.service} ({state.summary})"
+        for state in covered
+        if state.state not in ("created", "running")
+        or (state.state == "running" and state.health not in ("", "healthy"))
+    )
+    held = sorted(state.service for state in covered if state.state == "created")
+    if late and held:
+        return f"{', '.join(late)} before it starts {', '.join(held)}"
+    return ", ".join(late or held)
 
 
 def run_then_wait(
@@ -84,7 +106,25 @@ def run_then_wait(
         pool = ThreadPoolExecutor(max_workers=1)
         model = pool.submit(s.ask_model)
         pool.shutdown(wait=False)
-    s.runner.stream(argv, failure=failure, hint=COMPOSE_SAID)
+    limit = seconds(s, timeout)
+    try:
+        s.runner.stream(
+            argv,
+            failure=failure,
+            hint=COMPOSE_SAID,
+            until=began + limit if wait else None,
+        )
+    except TimedOut:
+        if model is not None:
+            model.result()
+        late = still_waited_for(s, names)
+        raise DockhandError(
+            f"{failure}: the deadline ({limit:g} s) passed while Compose was "
+            + (f"still waiting for {late}" if late else "still running"),
+            hint=f"see why with `inv logs {late.split(' ', 1)[0]}`, or raise --timeout"
+            if late
+            else "raise --timeout, or start without waiting: --no-wait",
+        ) from None
     if wait:
         if model is not None:
             model.result()  # loaded, or the error of loading it
@@ -98,7 +138,11 @@ def build(
     argv = compose.build(
         s.find_compose(), s.project, names, no_cache=no_cache, pull=pull
     )
-    s.runner.stream(argv, failure="the build failed", hint=COMPOSE_SAID)
+    try:
+        s.runner.stream(argv, failure="the build failed", hint=COMPOSE_SAID)
+    except CommandFailed:
+        s.check_services(names)  # a wrong name: the line that lists the real ones
+        raise
 
 
 def up(
@@ -133,7 +177,17 @@ def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
     if names and wait and not s.runner.dry:
         s.ask_model()  # one Compose call checks the names and gives the model
-    argv = compose.restart(s.find_compose(), s.project, s.check_services(names))
+    names = s.check_services(names)
+    if names and not s.runner.dry:
+        # Compose restarts what exists and says nothing of the rest.
+        have = {state.service for state in s.states(names)}
+        missing = [name for name in names if name not in have]
+        if missing:
+            raise DockhandError(
+                f"{', '.join(missing)} has no container to restart",
+                hint=f"start it with `inv up {' '.join(missing)}`",
+            )
+    argv = compose.restart(s.find_compose(), s.project, names)
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 

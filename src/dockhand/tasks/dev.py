@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dockhand.cli import command, session, writer
+from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -37,4 +38,9 @@ def shell(
     """Open a shell in a service (exec if running, else a one-off container)."""
     from dockhand.ops import dev
 
+    if command is not None and not command.strip():
+        raise DockhandError(
+            "-c takes a command to run, not an empty string",
+            hint="e.g. inv shell -c 'ls -la', or leave -c out for a shell",
+        )
     dev.shell(session(c), service or [], command, user)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from dockhand.cli import command, lines, seconds, session, when, writer
+from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -160,5 +162,25 @@ def logs(
 def prod(c: Context) -> None:
     """Select the production override for the tasks that follow (inv prod up)."""
     from dockhand.defaults import OWN
+    from dockhand.invoke_config import load_settings
 
+    if not load_settings(c.config).prod_files:
+        raise DockhandError(
+            "inv prod: no production files are configured",
+            hint="list them in invoke.yaml, e.g. dockhand.prod_files: "
+            "[docker-compose.prod.yml]",
+        )
+    if not tasks_after("prod", sys.argv):
+        raise DockhandError(
+            "inv prod selects the production files for the tasks after it, "
+            "and none follows",
+            hint="e.g. `inv prod up`, `inv prod ps`",
+        )
     c.config[OWN]["prod"] = True
+
+
+def tasks_after(name: str, argv: list[str]) -> bool:
+    """Pure: something follows task `name` on the command line (it takes
+    no options, so any later word is another task or its arguments)."""
+    words = [word for word in argv[1:] if word]
+    return name in words and words.index(name) < len(words) - 1

@@ -60,6 +60,45 @@ def dump(s: Session, t: Target, database: str, dest: Path) -> None:
             partial.unlink(missing_ok=True)
 
 
+def writable(dest: Path, given: str) -> None:
+    """The --output can be written: a new file in an existing folder we may
+    write to; checked before the database is asked, so nothing starts."""
+    folder = dest.parent
+    if dest.exists() and not dest.is_dir():
+        raise DockhandError(
+            f"{given} already exists; a backup never overwrites a file",
+            hint="choose another --output, or move that file away",
+        )
+    if dest.is_dir():
+        raise DockhandError(
+            f"--output {given} is a folder",
+            hint=f"name a file in it, e.g. {given}/db.dump",
+        )
+    if not folder.exists():
+        raise DockhandError(
+            f"--output {given}: the folder {folder} does not exist",
+            hint=f"create it (mkdir -p {folder}) or choose another --output",
+        )
+    if not folder.is_dir():
+        raise DockhandError(
+            f"--output {given}: {folder} is a file, not a folder",
+            hint="choose another --output",
+        )
+    if not os.access(folder, os.W_OK) or _read_only(folder):
+        raise DockhandError(
+            f"--output {given}: {folder} cannot be written to",
+            hint="choose a folder you can write to, e.g. backups/",
+        )
+
+
+def _read_only(folder: Path) -> bool:
+    """A read-only mount (root may write anywhere else, so access() says yes)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def safety_backup(s: Session, t: Target, label: str) -> Path:
     """A dump of the target taken before it is replaced or dropped."""
     dest = new_backup_path(s, label)
@@ -70,6 +109,8 @@ def safety_backup(s: Session, t: Target, label: str) -> Path:
 
 def backup(s: Session, output: str | None = None) -> None:
     """pg_dump -Fc into backups/ (or `output`); print how to restore it."""
+    if output and output != "-":
+        writable(Path(output).absolute(), output)
     t = ready(s)
     if output == "-":
         if interactive():

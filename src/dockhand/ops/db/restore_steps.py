@@ -89,6 +89,7 @@ def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
         failure=f"could not create the scratch database {t.scratch!r}; {UNCHANGED}",
     )
     argv = in_db(s, t, postgres.pg_restore(t, t.scratch))
+    said: list[str] = []
     restored = False
     try:
         if s.runner.dry:
@@ -97,7 +98,7 @@ def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
             code = 0
         else:
             with path.open("rb") as dump_file:
-                code = s.runner.stream(argv, stdin=dump_file)
+                code = s.runner.stream(argv, stdin=dump_file, errors=said)
         restored = code == 0
     finally:
         if not restored:
@@ -106,7 +107,7 @@ def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
         raise DockhandError(
             f"the restore of {path} failed (pg_restore exited {code}); "
             f"database {t.name!r} is unchanged",
-            hint="pg_restore's reason is above; the file is damaged or incomplete",
+            hint=postgres.restore_failure_hint("".join(said), code),
             code=1,
         )
 

@@ -1,0 +1,229 @@
+"""Pure: the cause of a failed Compose (or docker) command, in the user's
+terms, read from what it wrote to stderr. Only what the message says is
+reported: a message no rule knows gives its own last error line, and no
+message gives nothing, so a hint never guesses a cause that was not seen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\r")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """What went wrong (after the failure's own words) and what to do."""
+
+    cause: str
+    hint: str
+
+
+def lines(text: str) -> list[str]:
+    """The message's lines without colours, carriage returns or blanks."""
+    return [line.strip() for line in ANSI.sub("", text).splitlines() if line.strip()]
+
+
+def _unknown_service(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"unknown service {m[1]!r}",
+        "`docker compose config --services` lists the services of the compose files",
+    )
+
+
+def _port_taken(m: re.Match[str], text: str) -> Reason:
+    port = m["port"] or m["port2"]
+    where = re.search(r"on endpoint (\S+)", text)
+    owner = f" (wanted by container {where[1]})" if where else ""
+    return Reason(
+        f"host port {port} is already taken{owner}",
+        f"free port {port} (`inv doctor` names who holds it), "
+        "or publish the service on another port",
+    )
+
+
+def _variable_unset(m: re.Match[str], _text: str) -> Reason:
+    said = f" ({m['why'].strip()})" if m["why"] and m["why"].strip() else ""
+    return Reason(
+        f"the variable {m['name']} is not set{said}",
+        f"set {m['name']} in the env file or the environment "
+        "(`inv env` shows what is set)",
+    )
+
+
+def _env_file_missing(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the env file {m[1]} does not exist",
+        "create it (e.g. `inv setup` writes .env from .env.example), "
+        "or take it out of the service's env_file",
+    )
+
+
+def _bad_yaml(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"{m['file']} is not valid YAML: {m['why'].strip()}",
+        f"fix the YAML at the line named; check with `docker compose -f {m['file']} config`",
+    )
+
+
+def _no_file(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the compose file {m[1]} does not exist",
+        "fix dockhand.compose_files in invoke.yaml (or COMPOSE_FILE), "
+        "or create the file",
+    )
+
+
+def _engine_down(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the Docker engine is not reachable at {m[1]}",
+        "start it (scripts/engine on Linux as root, or start Docker Desktop), "
+        "or point DOCKER_HOST at a running engine",
+    )
+
+
+def _no_context(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the Docker context {m[1]!r} does not exist",
+        "`docker context ls` lists the contexts; fix DOCKER_CONTEXT, or unset it",
+    )
+
+
+def _pull(m: re.Match[str], text: str) -> Reason:
+    image = re.search(r"Image (\S+) Error", text) or re.search(
+        r"pull access denied for ([^,\s]+)", text
+    )
+    what = f"the image {image[1]}" if image else "an image"
+    return Reason(
+        f"{what} could not be pulled: {m[0].strip()}",
+        "build it or load it (`docker load`), or set BASE_IMAGE to an image "
+        "this engine has",
+    )
+
+
+def _build_step(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"a build step failed: `{m['cmd']}` exited {m['code']}",
+        "the step's output is above; fix the Dockerfile or what it copies",
+    )
+
+
+def _no_build_context(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the build context {m[1]} does not exist",
+        "fix the service's build: (context) in the compose file, or create the folder",
+    )
+
+
+def _no_dockerfile(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the Dockerfile {m[1]} does not exist",
+        "fix the service's build: (dockerfile) in the compose file, or create it",
+    )
+
+
+def _ambiguous_network(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"two networks are named {m[1]}",
+        "`inv up` removes the empty duplicate; or remove one with `docker network rm ID`",
+    )
+
+
+def _conflict(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"the container name {m[1]} is already in use by another container",
+        "remove that container, or change container_name in the compose file",
+    )
+
+
+def _flag(m: re.Match[str], _text: str) -> Reason:
+    return Reason(
+        f"Compose does not accept {m[0]}",
+        "this Compose may be too old for the option; `inv doctor` shows its version",
+    )
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], Reason]]
+
+# The first rule that matches wins: the specific before the general.
+RULES: list[Rule] = [
+    (re.compile(r"no such service: (\S+)"), _unknown_service),
+    (
+        re.compile(
+            r"listen tcp[46]? \S*?:(?P<port>\d+): bind: address already in use"
+            r"|Bind for \S*?:(?P<port2>\d+) failed: port is already allocated"
+        ),
+        _port_taken,
+    ),
+    (
+        re.compile(
+            r"required variable (?P<name>\w+) is missing a value(?::(?P<why>.*))?"
+        ),
+        _variable_unset,
+    ),
+    (re.compile(r"env file (\S+) not found"), _env_file_missing),
+    (re.compile(r"failed to parse (?P<file>\S+?): (?P<why>.*)"), _bad_yaml),
+    (
+        re.compile(r"open (\S+\.ya?ml): no such file or directory"),
+        _no_file,
+    ),
+    (re.compile(r"Cannot connect to the Docker daemon at (\S+?)\.? Is"), _engine_down),
+    (re.compile(r'context "([^"]+)": context not found'), _no_context),
+    (
+        re.compile(
+            r"pull access denied for [^\n]*|manifest for [^\n]* not found[^\n]*"
+            r"|(?<=Error response from daemon: )Get \"https://[^\n]*"
+        ),
+        _pull,
+    ),
+    (
+        re.compile(
+            r"The command '(?P<cmd>.*)' returned a non-zero code: (?P<code>\d+)"
+        ),
+        _build_step,
+    ),
+    (
+        re.compile(
+            r'process "(?P<cmd>.*)" did not complete successfully: exit code: (?P<code>\d+)'
+        ),
+        _build_step,
+    ),
+    (
+        re.compile(r'unable to prepare context: path "([^"]+)" not found'),
+        _no_build_context,
+    ),
+    (
+        re.compile(r"Dockerfile path: lstat (\S+): no such file or directory"),
+        _no_dockerfile,
+    ),
+    (re.compile(r"network (\S+) is ambiguous"), _ambiguous_network),
+    (re.compile(r'container name "/?([^"]+)" is already in use'), _conflict),
+    (re.compile(r"unknown (?:shorthand )?flag:? \S+"), _flag),
+]
+
+
+GENERIC = re.compile(
+    r"^(?:Error response from daemon: |Error: |error: |ERROR: )(?P<what>.+)$"
+    r"|level=(?:error|fatal) msg=\"?(?P<msg>[^\"]+)",
+    re.IGNORECASE,
+)
+
+
+def explain(text: str) -> Reason | None:
+    """The cause of a failure from its stderr, or None when it said nothing."""
+    clean = "\n".join(lines(text))
+    for pattern, make in RULES:
+        found = pattern.search(clean)
+        if found:
+            return make(found, clean)
+    for line in reversed(clean.splitlines()):
+        generic = GENERIC.search(line)
+        if generic:
+            return Reason(_short(generic["what"] or generic["msg"]), "")
+    return None
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = text.strip().rstrip(".")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
