@@ -425,6 +425,18 @@ def test_cluster_ps_and_logs_with_and_without_config_json(
     )  # nothing local
 
 
+def test_cluster_shell_runs_a_command_in_a_task_on_the_manager(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    # db is pinned to the manager (its data volume), the engine the lab's
+    # context reaches.
+    result = stack.inv(
+        "cluster", "shell", "db", "-c", "echo from-the-task; exit 3", timeout=60
+    )
+    assert result.returncode == 3, output(result)
+    assert "from-the-task" in result.stdout
+
+
 def test_cluster_logs_of_an_unknown_service_is_one_line(
     stack: Stack, first: dict[str, Any]
 ) -> None:
