@@ -64,6 +64,23 @@ def swarm_lab(base_image: None) -> Iterator[None]:
         subprocess.run([LAB, "down"], capture_output=True, timeout=300, check=False)
 
 
+def test_the_lab_comes_up_again_as_it_is(swarm_lab: None) -> None:
+    again = subprocess.run(
+        [LAB, "up"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert "swarm init" not in again.stderr and "joins" not in again.stderr, (
+        again.stderr
+    )
+    assert "up: 3 nodes" in again.stderr
+    status = subprocess.run(
+        [LAB, "status"], capture_output=True, text=True, check=False
+    )
+    assert status.returncode == 0 and "2 workers, 1 manager" in status.stdout, (
+        status.stdout
+    )
+
+
 def on_lab(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["docker", "--context", CONTEXT, *args],
