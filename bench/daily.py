@@ -78,7 +78,9 @@ def measure(n: int, tmp: Path, only: str) -> None:
                 (name, statistics.median(mine), statistics.median(floor), extra)
             )
     finally:
-        subprocess.run([*compose, "down", "-v", "-t", "2"], capture_output=True)
+        # Its images too: every round builds under a project name of its own.
+        down = [*compose, "down", "-v", "--rmi", "local", "-t", "2"]
+        subprocess.run(down, capture_output=True)
     print(
         f"| command ({n} pairs, median) | dockhand | bare Invoke + Compose | extra | ratio |"
     )

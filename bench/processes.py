@@ -106,7 +106,9 @@ def measure(n: int, tmp: Path, before_tree: Path | None) -> None:
                         (name, label, tree_name, first, total, statistics.median(times))
                     )
     finally:
-        subprocess.run([*compose, "down", "-v", "-t", "2"], capture_output=True)
+        subprocess.run(
+            [*compose, "down", "-v", "--rmi", "local", "-t", "2"], capture_output=True
+        )
     print(
         f"| command ({n} rounds, median) | cache | tree | other processes "
         "| processes in all | wall |"
