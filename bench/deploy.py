@@ -12,8 +12,9 @@ Per round, on a stack of its own:
   backend, after running its migration job;
 - report latency: from the engine's word (backend's UpdateStatus.CompletedAt,
   and its new task's start) to `inv deploy` having exited;
-- the CLI: `docker service update --detach=false --label-add` on backend (the
-  CLI's own wait), its time and the same latency.
+- the CLI: `docker service update --detach=false --container-label-add` on
+  backend (the CLI's own wait, the same rolling update), its time and the
+  same latency.
 
 Prints a Markdown table of medians for docs/performance.md.
 """
@@ -75,7 +76,7 @@ def engine_times(service: str) -> tuple[float, float]:
         ).stdout
     )
     started = max(stamp(t["Status"]["Timestamp"]) for t in states)
-    return (stamp(completed) if completed else 0.0), started
+    return (stamp(completed) if completed else float("nan")), started
 
 
 def one_round(tmp: Path, index: int) -> dict[str, float]:
@@ -102,15 +103,8 @@ def one_round(tmp: Path, index: int) -> dict[str, float]:
         completed, started = engine_times(f"{project}_backend")
         found["report_after_completed"] = end - completed
         found["report_after_task"] = end - started
-        cli = [
-            *LAB,
-            "service",
-            "update",
-            "--detach=false",
-            "--label-add",
-            "bench=cli",
-            f"{project}_backend",
-        ]
+        cli = [*LAB, "service", "update", "--detach=false"]
+        cli += ["--container-label-add", "bench=cli", f"{project}_backend"]
         found["cli_update"], end = timed(cli, env)
         completed, started = engine_times(f"{project}_backend")
         found["cli_after_completed"] = end - completed

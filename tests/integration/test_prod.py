@@ -191,6 +191,8 @@ def test_prod_ps_migrate_and_check(prod_stack: Stack) -> None:
     check = prod_stack.inv("prod", "check", "--json")
     assert check.returncode == 0, output(check)
     results = {row["name"]: row["status"] for row in json.loads(check.stdout)["checks"]}
+    # What a Swarm stack drops of it (shm_size, loopback ports) is a warning.
+    assert results.pop("swarm-compat") == "warn"
     assert set(results.values()) == {"ok"}, results
 
 

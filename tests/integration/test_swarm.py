@@ -64,6 +64,23 @@ def swarm_lab(base_image: None) -> Iterator[None]:
         subprocess.run([LAB, "down"], capture_output=True, timeout=300, check=False)
 
 
+def test_the_lab_comes_up_again_as_it_is(swarm_lab: None) -> None:
+    again = subprocess.run(
+        [LAB, "up"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert "swarm init" not in again.stderr and "joins" not in again.stderr, (
+        again.stderr
+    )
+    assert "up: 3 nodes" in again.stderr
+    status = subprocess.run(
+        [LAB, "status"], capture_output=True, text=True, check=False
+    )
+    assert status.returncode == 0 and "2 workers, 1 manager" in status.stdout, (
+        status.stdout
+    )
+
+
 def on_lab(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["docker", "--context", CONTEXT, *args],
@@ -423,6 +440,18 @@ def test_cluster_ps_and_logs_with_and_without_config_json(
     assert plain.returncode == 0 and json.loads(plain.stdout) == [], output(
         plain
     )  # nothing local
+
+
+def test_cluster_shell_runs_a_command_in_a_task_on_the_manager(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    # db is pinned to the manager (its data volume), the engine the lab's
+    # context reaches.
+    result = stack.inv(
+        "cluster", "shell", "db", "-c", "echo from-the-task; exit 3", timeout=60
+    )
+    assert result.returncode == 3, output(result)
+    assert "from-the-task" in result.stdout
 
 
 def test_cluster_logs_of_an_unknown_service_is_one_line(

@@ -31,3 +31,14 @@ def test_a_migration_job_runs_once_on_the_stack_network() -> None:
     assert command[command.index("--network") + 1] == "shop_default"
     assert command[-4:] == ["r/web@sha256:1", "alembic", "upgrade", "head"]
     assert command.index("A=1") < command.index("B=2")
+
+
+def test_a_shell_in_a_task_is_an_exec_on_the_manager() -> None:
+    assert argv.exec_in("ssh://m", "c1", "bash", "echo hi", "root", False) == [
+        "docker", "--host", "ssh://m", "exec", "-i", "--user", "root", "c1", "bash", "-c", "echo hi",
+    ]  # fmt: skip
+    assert argv.exec_in("ssh://m", "c1", "sh", None, None, True)[4:] == [
+        "-it",
+        "c1",
+        "sh",
+    ]

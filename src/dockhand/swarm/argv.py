@@ -152,3 +152,18 @@ def rollback(host: str, service: str) -> list[str]:
 def remove(host: str, kind: str, *names: str) -> list[str]:
     """`docker secret rm` / `docker config rm`."""
     return on(host, kind, "rm", *names)
+
+
+def exec_in(
+    host: str,
+    container: str,
+    shell: str,
+    command: str | None,
+    user: str | None,
+    interactive: bool,
+) -> list[str]:
+    """A shell (or `shell -c COMMAND`) in a task's container on the manager."""
+    argv = on(host, "exec", *(("-it",) if interactive else ("-i",)))
+    if user:
+        argv += ["--user", user]
+    return [*argv, container, shell, *(("-c", command) if command is not None else ())]

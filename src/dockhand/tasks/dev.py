@@ -44,12 +44,18 @@ def shell(
 ) -> None:
     """Open a shell in a service (exec if running, else a one-off container)."""
     from dockhand.ops import dev
+    from dockhand.tasks.deploy import on_cluster
 
     if command is not None and not command.strip():
         raise DockhandError(
             "-c takes a command to run, not an empty string",
             hint="e.g. inv shell -c 'ls -la', or leave -c out for a shell",
         )
+    if on_cluster(c):
+        from dockhand.ops import cluster_shell
+
+        cluster_shell.shell(session(c), service or [], command, user)
+        return
     dev.shell(session(c), service or [], command, user)
 
 
