@@ -141,9 +141,9 @@ def test_invalid_compose_file_shows_composes_message_and_the_file(
         "portz",
         "docker-compose.yml",
     )
-    # `up` leaves the check to Compose: its message, then dockhand's one line.
+    # `up` too: its checks before anything starts (preflight) load it first.
     assert_one_clear_error(
-        stack.inv("up"), "portz", "Compose could not start the stack"
+        stack.inv("up"), "portz", "Compose could not load the project"
     )
 
 
