@@ -34,7 +34,7 @@ def namespace(root: str | Path | None = None) -> Collection:
     """
     from dockhand import cli
     from dockhand.defaults import OWN
-    from dockhand.tasks import check, cleanup, db, dev, projects, setup, stack
+    from dockhand.tasks import check, cleanup, db, deploy, dev, projects, setup, stack
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
@@ -57,10 +57,23 @@ def namespace(root: str | Path | None = None) -> Collection:
         projects.ls_,
         projects.gc,
         check.check,
+        deploy.deploy,
+        deploy.cluster,
+        deploy.rollback,
+        deploy.rm,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
     environ = cli.take_environment()
     cli.install_excepthook(folder)
     # OWN, not "dockhand": the user's section holds only what the user wrote.
-    ns.configure({OWN: {"root": str(folder), "environ": environ, "prod": False}})
+    ns.configure(
+        {
+            OWN: {
+                "root": str(folder),
+                "environ": environ,
+                "prod": False,
+                "cluster": False,
+            }
+        }
+    )
     return ns

@@ -270,6 +270,12 @@ def run(
     return _in_container(cli, project, ["run", "--rm"], service, command, tty, user)
 
 
+def shell_command(program: str, command: str | None = None) -> list[str]:
+    """The shell run in the container: alone (interactive), or with `-c` and
+    the command as the user typed it, one string for that shell to parse."""
+    return [program] if command is None else [program, "-c", command]
+
+
 def exec_or_run(
     cli: ComposeCli,
     project: Project,

@@ -32,4 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "database": {},
     "image_size_budget_mb": 350,
     "min_free_disk_gb": 2,
+    "deploy_endpoint": "",
+    "deploy_registry": "",
+    "deploy_pull_registry": "",
+    "deploy_routing": "auto",
+    "deploy_timeout": 300,
 }

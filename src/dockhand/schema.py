@@ -6,6 +6,9 @@ or variable). The values come from YAML (typed) or from INVOKE_DOCKHAND_*
 (always strings), so every parser takes both: "180" is a number, "no" is
 false, "a.yml,b.yml" is a list. A new key gets a parser here, a default in
 defaults.py, a row in docs/configuration.md and in tests/unit/test_settings.py.
+
+Longer than 350 lines: one parser per key of the section, all in one file, so
+that a reader (and a new key) finds every rule of invoke.yaml in one place.
 """
 
 from __future__ import annotations
@@ -304,6 +307,25 @@ def _database(key: str, value: Any) -> DatabaseSettings | None:
     )
 
 
+ROUTINGS = ("auto", "mesh", "host")
+_REGISTRY = re.compile(r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")
+
+
+def _routing(key: str, value: Any) -> str:
+    if (text := _text(key, value).strip().lower() or "auto") not in ROUTINGS:
+        raise Bad(key, value, "auto, mesh or host")
+    return text
+
+
+def _registry(key: str, value: Any) -> str:  # HOST[:PORT][/PATH], no scheme
+    text = _text(key, value).strip()
+    if text and not _REGISTRY.match(text):
+        raise Bad(
+            key, value, "a registry address such as 127.0.0.1:5000 or ghcr.io/team"
+        )
+    return text
+
+
 def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
     """Every key of the `dockhand` section and its parser; DEFAULTS has the same keys."""
     return {
@@ -325,4 +347,9 @@ def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
         "database": _database,
         "image_size_budget_mb": _megabytes,
         "min_free_disk_gb": _gigabytes,
+        "deploy_endpoint": _text,
+        "deploy_registry": _registry,
+        "deploy_pull_registry": _registry,
+        "deploy_routing": _routing,
+        "deploy_timeout": _seconds,
     }

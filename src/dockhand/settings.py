@@ -49,6 +49,14 @@ class Settings:
     min_free_disk_gb: float = 2
     # The checkout an env file was copied from (dockhand.checkout), when it was.
     copied_from: str = ""
+    # `inv deploy`: the Swarm manager (a context name or a Docker host URL;
+    # empty: DOCKER_HOST, else the swarm-lab context, else the current one),
+    # where images are pushed, the name nodes pull them by, and the routing.
+    deploy_endpoint: str = ""
+    deploy_registry: str = ""
+    deploy_pull_registry: str = ""
+    deploy_routing: str = "auto"
+    deploy_timeout: float = 300
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -86,6 +94,11 @@ ENV_KEYS = (
     "compose_version",
     "image_size_budget_mb",
     "min_free_disk_gb",
+    "deploy_endpoint",
+    "deploy_registry",
+    "deploy_pull_registry",
+    "deploy_routing",
+    "deploy_timeout",
 )
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 

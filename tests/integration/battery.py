@@ -476,6 +476,11 @@ VARIABLE_CASES = [
         env={"INVOKE_RUNTIME_CONFIG": "ci.yaml"},
         files={"ci.yaml": "dockhand: {wait_timeout: -1}\n"},
     ),
+    Case(
+        "a routing no cluster has",
+        ("INVOKE_DOCKHAND_DEPLOY_ROUTING=ipvs is not valid", "auto, mesh or host"),
+        env={"INVOKE_DOCKHAND_DEPLOY_ROUTING": "ipvs"},
+    ),
 ]
 
 
@@ -538,6 +543,16 @@ OPTION_CASES = [
         argv=dry("logs", "--tail", "ten"),
     ),
     Case("logs --tail -5", ("--tail", "not '-5'"), argv=dry("logs", "--tail", "-5")),
+    Case(
+        "deploy --timeout abc",
+        ("--timeout", "not 'abc'"),
+        argv=dry("deploy", "--timeout", "abc"),
+    ),
+    Case(
+        "rollback without cluster",
+        ("inv rollback works on the cluster's stack",),
+        argv=dry("rollback"),
+    ),
     Case("logs --tail 1.5", ("--tail", "not '1.5'"), argv=dry("logs", "--tail", "1.5")),
     Case("logs --tail ''", ("--tail", "not ''"), argv=dry("logs", "--tail", "")),
     Case(

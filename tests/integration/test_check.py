@@ -49,6 +49,7 @@ ALL_CHECKS = [
     "prod-read-only",
     "prod-log-rotation",
     "prod-restart",
+    "swarm-compat",
     "image-size",
     "image-user",
     "container-user",

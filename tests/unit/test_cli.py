@@ -208,6 +208,8 @@ OPTIONS = {
         for name in ("build", "up", "restart", "ps", "logs")
     },
     ("shell", "service"): "Session.states (then check_services)",
+    ("deploy", "timeout"): "cli.seconds",
+    ("rollback", "services"): "ops.cluster.rollback, against the stack's services",
 }
 
 

@@ -216,3 +216,12 @@ def test_the_config_command_shown_in_a_hint_names_the_files_to_paste() -> None:
     assert compose.config_shown(cli, project) == (
         "docker compose -f docker-compose.yml -f 'my prod.yml' config"
     )
+
+
+def test_the_shell_in_a_container_alone_or_with_one_command_string() -> None:
+    assert compose.shell_command("bash") == ["bash"]
+    assert compose.shell_command("sh", "echo $HOME && id") == [
+        "sh",
+        "-c",
+        "echo $HOME && id",
+    ]

@@ -207,6 +207,15 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
     ),
     ({"min_free_disk_gb": -1}, ("dockhand.min_free_disk_gb", "-1", "GB, 0 or more")),
     (
+        {"deploy_routing": "ipvs"},
+        ("dockhand.deploy_routing", "'ipvs'", "auto, mesh or host"),
+    ),
+    (
+        {"deploy_registry": "http://x:5000/"},
+        ("dockhand.deploy_registry", "http://", "127.0.0.1:5000"),
+    ),
+    ({"deploy_timeout": 0}, ("dockhand.deploy_timeout", "0", "greater than 0")),
+    (
         {"compose_file": ["a.yml"]},
         ("dockhand.compose_file", "not a setting", "did you mean compose_files?"),
     ),
@@ -271,6 +280,11 @@ GOOD: list[tuple[dict[str, Any], str, Any]] = [
     ({"wait_timeout": "1.5"}, "wait_timeout", 1.5),
     ({"wait_timeout": 60}, "wait_timeout", 60),
     ({"min_free_disk_gb": 0}, "min_free_disk_gb", 0),
+    ({"deploy_routing": "HOST"}, "deploy_routing", "host"),
+    ({"deploy_routing": None}, "deploy_routing", "auto"),
+    ({"deploy_registry": "127.0.0.1:5000"}, "deploy_registry", "127.0.0.1:5000"),
+    ({"deploy_pull_registry": "ghcr.io/team"}, "deploy_pull_registry", "ghcr.io/team"),
+    ({"deploy_timeout": "90"}, "deploy_timeout", 90),
     ({"compose_version": "5.6"}, "compose_version", "5.6"),
     ({"compose_version": None}, "compose_version", ""),
     ({"migrations": None}, "migrations", ()),

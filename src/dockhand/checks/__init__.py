@@ -69,6 +69,7 @@ from dockhand.checks.runtime import (
     check_image_size,
     check_image_user,
 )
+from dockhand.checks.swarm import check_swarm_compat
 from dockhand.checks.tools import (
     check_compose,
     check_compose_files,
@@ -138,6 +139,7 @@ CHECK: tuple[CheckFunction, ...] = (
     check_prod_read_only,
     check_prod_log_rotation,
     check_prod_restart,
+    check_swarm_compat,
     check_image_size,
     check_image_user,
     check_container_user,

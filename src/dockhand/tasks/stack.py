@@ -109,6 +109,13 @@ def restart(
 )
 def ps(c: Context, services: list[str] | None = None, json: bool = False) -> None:
     """Show each service: state, health, ports, uptime."""
+    from dockhand.tasks.deploy import on_cluster
+
+    if on_cluster(c):
+        from dockhand.ops import cluster
+
+        cluster.ps(session(c), as_json=json)
+        return
     from dockhand.ops import stack
 
     stack.ps(session(c), services or [], as_json=json)
@@ -133,6 +140,11 @@ def logs(
     timestamps: bool = False,
 ) -> None:
     """Show service logs (all services unless named); -f to follow."""
+    from dockhand.tasks.deploy import cluster_logs, on_cluster
+
+    if on_cluster(c):
+        cluster_logs(c, services or [], follow, tail)
+        return
     from dockhand.ops import stack
 
     tail, since = lines("tail", tail), when("since", since)

@@ -1,0 +1,283 @@
+"""`inv deploy`: the stack with its production override onto a Swarm.
+
+1. the manager answers and is one; the registry answers;
+2. Compose's merged model -> the stack file (swarm.stackfile); what Swarm
+   cannot take stops the deploy here, one line each;
+3. build, tag immutably, push, pin by digest;
+4. nothing changed (every service's spec digest the same): stop, deployed;
+5. the database first, waited for; then each migration whose service
+   changes, as a one-off job on the stack's network (a failure stops here,
+   the old version still serving); then the whole stack;
+6. wait for the engine to say converged, rolled back or paused, or the
+   deadline; the verdict's exit code (swarm.converge.EXIT_CODES).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from dockhand import compose, console
+from dockhand.errors import DockhandError
+from dockhand.ops import cluster
+from dockhand.session import Session
+from dockhand.swarm import argv, converge, images, stackfile
+from dockhand.swarm.endpoint import Manager, choose, require_manager
+
+
+def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -> int:
+    started = time.monotonic()
+    s.settings = replace(s.settings, prod=True)
+    manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
+    console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
+    images.require_registry(s.settings.deploy_registry)
+    model = s.ask_model()
+    if model is None:
+        raise DockhandError(
+            "inv deploy needs Compose v2 or newer (its merged model)",
+            hint="install the Compose v2 plugin (scripts/engine does)",
+        )
+    stack = s.settings.project
+    refuse(stackfile.problems(model, stack))
+
+    built = images.built_services(model)
+    # Data to stdout (--json), so everything the tools print goes to stderr.
+    code = s.runner.stream(
+        compose.build(s.find_compose(), s.project, list(built)),
+        stdout=sys.stderr.buffer,
+    )
+    if code != 0:
+        raise DockhandError(
+            "the build failed: nothing was deployed", hint="see above", code=code
+        )
+    pinned = images.push_pinned(
+        s.runner,
+        built,
+        project=stack,
+        registry=s.settings.deploy_registry,
+        pull_registry=s.settings.deploy_pull_registry or s.settings.deploy_registry,
+        commit=images.commit_of(s.runner, s.settings.root),
+    )
+    if s.runner.dry:
+        console.status("(dry run: the stack is not deployed)")
+        return 0
+    client = manager.client()
+    current = {
+        svc.name.removeprefix(f"{stack}_"): svc.attrs
+        for svc in client.services.list(
+            filters={"label": f"{converge.NAMESPACE}={stack}"}
+        )
+    }
+    routing = cluster.routing(s, manager, next(iter(pinned.values()), ""))
+    rendered = stackfile.render(
+        model,
+        stackfile.Target(
+            stack,
+            routing,
+            pinned,
+            {name: _pin(current.get(name), manager.node) for name in model["services"]},
+            _contents(model),
+        ),
+    )
+    refuse(rendered.notes)
+    for note in rendered.notes:
+        console.warn(str(note))
+    console.status(f"routing: {routing} ({cluster.ROUTING_WORDS[routing]})")
+
+    changed = [
+        name
+        for name, spec_digest in rendered.spec_digests().items()
+        if _label(current.get(name)) != spec_digest
+    ]
+    before = converge.versions(client, stack)
+    if not changed:
+        console.ok("nothing changed: every service already runs this spec")
+        return report(s, manager, client, stack, before, 5.0, as_json, started)
+
+    file = _write(rendered.stack)
+    try:
+        migrating = [m for m in s.settings.migrations if m.service in changed]
+        database = s.settings.database.service if s.settings.database else ""
+        if migrating and database in rendered.stack["services"]:
+            first = {
+                **rendered.stack,
+                "services": {database: rendered.stack["services"][database]},
+            }
+            _stack_deploy(
+                s, manager, stack, _write(first), f"the database ({database})"
+            )
+            _wait_for(s, client, stack, before, [database], timeout)
+            for migration in migrating:
+                cluster.run_job(
+                    s,
+                    manager,
+                    client,
+                    stack,
+                    migration,
+                    pinned.get(migration.service, ""),
+                    model["services"][migration.service],
+                    rendered.stack,
+                )
+        _stack_deploy(s, manager, stack, file, ", ".join(sorted(changed)))
+        return report(
+            s, manager, client, stack, before, _seconds(s, timeout), as_json, started
+        )
+    finally:
+        file.unlink(missing_ok=True)
+
+
+def refuse(notes: list[stackfile.Note]) -> None:
+    failures = [n for n in notes if n.level == stackfile.FAIL]
+    for note in failures:
+        console.status(f"  swarm: {note}")
+    if failures:
+        raise DockhandError(
+            f"{len(failures)} thing(s) in the production configuration Swarm cannot do "
+            f"(listed above): nothing was deployed",
+            hint="change them in the compose files; `inv check` lists them as swarm-compat",
+        )
+
+
+def _seconds(s: Session, timeout: float | None) -> float:
+    return timeout if timeout is not None else s.settings.deploy_timeout
+
+
+def _pin(current: dict[str, Any] | None, manager_node: str) -> str:
+    """The node a service's local volumes live on: where it was pinned
+    before, else the manager (the node `inv deploy` knows by name)."""
+    spec = (current or {}).get("Spec") or {}
+    constraints = ((spec.get("TaskTemplate") or {}).get("Placement") or {}).get(
+        "Constraints"
+    ) or []
+    for constraint in constraints:
+        key, _, value = constraint.partition("==")
+        if key.strip() == "node.hostname":
+            return str(value.strip())
+    return manager_node
+
+
+def _label(current: dict[str, Any] | None) -> str:
+    return str(
+        (((current or {}).get("Spec") or {}).get("Labels") or {}).get(
+            stackfile.SPEC_LABEL, ""
+        )
+    )
+
+
+def _contents(model: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for kind in ("secrets", "configs"):
+        for key, entry in (model.get(kind) or {}).items():
+            path = Path(str((entry or {}).get("file") or ""))
+            if path.is_file():
+                found[f"{kind}/{key}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def _write(stack: dict[str, Any]) -> Path:
+    """The stack file, as JSON (YAML's subset: the CLI reads it as is)."""
+    handle, name = tempfile.mkstemp(prefix="dockhand-stack-", suffix=".yml")
+    with os.fdopen(handle, "w") as out:
+        json.dump(stack, out, indent=1)
+    return Path(name)
+
+
+def _stack_deploy(
+    s: Session, manager: Manager, stack: str, file: Path, what: str
+) -> None:
+    console.step(f"docker stack deploy: {what}")
+    code = s.runner.stream(
+        argv.stack_deploy(manager.host, stack, file), stdout=sys.stderr.buffer
+    )
+    if code != 0:
+        raise DockhandError(
+            f"docker stack deploy failed (exit {code})",
+            hint="see its output above",
+            code=code,
+        )
+
+
+def _wait_for(
+    s: Session,
+    client: Any,
+    stack: str,
+    before: dict[str, int],
+    names: list[str],
+    timeout: float | None,
+) -> None:
+    def decide(states: list[converge.ServiceState]) -> str | None:
+        return converge.verdict([st for st in states if st.name in names])
+
+    found, states, _ = converge.wait(
+        client,
+        lambda: converge.read(client, stack, before),
+        decide,
+        _seconds(s, timeout),
+    )
+    if found != converge.CONVERGED:
+        cluster.show(s, [st for st in states if st.name in names], found, stack)
+        raise DockhandError(
+            f"{', '.join(names)} did not become ready ({found}): nothing else was deployed",
+            hint="see the task errors above; `inv cluster logs SERVICE`",
+            code=converge.EXIT_CODES.get(found, 1),
+        )
+
+
+def report(
+    s: Session,
+    manager: Manager,
+    client: Any,
+    stack: str,
+    before: dict[str, int],
+    timeout: float,
+    as_json: bool,
+    started: float,
+    decide: Callable[[list[converge.ServiceState]], str | None] = converge.verdict,
+) -> int:
+    found, states, seen = converge.wait(
+        client,
+        lambda: converge.read(client, stack, before),
+        decide,
+        timeout,
+        on_change=lambda st: console.status("  " + cluster.progress(st)),
+    )
+    elapsed = seen - started
+    if found != converge.CONVERGED:
+        states = cluster.with_logs(s, manager, stack, states)
+    if found == converge.CONVERGED:
+        cluster.prune_contents(s, manager, client, stack)
+    if as_json:
+        console.print_data(
+            json.dumps(
+                {
+                    "verdict": found,
+                    "stack": stack,
+                    "endpoint": manager.host,
+                    "seconds": round(elapsed, 2),
+                    "services": [st.as_dict() for st in states],
+                },
+                indent=2,
+            )
+        )
+    else:
+        cluster.show(s, states, found, stack)
+    if found == converge.CONVERGED:
+        console.ok(f"{stack} converged in {elapsed:.1f} s")
+    else:
+        console.error(
+            DockhandError(
+                f"deploy {found.replace('_', ' ')}: "
+                + ", ".join(st.name for st in states if st.state != "converged")
+                + "".join(f" ({st.errors[0]})" for st in states if st.errors[:1])[:300],
+                hint="`inv cluster ps`, `inv cluster logs SERVICE`; docs/deploy.md#when-a-deploy-fails",
+            )
+        )
+    return converge.EXIT_CODES[found]

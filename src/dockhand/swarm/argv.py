@@ -1,0 +1,154 @@
+"""Pure: the docker CLI commands `inv deploy` and `inv cluster` run. Every
+command against the cluster names the manager with --host, so nothing
+assumes the local socket; images are built and pushed where the project's
+Compose builds (the local engine, or DOCKER_HOST)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+DOCKER = "docker"
+JOB_LABEL = "dockhand.job"  # the stack a migration job belongs to
+
+
+def on(host: str, *args: str) -> list[str]:
+    return [DOCKER, "--host", host, *args]
+
+
+def context_host(name: str) -> list[str]:
+    return [
+        DOCKER,
+        "context",
+        "inspect",
+        name,
+        "--format",
+        "{{.Endpoints.docker.Host}}",
+    ]
+
+
+def current_context() -> list[str]:
+    return [DOCKER, "context", "show"]
+
+
+def swarm_info(host: str) -> list[str]:
+    return on(host, "info", "--format", "{{json .Swarm}}|{{.Name}}")
+
+
+def image_id(ref: str) -> list[str]:
+    return [DOCKER, "image", "inspect", "--format", "{{.Id}}", ref]
+
+
+def repo_digests(ref: str) -> list[str]:
+    return [DOCKER, "image", "inspect", "--format", "{{json .RepoDigests}}", ref]
+
+
+def tag(source: str, ref: str) -> list[str]:
+    return [DOCKER, "tag", source, ref]
+
+
+def push(ref: str) -> list[str]:
+    return [DOCKER, "push", "--quiet", ref]
+
+
+def commit(root: Path) -> list[str]:
+    return ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"]
+
+
+def probe_ipvs(host: str, image: str) -> list[str]:
+    """Whether the manager's kernel has IPVS (the routing mesh needs it):
+    every network namespace has /proc/net/ip_vs once the module is there."""
+    return on(
+        host,
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "test",
+        image,
+        "-e",
+        "/proc/net/ip_vs",
+    )
+
+
+def stack_deploy(host: str, stack: str, file: Path) -> list[str]:
+    # Images are pinned by digest already: the CLI must not ask the registry
+    # again (from here its pull name may not even resolve).
+    return on(
+        host,
+        "stack",
+        "deploy",
+        "--compose-file",
+        str(file),
+        "--resolve-image",
+        "never",
+        stack,
+    )
+
+
+def stack_rm(host: str, stack: str) -> list[str]:
+    return on(host, "stack", "rm", stack)
+
+
+def job(
+    host: str,
+    name: str,
+    stack: str,
+    image: str,
+    network: str,
+    environment: Mapping[str, str],
+    command: Sequence[str],
+) -> list[str]:
+    """A one-off job on the stack's network: runs once, never restarted."""
+    argv = on(
+        host,
+        "service",
+        "create",
+        "--detach",
+        "--quiet",
+        "--name",
+        name,
+        "--mode",
+        "replicated-job",
+        "--restart-condition",
+        "none",
+        "--network",
+        network,
+        "--label",
+        f"{JOB_LABEL}={stack}",
+    )
+    for key, value in sorted(environment.items()):
+        argv += ["--env", f"{key}={value}"]
+    return [*argv, image, *command]
+
+
+def service_logs(
+    host: str,
+    service: str,
+    *,
+    follow: bool = False,
+    tail: str | None = None,
+    raw: bool = False,
+) -> list[str]:
+    argv = on(host, "service", "logs")
+    if follow:
+        argv.append("--follow")
+    if tail is not None:
+        argv += ["--tail", tail]
+    if raw:
+        argv.append("--raw")
+    return [*argv, service]
+
+
+def service_rm(host: str, *services: str) -> list[str]:
+    return on(host, "service", "rm", *services)
+
+
+def rollback(host: str, service: str) -> list[str]:
+    return on(host, "service", "rollback", "--detach", "--quiet", service)
+
+
+def remove(host: str, kind: str, *names: str) -> list[str]:
+    """`docker secret rm` / `docker config rm`."""
+    return on(host, kind, "rm", *names)

@@ -1,0 +1,109 @@
+"""Which Swarm manager a deploy talks to, and whether it is one.
+
+In order: dockhand.deploy_endpoint (a context name or a host URL), then
+DOCKER_HOST, then DOCKER_CONTEXT, then the `swarm-lab` context when it
+exists (scripts/swarm-lab), then the CLI's current context. A context is
+read through the docker CLI, not docker-py, which sees contexts only when
+~/.docker/config.json exists (docker-py#2622).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dockhand.errors import DockhandError
+from dockhand.swarm import argv
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+    from dockhand.process import Runner
+    from dockhand.settings import Settings
+
+LAB = "swarm-lab"
+
+
+@dataclass(frozen=True)
+class Manager:
+    host: str  # unix://, tcp://, ssh://
+    source: str  # how it was chosen, for messages
+    node: str = ""  # the manager's hostname
+    cluster: str = ""  # the Swarm's ID
+
+    def client(self) -> DockerClient:
+        import docker
+        from docker.errors import DockerException
+
+        try:
+            return docker.DockerClient(
+                base_url=self.host,
+                use_ssh_client=self.host.startswith("ssh://"),
+                timeout=30,
+            )
+        except DockerException as exc:
+            raise DockhandError(
+                f"cannot reach the Swarm manager at {self.host} ({self.source}): {exc}",
+                hint="check the endpoint (docs/deploy.md#which-cluster)",
+            ) from None
+
+
+def _context(runner: Runner, name: str, source: str) -> str:
+    found = runner.capture(argv.context_host(name), timeout=20)
+    if not found.ok or not found.stdout.strip():
+        raise DockhandError(
+            f"the Docker context {name!r} ({source}) does not exist",
+            hint="`docker context ls` lists them; scripts/swarm-lab up makes swarm-lab",
+        )
+    return found.stdout.strip()
+
+
+def choose(settings: Settings, environ: Mapping[str, str], runner: Runner) -> Manager:
+    given = settings.deploy_endpoint.strip()
+    if given:
+        if "://" in given:
+            return Manager(given, "dockhand.deploy_endpoint")
+        return Manager(
+            _context(runner, given, "dockhand.deploy_endpoint"), f"context {given}"
+        )
+    if environ.get("DOCKER_HOST"):
+        return Manager(environ["DOCKER_HOST"], "DOCKER_HOST")
+    if name := environ.get("DOCKER_CONTEXT"):
+        return Manager(_context(runner, name, "DOCKER_CONTEXT"), f"context {name}")
+    lab = runner.capture(argv.context_host(LAB), timeout=20)
+    if lab.ok and lab.stdout.strip():
+        return Manager(lab.stdout.strip(), f"context {LAB}")
+    current = (
+        runner.capture(argv.current_context(), timeout=20).stdout.strip() or "default"
+    )
+    return Manager(
+        _context(runner, current, "the current context"), f"context {current}"
+    )
+
+
+def require_manager(manager: Manager, runner: Runner) -> Manager:
+    """The endpoint answers and is a Swarm manager; else one line."""
+    found = runner.capture(argv.swarm_info(manager.host), timeout=30)
+    where = f"{manager.host} ({manager.source})"
+    if not found.ok:
+        reason = (found.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise DockhandError(
+            f"the Swarm manager at {where} does not answer: {reason}",
+            hint="start the cluster (the lab: scripts/swarm-lab up), or point "
+            "dockhand.deploy_endpoint at a manager",
+        )
+    text, _, node = found.stdout.strip().partition("|")
+    try:
+        swarm = json.loads(text)
+    except ValueError:
+        swarm = {}
+    if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
+        raise DockhandError(
+            f"the engine at {where} is not a Swarm manager",
+            hint="deploy to a manager node (`docker swarm init` makes one; the lab: "
+            "scripts/swarm-lab up)",
+        )
+    cluster = str((swarm.get("Cluster") or {}).get("ID") or "")
+    return Manager(manager.host, manager.source, node, cluster)

@@ -1,0 +1,492 @@
+"""`inv deploy` and `inv cluster ...` on a real multi-node Swarm: the lab of
+scripts/swarm-lab (three engines nested in containers, a registry), brought
+up once for the session and taken down again when this session made it.
+
+One stack is deployed for the module and then changed test after test, in
+file order: deployed across nodes and answering from outside, an unchanged
+redeploy, rows through a redeploy, a failing migration, a broken update
+rolled back, the cluster commands, removal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import (
+    REPO,
+    Stack,
+    env_lines,
+    free_port,
+    output,
+    remove_images,
+    wait_for,
+    write_env,
+)
+
+LAB = REPO / "scripts" / "swarm-lab"
+CONTEXT = "swarm-lab"
+SERVICES = {"db", "redis", "backend", "backend-ts"}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: integration tests must not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def swarm_lab(base_image: None) -> Iterator[None]:
+    """The lab, up; taken down afterwards if this session brought it up
+    (SWARM_LAB_KEEP=1 keeps it)."""
+    was_up = (
+        subprocess.run([LAB, "status"], capture_output=True, check=False).returncode
+        == 0
+    )
+    up = subprocess.run(
+        [LAB, "up"], capture_output=True, text=True, timeout=600, check=False
+    )
+    if up.returncode != 0:
+        _unavailable(
+            f"scripts/swarm-lab up failed: {up.stderr.strip().splitlines()[-1:]}"
+        )
+    yield
+    if not was_up and os.environ.get("SWARM_LAB_KEEP") != "1":
+        subprocess.run([LAB, "down"], capture_output=True, timeout=300, check=False)
+
+
+def on_lab(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", "--context", CONTEXT, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def node_address(hostname: str) -> str:
+    found = subprocess.run(
+        [
+            "docker",
+            "inspect",
+            "-f",
+            '{{(index .NetworkSettings.Networks "swarm-lab").IPAddress}}',
+            f"swarm-lab-{hostname}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return found.stdout.strip()
+
+
+def get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - http only
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+    except OSError as exc:
+        return 0, str(exc)
+
+
+def versions(stack: Stack) -> dict[str, int]:
+    listed = on_lab(
+        "service",
+        "ls",
+        "--filter",
+        f"label=com.docker.stack.namespace={stack.project}",
+        "-q",
+    )
+    if not listed.stdout.split():
+        return {}
+    found = on_lab("service", "inspect", *listed.stdout.split())
+    return {s["Spec"]["Name"]: s["Version"]["Index"] for s in json.loads(found.stdout)}
+
+
+def spec_label(stack: Stack, service: str) -> str:
+    found = on_lab(
+        "service",
+        "inspect",
+        f"{stack.project}_{service}",
+        "--format",
+        '{{index .Spec.Labels "dockhand.spec"}}',
+    )
+    return found.stdout.strip()
+
+
+def verdict(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    try:
+        return dict(json.loads(result.stdout))
+    except ValueError:
+        raise AssertionError(output(result)) from None
+
+
+def entry(stack: Stack, service: str, port_key: str, path: str) -> str:
+    """The URL of a service from outside the cluster: a host-mode port on
+    the address of a node one of its tasks runs on."""
+    listed = json.loads(stack.inv("cluster", "ps", "--json", timeout=60).stdout)
+    nodes = next(s["nodes"] for s in listed if s["name"] == service)
+    port = stack.extra_env.get(port_key) or stack.values[port_key]
+    return f"http://{node_address(nodes[0])}:{port}{path}"
+
+
+# What test_rows_survive_a_redeploy changes, kept by the tests after it so
+# that the database they deploy first is the one already running.
+BUMP = "services:\n  db: {labels: {bump: '1'}}\n  backend: {labels: {bump: '1'}}\n"
+
+
+def override(tmp_path: Path, name: str, text: str) -> str:
+    """The production files plus the bump and one more override."""
+    (tmp_path / "bump.yml").write_text(BUMP)
+    path = tmp_path / name
+    path.write_text(text)
+    return f"docker-compose.prod.yml,{tmp_path / 'bump.yml'},{path}"
+
+
+@pytest.fixture(scope="module")
+def stack(swarm_lab: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    folder = tmp_path_factory.mktemp("swarm")
+    env_file = folder / "swarm.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    made = Stack(
+        root=REPO,
+        env_file=env_file,
+        extra_env={"INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT},
+    )
+    made.project = made.project.replace("dhtest", "dhswarm")
+    try:
+        yield made
+    finally:
+        on_lab("stack", "rm", made.project)
+
+        # Volumes go once the tasks are gone (they live on the manager).
+        def gone() -> bool:
+            return not on_lab(
+                "ps",
+                "-aq",
+                "--filter",
+                f"label=com.docker.stack.namespace={made.project}",
+            ).stdout.strip()
+
+        wait_for(gone, timeout=120, what="the stack's containers to go")
+        volumes = on_lab(
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            f"label=com.docker.stack.namespace={made.project}",
+        ).stdout.split()
+        if volumes:
+            on_lab("volume", "rm", *volumes)
+        remove_images(made.project)
+        tags = subprocess.run(
+            ["docker", "image", "ls", "--filter", f"reference=127.0.0.1:5000/{made.project}/*", "--format", "{{.Repository}}:{{.Tag}}"],
+            capture_output=True, text=True, check=False,
+        ).stdout.split()  # fmt: skip
+        if tags:
+            subprocess.run(
+                ["docker", "image", "rm", "--no-prune", *tags],
+                capture_output=True,
+                check=False,
+            )
+
+
+@pytest.fixture(scope="module")
+def first(stack: Stack) -> dict[str, Any]:
+    result = stack.inv("deploy", "--json", timeout=600)
+    assert result.returncode == 0, output(result)
+    return verdict(result)
+
+
+def test_the_stack_deploys_across_nodes_and_answers_from_outside(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    assert first["verdict"] == "converged"
+    assert {s["name"] for s in first["services"]} == SERVICES
+    nodes = {n for s in first["services"] for n in s["nodes"]}
+    assert len(nodes) > 1, first
+    for service in first["services"]:
+        assert service["replicas"] == "1/1" and "@sha256:" in service["image"], service
+    for service, key, path in (
+        ("backend", "BACKEND_PORT", "/healthz"),
+        ("backend-ts", "BACKEND_TS_PORT", "/api/healthz"),
+    ):
+        status, body = get(entry(stack, service, key, path))
+        assert status == 200, body
+
+
+def test_a_second_deploy_of_the_same_commit_changes_nothing(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    before = versions(stack)
+    again = stack.inv("deploy", "--json", timeout=600)
+    assert again.returncode == 0, output(again)
+    assert verdict(again)["verdict"] == "converged"
+    assert "nothing changed" in again.stderr
+    assert versions(stack) == before  # no service was updated, not even in place
+
+
+def test_rows_survive_a_redeploy(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    url = entry(stack, "backend", "BACKEND_PORT", "/items")
+    request = urllib.request.Request(  # noqa: S310 - http only
+        url, data=b'{"name": "kept"}', headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 201
+    db_before = spec_label(stack, "db")
+    stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = override(
+        tmp_path, "none.yml", "x-nothing: more\n"
+    )
+    try:
+        result = stack.inv("deploy", "--json", timeout=600)
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
+    assert result.returncode == 0, output(result)
+    assert spec_label(stack, "db") != db_before  # the database was replaced
+    status, rows = get(entry(stack, "backend", "BACKEND_PORT", "/items"))
+    assert status == 200 and [r["name"] for r in rows] == ["kept"], rows
+
+
+def test_a_failing_migration_leaves_the_old_version_serving(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    before = spec_label(stack, "backend")
+    config = tmp_path / "failing.yaml"
+    config.write_text(
+        "dockhand:\n  migrations:\n    - {service: backend, run: 'alembic upgrade deadbeef'}\n"
+    )
+    stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = override(
+        tmp_path, "change.yml", "services:\n  backend: {labels: {change: 'x'}}\n"
+    )
+    try:
+        result = stack.inv("-f", str(config), "deploy", timeout=600)
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
+    assert result.returncode != 0, output(result)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert (
+        len(errors) == 1
+        and "migration backend: alembic upgrade deadbeef failed" in errors[0]
+    ), output(result)
+    assert "the old version still serves" in errors[0]
+    assert spec_label(stack, "backend") == before
+    assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
+    assert not on_lab(
+        "service", "ls", "-q", "--filter", f"label=dockhand.job={stack.project}"
+    ).stdout.strip()
+
+
+def test_cluster_rollback_goes_back_to_the_previous_spec(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    bumped = spec_label(stack, "backend")  # test_rows_survive_a_redeploy's
+    result = stack.inv("cluster", "rollback", "backend", "--json", timeout=600)
+    assert result.returncode == 0, output(result)
+    assert verdict(result)["verdict"] == "converged"
+    assert spec_label(stack, "backend") not in ("", bumped)
+    assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
+    unknown = stack.inv("cluster", "rollback", "backnd", timeout=60)
+    assert unknown.returncode == 1 and "no service 'backnd'" in unknown.stderr
+
+
+def test_a_broken_update_is_rolled_back_and_the_deploy_fails(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    before = spec_label(stack, "backend")
+    broken = "services:\n  backend:\n    healthcheck: {test: ['CMD', 'false'], interval: 1s, retries: 1, start_period: 1s}\n"
+    stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = override(
+        tmp_path, "broken.yml", broken
+    )
+    try:
+        result = stack.inv("deploy", "--json", timeout=600)
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
+    assert result.returncode == 3, output(result)
+    found = verdict(result)
+    assert found["verdict"] == "rolled_back"
+    backend = next(s for s in found["services"] if s["name"] == "backend")
+    assert backend["state"] == "rolled_back" and backend["errors"], backend
+    assert "deploy rolled back: backend" in result.stderr
+    assert spec_label(stack, "backend") == before
+    assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
+
+
+ZERO_LOSS = REPO / "tests" / "integration" / "projects" / "proxy" / "zero-loss.yml"
+
+
+class Requests(threading.Thread):
+    """GET a URL `rate` times a second until stopped; count what failed."""
+
+    def __init__(self, url: str, rate: float = 20) -> None:
+        super().__init__(daemon=True)
+        self.url, self.period = url, 1 / rate
+        self.stopped = threading.Event()
+        self.sent = 0
+        self.failed: list[str] = []
+
+    def run(self) -> None:
+        next_at = time.monotonic()
+        while not self.stopped.is_set():
+            status, body = get(self.url)
+            self.sent += 1
+            if status != 200:
+                self.failed.append(f"{status} {body}")
+            next_at += self.period
+            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+
+
+def test_a_rolling_update_behind_the_proxy_loses_no_request(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two replicas of backend on two nodes behind HAProxy (from Debian, as
+    the stack's entry point), updated one at a time under 20 requests a
+    second: a replica going away refuses connections, which the proxy
+    retries on the other one."""
+    files = override(tmp_path, "none.yml", "x-nothing: more\n") + f",{ZERO_LOSS}"
+    stack.extra_env.update(
+        INVOKE_DOCKHAND_PROD_FILES=files, PROXY_PORT=str(free_port())
+    )
+    change = tmp_path / "change.yml"
+    change.write_text("services:\n  backend: {labels: {rolled: 'yes'}}\n")
+    try:
+        ready = stack.inv("deploy", "--json", timeout=900)
+        assert ready.returncode == 0, output(ready)
+        backend = next(s for s in verdict(ready)["services"] if s["name"] == "backend")
+        assert backend["replicas"] == "2/2" and len(backend["nodes"]) == 2, backend
+        url = entry(stack, "proxy", "PROXY_PORT", "/healthz")
+        wait_for(lambda: get(url)[0] == 200, timeout=60, what="the proxy to answer")
+        load = Requests(url)
+        load.start()
+        stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = f"{files},{change}"
+        started = time.monotonic()
+        rolled = stack.inv("deploy", "--json", timeout=900)
+        took = time.monotonic() - started
+        load.stopped.set()
+        load.join(10)
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
+        del stack.extra_env["PROXY_PORT"]
+    assert rolled.returncode == 0, output(rolled)
+    print(
+        f"rolling update: {took:.1f} s, {load.sent} requests, {len(load.failed)} lost"
+    )
+    assert load.sent >= 15 * took, (load.sent, took)  # about 20 a second, all along
+    assert load.failed == [], load.failed
+
+
+def docker_config(tmp_path: Path, with_json: bool) -> str:
+    """A DOCKER_CONFIG with the lab's context, with or without config.json
+    (docker-py sees contexts only when it exists, docker-py#2622)."""
+    home = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    folder = tmp_path / ("with" if with_json else "without")
+    shutil.copytree(home / "contexts", folder / "contexts")
+    if with_json:
+        (folder / "config.json").write_text("{}")
+    return str(folder)
+
+
+@pytest.mark.parametrize(
+    "with_json", [False, True], ids=["no-config.json", "config.json"]
+)
+def test_cluster_ps_and_logs_with_and_without_config_json(
+    stack: Stack, first: dict[str, Any], tmp_path: Path, with_json: bool
+) -> None:
+    del stack.extra_env[
+        "INVOKE_DOCKHAND_DEPLOY_ENDPOINT"
+    ]  # the lab's context by default
+    stack.extra_env["DOCKER_CONFIG"] = docker_config(tmp_path, with_json)
+    try:
+        ps = stack.inv("cluster", "ps", "--json", timeout=60)
+        logs = stack.inv("cluster", "logs", "backend", "--tail", "3", timeout=60)
+        plain = stack.inv("ps", "--json", timeout=60)
+    finally:
+        stack.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = CONTEXT
+        del stack.extra_env["DOCKER_CONFIG"]
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES
+    assert logs.returncode == 0 and "GET /healthz" in logs.stdout + logs.stderr, output(
+        logs
+    )
+    assert plain.returncode == 0 and json.loads(plain.stdout) == [], output(
+        plain
+    )  # nothing local
+
+
+def test_cluster_logs_of_an_unknown_service_is_one_line(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    result = stack.inv("cluster", "logs", "backnd", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no service 'backnd' in the stack"), output(
+        result
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
+    swarm_lab: None, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "other.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    cases = {
+        "INVOKE_DOCKHAND_DEPLOY_REGISTRY": (
+            "127.0.0.1:9",
+            "error: the registry 127.0.0.1:9 does not answer",
+        ),
+        "INVOKE_DOCKHAND_DEPLOY_ENDPOINT": (
+            f"unix://{tmp_path}/no.sock",
+            "error: the Swarm manager at unix://",
+        ),
+    }
+    for variable, (value, start) in cases.items():
+        other = Stack(
+            root=REPO,
+            env_file=env_file,
+            extra_env={"INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT, variable: value},
+        )
+        result = other.inv("deploy", timeout=120)
+        assert result.returncode == 1, output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert len(errors) == 1 and errors[0].startswith(start), output(result)
+        assert "Traceback" not in result.stderr
+        assert not on_lab(
+            "service",
+            "ls",
+            "-q",
+            "--filter",
+            f"label=com.docker.stack.namespace={other.project}",
+        ).stdout.strip()
+
+
+def test_cluster_rm_asks_then_removes_the_services_and_keeps_the_volumes(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    refused = stack.inv("cluster", "rm", timeout=60)
+    assert refused.returncode == 1 and "--yes" in refused.stderr, output(refused)
+    assert versions(stack)
+    removed = stack.inv("cluster", "rm", "--yes", timeout=120)
+    assert removed.returncode == 0, output(removed)
+    assert versions(stack) == {}
+    volumes = on_lab(
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        f"label=com.docker.stack.namespace={stack.project}",
+    ).stdout.split()
+    assert f"{stack.project}_db-data" in volumes

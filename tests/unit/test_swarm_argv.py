@@ -1,0 +1,33 @@
+"""The docker CLI commands of a deploy, against the manager."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockhand.swarm import argv
+
+
+def test_the_stack_is_deployed_without_asking_the_registry_again() -> None:
+    command = argv.stack_deploy("unix:///m.sock", "shop", Path("/tmp/s.yml"))
+    assert command == [
+        "docker", "--host", "unix:///m.sock", "stack", "deploy",
+        "--compose-file", "/tmp/s.yml", "--resolve-image", "never", "shop",
+    ]  # fmt: skip
+
+
+def test_a_migration_job_runs_once_on_the_stack_network() -> None:
+    command = argv.job(
+        "ssh://m",
+        "shop_migrate-web",
+        "shop",
+        "r/web@sha256:1",
+        "shop_default",
+        {"B": "2", "A": "1"},
+        ("alembic", "upgrade", "head"),
+    )
+    assert command[:3] == ["docker", "--host", "ssh://m"]
+    assert command[command.index("--mode") + 1] == "replicated-job"
+    assert command[command.index("--restart-condition") + 1] == "none"
+    assert command[command.index("--network") + 1] == "shop_default"
+    assert command[-4:] == ["r/web@sha256:1", "alembic", "upgrade", "head"]
+    assert command.index("A=1") < command.index("B=2")
