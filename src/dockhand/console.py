@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -77,6 +77,29 @@ def print_data(text: str) -> None:
     """Plain text to stdout, never styled, so pipes and `--json` stay clean."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """A table of plain cells to stdout: as text off a terminal where it fits
+    (no rich import), else laid out by rich, with `options` for a column's
+    wrapping there (rich's add_column keywords)."""
+    text = table_text(columns, rows) if plain(sys.stdout) else None
+    if text is not None:
+        print_data(text)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    grid = Table(box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        grid.add_column(column, **(options or {}).get(column, {}))
+    for row in rows:
+        grid.add_row(*(escape(cell) for cell in row))
+    out().print(grid)
 
 
 # Messages are text, never markup: they quote user input and Compose's

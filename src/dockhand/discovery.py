@@ -111,10 +111,10 @@ def resolve(s: Session) -> Settings:
     would choose them, where the settings do not give them."""
     settings = s.settings
     variables = _variables(settings)
-    files, files_from = settings.compose_files, "invoke.yaml"
+    files, files_from = settings.compose_files, settings.files_source
     if not settings.files_given:
         files, files_from = compose_files(settings.root, variables)
-    name, name_from = settings.project, "invoke.yaml"
+    name, name_from = settings.project, settings.project_source
     copied = ""
     if not settings.project_given:
         name, name_from = _name(s, files, variables, settings)

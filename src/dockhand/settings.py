@@ -205,4 +205,7 @@ def load(section: Any, origins: Mapping[str, str] | None = None) -> Settings:
         **values,
         project_given=bool(section.get("project")),
         files_given="compose_files" in section,
+        # A file name, or the INVOKE_DOCKHAND_* variable that gave it.
+        project_source=origins.get("project", "invoke.yaml"),
+        files_source=origins.get("compose_files", "invoke.yaml"),
     )

@@ -105,3 +105,33 @@ def test_a_pipe_needs_no_rich() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "ok x\n> y\n"
+
+
+def test_a_table_of_plain_cells_is_rich_s_text_off_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.table import Table
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    columns = ("VARIABLE", "VALUE", "SOURCE")
+    rows = [["POSTGRES_USER", "[app]", ".env"], ["BACKEND_PORT", "8078", "default"]]
+    console.table(columns, rows)
+    grid = Table(box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*(cell.replace("[", "\\[") for cell in row))
+    assert capsys.readouterr().out == rich_text(grid, width=80)
+
+
+def test_a_table_rich_must_lay_out_keeps_its_cells_as_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    console.out.cache_clear()
+    try:
+        console.table(("NAME", "PATH"), [["[bold]x[/]", "/a/very/long/path/" * 3]])
+    finally:
+        console.out.cache_clear()
+    shown = capsys.readouterr().out
+    assert "[bold]x[/]" in shown and "/a/very" in shown

@@ -561,3 +561,17 @@ def test_settings_budget(tmp_path: Path) -> None:
     )
     with pytest.raises(DockhandError, match="image_size_budget_mb"):
         load({"root": str(tmp_path), "image_size_budget_mb": "big"})
+
+
+def test_a_name_or_files_given_say_where_they_came_from(tmp_path: Path) -> None:
+    given = load(
+        {"root": str(tmp_path), "project": "shop", "compose_files": ["a.yml"]},
+        {"project": "INVOKE_DOCKHAND_PROJECT", "compose_files": "ci.yaml"},
+    )
+    assert (given.project_source, given.files_source) == (
+        "INVOKE_DOCKHAND_PROJECT",
+        "ci.yaml",
+    )
+    assert (
+        load({"root": str(tmp_path), "project": "shop"}).project_source == "invoke.yaml"
+    )

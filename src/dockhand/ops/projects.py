@@ -64,19 +64,26 @@ def ls(s: Session, *, as_json: bool) -> None:
     if not found:
         console.status("no Compose projects on this engine")
         return
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("PROJECT", no_wrap=True)
-    table.add_column("CHECKOUT", overflow="fold")
-    table.add_column("STATE", no_wrap=True)
-    table.add_column("PORTS")
-    table.add_column("VOLUMES", no_wrap=True)
-    for p in found:
-        name = p.name + (" *" if p.name == s.settings.project else "")
-        ports = ", ".join(str(port) for port in sorted(p.ports))
-        table.add_row(name, _where(p), p.state, ports, _volumes(p))
-    console.out().print(table)
+    rows = [
+        [
+            p.name + (" *" if p.name == s.settings.project else ""),
+            _where(p),
+            p.state,
+            ", ".join(str(port) for port in sorted(p.ports)),
+            _volumes(p),
+        ]
+        for p in found
+    ]
+    console.table(
+        ("PROJECT", "CHECKOUT", "STATE", "PORTS", "VOLUMES"),
+        rows,
+        {
+            "PROJECT": {"no_wrap": True},
+            "CHECKOUT": {"overflow": "fold"},
+            "STATE": {"no_wrap": True},
+            "VOLUMES": {"no_wrap": True},
+        },
+    )
     console.status(
         "* this checkout; (gone): its folder no longer exists, `inv gc` removes what is left"
     )

@@ -73,14 +73,10 @@ def env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> Non
         ]
         console.print_data(jsonlib.dumps(rows, indent=2))
         return
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("VARIABLE", "VALUE", "SOURCE"):
-        table.add_column(column)
-    for v in variables:
-        table.add_row(v.key, shown(v), v.source)
-    console.out().print(table)
+    console.table(
+        ("VARIABLE", "VALUE", "SOURCE"),
+        [[v.key, shown(v), v.source] for v in variables],
+    )
 
 
 def _env_step(s: Session, project: str = "", new_ports: bool = False) -> None:

@@ -137,20 +137,19 @@ def show(s: Session, as_json: bool) -> None:
     if not found:
         console.status("no snapshots yet; take one with `inv snapshot.save`")
         return
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for column in ("NAME", "TAKEN (UTC)", "SIZE", "COMMIT", "VOLUMES"):
-        table.add_column(column)
-    for data in found:
-        table.add_row(
-            str(data.get("name")),
-            str(data.get("created", ""))[:19].replace("T", " "),
-            sizes.size(int(data["size"])),
-            str(data.get("git_commit", ""))[:10] or "-",
-            ", ".join(str(e["volume"]) for e in data.get("entries", [])),
-        )
-    console.out().print(table)
+    console.table(
+        ("NAME", "TAKEN (UTC)", "SIZE", "COMMIT", "VOLUMES"),
+        [
+            [
+                str(data.get("name")),
+                str(data.get("created", ""))[:19].replace("T", " "),
+                sizes.size(int(data["size"])),
+                str(data.get("git_commit", ""))[:10] or "-",
+                ", ".join(str(e["volume"]) for e in data.get("entries", [])),
+            ]
+            for data in found
+        ],
+    )
 
 
 def verify(s: Session, where: Path, manifest: Mapping[str, Any]) -> None:
