@@ -92,7 +92,8 @@ def database_login(s: Session, names: list[str]) -> None:
     healthy (before any backend spends its retries on it). A volume that
     does not exist yet is made with this env file's password: nothing to ask."""
     from dockhand.ops.dev import wait_for_database
-    from dockhand.ops.stack import COMPOSE_SAID, wait_scope
+    from dockhand.ops.logs import COMPOSE_SAID
+    from dockhand.ops.stack import wait_scope
 
     database = s.settings.database
     if database is None or not wait_scope(s, names).covers(database.service):

@@ -7,11 +7,9 @@ import time
 
 from dockhand import compose, console, readiness, status, waits
 from dockhand.errors import CommandFailed, DockhandError
-from dockhand.ops import preflight
+from dockhand.ops.logs import COMPOSE_SAID
 from dockhand.process import TimedOut
 from dockhand.session import Session
-
-COMPOSE_SAID = "see Compose's output above"
 
 
 def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
@@ -179,6 +177,8 @@ def up(
         s.check_services(names),
         build=build and not labelled,
     )
+    from dockhand.ops import preflight  # only `up` needs its checks' modules
+
     preflight.before_up(s, names)
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
@@ -232,36 +232,5 @@ def ps(s: Session, names: list[str], *, as_json: bool) -> None:
     if states:
         from dockhand.ops import stale
 
-        stale.warn(s, names, "`inv up` rebuilds it")
-
-
-def logs(
-    s: Session,
-    names: list[str],
-    *,
-    follow: bool,
-    tail: str | None,
-    since: str | None,
-    timestamps: bool,
-) -> None:
-    """Stream the logs straight from Compose to our stdout, never held here
-    (`tail` already checked by the task: a number or `all`)."""
-    argv = compose.logs(
-        s.find_compose(),
-        s.project,
-        names,
-        follow=follow,
-        tail=tail,
-        since=since,
-        timestamps=timestamps,
-        color=console.colour_wanted(sys.stdout),
-    )
-    try:
-        s.runner.stream(
-            argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
-        )
-    except CommandFailed:
-        # Only now is it worth asking Compose for the services: a wrong name
-        # gets the same line as before, the right one pays no extra call.
-        s.check_services(names)
-        raise
+        # Without names, `states` is every container: no second look.
+        stale.warn(s, names, "`inv up` rebuilds it", None if names else states)

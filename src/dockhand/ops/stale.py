@@ -19,7 +19,7 @@ from typing import Any
 from dockhand import compose, compose_cache, console, containers, readiness, sources
 from dockhand.checks.compose_model import Build, services_of
 from dockhand.session import Session
-from dockhand.states import parse_time
+from dockhand.states import ServiceState, parse_time
 
 SHOWN = 3  # changed files named in the one line; the rest counted
 
@@ -155,10 +155,15 @@ def changed(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
 
 
 def find(
-    s: Session, names: Sequence[str], *, running: bool = False
+    s: Session,
+    names: Sequence[str],
+    *,
+    running: bool = False,
+    seen: Sequence[ServiceState] | None = None,
 ) -> tuple[list[Stale], dict[str, sources.Sources]]:
     """The stale services among `names` (and what they depend on), judged
-    by their images, or with `running` by what their containers run; and
+    by their images, or with `running` by what their containers run (`seen`:
+    every container of the project, when the caller has just read them); and
     the sources read."""
     model = build_model(s)
     wanted = builds(model, names)
@@ -169,7 +174,8 @@ def find(
     refs = {name: image_name(model, s.settings.project, name) for name in wanted}
     synced: dict[str, str] = {}
     if running:
-        for state in s.states(list(wanted)):
+        found = s.states(list(wanted)) if seen is None else seen
+        for state in (state for state in found if state.service in wanted):
             if state.image and state.state == "running":
                 refs[state.service] = state.image
                 synced[state.service] = sources.recall_synced(folder, state.id)
@@ -260,8 +266,13 @@ def before_up(
     build_labelled(s, [one.service for one in found], read)
 
 
-def warn(s: Session, names: list[str], advice: str) -> None:
+def warn(
+    s: Session,
+    names: list[str],
+    advice: str,
+    seen: Sequence[ServiceState] | None = None,
+) -> None:
     """One line for each service whose running container is stale."""
     if s.runner.dry or s.settings.stale_images == "off" or s.find_compose().is_v1:
         return
-    report(find(s, names, running=True)[0], advice)
+    report(find(s, names, running=True, seen=seen)[0], advice)

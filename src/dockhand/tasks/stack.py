@@ -148,10 +148,10 @@ def logs(
     if on_cluster(c):
         cluster_logs(c, services or [], follow, tail)
         return
-    from dockhand.ops import stack
+    from dockhand.ops import logs as ops
 
     tail, since = lines("tail", tail), when("since", since)
-    stack.logs(
+    ops.logs(
         session(c),
         services or [],
         follow=follow,
