@@ -174,8 +174,8 @@ def find(
     refs = {name: image_name(model, s.settings.project, name) for name in wanted}
     synced: dict[str, str] = {}
     if running:
-        found = s.states(list(wanted)) if seen is None else seen
-        for state in (state for state in found if state.service in wanted):
+        looked = s.states(list(wanted)) if seen is None else seen
+        for state in (state for state in looked if state.service in wanted):
             if state.image and state.state == "running":
                 refs[state.service] = state.image
                 synced[state.service] = sources.recall_synced(folder, state.id)
