@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +145,30 @@ def project_stack(folder: Path, tmp_path: Path, **values: str) -> Stack:
     env_file = tmp_path / f"{folder.name}.env"
     write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim", **values})
     return Stack(root=folder, env_file=env_file, files=("compose.yaml",))
+
+
+def copy_reference(root: Path, files: Iterable[str]) -> Path:
+    """`files` of the reference stack and its services/ copied into a new
+    folder `root`, for a test that changes them."""
+    root.mkdir(parents=True)
+    for name in files:
+        shutil.copy2(REPO / name, root / name)
+    shutil.copytree(
+        REPO / "services",
+        root / "services",
+        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
+    )
+    return root
+
+
+def copied_stack(
+    root: Path, files: Iterable[str], extra_env: dict[str, str] | None = None
+) -> Stack:
+    """A Stack of a copy of the reference stack in `root`, with its own env file."""
+    copy_reference(root, files)
+    env_file = root / "test.env"
+    write_env(env_file, env_lines(root / ".env.example"))
+    return Stack(root=root, env_file=env_file, extra_env=extra_env or {})
 
 
 def wait_for(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import REPO, Stack, env_lines, output, project_stack, write_env
+from harness import (
+    REPO,
+    Stack,
+    copy_reference,
+    env_lines,
+    output,
+    project_stack,
+    write_env,
+)
 
 COPIED = (
     "docker-compose.yml",
@@ -59,15 +66,7 @@ LINE = re.compile(r"^(ok|warn|FAIL|skip) +(\S+(?: \S+)*) {2,}(.*)$")
 
 
 def copy_stack(root: Path) -> Path:
-    root.mkdir(parents=True)
-    for name in COPIED:
-        shutil.copy2(REPO / name, root / name)
-    shutil.copytree(
-        REPO / "services",
-        root / "services",
-        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
-    )
-    return root
+    return copy_reference(root, COPIED)
 
 
 def make_stack(root: Path, env_file: Path, **extra_env: str) -> Stack:

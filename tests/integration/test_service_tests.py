@@ -8,11 +8,10 @@ A copy of the reference stack, so a failing test can be added to it.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import Stack, copied_stack, output
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 
@@ -42,17 +41,7 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory, base_image: None
 ) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("tests") / "repo"
-    root.mkdir()
-    for name in COPIED:
-        shutil.copy2(REPO / name, root / name)
-    shutil.copytree(
-        REPO / "services",
-        root / "services",
-        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
-    )
-    env_file = root / "test.env"
-    write_env(env_file, env_lines(root / ".env.example"))
-    s = Stack(root=root, env_file=env_file)
+    s = copied_stack(root, COPIED)
     built = s.inv("build", timeout=1200)
     assert built.returncode == 0, output(built)
     yield s

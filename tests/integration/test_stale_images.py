@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import Stack, copied_stack, output
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 MAIN = Path("services/backend/app/main.py")
@@ -30,22 +29,8 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory, base_image: None
 ) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stale") / "repo"
-    root.mkdir()
-    for name in COPIED:
-        shutil.copy2(REPO / name, root / name)
-    shutil.copytree(
-        REPO / "services",
-        root / "services",
-        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
-    )
-    env_file = root / "test.env"
-    write_env(env_file, env_lines(root / ".env.example"))
     # Its own cache folder: what the test sees is not another run's record.
-    s = Stack(
-        root=root,
-        env_file=env_file,
-        extra_env={"DOCKHAND_CACHE_DIR": str(root / "cache")},
-    )
+    s = copied_stack(root, COPIED, {"DOCKHAND_CACHE_DIR": str(root / "cache")})
     yield s
     s.destroy()
 

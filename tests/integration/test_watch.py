@@ -9,7 +9,6 @@ A copy of the reference stack, so its sources can be changed.
 from __future__ import annotations
 
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, env_lines, output, wait_for, write_env
+from harness import Stack, copied_stack, output, wait_for
 
 COPIED = (
     "docker-compose.yml",
@@ -36,21 +35,8 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory, base_image: None
 ) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("watch") / "repo"
-    root.mkdir()
-    for name in COPIED:
-        shutil.copy2(REPO / name, root / name)
-    shutil.copytree(
-        REPO / "services",
-        root / "services",
-        ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
-    )
-    env_file = root / "test.env"
-    write_env(env_file, env_lines(root / ".env.example"))
-    s = Stack(
-        root=root,
-        env_file=env_file,
-        extra_env={"DOCKHAND_CACHE_DIR": str(root / "cache")},
-    )
+    # Its own cache folder: what the test sees is not another run's record.
+    s = copied_stack(root, COPIED, {"DOCKHAND_CACHE_DIR": str(root / "cache")})
     up = s.inv("up", timeout=1200)
     assert up.returncode == 0, output(up)
     yield s
