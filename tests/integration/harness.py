@@ -123,6 +123,8 @@ def remove_images(project: str) -> None:
             "ls",
             "--filter",
             f"reference={project}-*",
+            "--filter",  # Compose v1 names them project_service (filters OR)
+            f"reference={project}_*",
             "--format",
             "{{.Repository}}:{{.Tag}}",
         ],
