@@ -1,11 +1,15 @@
 """The daily commands against a bare Invoke task doing the same Compose work.
 
-    .venv/bin/python bench/daily.py [--rounds N]
+    .venv/bin/python bench/daily.py [--rounds N] [-k up -k restart] [--before TREE]
 
 On a running reference stack of its own, each pair runs in turn (dockhand,
 then the bare task in bench/bare/tasks.py that runs just the Compose
 command), N rounds; prints the medians, the difference per pair (median of
 the pairwise differences, in ms) and the ratio, for docs/performance.md.
+`-k WORD` (repeatable) measures only the commands whose name contains one
+of the words. With `--before TREE` (another checkout, e.g. `git archive
+main | tar -x -C TREE`) each round also runs that tree's dockhand, just
+before this one's, against the same bare task, so load hits all three alike.
 Needs the engine, the base image and the reference stack's images.
 """
 
@@ -41,13 +45,19 @@ PAIRS: list[tuple[str, list[str], list[str]]] = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("-k", default="", help="only the measures containing this")
+    parser.add_argument(
+        "-k",
+        action="append",
+        default=[],
+        help="only the measures containing this (repeatable: any of them)",
+    )
+    parser.add_argument("--before", type=Path, help="another checkout to compare")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        measure(args.rounds, Path(folder), args.k)
+        measure(args.rounds, Path(folder), args.k, args.before)
 
 
-def measure(n: int, tmp: Path, only: str) -> None:
+def measure(n: int, tmp: Path, only: list[str], before: Path | None) -> None:
     project = f"bench-{secrets.token_hex(3)}"
     env_path = reference_env(tmp / f"{project}.env")
     compose = [
@@ -62,21 +72,31 @@ def measure(n: int, tmp: Path, only: str) -> None:
         "NO_COLOR": "1",
     }
     rows = []
+    trees = [("before", before.resolve())] if before is not None else []
+    trees.append(("", REPO))
     try:
         subprocess.run([*compose, "up", "-d", "--wait", "--build"], check=True)
         run([*INV, "migrate"], REPO, env)
         for name, ours, bare in PAIRS:
-            if only not in name:
+            if only and not any(word in name for word in only):
                 continue
-            mine: list[float] = []
+            mine: dict[str, list[float]] = {label: [] for label, _ in trees}
             floor: list[float] = []
             for _ in range(n):
-                mine.append(run([*INV, *ours], REPO, env)[0])
+                for label, tree in trees:
+                    took = run(
+                        [*INV, *ours], tree, {**env, "PYTHONPATH": str(tree / "src")}
+                    )
+                    mine[label].append(took[0])
                 floor.append(run([*INV, *bare], BENCH / "bare", env)[0])
-            extra = statistics.median(a - b for a, b in zip(mine, floor, strict=True))
-            rows.append(
-                (name, statistics.median(mine), statistics.median(floor), extra)
-            )
+            for label, times in mine.items():
+                extra = statistics.median(
+                    a - b for a, b in zip(times, floor, strict=True)
+                )
+                shown = f"{name} {label}".rstrip()
+                rows.append(
+                    (shown, statistics.median(times), statistics.median(floor), extra)
+                )
     finally:
         # Its images too: every round builds under a project name of its own.
         down = [*compose, "down", "-v", "--rmi", "local", "-t", "2"]

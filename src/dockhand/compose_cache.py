@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from dockhand.compose import ComposeCli, Version
+from dockhand.compose import ComposeCli, Project, Version
 
 # Where the docker CLI looks for plugins (docker/cli, cli-plugins/manager).
 _PLUGIN_DIRS = (
@@ -92,15 +92,21 @@ def recall_text(key: str, folder: Path, name: str) -> str | None:
         return None
 
 
-def remember_text(key: str, value: str, folder: Path, name: str) -> None:
-    _write(folder, name, {"key": key, "value": value})
+def remember_text(
+    key: str, value: str, folder: Path, name: str, *, private: bool = False
+) -> None:
+    """`private`: readable by this user alone (0600), as the env file is."""
+    _write(folder, name, {"key": key, "value": value}, private=private)
 
 
-def _write(folder: Path, name: str, data: dict[str, object]) -> None:
+def _write(
+    folder: Path, name: str, data: dict[str, object], *, private: bool = False
+) -> None:
     """Best effort: a cache that cannot be written only costs the next call."""
     partial = folder / f"{name}.{os.getpid()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        partial.touch(mode=0o600 if private else 0o666)
         partial.write_text(json.dumps(data))
         partial.replace(folder / name)
     except OSError:  # a full disk leaves an empty partial behind: not ours to keep
@@ -131,3 +137,22 @@ def model_fingerprint(
         stats.append([str(path), file_stat(str(path))])
     variables = hashlib.sha256(json.dumps(sorted(environ.items())).encode())
     return json.dumps([list(argv), stats, variables.hexdigest()])
+
+
+def project_fingerprint(
+    cli: ComposeCli, project: Project, environ: Mapping[str, str] = os.environ
+) -> tuple[str | None, str]:
+    """`model_fingerprint` of a project's Compose model (its compose files,
+    its env file, the .env beside the first file, the environment and the
+    Compose that reads them), and a short tag naming the project's files in
+    the cache."""
+    from dockhand import compose
+
+    files = [*project.files]
+    if project.env_file is not None:
+        files.append(project.env_file)
+    if project.files:
+        files.append(project.files[0].parent / ".env")
+    argv = [*compose.base(cli, project), *map(str, cli.version)]
+    key = model_fingerprint(argv, [f for f in files if f.exists()], environ)
+    return key, hashlib.sha256("".join(argv).encode()).hexdigest()[:16]

@@ -61,6 +61,8 @@ class Login:
     created: str = ""  # the volume's CreatedAt, as the engine says it
     variable: str = "POSTGRES_PASSWORD"
     reason: str = ""  # why it could not be told (matches is None)
+    verifier: str = ""  # what pg_authid keeps, as it was read
+    user: str = ""
 
 
 def when(created: str) -> str:
@@ -94,8 +96,6 @@ def volume_of(inspected: Mapping[str, object]) -> str:
 
 def probe(s: Session, environ: Mapping[str, str] = os.environ) -> Login:
     """Check the env file's password against the running database."""
-    from dotenv import dotenv_values
-
     database = s.settings.database
     if database is None:
         return Login(None, reason="no database is configured")
@@ -114,9 +114,7 @@ def probe(s: Session, environ: Mapping[str, str] = os.environ) -> Login:
     except (ValueError, IndexError):
         return Login(None, reason="the database container could not be inspected")
     env = postgres.env_pairs(inspected.get("Config", {}).get("Env") or [])
-    values = dotenv_values(s.settings.env_file) if s.settings.env_file.is_file() else {}
-    variable = database.password_var
-    password = environ.get(variable) or values.get(variable) or ""
+    variable, password, values = _password(s, environ)
     user = env.get(database.user_var) or values.get(database.user_var) or "postgres"
     target = postgres.Target(database.service, user, user)
     argv = containers.exec_argv(
@@ -133,9 +131,88 @@ def probe(s: Session, environ: Mapping[str, str] = os.environ) -> Login:
         created = made.stdout.strip() if made.ok else ""
     if not password:
         return Login(None, volume, created, variable, f"{variable} is not set")
-    matches = password_matches(asked.stdout.strip(), password, user)
+    verifier = asked.stdout.strip()
+    matches = password_matches(verifier, password, user)
     reason = "" if matches is not None else "the role has no password PostgreSQL keeps"
-    return Login(matches, volume, created, variable, reason)
+    return Login(matches, volume, created, variable, reason, verifier, user)
+
+
+def _password(
+    s: Session, environ: Mapping[str, str]
+) -> tuple[str, str, Mapping[str, str | None]]:
+    """The password variable, its value (the environment's, else the env
+    file's) and the env file's values."""
+    from dotenv import dotenv_values
+
+    database = s.settings.database
+    variable = database.password_var if database else "POSTGRES_PASSWORD"
+    env_file = s.settings.env_file
+    values = dotenv_values(env_file) if env_file.is_file() else {}
+    return variable, environ.get(variable) or values.get(variable) or "", values
+
+
+# --- a match remembered ----------------------------------------------------------
+# A verified login is kept with what it depends on: the Compose model's
+# fingerprint (which volume the database mounts), that volume's CreatedAt (a
+# volume made again is asked again) and the verifier itself, so the env
+# file's password is checked against it here, each time; no password, nor a
+# hash of one, is written. Not seen: a password changed inside the database
+# (ALTER ROLE) while the volume stays; the backend then says so as before.
+
+
+def _memory(s: Session) -> tuple[str | None, str]:
+    from dockhand import compose_cache
+
+    key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
+    return key, f"login-{tag}.json"
+
+
+def remembered_match(s: Session, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the env file's password was verified against this database
+    before, and its volume is the one it was verified in: one `docker
+    volume inspect`, no psql. False when it cannot be told so cheaply."""
+    from dockhand import compose_cache
+
+    key, name = _memory(s)
+    text = (
+        compose_cache.recall_text(key, compose_cache.location(), name) if key else None
+    )
+    try:
+        kept = json.loads(text or "")
+        volume, created = str(kept["volume"]), str(kept["created"])
+        verifier, user = str(kept["verifier"]), str(kept["user"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    password = _password(s, environ)[1]
+    if not password or password_matches(verifier, password, user) is not True:
+        return False
+    made = s.runner.capture(containers.volume_created_argv(volume), timeout=30)
+    return made.ok and made.stdout.strip() == created
+
+
+def remember_match(s: Session, login: Login) -> None:
+    """Keep a verified login (SCRAM verifiers only: an MD5 one is too easily
+    reversed to be written to a cache), readable by this user alone."""
+    from dockhand import compose_cache
+
+    if not (
+        login.matches
+        and login.volume
+        and login.created
+        and login.verifier.startswith("SCRAM-SHA-256$")
+    ):
+        return
+    key, name = _memory(s)
+    if key is None:
+        return
+    kept = {
+        "volume": login.volume,
+        "created": login.created,
+        "verifier": login.verifier,
+        "user": login.user,
+    }
+    folder = compose_cache.location()
+    compose_cache.remember_text(key, json.dumps(kept), folder, name, private=True)
 
 
 def require_match(s: Session) -> None:

@@ -1,7 +1,9 @@
 """What `inv up` checks before it changes anything, and just after the
-database starts: host ports another project or process holds, and data made
-with another password than the env file's (dockhand.credentials). Each is
-one line with the command that mends it, within seconds."""
+database starts: data made with another password than the env file's
+(dockhand.credentials; a match verified before is remembered). What only
+serves an error is looked at after Compose failed: a host port another
+project or process holds, a duplicate network (repaired, then one more
+try). Each is one line with the command that mends it, within seconds."""
 
 from __future__ import annotations
 
@@ -75,9 +77,20 @@ def before_up(s: Session, names: list[str]) -> None:
             hint="run `inv setup` once: it keeps that name, its containers and data",
         )
     placeholder_secrets(s)
-    networks.repair(s.runner, s.settings.project)
-    busy_ports(s)
     database_login(s, names)
+
+
+def after_failed_up(s: Session, said: str) -> bool:
+    """After Compose failed to start the stack, with `said` its stderr:
+    whether to try once more (duplicate networks repaired), or one line
+    naming who holds a port it could not publish (DockhandError)."""
+    from dockhand import compose_errors
+
+    if compose_errors.says(compose_errors.AMBIGUOUS_NETWORK, said):
+        return networks.repair(s.runner, s.settings.project)
+    if compose_errors.says(compose_errors.PORT_TAKEN, said):
+        busy_ports(s)
+    return False
 
 
 def _refuse(s: Session, login: credentials.Login, note: str = "") -> None:
@@ -96,11 +109,14 @@ def database_login(s: Session, names: list[str]) -> None:
     from dockhand.ops.stack import wait_scope
 
     database = s.settings.database
-    if database is None or not wait_scope(s, names).covers(database.service):
+    if database is None or credentials.remembered_match(s):
+        return
+    if not wait_scope(s, names).covers(database.service):
         return
     login = credentials.probe(s)
     if login.matches is False:
         _refuse(s, login)
+    credentials.remember_match(s, login)
     if login.matches is not None or not _has_data(s, database.service):
         return
     s.runner.stream(
@@ -110,6 +126,7 @@ def database_login(s: Session, names: list[str]) -> None:
     )
     wait_for_database(s)
     login = credentials.probe(s)
+    credentials.remember_match(s, login)
     if login.matches is False:
         s.runner.stream(
             compose.stop(s.find_compose(), s.project, [database.service], timeout=5)

@@ -92,10 +92,12 @@ def run_then_wait(
     wait: bool,
     timeout: float | None,
     show_urls: bool = True,
+    said: list[str] | None = None,
 ) -> None:
     """Run the Compose command that starts `names`, then wait for them. The
     model the wait needs is asked of Compose while that command runs (a
-    failed command, e.g. an invalid file, is reported by Compose itself)."""
+    failed command, e.g. an invalid file, is reported by Compose itself).
+    `said` keeps Compose's stderr, for a caller that looks at a failure."""
     began = time.time()
     model = None
     if wait and not s.runner.dry:
@@ -111,6 +113,7 @@ def run_then_wait(
             failure=failure,
             hint=COMPOSE_SAID,
             until=began + limit if wait else None,
+            errors=said,
         )
     except TimedOut:
         if model is not None:
@@ -180,9 +183,16 @@ def up(
     from dockhand.ops import preflight  # only `up` needs its checks' modules
 
     preflight.before_up(s, names)
-    run_then_wait(
-        s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
-    )
+    failure = "Compose could not start the stack"
+    said: list[str] = []
+    try:
+        run_then_wait(s, argv, failure, names, wait, timeout, show_urls, said)
+    except CommandFailed:
+        # What only a failure needs is looked at after it: a busy port's
+        # holder, duplicate networks (repaired, then one more try).
+        if not preflight.after_failed_up(s, "".join(said)):
+            raise
+        run_then_wait(s, argv, failure, names, wait, timeout, show_urls)
 
 
 def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
@@ -195,22 +205,28 @@ def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
-    if names and wait and not s.runner.dry:
-        s.ask_model()  # one Compose call checks the names and gives the model
+    """Restart the services named (all when none), then wait for them. One
+    look at the project's containers serves both the names (a name with a
+    container is a service: only one without is asked of Compose) and the
+    stale-image warning; the model the wait needs loads during the restart."""
     from dockhand.ops import stale
 
-    names = s.check_services(names)
+    seen = None
     if names and not s.runner.dry:
+        seen = s.states([])
         # Compose restarts what exists and says nothing of the rest.
-        have = {state.service for state in s.states(names)}
+        have = {state.service for state in seen}
         missing = [name for name in names if name not in have]
         if missing:
+            s.check_services(names)  # an unknown name is its own error
             raise DockhandError(
                 f"{', '.join(missing)} has no container to restart",
                 hint=f"start it with `inv up {' '.join(missing)}`",
             )
+    elif names:
+        names = s.check_services(names)
     argv = compose.restart(s.find_compose(), s.project, names)
-    stale.warn(s, names, "a restart keeps its image; `inv up` rebuilds it")
+    stale.warn(s, names, "a restart keeps its image; `inv up` rebuilds it", seen)
     run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 

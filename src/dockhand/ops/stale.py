@@ -8,7 +8,6 @@ when a file it is built from is newer than the image.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -64,19 +63,9 @@ def build_model(s: Session) -> dict[str, Any] | None:
     unchanged project asks Compose nothing before `up`. None under v1."""
     if s.find_compose().is_v1:
         return None
-    project = s.project
-    files = [*project.files]
-    if project.env_file is not None:
-        files.append(project.env_file)
-    if project.files:
-        files.append(project.files[0].parent / ".env")
-    argv = [
-        *compose.base(s.find_compose(), project),
-        *map(str, s.find_compose().version),
-    ]
-    key = compose_cache.model_fingerprint(argv, [f for f in files if f.exists()])
+    key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
     folder = compose_cache.location()
-    name = f"model-{hashlib.sha256(''.join(argv).encode()).hexdigest()[:16]}.json"
+    name = f"model-{tag}.json"
     if key is not None and s._model is None:
         text = compose_cache.recall_text(key, folder, name)
         if text is not None:
