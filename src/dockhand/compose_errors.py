@@ -146,16 +146,16 @@ def _flag(m: re.Match[str], _text: str) -> Reason:
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], Reason]]
 
-PORT_TAKEN = re.compile(
-    r"listen tcp[46]? \S*?:(?P<port>\d+): bind: address already in use"
-    r"|Bind for \S*?:(?P<port2>\d+) failed: port is already allocated"
-)
-AMBIGUOUS_NETWORK = re.compile(r"network (\S+) is ambiguous")
-
 # The first rule that matches wins: the specific before the general.
 RULES: list[Rule] = [
     (re.compile(r"no such service: (\S+)"), _unknown_service),
-    (PORT_TAKEN, _port_taken),
+    (
+        re.compile(
+            r"listen tcp[46]? \S*?:(?P<port>\d+): bind: address already in use"
+            r"|Bind for \S*?:(?P<port2>\d+) failed: port is already allocated"
+        ),
+        _port_taken,
+    ),
     (
         re.compile(
             r"required variable (?P<name>\w+) is missing a value(?::(?P<why>.*))?"
@@ -197,7 +197,7 @@ RULES: list[Rule] = [
         re.compile(r"Dockerfile path: lstat (\S+): no such file or directory"),
         _no_dockerfile,
     ),
-    (AMBIGUOUS_NETWORK, _ambiguous_network),
+    (re.compile(r"network (\S+) is ambiguous"), _ambiguous_network),
     (re.compile(r'container name "/?([^"]+)" is already in use'), _conflict),
     (re.compile(r"unknown (?:shorthand )?flag:? \S+"), _flag),
 ]
@@ -222,11 +222,6 @@ def explain(text: str) -> Reason | None:
         if generic:
             return Reason(_short(generic["what"] or generic["msg"]), "")
     return None
-
-
-def says(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether the message (colours and blank lines aside) matches `pattern`."""
-    return pattern.search("\n".join(lines(text))) is not None
 
 
 def _short(text: str, limit: int = 200) -> str:

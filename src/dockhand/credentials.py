@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -167,10 +167,15 @@ def _memory(s: Session) -> tuple[str | None, str]:
     return key, f"login-{tag}.json"
 
 
-def remembered_match(s: Session, environ: Mapping[str, str] = os.environ) -> bool:
+def remembered_match(
+    s: Session,
+    environ: Mapping[str, str] = os.environ,
+    created_of: Callable[[str], str] | None = None,
+) -> bool:
     """Whether the env file's password was verified against this database
-    before, and its volume is the one it was verified in: one `docker
-    volume inspect`, no psql. False when it cannot be told so cheaply."""
+    before, and its volume is the one it was verified in: one look at the
+    volume (`created_of` gives its CreatedAt, else `docker volume inspect`),
+    no psql. False when it cannot be told so cheaply."""
     from dockhand import compose_cache
 
     key, name = _memory(s)
@@ -186,6 +191,8 @@ def remembered_match(s: Session, environ: Mapping[str, str] = os.environ) -> boo
     password = _password(s, environ)[1]
     if not password or password_matches(verifier, password, user) is not True:
         return False
+    if created_of is not None:
+        return created_of(volume) == created
     made = s.runner.capture(containers.volume_created_argv(volume), timeout=30)
     return made.ok and made.stdout.strip() == created
 

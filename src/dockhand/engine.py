@@ -122,3 +122,22 @@ def states(
         (state_of(c.attrs) for c in containers(client, project, services)),
         key=lambda s: (s.service, s.container),
     )
+
+
+# --- looks that are one API call on a client `up` holds already -------------------
+
+
+def network_ids(client: DockerClient, project: str) -> list[str]:
+    """The ids of the project's networks (as `docker network ls` would say)."""
+    listed = client.api.networks(filters={"label": f"{PROJECT}={project}"})
+    return [str(network["Id"]) for network in listed or ()]
+
+
+def volume_created(client: DockerClient, name: str) -> str:
+    """The volume's CreatedAt, as the engine says it; "" when it is not there."""
+    from docker.errors import DockerException
+
+    try:
+        return str(client.api.inspect_volume(name).get("CreatedAt") or "")
+    except DockerException:
+        return ""

@@ -1,7 +1,7 @@
 """A project left with two networks of one name (two `docker compose up` at
 once, before the project lock) makes every later `up` fail with "network
-... is ambiguous". `inv up` repairs it when Compose failed so: the empty
-duplicates are removed, one line each, and Compose is run once more. Deciding is pure; the docker CLI lists, inspects, removes."""
+... is ambiguous". `inv up` repairs it: the empty duplicates are removed,
+one line each. Deciding is pure; the docker CLI lists, inspects, removes."""
 
 from __future__ import annotations
 
@@ -66,22 +66,21 @@ def duplicates(inspected: list[dict[str, Any]]) -> list[Duplicate]:
     return found
 
 
-def repair(runner: Runner, project: str) -> bool:
-    """Remove the empty duplicates of the project's networks, saying so;
-    whether there were any."""
-    listed = runner.capture(ls_argv(project), timeout=30)
-    ids = listed.stdout.split()
-    if not listed.ok or len(ids) < 2:
-        return (
-            False  # one network or none: nothing to repair (Compose reports the rest)
-        )
+def repair(runner: Runner, project: str, ids: list[str] | None = None) -> None:
+    """Remove the empty duplicates of the project's networks, saying so.
+    `ids`: the project's networks when the caller has listed them already
+    (`inv up` asks the engine's API, no process); else `docker network ls`."""
+    if ids is None:
+        listed = runner.capture(ls_argv(project), timeout=30)
+        ids = listed.stdout.split() if listed.ok else []
+    if len(ids) < 2:
+        return  # one network or none: nothing to repair (Compose reports the rest)
     inspected = runner.capture(inspect_argv(ids), timeout=30)
     try:
         networks = json.loads(inspected.stdout or "[]")
     except ValueError:
-        return False
-    found = duplicates(networks)
-    for dup in found:
+        return
+    for dup in duplicates(networks):
         if dup.busy:
             raise DockhandError(
                 f"{len(dup.busy)} networks are named {dup.name} and containers "
@@ -100,4 +99,3 @@ def repair(runner: Runner, project: str) -> bool:
                 f"could not remove the duplicate network {dup.name} ({short})",
                 hint=f"remove it with `docker network rm {dup.remove[0][:12]}`",
             )
-    return bool(found)

@@ -194,12 +194,3 @@ def test_a_missing_dockerfile_is_named() -> None:
     )
     assert reason is not None
     assert reason.cause == "the Dockerfile /p/Dockerfile does not exist"
-
-
-def test_a_failure_is_told_busy_port_or_duplicate_network() -> None:
-    port = "Error response from daemon: ... Bind for 0.0.0.0:8080 failed: port is already allocated"
-    network = "\x1b[31mError response from daemon: network shop_default is ambiguous (2 matches found on name)\x1b[0m"
-    assert compose_errors.says(compose_errors.PORT_TAKEN, port)
-    assert not compose_errors.says(compose_errors.PORT_TAKEN, network)
-    assert compose_errors.says(compose_errors.AMBIGUOUS_NETWORK, network)
-    assert not compose_errors.says(compose_errors.AMBIGUOUS_NETWORK, "")

@@ -1,38 +1,41 @@
 """What `inv up` checks before it changes anything, and just after the
-database starts: data made with another password than the env file's
-(dockhand.credentials; a match verified before is remembered). What only
-serves an error is looked at after Compose failed: a host port another
-project or process holds, a duplicate network (repaired, then one more
-try). Each is one line with the command that mends it, within seconds."""
+database starts: duplicate networks (repaired), host ports another project
+or process holds, and data made with another password than the env file's
+(dockhand.credentials). Each is one line with the command that mends it,
+within seconds. On a stack already up they cost no process when warm: the
+networks and the port holders are one API call each on the client `up`
+holds, the published ports and a verified login are remembered by the
+Compose model's fingerprint (compose_cache), a login with its volume's
+CreatedAt."""
 
 from __future__ import annotations
 
+import json
 import os
+from typing import TYPE_CHECKING
 
-from dockhand import compose, credentials, networks
+from dockhand import compose, credentials, engine, networks
 from dockhand.errors import DockhandError
 from dockhand.session import Session
+
+if TYPE_CHECKING:
+    from dockhand.checks.ports import Published
 
 MOVE = "run `inv setup --new-ports` to move this checkout to free ports"
 
 
 def busy_ports(s: Session) -> None:
     """Stop when a port the stack publishes is held by someone else."""
-    from dotenv import dotenv_values
-
     from dockhand.checks import ports
     from dockhand.checks.result import FAIL
 
-    model = s.ask_model()
-    if model is None:
+    published = published_ports(s)
+    if not published:
         return
-    env = s.settings.env_file
-    values = dict(dotenv_values(env)) if env.is_file() else {}
-    values.update({k: v for k, v in os.environ.items() if k in values})
     checks = ports.port_checks(
-        ports.published_ports(model, values),
+        published,
         s.settings.project,
-        env.name,
+        s.settings.env_file.name,
         holders=ports.container_ports(s.connect()),
         by_address=lambda: ports.containers_by_ip(s.connect()),
     )
@@ -41,6 +44,35 @@ def busy_ports(s: Session) -> None:
         said = "; ".join(f"{c.name} {c.detail}" for c in busy)
         first = busy[0].fix.split(", or ")[0]
         raise DockhandError(said, hint=f"{MOVE}, or {first}")
+
+
+def published_ports(s: Session) -> list[Published]:
+    """The host ports the stack publishes (with the variable setting each),
+    from the model; remembered by its fingerprint, as no secret is in them.
+    None under Compose v1, which has no model."""
+    from dotenv import dotenv_values
+
+    from dockhand import compose_cache
+    from dockhand.checks import ports
+
+    if s.find_compose().is_v1:
+        return []
+    key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
+    folder, name = compose_cache.location(), f"ports-{tag}.json"
+    text = compose_cache.recall_text(key, folder, name) if key else None
+    try:
+        return [ports.Published(*row) for row in json.loads(text or "")]
+    except (ValueError, TypeError):
+        pass  # not remembered (or damaged): asked
+    model = s.ask_model()
+    env = s.settings.env_file
+    values = dict(dotenv_values(env)) if env.is_file() else {}
+    values.update({k: v for k, v in os.environ.items() if k in values})
+    found = ports.published_ports(model, values)
+    if key is not None:
+        rows = [[p.service, p.host_ip, p.port, p.variable] for p in found]
+        compose_cache.remember_text(key, json.dumps(rows), folder, name)
+    return found
 
 
 def placeholder_secrets(s: Session) -> None:
@@ -77,20 +109,10 @@ def before_up(s: Session, names: list[str]) -> None:
             hint="run `inv setup` once: it keeps that name, its containers and data",
         )
     placeholder_secrets(s)
+    project = s.settings.project
+    networks.repair(s.runner, project, engine.network_ids(s.connect(), project))
+    busy_ports(s)
     database_login(s, names)
-
-
-def after_failed_up(s: Session, said: str) -> bool:
-    """After Compose failed to start the stack, with `said` its stderr:
-    whether to try once more (duplicate networks repaired), or one line
-    naming who holds a port it could not publish (DockhandError)."""
-    from dockhand import compose_errors
-
-    if compose_errors.says(compose_errors.AMBIGUOUS_NETWORK, said):
-        return networks.repair(s.runner, s.settings.project)
-    if compose_errors.says(compose_errors.PORT_TAKEN, said):
-        busy_ports(s)
-    return False
 
 
 def _refuse(s: Session, login: credentials.Login, note: str = "") -> None:
@@ -109,7 +131,9 @@ def database_login(s: Session, names: list[str]) -> None:
     from dockhand.ops.stack import wait_scope
 
     database = s.settings.database
-    if database is None or credentials.remembered_match(s):
+    if database is None or credentials.remembered_match(
+        s, created_of=lambda volume: engine.volume_created(s.connect(), volume)
+    ):
         return
     if not wait_scope(s, names).covers(database.service):
         return

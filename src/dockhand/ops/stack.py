@@ -92,12 +92,10 @@ def run_then_wait(
     wait: bool,
     timeout: float | None,
     show_urls: bool = True,
-    said: list[str] | None = None,
 ) -> None:
     """Run the Compose command that starts `names`, then wait for them. The
     model the wait needs is asked of Compose while that command runs (a
-    failed command, e.g. an invalid file, is reported by Compose itself).
-    `said` keeps Compose's stderr, for a caller that looks at a failure."""
+    failed command, e.g. an invalid file, is reported by Compose itself)."""
     began = time.time()
     model = None
     if wait and not s.runner.dry:
@@ -113,7 +111,6 @@ def run_then_wait(
             failure=failure,
             hint=COMPOSE_SAID,
             until=began + limit if wait else None,
-            errors=said,
         )
     except TimedOut:
         if model is not None:
@@ -183,16 +180,9 @@ def up(
     from dockhand.ops import preflight  # only `up` needs its checks' modules
 
     preflight.before_up(s, names)
-    failure = "Compose could not start the stack"
-    said: list[str] = []
-    try:
-        run_then_wait(s, argv, failure, names, wait, timeout, show_urls, said)
-    except CommandFailed:
-        # What only a failure needs is looked at after it: a busy port's
-        # holder, duplicate networks (repaired, then one more try).
-        if not preflight.after_failed_up(s, "".join(said)):
-            raise
-        run_then_wait(s, argv, failure, names, wait, timeout, show_urls)
+    run_then_wait(
+        s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
+    )
 
 
 def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
