@@ -10,7 +10,12 @@ the pairwise differences, in ms) and the ratio, for docs/performance.md.
 of the words. With `--before TREE` (another checkout, e.g. `git archive
 main | tar -x -C TREE`) each round also runs that tree's dockhand, just
 before this one's, against the same bare task, so load hits all three alike.
-Needs the engine, the base image and the reference stack's images.
+`--pyc` lets Python write its bytecode (.pyc) for the runs, as it does on a
+user's machine after the first run: an environment with
+PYTHONDONTWRITEBYTECODE=1 (this project's sessions have it) and no
+__pycache__ compiles every module on every run, dockhand's more than the
+bare project's. Needs the engine, the base image and the reference stack's
+images.
 """
 
 from __future__ import annotations
@@ -52,7 +57,12 @@ def main() -> None:
         help="only the measures containing this (repeatable: any of them)",
     )
     parser.add_argument("--before", type=Path, help="another checkout to compare")
+    parser.add_argument(
+        "--pyc", action="store_true", help="let Python write and use its .pyc files"
+    )
     args = parser.parse_args()
+    if args.pyc:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as folder:
         measure(args.rounds, Path(folder), args.k, args.before)
 

@@ -1,9 +1,10 @@
 """How many processes dockhand starts besides the command the user asked for.
 
-    .venv/bin/python bench/processes.py [--rounds N] [--before TREE]
+    .venv/bin/python bench/processes.py [--rounds N] [--before TREE] [-k WORD]
 
-On a running reference stack of its own, runs `inv logs backend --tail 5`
-and `inv up` (already up) with a `docker` and a `docker-compose` on PATH
+On a running reference stack of its own, runs `inv logs backend --tail 5`,
+`inv up` (already up) and `inv restart backend` (`-k WORD`, repeatable: only
+those whose name contains one of the words) with a `docker` and a `docker-compose` on PATH
 that log their argv and then exec the real ones. Prints, per command, the
 processes started besides the user's own Compose command (and which), the
 total, and the median wall time of N rounds; cold (no Compose cache) and
@@ -31,6 +32,7 @@ from run import INV, REPO, reference_env, run
 COMMANDS: list[tuple[str, list[str], str]] = [
     ("`inv logs backend --tail 5`", ["logs", "backend", "--tail", "5"], "logs"),
     ("`inv up` (already up)", ["up"], "up"),
+    ("`inv restart backend`", ["restart", "backend"], "restart"),
 ]
 
 SHIM = """#!/bin/sh
@@ -63,7 +65,7 @@ def others(log: list[str], word: str) -> list[str]:
     return log
 
 
-def measure(n: int, tmp: Path, before_tree: Path | None) -> None:
+def measure(n: int, tmp: Path, before_tree: Path | None, only: list[str]) -> None:
     project = f"bench-{secrets.token_hex(3)}"
     env_path = reference_env(tmp / f"{project}.env")
     log_path = tmp / "exec.log"
@@ -87,6 +89,8 @@ def measure(n: int, tmp: Path, before_tree: Path | None) -> None:
     try:
         subprocess.run([*compose, "up", "-d", "--wait"], check=True)
         for name, argv, word in COMMANDS:
+            if only and not any(w in name for w in only):
+                continue
             for label, cold in (("cold", True), ("warm", False)):
                 seen: dict[str, tuple[list[str], int, list[float]]] = {}
                 for _ in range(n):
@@ -132,9 +136,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before", type=Path, help="another checkout to compare")
+    parser.add_argument(
+        "-k", action="append", default=[], help="only the commands containing this"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        measure(args.rounds, Path(folder), args.before)
+        measure(args.rounds, Path(folder), args.before, args.k)
 
 
 if __name__ == "__main__":

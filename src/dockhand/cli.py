@@ -109,6 +109,8 @@ class Command(Task[Callable[..., Any]]):
         ]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Invoke stopped .pyc writing for tasks.py; what a task imports keeps it.
+        sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
         try:
             with stopped_by_signals_as_errors():
                 return super().__call__(*args, **kwargs)

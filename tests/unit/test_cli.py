@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -421,3 +422,24 @@ def test_prod_knows_whether_a_task_follows(argv: list[str], follows: bool) -> No
     from dockhand.tasks.stack import tasks_after
 
     assert tasks_after("prod", argv) is follows
+
+
+@command()
+def writes_bytecode(c: Context) -> None:
+    """Records whether a module it imported would have its .pyc written."""
+    WROTE.append(not sys.dont_write_bytecode)
+
+
+WROTE: list[bool] = []
+
+
+def test_a_task_lets_python_keep_the_bytecode_of_what_it_imports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Invoke turns writing off for tasks.py; a task's own imports are
+    compiled once, not on every run (unless -B or PYTHONDONTWRITEBYTECODE)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    Program(namespace=Collection(writes_bytecode)).run(
+        ["inv", "writes-bytecode"], exit=False
+    )
+    assert [not sys.flags.dont_write_bytecode] == WROTE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dockhand import networks
+from helpers import FakeRunner
 
 
 def net(
@@ -43,3 +44,11 @@ def test_the_argv_are_filtered_by_the_project_label() -> None:
         "label=com.docker.compose.project=p",
     ]
     assert networks.rm_argv(["a1"]) == ["docker", "network", "rm", "a1"]
+
+
+def test_ids_listed_already_are_not_listed_again() -> None:
+    runner = FakeRunner()
+    networks.repair(runner, "p", ["a1"])
+    assert runner.calls == []  # one network: nothing to look at
+    networks.repair(runner, "p")
+    assert runner.calls == [networks.ls_argv("p")]
