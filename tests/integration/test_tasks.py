@@ -139,6 +139,25 @@ def test_restart_waits_healthy_again(running: Stack) -> None:
     assert after["health"] == "healthy" and after["started_at"] != before
 
 
+def test_a_remembered_login_still_refuses_another_password(running: Stack) -> None:
+    """`inv up` remembers a login it verified (the next one asks the
+    database nothing); another password is still refused in one line."""
+    assert running.inv("up").returncode == 0  # verified, remembered
+    other = Stack(
+        root=running.root,
+        env_file=running.env_file,
+        project=running.project,
+        extra_env={**running.extra_env, "POSTGRES_PASSWORD": "not-the-one"},
+    )
+    refused = other.inv("up")
+    assert refused.returncode == 1, output(refused)
+    assert "initialised with another POSTGRES_PASSWORD than test.env has" in (
+        refused.stderr
+    ), output(refused)
+    again = running.inv("up")
+    assert again.returncode == 0, output(again)
+
+
 def test_ps_table_shows_state_ports_and_uptime(running: Stack) -> None:
     result = running.inv("status")
     assert result.returncode == 0, output(result)
