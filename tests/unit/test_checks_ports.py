@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from checked_project import MODEL
 
+from dockhand import states
 from dockhand.checks import ports as port_checks
 from helpers import free_port
 
@@ -116,3 +119,19 @@ def test_a_port_held_by_docker_s_proxy_names_the_container_behind_it(
         child.kill()
         child.wait()
     assert port_checks.proxied_container_ip("python3 (pid 1)") is None
+
+
+def test_the_holders_can_be_one_projects_containers_only() -> None:
+    asked: list[object] = []
+
+    def listed(filters: object = None) -> list[dict[str, object]]:
+        asked.append(filters)
+        labels = {states.PROJECT: "shop", states.SERVICE: "web"}
+        ports = [{"PublicPort": 8080}]
+        return [{"Names": ["/shop-web-1"], "Labels": labels, "Ports": ports}]
+
+    client: Any = SimpleNamespace(api=SimpleNamespace(containers=listed))
+    held = port_checks.container_ports(client, "shop")
+    assert held == {8080: port_checks.ContainerPort("shop-web-1", "shop", "web")}
+    port_checks.container_ports(client)
+    assert asked == [{"label": f"{states.PROJECT}=shop"}, None]

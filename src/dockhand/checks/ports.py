@@ -146,12 +146,16 @@ class ContainerPort:
     service: str
 
 
-def container_ports(client: DockerClient | None) -> dict[int, ContainerPort]:
-    """Host port -> the running container publishing it (one API call)."""
+def container_ports(
+    client: DockerClient | None, project: str = ""
+) -> dict[int, ContainerPort]:
+    """Host port -> the running container publishing it (one API call); of
+    one Compose project's containers only, when `project` is given."""
     if client is None:
         return {}
     found = {}
-    for summary in client.api.containers():
+    only = {"label": f"{states.PROJECT}={project}"} if project else None
+    for summary in client.api.containers(filters=only):
         labels = summary.get("Labels") or {}
         holder = ContainerPort(
             (summary.get("Names") or ["?"])[0].lstrip("/"),

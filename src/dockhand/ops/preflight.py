@@ -20,6 +20,7 @@ from dockhand.session import Session
 
 if TYPE_CHECKING:
     from dockhand.checks.ports import Published
+    from dockhand.checks.result import Check
 
 MOVE = "run `inv setup --new-ports` to move this checkout to free ports"
 
@@ -32,14 +33,23 @@ def busy_ports(s: Session) -> None:
     published = published_ports(s)
     if not published:
         return
-    checks = ports.port_checks(
-        published,
-        s.settings.project,
-        s.settings.env_file.name,
-        holders=ports.container_ports(s.connect()),
-        by_address=lambda: ports.containers_by_ip(s.connect()),
-    )
-    busy = [c for c in checks if c.status == FAIL]
+    project = s.settings.project
+
+    def judged(everyone: bool) -> list[Check]:
+        return ports.port_checks(
+            published,
+            project,
+            s.settings.env_file.name,
+            holders=ports.container_ports(s.connect(), "" if everyone else project),
+            by_address=lambda: ports.containers_by_ip(s.connect()),
+        )
+
+    # This stack's own containers first (a short list): on a stack that is
+    # up, they hold every port. Only a port they do not hold asks for every
+    # container on the engine, to name who does.
+    busy = [c for c in judged(everyone=False) if c.status == FAIL]
+    if busy:
+        busy = [c for c in judged(everyone=True) if c.status == FAIL]
     if busy:
         said = "; ".join(f"{c.name} {c.detail}" for c in busy)
         first = busy[0].fix.split(", or ")[0]
