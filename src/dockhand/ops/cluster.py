@@ -1,5 +1,6 @@
 """`inv cluster ps|logs|rollback|rm`, and what `inv deploy` shares with them:
-the routing the cluster offers, migration jobs, the verdict's table."""
+the routing the cluster offers, the verdict's table (migration jobs:
+ops.cluster_migrate)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 
 from dockhand import console
 from dockhand.errors import DockhandError
-from dockhand.schema import Migration
 from dockhand.session import Session
 from dockhand.swarm import argv, converge
 from dockhand.swarm.endpoint import Manager, choose, require_manager
@@ -53,83 +53,6 @@ def routing(s: Session, manager: Manager, image: str) -> str:
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(chosen)
     return chosen
-
-
-def _network(stack: str, spec: dict[str, Any], rendered: dict[str, Any]) -> str:
-    key = next(iter(spec.get("networks") or {"default": None}))
-    network = (rendered.get("networks") or {}).get(key) or {}
-    return str(network.get("name") or f"{stack}_{key}")
-
-
-def run_job(
-    s: Session,
-    manager: Manager,
-    client: Any,
-    stack: str,
-    migration: Migration,
-    image: str,
-    spec: dict[str, Any],
-    rendered: dict[str, Any],
-) -> None:
-    """One migration as a replicated job on the stack's network, its logs
-    shown, removed afterwards; a failure stops the deploy."""
-    if not image:
-        raise DockhandError(
-            f"migration {migration.label}: {migration.service} has no image built here",
-            hint="migrations run in a service `inv deploy` builds",
-        )
-    name = f"{stack}_migrate-{migration.service}"
-    s.runner.capture(argv.service_rm(manager.host, name), timeout=60)  # a leftover
-    console.step(f"migration {migration.label} (a job on {manager.source})")
-    environment = {
-        k: str(v) for k, v in (spec.get("environment") or {}).items() if v is not None
-    }
-    created = s.runner.capture(
-        argv.job(
-            manager.host,
-            name,
-            stack,
-            image,
-            _network(stack, spec, rendered),
-            environment,
-            migration.run,
-        ),
-        timeout=120,
-    )
-    if not created.ok:
-        raise DockhandError(
-            f"could not start the migration job: {created.stderr.strip().splitlines()[-1:]}",
-            hint="nothing else was deployed",
-        )
-
-    def look() -> list[converge.ServiceState]:
-        service = client.services.get(name)
-        return [
-            converge.assess(service.attrs, service.tasks(), short=migration.service)
-        ]
-
-    def decide(states: list[converge.ServiceState]) -> str | None:
-        return {"completed": converge.CONVERGED, "failed": "failed"}.get(
-            states[0].state
-        )
-
-    try:
-        found, states, _ = converge.wait(
-            client, look, decide, s.settings.deploy_timeout
-        )
-        s.runner.stream(
-            argv.service_logs(manager.host, name, raw=True), stdout=sys.stderr.buffer
-        )
-    finally:
-        s.runner.capture(argv.service_rm(manager.host, name), timeout=60)
-    if found != converge.CONVERGED:
-        errors = "; ".join(states[0].errors) or found
-        raise DockhandError(
-            f"migration {migration.label} failed ({errors}): the stack was not updated, "
-            "the old version still serves",
-            hint="fix the migration and deploy again",
-        )
-    console.ok(f"migration {migration.label} done")
 
 
 def progress(states: list[converge.ServiceState]) -> str:
