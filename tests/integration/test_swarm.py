@@ -460,6 +460,29 @@ def test_a_broken_update_is_rolled_back_and_the_deploy_fails(
     assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
 
 
+def test_cluster_rollback_after_swarm_rolled_back_changes_nothing(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    """After test_a_broken_update_is_rolled_back_and_the_deploy_fails Swarm
+    has put the old spec back itself and dropped the previous one (engine
+    20.10): nothing to go back to, said in one line, and rolling every
+    service back does not move the others either."""
+    before = versions(stack)
+    for args in (("backend",), ()):
+        result = stack.inv("cluster", "rollback", *args, timeout=600)
+        assert result.returncode == 1, output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert len(errors) == 1, output(result)
+        assert errors[0].startswith("error: backend was rolled back by Swarm"), output(
+            result
+        )
+        assert "Traceback" not in result.stderr
+    assert versions(stack) == before
+    assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
+
+
 ZERO_LOSS = REPO / "tests" / "integration" / "projects" / "proxy" / "zero-loss.yml"
 
 

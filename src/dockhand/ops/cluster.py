@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,23 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
     manager = manager_of(s)
     client = manager.client()
     stack = s.settings.project
-    known = [st.name for st in converge.read(client, stack, {})]
+    services = {
+        svc.name.removeprefix(f"{stack}_"): svc.attrs
+        for svc in client.services.list(
+            filters={"label": f"{converge.NAMESPACE}={stack}"}
+        )
+    }
     for name in names:
-        if name not in known:
+        if name not in services:
             raise DockhandError(
                 f"no service {name!r} in the stack {stack}",
-                hint=f"services: {', '.join(known)}",
+                hint=f"services: {', '.join(sorted(services))}",
             )
+    chosen, never = rollback_plan(services, names)
+    if never:
+        console.status(f"never updated, nothing to roll back to: {', '.join(never)}")
     before = converge.versions(client, stack)
-    for name in names or known:
+    for name in chosen:
         code = s.runner.stream(
             argv.rollback(manager.host, f"{stack}_{name}"), stdout=sys.stderr.buffer
         )
@@ -174,6 +183,46 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
         time.monotonic(),
         decide=converge.rollback_verdict,
     )
+
+
+def rollback_plan(
+    services: Mapping[str, Mapping[str, Any]], names: list[str]
+) -> tuple[list[str], list[str]]:
+    """Pure: the services to roll back (`names`, else all) and those never
+    updated (skipped when none was named). Nothing is rolled back when one
+    cannot be: Swarm keeps one previous spec, and drops it when it rolls a
+    failed update back itself (the service runs the spec from before it
+    already; `docker service rollback` has nothing left to go back to)."""
+    undone = sorted(
+        name
+        for name in names or services
+        if "PreviousSpec" not in services[name]
+        and str((services[name].get("UpdateStatus") or {}).get("State", "")).startswith(
+            "rollback"
+        )
+    )
+    if undone:
+        raise DockhandError(
+            f"{', '.join(undone)} was rolled back by Swarm after its last update "
+            "failed: it runs the spec from before that update, and Swarm keeps none "
+            "older (nothing was rolled back)",
+            hint="deploy a fixed version with inv deploy"
+            + ("" if names else "; roll other services back by name"),
+        )
+    never = sorted(n for n in names or services if "PreviousSpec" not in services[n])
+    if names and never:
+        raise DockhandError(
+            f"{', '.join(never)} has no previous spec to roll back to: never updated "
+            "since it was created (nothing was rolled back)",
+            hint="inv cluster ps shows the stack; inv deploy changes it",
+        )
+    chosen = sorted(n for n in names or services if n not in never)
+    if not chosen:
+        raise DockhandError(
+            "no service of the stack has a previous spec to roll back to",
+            hint="a service has one once a deploy has updated it",
+        )
+    return chosen, [] if names else never
 
 
 def rm(s: Session, yes: bool) -> None:
