@@ -29,6 +29,7 @@ from harness import (
     free_port,
     output,
     remove_images,
+    untag,
     wait_for,
     write_env,
 )
@@ -211,12 +212,7 @@ def stack(swarm_lab: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             ["docker", "image", "ls", "--filter", f"reference=127.0.0.1:5000/{made.project}/*", "--format", "{{.Repository}}:{{.Tag}}"],
             capture_output=True, text=True, check=False,
         ).stdout.split()  # fmt: skip
-        if tags:
-            subprocess.run(
-                ["docker", "image", "rm", "--no-prune", *tags],
-                capture_output=True,
-                check=False,
-            )
+        untag(tags)
 
 
 @pytest.fixture(scope="module")
