@@ -59,7 +59,7 @@ def busy_ports(s: Session) -> None:
 def published_ports(s: Session) -> list[Published]:
     """The host ports the stack publishes (with the variable setting each),
     from the model; remembered by its fingerprint, as no secret is in them.
-    None under Compose v1, which has no model."""
+    Nothing under Compose v1, which has no model to read them from."""
     from dotenv import dotenv_values
 
     from dockhand import compose_cache
