@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 from dockhand import console
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
@@ -199,6 +199,15 @@ class Runner:
 
     dry: bool = False
     echo: bool = False
+
+    def ask_engine(self, path: str) -> tuple[int, Any] | None:
+        """A read-only GET of the engine's API on its socket, when that is the
+        socket the docker CLI would use (engine_socket): (status, JSON); else
+        None, and the caller asks the docker CLI."""
+        from dockhand import engine_socket
+
+        where = engine_socket.local_socket()
+        return None if where is None else engine_socket.get(path, where)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         """Run a read-only probe and keep its output (small outputs only)."""
