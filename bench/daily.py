@@ -144,6 +144,8 @@ def measure(n: int, tmp: Path, only: str, before: Path | None, bytecode: bool) -
         "INVOKE_DOCKHAND_ENV_FILE": str(env_path),
         "BENCH_COMPOSE": json.dumps(compose),
         "NO_COLOR": "1",
+        # Its own: another checkout's run on the machine changes nothing here.
+        "DOCKHAND_CACHE_DIR": str(tmp / "cache"),
     }
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)

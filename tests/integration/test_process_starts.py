@@ -128,7 +128,9 @@ def test_the_first_command_after_an_upgrade_asks_which_compose_runs(
     # Cold: no cache, as after an upgrade of docker or Compose. One question,
     # then the user's command; the next command asks nothing (the rows above).
     stack, log = logged
-    for remembered in Path(stack.extra_env["DOCKHAND_CACHE_DIR"]).glob("compose.json"):
+    for remembered in Path(stack.extra_env["DOCKHAND_CACHE_DIR"]).glob(
+        "compose-*.json"
+    ):
         remembered.unlink()
     log.write_text("")
     result = stack.inv("logs", "backend", "--tail", "5")
