@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from dockhand import engine_socket
 
@@ -33,9 +34,13 @@ def test_only_the_socket_the_docker_cli_would_use(tmp_path: Path) -> None:
 
 def test_the_requests_are_docker_ps_and_inspect() -> None:
     path = engine_socket.containers_path({"label": ["a=b"]}, all=True)
-    assert (
-        path == "/containers/json?filters=%7B%22label%22%3A+%5B%22a%3Db%22%5D%7D&all=1"
+    assert path == (
+        "/containers/json?filters=%7B%22label%22%3A%20%5B%22a%3Db%22%5D%7D&all=1"
     )
+    assert unquote(path.split("=", 1)[1].removesuffix("&all=1")) == (
+        '{"label": ["a=b"]}'
+    )
+    assert engine_socket.quote("é /?&=") == quote("é /?&=", safe="")
     assert engine_socket.inspect_path("images", "shop/web:1") == (
         "/images/shop%2Fweb%3A1/json"
     )
