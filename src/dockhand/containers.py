@@ -1,8 +1,10 @@
 """The project's containers and images as the docker CLI sees them
 (`docker ps`, then `docker inspect`), for commands that only look: the same
 inspect data the SDK gives, without importing it (about 0.12 s of requests
-and urllib3). The wait for health, which needs the engine's events, uses the
-SDK (engine.py).
+and urllib3). The reads of the daily commands ask the engine's socket first
+(engine_socket: the same JSON, no process), and the CLI when that is not
+the CLI's own endpoint or does not answer. The wait for health, which needs
+the engine's events, uses the SDK (engine.py).
 """
 
 from __future__ import annotations
