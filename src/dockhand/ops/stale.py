@@ -111,23 +111,6 @@ def parse_images(text: str) -> dict[str, Image]:
     return images
 
 
-def inspect_images(s: Session, refs: Sequence[str]) -> str:
-    """`docker image inspect` of `refs` (JSON): through the client when the
-    command holds one already (`up`: one API call each, no process), else
-    the docker CLI. An image that is not there is left out, as the CLI does."""
-    if s.client is None:
-        return s.runner.capture(containers.image_inspect_argv(refs), timeout=30).stdout
-    from docker.errors import DockerException
-
-    found = []
-    for ref in dict.fromkeys(refs):
-        try:
-            found.append(s.client.api.inspect_image(ref))
-        except DockerException:
-            continue
-    return json.dumps(found)
-
-
 def _names(files: Sequence[str]) -> str:
     shown = ", ".join(files[:SHOWN])
     more = len(files) - SHOWN
@@ -185,7 +168,7 @@ def find(
             if state.image and state.state == "running":
                 refs[state.service] = state.image
                 synced[state.service] = sources.recall_synced(folder, state.id)
-    images = parse_images(inspect_images(s, list(refs.values())))
+    images = parse_images(containers.inspect_images(s.runner, refs.values()))
     stale = []
     for name, current in now.items():
         if synced.get(name) == current.digest:
