@@ -12,10 +12,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from dockhand import console
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
+
+if TYPE_CHECKING:
+    import socket
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,20 @@ class Runner:
         if code in (-signal.SIGINT, 130):
             raise Interrupted()
         return exit_code(code)
+
+    def serve(
+        self, argv: Sequence[str], connection: socket.socket
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv` with `connection` as its stdin and stdout, and leave
+        it to serve it (dockhand.dial): a transport, so it runs under --dry
+        too. In a session of its own, so a Ctrl-C reaches dockhand, not the
+        connection it may still need; it ends when the far end closes."""
+        return subprocess.Popen(
+            list(argv),
+            stdin=connection.fileno(),
+            stdout=connection.fileno(),
+            start_new_session=True,
+        )
 
     def handover(self, argv: Sequence[str]) -> NoReturn:
         """Replace this process with `argv` so it owns the terminal, its

@@ -10,6 +10,7 @@ rolled back, the cluster commands, removal.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sshd
 from harness import (
     REPO,
     Stack,
@@ -500,6 +502,103 @@ def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
             "--filter",
             f"label=com.docker.stack.namespace={other.project}",
         ).stdout.strip()
+
+
+MANAGER_SOCKET = "/run/dockhand-swarm-lab/manager.sock"  # scripts/swarm-lab
+
+
+@pytest.fixture(scope="module")
+def ssh_manager(
+    swarm_lab: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sshd.Sshd]:
+    """The lab's manager behind an sshd of this module's own."""
+    if reason := sshd.missing():
+        _unavailable(reason)
+    server = sshd.start(tmp_path_factory.mktemp("sshd"), MANAGER_SOCKET)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def over_ssh(stack: Stack, server: sshd.Sshd, endpoint: str) -> dict[str, str]:
+    """What stack.extra_env becomes to reach the manager through `server`
+    (the previous value is returned, to restore)."""
+    before = dict(stack.extra_env)
+    stack.extra_env.update(server.env(), INVOKE_DOCKHAND_DEPLOY_ENDPOINT=endpoint)
+    return before
+
+
+def test_over_ssh_cluster_ps_logs_shell_and_an_unchanged_deploy(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd
+) -> None:
+    before = versions(stack)
+    dialed = len(ssh_manager.dialed())
+    saved = over_ssh(stack, ssh_manager, ssh_manager.url)
+    try:
+        ps = stack.inv("cluster", "ps", "--json", timeout=120)
+        logs = stack.inv("cluster", "logs", "backend", "--tail", "3", timeout=120)
+        shell = stack.inv("cluster", "shell", "db", "-c", "echo over-ssh", timeout=120)
+        again = stack.inv("deploy", timeout=600)
+    finally:
+        stack.extra_env = saved
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} == SERVICES, ps.stdout
+    assert logs.returncode == 0, output(logs)
+    assert "GET /healthz" in logs.stdout + logs.stderr, output(logs)
+    assert shell.returncode == 0 and "over-ssh" in shell.stdout, output(shell)
+    assert again.returncode == 0, output(again)
+    assert f"deploying {stack.project} to {ssh_manager.url}" in again.stderr
+    assert "nothing changed" in again.stderr, output(again)
+    assert versions(stack) == before
+    # Everything went through the sshd: the docker CLI's calls and docker-py's.
+    assert len(ssh_manager.dialed()) - dialed >= 8, ssh_manager.dialed()
+
+
+def test_a_context_whose_endpoint_is_ssh(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd
+) -> None:
+    name = f"dockhand-test-ssh-{os.urandom(3).hex()}"
+    made = subprocess.run(
+        ["docker", "context", "create", name, "--docker", f"host={ssh_manager.url}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    saved = over_ssh(stack, ssh_manager, name)
+    try:
+        ps = stack.inv("cluster", "ps", "--json", timeout=120)
+        again = stack.inv("deploy", "--json", timeout=600)
+    finally:
+        stack.extra_env = saved
+        subprocess.run(["docker", "context", "rm", "-f", name], capture_output=True)
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} == SERVICES, ps.stdout
+    assert again.returncode == 0, output(again)
+    assert verdict(again)["verdict"] == "converged"
+    assert f"to {ssh_manager.url} (context {name})" in again.stderr, output(again)
+    assert "nothing changed" in again.stderr, output(again)
+
+
+def test_ssh_to_a_port_where_nothing_listens_is_one_line(
+    ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "other.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    nowhere = f"ssh://{getpass.getuser()}@127.0.0.1:{free_port()}"
+    other = Stack(root=REPO, env_file=env_file, extra_env=ssh_manager.env())
+    other.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = nowhere
+    for args in (("deploy",), ("cluster", "ps")):
+        result = other.inv(*args, timeout=120)
+        assert result.returncode == 1, output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert len(errors) == 1 and nowhere in errors[0], output(result)
+        assert errors[0].endswith("does not answer: ssh: connect to host 127.0.0.1 "
+                                  f"port {nowhere.rpartition(':')[2]}: Connection refused"), output(result)  # fmt: skip
+        assert "Traceback" not in result.stderr, output(result)
 
 
 def test_cluster_rm_asks_then_removes_the_services_and_keeps_the_volumes(

@@ -69,7 +69,7 @@ def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -
     if s.runner.dry:
         console.status("(dry run: the stack is not deployed)")
         return 0
-    client = manager.client()
+    client = manager.client(s.runner)
     current = {
         svc.name.removeprefix(f"{stack}_"): svc.attrs
         for svc in client.services.list(
