@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def listen(dial: Sequence[str], runner: Runner) -> str:
-    """A unix socket URL whose every connection is served by `dial`."""
+    """A unix socket (its path) whose every connection is served by `dial`."""
     folder = Path(tempfile.mkdtemp(prefix="dockhand-dial-"))  # ours only: 0700
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = folder / "docker.sock"
@@ -39,9 +39,8 @@ def listen(dial: Sequence[str], runner: Runner) -> str:
     server.bind(str(path))
     server.listen(16)
 
-    children: list[
-        object
-    ] = []  # kept, so none is collected (and warned about) while it serves
+    # Kept, so that none is collected (and warned about) while it serves.
+    children: list[object] = []
 
     def accept() -> None:
         while True:
@@ -52,11 +51,25 @@ def listen(dial: Sequence[str], runner: Runner) -> str:
                 children.append(runner.serve(dial, connection))
 
     threading.Thread(target=accept, name="dockhand-dial", daemon=True).start()
-    return f"unix://{path}"
+    return str(path)
 
 
 def client(dial: Sequence[str], runner: Runner, timeout: int) -> DockerClient:
-    """A docker-py client whose connections are each a `dial` process."""
+    """A docker-py client whose connections are each a `dial` process, all
+    in one pool."""
     import docker
+    from docker.transport import UnixHTTPAdapter
 
-    return docker.DockerClient(base_url=listen(dial, runner), timeout=timeout)
+    class OnePool(UnixHTTPAdapter):  # type: ignore[misc]
+        """docker-py keeps a pool per URL, query included (each service's
+        `tasks?filters=...` its own), so every new URL was a new connection,
+        over ssh a session of its own: 61 for the ps, logs, shell and two
+        deploys of the ssh test, 30 with one pool for every URL."""
+
+        def get_connection(self, url: str, proxies: object = None) -> object:
+            return super().get_connection("http+docker://localhost", proxies)
+
+    path = listen(dial, runner)
+    made = docker.DockerClient(base_url=f"unix://{path}", timeout=timeout)
+    made.api.mount("http+docker://", OnePool(f"http+unix://{path}", timeout))
+    return made

@@ -41,14 +41,12 @@ def test_the_client_talks_to_the_engine_each_connection_is_handed_to(
         assert client.info()["Path"] == "/v1.41/info"  # the version it was told
     finally:
         client.close()
-    # Four requests, fewer connections: docker-py keeps one per URL, reused.
-    connections = capfd.readouterr().err.count("connection")
-    assert 1 <= connections < 4, connections
+    # docker-py asks the version on a pool of its own; one serves the rest.
+    assert capfd.readouterr().err.count("connection") == 2
 
 
 def test_the_socket_is_in_a_folder_only_we_can_enter() -> None:
     from pathlib import Path
 
-    url = dial.listen(["true"], Runner())
-    folder = Path(url.removeprefix("unix://")).parent
+    folder = Path(dial.listen(["true"], Runner())).parent
     assert folder.stat().st_mode & 0o777 == 0o700
