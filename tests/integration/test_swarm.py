@@ -548,6 +548,8 @@ def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
         took[" ".join(args)] = round(time.monotonic() - started, 1)
         return result
 
+    local = timed("cluster", "ps", "--json")  # on the lab's socket, to compare
+    took["on the socket: cluster ps --json"] = took.pop("cluster ps --json")
     saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
     try:
         # An update: the bump (alone) or the proxy's replicas go (in file order).
@@ -560,6 +562,7 @@ def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
     finally:
         stack.extra_env = saved
     print(f"over ssh: {took}, {len(ssh_manager.dialed()) - dialed} ssh sessions")
+    assert local.returncode == 0, output(local)
     assert deployed.returncode == 0, output(deployed)
     assert verdict(deployed)["verdict"] == "converged", output(deployed)
     assert verdict(deployed)["endpoint"] == ssh_manager.url
