@@ -33,7 +33,13 @@ from dockhand.swarm import argv, converge, images, stackfile
 from dockhand.swarm.endpoint import Manager, choose, require_manager
 
 
-def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -> int:
+def deploy(
+    s: Session,
+    *,
+    as_json: bool = False,
+    timeout: float | None = None,
+    prune: bool = False,
+) -> int:
     started = time.monotonic()
     s.settings = replace(s.settings, prod=True)
     manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
@@ -98,9 +104,11 @@ def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -
         if _label(current.get(name)) != spec_digest
     ]
     before = converge.versions(client, stack)
+    gone = sorted(set(current) - set(rendered.stack["services"]))
     if not changed:
         console.ok("nothing changed: every service already runs this spec")
-        return report(s, manager, client, stack, before, 5.0, as_json, started)
+        code = report(s, manager, client, stack, before, 5.0, as_json, started)
+        return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
 
     file = _write(rendered.stack)
     try:
@@ -127,11 +135,37 @@ def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -
                     rendered.stack,
                 )
         _stack_deploy(s, manager, stack, file, ", ".join(sorted(changed)))
-        return report(
+        code = report(
             s, manager, client, stack, before, _seconds(s, timeout), as_json, started
         )
+        return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
     finally:
         file.unlink(missing_ok=True)
+
+
+def _prune(
+    s: Session, manager: Manager, client: Any, stack: str, gone: list[str], prune: bool
+) -> int:
+    """The stack's services no longer in the compose files: named, and with
+    --prune removed, once the rest has converged (as `docker stack deploy
+    --prune` would, but never before the new spec runs)."""
+    if not gone:
+        return 0
+    names = ", ".join(gone)
+    if not prune:
+        console.warn(
+            f"still running, no longer in the compose files: {names}"
+            " (`inv deploy --prune` removes them)"
+        )
+        return 0
+    console.step(f"removing {names}: no longer in the compose files")
+    s.runner.stream(
+        argv.service_rm(manager.host, *(f"{stack}_{name}" for name in gone)),
+        stdout=sys.stderr.buffer,
+        failure="docker service rm failed with exit code {code}",
+    )
+    cluster.prune_contents(s, manager, client, stack)
+    return 0
 
 
 def refuse(notes: list[stackfile.Note]) -> None:

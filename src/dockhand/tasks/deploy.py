@@ -39,14 +39,17 @@ def _exit(code: int) -> None:
     help={
         "json": VERDICT,
         "timeout": "seconds to wait for convergence (default: dockhand.deploy_timeout)",
+        "prune": "remove the stack's services that are no longer in the compose files",
     }
 )
-def deploy(c: Context, json: bool = False, timeout: str | None = None) -> None:
+def deploy(
+    c: Context, json: bool = False, timeout: str | None = None, prune: bool = False
+) -> None:
     """Build, push and deploy the production stack to a Swarm; wait for the verdict."""
     from dockhand.ops import deploy as ops
 
     wait = seconds("timeout", timeout)
-    _exit(ops.deploy(writer(c, "deploy"), as_json=json, timeout=wait))
+    _exit(ops.deploy(writer(c, "deploy"), as_json=json, timeout=wait, prune=prune))
 
 
 @command()
