@@ -550,14 +550,16 @@ def ssh_manager(
 def over_ssh(
     stack: Stack, server: sshd.Sshd, endpoint: str, tmp_path: Path
 ) -> dict[str, str]:
-    """Point stack.extra_env at the manager through `server`, with the files
-    test_rows_survive_a_redeploy deploys (the previous value is returned, to
-    restore)."""
+    """Point stack.extra_env at the manager through `server`, with a change
+    of backend's that only the first deploy over ssh makes (the previous
+    value is returned, to restore)."""
     before = dict(stack.extra_env)
     stack.extra_env.update(
         server.env(),
         INVOKE_DOCKHAND_DEPLOY_ENDPOINT=endpoint,
-        INVOKE_DOCKHAND_PROD_FILES=override(tmp_path, "none.yml", "x-nothing: more\n"),
+        INVOKE_DOCKHAND_PROD_FILES=override(
+            tmp_path, "ssh.yml", "services:\n  backend: {labels: {over: ssh}}\n"
+        ),
     )
     return before
 
@@ -578,8 +580,9 @@ def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
     took["on the socket: cluster ps --json"] = took.pop("cluster ps --json")
     saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
     try:
-        # An update: the bump (alone) or the proxy's replicas go (in file order).
-        deployed = timed("deploy", "--json")
+        spec = spec_label(stack, "backend")
+        deployed = timed("deploy", "--json")  # an update, waited for over ssh
+        updated = spec_label(stack, "backend") != spec
         ps = timed("cluster", "ps", "--json")
         logs = timed("cluster", "logs", "backend", "--tail", "3")
         shell = timed("cluster", "shell", "db", "-c", "echo over-ssh")
@@ -592,6 +595,7 @@ def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
     assert deployed.returncode == 0, output(deployed)
     assert verdict(deployed)["verdict"] == "converged", output(deployed)
     assert verdict(deployed)["endpoint"] == ssh_manager.url
+    assert updated, output(deployed)
     assert ps.returncode == 0, output(ps)
     assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES, ps.stdout
     assert logs.returncode == 0, output(logs)
