@@ -63,8 +63,8 @@ def client(dial: Sequence[str], runner: Runner, timeout: int) -> DockerClient:
     class OnePool(UnixHTTPAdapter):  # type: ignore[misc]
         """docker-py keeps a pool per URL, query included (each service's
         `tasks?filters=...` its own), so every new URL was a new connection,
-        over ssh a session of its own: 61 for the ps, logs, shell and two
-        deploys of the ssh test, 30 with one pool for every URL."""
+        over ssh a session of its own: measured, 61 sessions for the ps,
+        logs, shell and two deploys of the ssh test; 30 with one pool."""
 
         def get_connection(self, url: str, proxies: object = None) -> object:
             return super().get_connection("http+docker://localhost", proxies)

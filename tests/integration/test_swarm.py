@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -27,6 +28,7 @@ import sshd
 from harness import (
     REPO,
     Stack,
+    Tmux,
     env_lines,
     free_port,
     output,
@@ -609,6 +611,27 @@ def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
     assert len(ssh_manager.dialed()) - dialed >= 10, ssh_manager.dialed()
 
 
+def test_over_ssh_an_interactive_shell_in_a_task_is_a_real_tty(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    if shutil.which("tmux") is None:
+        _unavailable("tmux is not installed (scripts/test installs it)")
+    saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
+    term = Tmux(
+        stack.project, [sys.executable, "-m", "invoke", "cluster", "shell", "db"], stack
+    )
+    stack.extra_env = saved
+    try:
+        term.line("tty && echo answer=$((6*7))")
+        term.wait("answer=42", timeout=120)
+        assert "/dev/pts/" in term.screen()
+        term.line("exit 3")
+        term.wait("EXIT=")
+        assert "EXIT=3" in term.screen(), term.screen()
+    finally:
+        term.close()
+
+
 def test_a_context_whose_endpoint_is_ssh(
     stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
 ) -> None:
@@ -642,7 +665,8 @@ def test_ssh_to_a_port_where_nothing_listens_is_one_line(
 ) -> None:
     env_file = tmp_path / "other.env"
     write_env(env_file, env_lines(REPO / ".env.example"))
-    nowhere = f"ssh://{getpass.getuser()}@127.0.0.1:{free_port()}"
+    user, port = getpass.getuser(), free_port()
+    nowhere = f"ssh://{user}@127.0.0.1:{port}"
     other = Stack(root=REPO, env_file=env_file, extra_env=ssh_manager.env())
     other.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = nowhere
     for args in (("deploy",), ("cluster", "ps")):
@@ -651,9 +675,11 @@ def test_ssh_to_a_port_where_nothing_listens_is_one_line(
         errors = [
             line for line in result.stderr.splitlines() if line.startswith("error:")
         ]
-        assert len(errors) == 1 and nowhere in errors[0], output(result)
-        assert errors[0].endswith("does not answer: ssh: connect to host 127.0.0.1 "
-                                  f"port {nowhere.rpartition(':')[2]}: Connection refused"), output(result)  # fmt: skip
+        assert errors == [
+            f"error: the Swarm manager at {nowhere} (dockhand.deploy_endpoint) does "
+            f"not answer: ssh: connect to host 127.0.0.1 port {port}: Connection refused"
+        ], output(result)
+        assert f"`ssh -l {user} -p {port} -- 127.0.0.1 docker info`" in result.stderr
         assert "Traceback" not in result.stderr, output(result)
 
 
