@@ -168,3 +168,11 @@ def test_an_ssh_manager_that_does_not_answer_says_what_ssh_said_and_what_to_try(
         "does not answer: ssh: connect to host 127.0.0.1 port 1: Connection refused"
     )
     assert "`ssh -l root -p 1 -- 127.0.0.1 docker info`" in caught.value.hint
+
+
+def test_an_ssh_url_ssh_cannot_take_is_one_line_not_a_traceback() -> None:
+    with pytest.raises(
+        DockhandError,
+        match=r"cannot reach the Swarm manager at ssh://m1:port \(DOCKER_HOST\): Port",
+    ):
+        Manager("ssh://m1:port", "DOCKER_HOST").client(Answers())  # type: ignore[arg-type]
