@@ -14,7 +14,6 @@ when the client closes it.
 
 from __future__ import annotations
 
-import atexit
 import shutil
 import socket
 import tempfile
@@ -23,6 +22,8 @@ from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dockhand import process
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 def listen(dial: Sequence[str], runner: Runner) -> str:
     """A unix socket (its path) whose every connection is served by `dial`."""
     folder = Path(tempfile.mkdtemp(prefix="dockhand-dial-"))  # ours only: 0700
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    process.at_end(lambda: shutil.rmtree(folder, ignore_errors=True))
     path = folder / "docker.sock"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, NoReturn
@@ -194,6 +194,18 @@ def exit_code(code: int) -> int:
     return 128 - code if code < 0 else code
 
 
+_AT_END: list[Callable[[], object]] = []
+
+
+def at_end(cleanup: Callable[[], object]) -> None:
+    """Run `cleanup` when dockhand ends: at exit, or before a handover
+    replaces the process (exec runs no atexit handler)."""
+    import atexit
+
+    _AT_END.append(cleanup)
+    atexit.register(cleanup)
+
+
 @dataclass(frozen=True)
 class Runner:
     """Runs argv lists (never a shell string). Under `inv --dry`, commands that
@@ -327,6 +339,8 @@ class Runner:
             raise _missing(argv)
         sys.stdout.flush()
         sys.stderr.flush()
+        for cleanup in _AT_END:
+            cleanup()
         os.execvp(argv[0], list(argv))
 
     def _announce(self, argv: Sequence[str]) -> None:

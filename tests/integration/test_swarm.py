@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -616,6 +617,8 @@ def test_over_ssh_an_interactive_shell_in_a_task_is_a_real_tty(
 ) -> None:
     if shutil.which("tmux") is None:
         _unavailable("tmux is not installed (scripts/test installs it)")
+    # The folder of dockhand's ssh socket goes before it hands the terminal over.
+    folders = set(Path(tempfile.gettempdir()).glob("dockhand-dial-*"))
     saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
     term = Tmux(
         stack.project, [sys.executable, "-m", "invoke", "cluster", "shell", "db"], stack
@@ -630,6 +633,7 @@ def test_over_ssh_an_interactive_shell_in_a_task_is_a_real_tty(
         assert "EXIT=3" in term.screen(), term.screen()
     finally:
         term.close()
+    assert set(Path(tempfile.gettempdir()).glob("dockhand-dial-*")) == folders
 
 
 def test_a_context_whose_endpoint_is_ssh(
