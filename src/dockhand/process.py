@@ -318,16 +318,11 @@ class Runner:
     def serve(
         self, argv: Sequence[str], connection: socket.socket
     ) -> subprocess.Popen[bytes]:
-        """Start `argv` with `connection` as its stdin and stdout, and leave
-        it to serve it (dockhand.dial): a transport, so it runs under --dry
-        too. In a session of its own, so a Ctrl-C reaches dockhand, not the
-        connection it may still need; it ends when the far end closes."""
-        return subprocess.Popen(
-            list(argv),
-            stdin=connection.fileno(),
-            stdout=connection.fileno(),
-            start_new_session=True,
-        )
+        """Start `argv` on `connection` (stdin and stdout) and leave it to
+        serve it (dockhand.dial): a transport, run under --dry too. In a
+        session of its own: a Ctrl-C is for dockhand, not its connections."""
+        fd = connection.fileno()
+        return subprocess.Popen(list(argv), stdin=fd, stdout=fd, start_new_session=True)
 
     def handover(self, argv: Sequence[str]) -> NoReturn:
         """Replace this process with `argv` so it owns the terminal, its
