@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 from dockhand import dial
 from dockhand.errors import DockhandError
+from dockhand.process import Runner
 from dockhand.swarm import argv
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.process import Runner
     from dockhand.settings import Settings
 
 LAB = "swarm-lab"
@@ -35,15 +35,17 @@ class Manager:
     node: str = ""  # the manager's hostname
     cluster: str = ""  # the Swarm's ID
 
-    def client(self, runner: Runner) -> DockerClient:
+    def client(self, runner: Runner | None = None) -> DockerClient:
         """docker-py on the manager; over ssh:// through the ssh command
-        (dockhand.dial: docker-py's own ssh:// needs paramiko)."""
+        (dockhand.dial: docker-py's own ssh:// needs paramiko), which
+        `runner` starts."""
         import docker
         from docker.errors import DockerException
 
         try:
             if self.host.startswith("ssh://"):
-                return dial.client(argv.ssh_dial(self.host), runner, timeout=30)
+                command = argv.ssh_dial(self.host)
+                return dial.client(command, runner or Runner(), timeout=30)
             return docker.DockerClient(base_url=self.host, timeout=30)
         except (DockerException, ValueError) as exc:
             raise DockhandError(
