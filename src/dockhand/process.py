@@ -1,4 +1,9 @@
-"""The one place that runs processes: captured, streamed, or handed the terminal."""
+"""The one place that runs processes: captured, streamed, handed the
+terminal, or serving a connection.
+
+Longer than 350 lines: it is the one module that starts processes (the
+layout rule), so every way of starting one, and its signals, lives here.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from dockhand import console
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
+
+if TYPE_CHECKING:
+    import socket
 
 
 @dataclass(frozen=True)
@@ -208,6 +216,18 @@ def exit_code(code: int) -> int:
     return 128 - code if code < 0 else code
 
 
+_AT_END: list[Callable[[], object]] = []
+
+
+def at_end(cleanup: Callable[[], object]) -> None:
+    """Run `cleanup` when dockhand ends: at exit, or before a handover
+    replaces the process (exec runs no atexit handler)."""
+    import atexit
+
+    _AT_END.append(cleanup)
+    atexit.register(cleanup)
+
+
 @dataclass(frozen=True)
 class Runner:
     """Runs argv lists (never a shell string). Under `inv --dry`, commands that
@@ -326,6 +346,15 @@ class Runner:
             raise Interrupted()
         return exit_code(code)
 
+    def serve(
+        self, argv: Sequence[str], connection: socket.socket
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv` on `connection` (stdin and stdout) and leave it to
+        serve it (dockhand.dial): a transport, run under --dry too. In a
+        session of its own: a Ctrl-C is for dockhand, not its connections."""
+        fd = connection.fileno()
+        return subprocess.Popen(list(argv), stdin=fd, stdout=fd, start_new_session=True)
+
     def handover(self, argv: Sequence[str]) -> NoReturn:
         """Replace this process with `argv` so it owns the terminal, its
         signals and its exit code (an interactive shell)."""
@@ -336,6 +365,8 @@ class Runner:
             raise _missing(argv)
         sys.stdout.flush()
         sys.stderr.flush()
+        for cleanup in _AT_END:
+            cleanup()
         os.execvp(argv[0], list(argv))
 
     def _announce(self, argv: Sequence[str]) -> None:

@@ -11,10 +11,13 @@ update rolled back, the cluster commands, removal.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -23,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sshd
 from harness import (
     REPO,
     Stack,
+    Tmux,
     env_lines,
     free_port,
     output,
@@ -671,6 +676,160 @@ def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
             "--filter",
             f"label=com.docker.stack.namespace={other.project}",
         ).stdout.strip()
+
+
+MANAGER_SOCKET = "/run/dockhand-swarm-lab/manager.sock"  # scripts/swarm-lab
+
+
+@pytest.fixture(scope="module")
+def ssh_manager(
+    swarm_lab: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sshd.Sshd]:
+    """The lab's manager behind an sshd of this module's own."""
+    if reason := sshd.missing():
+        _unavailable(reason)
+    server = sshd.start(tmp_path_factory.mktemp("sshd"), MANAGER_SOCKET)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def over_ssh(
+    stack: Stack, server: sshd.Sshd, endpoint: str, tmp_path: Path
+) -> dict[str, str]:
+    """Point stack.extra_env at the manager through `server`, with a change
+    of backend's that only the first deploy over ssh makes (the previous
+    value is returned, to restore)."""
+    before = dict(stack.extra_env)
+    stack.extra_env.update(
+        server.env(),
+        INVOKE_DOCKHAND_DEPLOY_ENDPOINT=endpoint,
+        INVOKE_DOCKHAND_PROD_FILES=override(
+            tmp_path, "ssh.yml", "services:\n  backend: {labels: {over: ssh}}\n"
+        ),
+    )
+    return before
+
+
+def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    dialed = len(ssh_manager.dialed())
+    took: dict[str, float] = {}
+
+    def timed(*args: str) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
+        result = stack.inv(*args, timeout=600)
+        took[" ".join(args)] = round(time.monotonic() - started, 1)
+        return result
+
+    local = timed("cluster", "ps", "--json")  # on the lab's socket, to compare
+    took["on the socket: cluster ps --json"] = took.pop("cluster ps --json")
+    saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
+    try:
+        spec = spec_label(stack, "backend")
+        deployed = timed("deploy", "--json")  # an update, waited for over ssh
+        updated = spec_label(stack, "backend") != spec
+        ps = timed("cluster", "ps", "--json")
+        logs = timed("cluster", "logs", "backend", "--tail", "3")
+        shell = timed("cluster", "shell", "db", "-c", "echo over-ssh")
+        before = versions(stack)
+        again = timed("deploy")
+    finally:
+        stack.extra_env = saved
+    print(f"over ssh: {took}, {len(ssh_manager.dialed()) - dialed} ssh sessions")
+    assert local.returncode == 0, output(local)
+    assert deployed.returncode == 0, output(deployed)
+    assert verdict(deployed)["verdict"] == "converged", output(deployed)
+    assert verdict(deployed)["endpoint"] == ssh_manager.url
+    assert updated, output(deployed)
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES, ps.stdout
+    assert logs.returncode == 0, output(logs)
+    assert "GET /healthz" in logs.stdout + logs.stderr, output(logs)
+    assert shell.returncode == 0 and "over-ssh" in shell.stdout, output(shell)
+    assert again.returncode == 0, output(again)
+    assert f"deploying {stack.project} to {ssh_manager.url}" in again.stderr
+    assert "nothing changed" in again.stderr, output(again)
+    assert versions(stack) == before
+    # Everything went through the sshd: the docker CLI's calls and docker-py's.
+    assert len(ssh_manager.dialed()) - dialed >= 10, ssh_manager.dialed()
+
+
+def test_over_ssh_an_interactive_shell_in_a_task_is_a_real_tty(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    if shutil.which("tmux") is None:
+        _unavailable("tmux is not installed (scripts/test installs it)")
+    # The folder of dockhand's ssh socket goes before it hands the terminal over.
+    folders = set(Path(tempfile.gettempdir()).glob("dockhand-dial-*"))
+    saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
+    term = Tmux(
+        stack.project, [sys.executable, "-m", "invoke", "cluster", "shell", "db"], stack
+    )
+    stack.extra_env = saved
+    try:
+        term.line("tty && echo answer=$((6*7))")
+        term.wait("answer=42", timeout=120)
+        assert "/dev/pts/" in term.screen()
+        term.line("exit 3")
+        term.wait("EXIT=")
+        assert "EXIT=3" in term.screen(), term.screen()
+    finally:
+        term.close()
+    assert set(Path(tempfile.gettempdir()).glob("dockhand-dial-*")) == folders
+
+
+def test_a_context_whose_endpoint_is_ssh(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    name = f"dockhand-test-ssh-{os.urandom(3).hex()}"
+    made = subprocess.run(
+        ["docker", "context", "create", name, "--docker", f"host={ssh_manager.url}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    saved = over_ssh(stack, ssh_manager, name, tmp_path)
+    dialed = len(ssh_manager.dialed())
+    try:
+        ps = stack.inv("cluster", "ps", "--json", timeout=120)
+        again = stack.inv("deploy", "--json", timeout=600)
+    finally:
+        stack.extra_env = saved
+        subprocess.run(["docker", "context", "rm", "-f", name], capture_output=True)
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES, ps.stdout
+    assert again.returncode == 0, output(again)
+    assert verdict(again)["verdict"] == "converged"
+    assert f"to {ssh_manager.url} (context {name})" in again.stderr, output(again)
+    assert "nothing changed" in again.stderr, output(again)
+    assert len(ssh_manager.dialed()) > dialed
+
+
+def test_ssh_to_a_port_where_nothing_listens_is_one_line(
+    ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "other.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    user, port = getpass.getuser(), free_port()
+    nowhere = f"ssh://{user}@127.0.0.1:{port}"
+    other = Stack(root=REPO, env_file=env_file, extra_env=ssh_manager.env())
+    other.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = nowhere
+    for args in (("deploy",), ("cluster", "ps")):
+        result = other.inv(*args, timeout=120)
+        assert result.returncode == 1, output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert errors == [
+            f"error: the Swarm manager at {nowhere} (dockhand.deploy_endpoint) does "
+            f"not answer: ssh: connect to host 127.0.0.1 port {port}: Connection refused"
+        ], output(result)
+        assert f"`ssh -l {user} -p {port} -- 127.0.0.1 docker info`" in result.stderr
+        assert "Traceback" not in result.stderr, output(result)
 
 
 def test_cluster_rm_asks_then_removes_the_services_and_keeps_the_volumes(
