@@ -245,14 +245,19 @@ def test_the_stack_deploys_across_nodes_and_answers_from_outside(
 
 
 def test_a_second_deploy_of_the_same_commit_changes_nothing(
-    stack: Stack, first: dict[str, Any]
+    stack: Stack, first: dict[str, Any], tmp_path: Path
 ) -> None:
     before = versions(stack)
-    again = stack.inv("deploy", "--json", timeout=600)
+    kept = tmp_path / "stack.yml"
+    again = stack.inv("deploy", "--json", "--stack-file", str(kept), timeout=600)
     assert again.returncode == 0, output(again)
     assert verdict(again)["verdict"] == "converged"
     assert "nothing changed" in again.stderr
     assert versions(stack) == before  # no service was updated, not even in place
+    # --stack-file: the file it would deploy, each image pinned as it runs
+    written = json.loads(kept.read_text())["services"]
+    running = {s["name"]: s["image"] for s in verdict(again)["services"]}
+    assert {name: s["image"] for name, s in written.items()} == running
 
 
 def test_rows_survive_a_redeploy(

@@ -33,8 +33,20 @@ from dockhand.swarm import argv, converge, images, stackfile
 from dockhand.swarm.endpoint import Manager, choose, require_manager
 
 
-def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -> int:
+def deploy(
+    s: Session,
+    *,
+    as_json: bool = False,
+    timeout: float | None = None,
+    stack_file: Path | None = None,
+) -> int:
+    """`stack_file`: where to write a copy of the stack file, once rendered."""
     started = time.monotonic()
+    if stack_file and not stack_file.parent.is_dir():
+        raise DockhandError(
+            f"--stack-file {stack_file}: there is no folder {stack_file.parent}",
+            hint="give a path in a folder that exists",
+        )
     s.settings = replace(s.settings, prod=True)
     manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
@@ -90,6 +102,8 @@ def deploy(s: Session, *, as_json: bool = False, timeout: float | None = None) -
     refuse(rendered.notes)
     for note in rendered.notes:
         console.warn(str(note))
+    if stack_file:
+        _keep(rendered.stack, stack_file)
     console.status(f"routing: {routing} ({cluster.ROUTING_WORDS[routing]})")
 
     changed = [
@@ -188,6 +202,17 @@ def _write(stack: dict[str, Any]) -> Path:
     with os.fdopen(handle, "w") as out:
         json.dump(stack, out, indent=1)
     return Path(name)
+
+
+def _keep(stack: dict[str, Any], path: Path) -> None:
+    try:
+        path.write_text(json.dumps(stack, indent=1) + "\n")
+    except OSError as exc:
+        raise DockhandError(
+            f"--stack-file {path}: {exc.strerror}: nothing was deployed",
+            hint="give a path in a folder you can write to",
+        ) from None
+    console.status(f"stack file: {path}")
 
 
 def _stack_deploy(

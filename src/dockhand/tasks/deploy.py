@@ -39,14 +39,23 @@ def _exit(code: int) -> None:
     help={
         "json": VERDICT,
         "timeout": "seconds to wait for convergence (default: dockhand.deploy_timeout)",
+        "stack-file": "also write the stack file it deploys to this path",
     }
 )
-def deploy(c: Context, json: bool = False, timeout: str | None = None) -> None:
+def deploy(
+    c: Context,
+    json: bool = False,
+    timeout: str | None = None,
+    stack_file: str | None = None,
+) -> None:
     """Build, push and deploy the production stack to a Swarm; wait for the verdict."""
+    from pathlib import Path
+
     from dockhand.ops import deploy as ops
 
     wait = seconds("timeout", timeout)
-    _exit(ops.deploy(writer(c, "deploy"), as_json=json, timeout=wait))
+    kept = Path(stack_file) if stack_file else None
+    _exit(ops.deploy(writer(c, "deploy"), as_json=json, timeout=wait, stack_file=kept))
 
 
 @command()
