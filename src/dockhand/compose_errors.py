@@ -25,11 +25,18 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in ANSI.sub("", text).splitlines() if line.strip()]
 
 
-def _unknown_service(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"unknown service {m[1]!r}",
-        "`docker compose config --services` lists the services of the compose files",
-    )
+Make = Callable[[re.Match[str], str], Reason]
+
+
+def said(cause: str, hint: str) -> Make:
+    """A reason written as two templates of the match: {0} is all of it,
+    {1} its first group, {name} a named one."""
+
+    def make(m: re.Match[str], _text: str) -> Reason:
+        groups = (m[0], *m.groups())
+        return Reason(cause.format(*groups, **m.groupdict()), hint.format(*groups))
+
+    return make
 
 
 def _port_taken(m: re.Match[str], text: str) -> Reason:
@@ -44,19 +51,11 @@ def _port_taken(m: re.Match[str], text: str) -> Reason:
 
 
 def _variable_unset(m: re.Match[str], _text: str) -> Reason:
-    said = f" ({m['why'].strip()})" if m["why"] and m["why"].strip() else ""
+    why = f" ({m['why'].strip()})" if m["why"] and m["why"].strip() else ""
     return Reason(
-        f"the variable {m['name']} is not set{said}",
+        f"the variable {m['name']} is not set{why}",
         f"set {m['name']} in the env file or the environment "
         "(`inv env` shows what is set)",
-    )
-
-
-def _env_file_missing(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the env file {m[1]} does not exist",
-        "create it (e.g. `inv setup` writes .env from .env.example), "
-        "or take it out of the service's env_file",
     )
 
 
@@ -64,29 +63,6 @@ def _bad_yaml(m: re.Match[str], _text: str) -> Reason:
     return Reason(
         f"{m['file']} is not valid YAML: {m['why'].strip()}",
         f"fix the YAML at the line named; check with `docker compose -f {m['file']} config`",
-    )
-
-
-def _no_file(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the compose file {m[1]} does not exist",
-        "fix dockhand.compose_files in invoke.yaml (or COMPOSE_FILE), "
-        "or create the file",
-    )
-
-
-def _engine_down(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the Docker engine is not reachable at {m[1]}",
-        "start it (scripts/engine on Linux as root, or start Docker Desktop), "
-        "or point DOCKER_HOST at a running engine",
-    )
-
-
-def _no_context(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the Docker context {m[1]!r} does not exist",
-        "`docker context ls` lists the contexts; fix DOCKER_CONTEXT, or unset it",
     )
 
 
@@ -102,53 +78,22 @@ def _pull(m: re.Match[str], text: str) -> Reason:
     )
 
 
-def _build_step(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"a build step failed: `{m['cmd']}` exited {m['code']}",
-        "the step's output is above; fix the Dockerfile or what it copies",
-    )
+Rule = tuple[re.Pattern[str], Make]
 
-
-def _no_build_context(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the build context {m[1]} does not exist",
-        "fix the service's build: (context) in the compose file, or create the folder",
-    )
-
-
-def _no_dockerfile(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the Dockerfile {m[1]} does not exist",
-        "fix the service's build: (dockerfile) in the compose file, or create it",
-    )
-
-
-def _ambiguous_network(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"two networks are named {m[1]}",
-        "`inv up` removes the empty duplicate; or remove one with `docker network rm ID`",
-    )
-
-
-def _conflict(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"the container name {m[1]} is already in use by another container",
-        "remove that container, or change container_name in the compose file",
-    )
-
-
-def _flag(m: re.Match[str], _text: str) -> Reason:
-    return Reason(
-        f"Compose does not accept {m[0]}",
-        "this Compose may be too old for the option; `inv doctor` shows its version",
-    )
-
-
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], Reason]]
+_BUILD_STEP = said(
+    "a build step failed: `{cmd}` exited {code}",
+    "the step's output is above; fix the Dockerfile or what it copies",
+)
 
 # The first rule that matches wins: the specific before the general.
 RULES: list[Rule] = [
-    (re.compile(r"no such service: (\S+)"), _unknown_service),
+    (
+        re.compile(r"no such service: (\S+)"),
+        said(
+            "unknown service {1!r}",
+            "`docker compose config --services` lists the services of the compose files",
+        ),
+    ),
     (
         re.compile(
             r"listen tcp[46]? \S*?:(?P<port>\d+): bind: address already in use"
@@ -162,14 +107,38 @@ RULES: list[Rule] = [
         ),
         _variable_unset,
     ),
-    (re.compile(r"env file (\S+) not found"), _env_file_missing),
+    (
+        re.compile(r"env file (\S+) not found"),
+        said(
+            "the env file {1} does not exist",
+            "create it (e.g. `inv setup` writes .env from .env.example), "
+            "or take it out of the service's env_file",
+        ),
+    ),
     (re.compile(r"failed to parse (?P<file>\S+?): (?P<why>.*)"), _bad_yaml),
     (
         re.compile(r"open (\S+\.ya?ml): no such file or directory"),
-        _no_file,
+        said(
+            "the compose file {1} does not exist",
+            "fix dockhand.compose_files in invoke.yaml (or COMPOSE_FILE), "
+            "or create the file",
+        ),
     ),
-    (re.compile(r"Cannot connect to the Docker daemon at (\S+?)\.? Is"), _engine_down),
-    (re.compile(r'context "([^"]+)": context not found'), _no_context),
+    (
+        re.compile(r"Cannot connect to the Docker daemon at (\S+?)\.? Is"),
+        said(
+            "the Docker engine is not reachable at {1}",
+            "start it (scripts/engine on Linux as root, or start Docker Desktop), "
+            "or point DOCKER_HOST at a running engine",
+        ),
+    ),
+    (
+        re.compile(r'context "([^"]+)": context not found'),
+        said(
+            "the Docker context {1!r} does not exist",
+            "`docker context ls` lists the contexts; fix DOCKER_CONTEXT, or unset it",
+        ),
+    ),
     (
         re.compile(
             r"pull access denied for [^\n]*|manifest for [^\n]* not found[^\n]*"
@@ -181,25 +150,49 @@ RULES: list[Rule] = [
         re.compile(
             r"The command '(?P<cmd>.*)' returned a non-zero code: (?P<code>\d+)"
         ),
-        _build_step,
+        _BUILD_STEP,
     ),
     (
         re.compile(
             r'process "(?P<cmd>.*)" did not complete successfully: exit code: (?P<code>\d+)'
         ),
-        _build_step,
+        _BUILD_STEP,
     ),
     (
         re.compile(r'unable to prepare context: path "([^"]+)" not found'),
-        _no_build_context,
+        said(
+            "the build context {1} does not exist",
+            "fix the service's build: (context) in the compose file, or create the folder",
+        ),
     ),
     (
         re.compile(r"Dockerfile path: lstat (\S+): no such file or directory"),
-        _no_dockerfile,
+        said(
+            "the Dockerfile {1} does not exist",
+            "fix the service's build: (dockerfile) in the compose file, or create it",
+        ),
     ),
-    (re.compile(r"network (\S+) is ambiguous"), _ambiguous_network),
-    (re.compile(r'container name "/?([^"]+)" is already in use'), _conflict),
-    (re.compile(r"unknown (?:shorthand )?flag:? \S+"), _flag),
+    (
+        re.compile(r"network (\S+) is ambiguous"),
+        said(
+            "two networks are named {1}",
+            "`inv up` removes the empty duplicate; or remove one with `docker network rm ID`",
+        ),
+    ),
+    (
+        re.compile(r'container name "/?([^"]+)" is already in use'),
+        said(
+            "the container name {1} is already in use by another container",
+            "remove that container, or change container_name in the compose file",
+        ),
+    ),
+    (
+        re.compile(r"unknown (?:shorthand )?flag:? \S+"),
+        said(
+            "Compose does not accept {0}",
+            "this Compose may be too old for the option; `inv doctor` shows its version",
+        ),
+    ),
 ]
 
 

@@ -129,14 +129,21 @@ def _window(key: str, value: Any) -> float:
     return _number(key, value, "seconds", least=0)
 
 
-def _restarts(key: str, value: Any) -> int:
-    expected = "a whole number of restarts (0 or more)"
-    number = _number(key, value, expected, least=0)
-    if number != int(number) or (
-        isinstance(value, str) and not value.strip().isdigit()
-    ):
+def _whole(key: str, value: Any, what: str) -> int:
+    """A whole number of `what`, 0 or more: 3 or "3", never 1.5, -1 or "3.0"."""
+    expected = f"a whole number of {what} (0 or more)"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise Bad(key, value, expected)
-    return int(number)
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if not text.isdigit():
+        raise Bad(key, value, expected)
+    return int(text)
+
+
+def _restarts(key: str, value: Any) -> int:
+    return _whole(key, value, "restarts")
 
 
 def _megabytes(key: str, value: Any) -> float:
@@ -279,11 +286,7 @@ def _stale_mode(key: str, value: Any) -> str:
 
 
 def _kept(key: str, value: Any) -> int:
-    expected = "a whole number of snapshots (0 or more)"
-    number = _number(key, value, expected, least=0)
-    if number != int(number):
-        raise Bad(key, value, expected)
-    return int(number)
+    return _whole(key, value, "snapshots")
 
 
 def _port(key: str, value: Any) -> int | None:

@@ -337,6 +337,51 @@ SETTINGS_CASES = [
         settings("min_free_disk_gb: -1"),
     ),
     Case(
+        "restarts -1",
+        ("dockhand.wait_max_restarts is -1", "a whole number of restarts (0 or more)"),
+        settings("wait_max_restarts: -1"),
+    ),
+    Case(
+        "stale_images: a word of its own",
+        ("dockhand.stale_images is 'sometimes'", "one of rebuild, warn, off"),
+        settings("stale_images: sometimes"),
+    ),
+    Case(
+        "migrate_snapshots -1",
+        ("dockhand.migrate_snapshots is -1", "a whole number of snapshots (0 or more)"),
+        settings("migrate_snapshots: -1"),
+    ),
+    Case(
+        "migrate_snapshots: a word",
+        ("dockhand.migrate_snapshots is 'many'", "a whole number of snapshots"),
+        settings("migrate_snapshots: many"),
+    ),
+    Case(
+        "watch_files: 5",
+        ("dockhand.watch_files is 5", "a list of file names"),
+        settings("watch_files: 5"),
+    ),
+    Case(
+        "a service's test: a number",
+        ("dockhand.services.ok.test is 5", "a command"),
+        settings("services: {ok: {test: 5}}"),
+    ),
+    Case(
+        "a service's test: empty",
+        ("dockhand.services.ok.test is ''", "a command"),
+        settings("services: {ok: {test: ''}}"),
+    ),
+    Case(
+        "test_files without the container folder",
+        ("dockhand.services.ok.test_files is 'tests'", "HOST_FOLDER:CONTAINER_FOLDER"),
+        settings("services: {ok: {test_files: tests}}"),
+    ),
+    Case(
+        "test_files into a relative container folder",
+        ("dockhand.services.ok.test_files is 'tests:app'", "container folder absolute"),
+        settings("services: {ok: {test_files: 'tests:app'}}"),
+    ),
+    Case(
         "a misspelt key",
         ("dockhand.wait_timout is not a setting", "did you mean wait_timeout?"),
         settings("wait_timout: 5"),

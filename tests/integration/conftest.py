@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from harness import remove_images
+from harness import remove_images, remove_untagged
 
 from helpers import compose_argv, free_port
 
@@ -53,6 +53,14 @@ def _answers(argv: list[str]) -> str | None:
         lines = result.stderr.strip().splitlines() or ["no output"]
         return f"`{shlex.join(argv)}` failed: {lines[-1]}"
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def images_removed_at_the_end() -> Iterator[None]:
+    """The images the tests untagged go when the session ends (until then
+    they are the build cache the next test project starts from)."""
+    yield
+    remove_untagged()
 
 
 @pytest.fixture(scope="session", autouse=True)

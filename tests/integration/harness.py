@@ -113,9 +113,47 @@ class Stack:
         remove_images(self.project)
 
 
+# The images untag() took the last tag of: kept, as the build cache other
+# test projects start from, until the session ends (remove_untagged).
+_untagged: set[str] = set()
+
+
+def untag(tags: list[str]) -> None:
+    """Untag images; --no-prune keeps their layers for the session."""
+    if not tags:
+        return
+    ids = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", *tags],
+        capture_output=True, text=True, timeout=60, check=False,
+    ).stdout.split()  # fmt: skip
+    subprocess.run(
+        ["docker", "image", "rm", "--no-prune", *tags],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    _untagged.update(ids)
+
+
+def remove_untagged() -> None:
+    """At the session's end, the images untag() left without a tag, and the
+    layers only they used: nothing made by another project or run."""
+    dangling = subprocess.run(
+        ["docker", "image", "ls", "-q", "--no-trunc", "--filter", "dangling=true"],
+        capture_output=True, text=True, timeout=60, check=False,
+    ).stdout.split()  # fmt: skip
+    if ours := sorted(_untagged.intersection(dangling)):
+        subprocess.run(
+            ["docker", "image", "rm", *ours],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+    _untagged.clear()
+
+
 def remove_images(project: str) -> None:
-    """Untag the project's images; --no-prune keeps their layers, the build
-    cache every other test project starts from."""
+    """Untag the project's images (their layers stay until the session ends)."""
     listed = subprocess.run(
         [
             "docker",
@@ -133,13 +171,7 @@ def remove_images(project: str) -> None:
         timeout=60,
         check=False,
     )
-    if tags := listed.stdout.split():
-        subprocess.run(
-            ["docker", "image", "rm", "--no-prune", *tags],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+    untag(listed.stdout.split())
 
 
 def project_stack(folder: Path, tmp_path: Path, **values: str) -> Stack:

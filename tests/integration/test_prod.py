@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import REPO, Stack, env_lines, output, remove_images, write_env
 
 SERVICES = {"db", "redis", "backend", "backend-ts"}
 PROD_FILE = str(REPO / "docker-compose.prod.yml")
@@ -121,21 +121,7 @@ def prod_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
     finally:
         stack.destroy()
-        tags = subprocess.run(
-            [
-                *("docker", "image", "ls", "--filter"),
-                *(f"reference={stack.project}-*", "--format", "{{.Repository}}"),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.split()
-        if tags:
-            subprocess.run(
-                ["docker", "image", "rm", "--no-prune", *tags],
-                capture_output=True,
-                check=False,
-            )
+        remove_images(stack.project)
 
 
 def inspect(stack: Stack) -> dict[str, dict[str, Any]]:

@@ -30,6 +30,7 @@ from harness import (
     free_port,
     output,
     remove_images,
+    untag,
     wait_for,
     write_env,
 )
@@ -212,12 +213,7 @@ def stack(swarm_lab: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             ["docker", "image", "ls", "--filter", f"reference=127.0.0.1:5000/{made.project}/*", "--format", "{{.Repository}}:{{.Tag}}"],
             capture_output=True, text=True, check=False,
         ).stdout.split()  # fmt: skip
-        if tags:
-            subprocess.run(
-                ["docker", "image", "rm", "--no-prune", *tags],
-                capture_output=True,
-                check=False,
-            )
+        untag(tags)
 
 
 @pytest.fixture(scope="module")
@@ -538,6 +534,36 @@ def test_a_rolling_update_behind_the_proxy_loses_no_request(
     )
     assert load.sent >= 15 * took, (load.sent, took)  # about 20 a second, all along
     assert load.failed == [], load.failed
+
+
+def test_a_service_taken_out_of_the_files_is_named_then_pruned(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    """The proxy of the rolling-update test, no longer in the files: a
+    deploy names it and leaves it; `--prune` removes it and nothing else."""
+    proxy = f"{stack.project}_proxy"
+    assert proxy in versions(stack), "the proxy test deploys it first (file order)"
+    stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = override(
+        tmp_path, "none.yml", "x-nothing: more\n"
+    )
+    try:
+        kept = stack.inv("deploy", "--json", timeout=900)
+        before = versions(stack)
+        pruned = stack.inv("deploy", "--prune", timeout=900)
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
+    assert kept.returncode == 0, output(kept)
+    assert verdict(kept)["verdict"] == "converged"
+    assert (
+        "still running, no longer in the compose files: proxy (`inv deploy --prune`"
+        in kept.stderr
+    ), output(kept)
+    assert proxy in before
+    assert pruned.returncode == 0, output(pruned)
+    assert "removing proxy: no longer in the compose files" in pruned.stderr
+    after = versions(stack)
+    assert proxy not in after
+    assert after == {n: v for n, v in before.items() if n != proxy}
 
 
 def docker_config(tmp_path: Path, with_json: bool) -> str:

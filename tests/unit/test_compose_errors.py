@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockhand import compose_errors, postgres
+from dockhand import compose_errors, dumps
 
 PORT = (
     " Container p-ok-1 Starting \n"
@@ -171,7 +171,7 @@ def test_without_a_cause_the_line_points_above() -> None:
 def test_a_failed_restore_blames_only_what_it_saw(
     stderr: str, code: int, says: str
 ) -> None:
-    hint = postgres.restore_failure_hint(stderr, code)
+    hint = dumps.restore_failure_hint(stderr, code)
     assert says in hint
     if "server" in says:
         assert "damaged" not in hint

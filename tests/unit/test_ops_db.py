@@ -342,7 +342,9 @@ def test_backup_streams_to_a_private_timestamped_file(
     assert dump.name.startswith("proj-") and dump.name.endswith("Z.dump")
     assert dump.read_bytes() == DUMP
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
-    assert inner(runner) == [["pg_dump", "-U", "neuroagent", "-d", "neuroagent", "-Fc"]]
+    [argv] = inner(runner)
+    assert argv[:4] + argv[-1:] == ["pg_dump", "-U", "neuroagent", "-d", "-Fc"]
+    assert argv[4].startswith("dbname='neuroagent' application_name='dockhand-dump-")
     err = capsys.readouterr().err
     assert f"restore it with: inv db.restore backups/{dump.name}\n" in err
 
@@ -358,9 +360,15 @@ def test_a_failed_backup_leaves_no_file(
 def test_an_interrupted_backup_leaves_no_file(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    call = make(project, monkeypatch, db_runner(interrupt_on="pg_dump"))
+    runner = db_runner(interrupt_on="pg_dump")
+    call = make(project, monkeypatch, runner)
     assert call(db.backup) == 130
     assert list((project / "backups").iterdir()) == []
+    # ...and ends its pg_dump in the container, which `compose exec` leaves running
+    dumped = next(argv for argv in runner.calls if "pg_dump" in argv)
+    application = dumped[dumped.index("-d") + 1].split("application_name=")[1]
+    assert "pg_terminate_backend" in runner.calls[-1][-1]
+    assert runner.calls[-1][-1].endswith(f"application_name = {application}")
 
 
 def test_backup_never_overwrites(

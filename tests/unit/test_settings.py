@@ -211,6 +211,19 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         ("dockhand.migrate_snapshots", "1.5", "a whole number of snapshots"),
     ),
     (
+        {"migrate_snapshots": -1},
+        (
+            "dockhand.migrate_snapshots is -1, expected a whole number of snapshots (0 or more)",
+        ),
+    ),
+    (
+        {"wait_max_restarts": "many"},
+        (
+            "dockhand.wait_max_restarts is 'many', expected a whole number of restarts (0 or more)",
+        ),
+    ),
+    ({"wait_max_restarts": True}, ("dockhand.wait_max_restarts is true",)),
+    (
         {"migrations": [{"service": "a", "run": "x", "pending": 3}]},
         ("dockhand.migrations[0].pending", "3", "a command"),
     ),
@@ -302,6 +315,8 @@ GOOD: list[tuple[dict[str, Any], str, Any]] = [
     ({"min_free_disk_gb": 0}, "min_free_disk_gb", 0),
     ({"stale_images": "WARN"}, "stale_images", "warn"),
     ({"migrate_snapshots": "0"}, "migrate_snapshots", 0),
+    ({"migrate_snapshots": " 3 "}, "migrate_snapshots", 3),
+    ({"wait_max_restarts": 2.0}, "wait_max_restarts", 2),
     ({"watch_files": None}, "watch_files", ()),
     ({"deploy_routing": "HOST"}, "deploy_routing", "host"),
     ({"deploy_routing": None}, "deploy_routing", "auto"),

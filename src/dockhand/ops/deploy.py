@@ -38,6 +38,7 @@ def deploy(
     *,
     as_json: bool = False,
     timeout: float | None = None,
+    prune: bool = False,
     stack_file: Path | None = None,
 ) -> int:
     """`stack_file`: where to write a copy of the stack file, once rendered."""
@@ -112,9 +113,11 @@ def deploy(
         if _label(current.get(name)) != spec_digest
     ]
     before = converge.versions(client, stack)
+    gone = sorted(set(current) - set(rendered.stack["services"]))
     if not changed:
         console.ok("nothing changed: every service already runs this spec")
-        return report(s, manager, client, stack, before, 5.0, as_json, started)
+        code = report(s, manager, client, stack, before, 5.0, as_json, started)
+        return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
 
     file = _write(rendered.stack)
     try:
@@ -141,11 +144,37 @@ def deploy(
                     rendered.stack,
                 )
         _stack_deploy(s, manager, stack, file, ", ".join(sorted(changed)))
-        return report(
+        code = report(
             s, manager, client, stack, before, _seconds(s, timeout), as_json, started
         )
+        return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
     finally:
         file.unlink(missing_ok=True)
+
+
+def _prune(
+    s: Session, manager: Manager, client: Any, stack: str, gone: list[str], prune: bool
+) -> int:
+    """The stack's services no longer in the compose files: named, and with
+    --prune removed, once the rest has converged (as `docker stack deploy
+    --prune` would, but never before the new spec runs)."""
+    if not gone:
+        return 0
+    names = ", ".join(gone)
+    if not prune:
+        console.warn(
+            f"still running, no longer in the compose files: {names}"
+            " (`inv deploy --prune` removes them)"
+        )
+        return 0
+    console.step(f"removing {names}: no longer in the compose files")
+    s.runner.stream(
+        argv.service_rm(manager.host, *(f"{stack}_{name}" for name in gone)),
+        stdout=sys.stderr.buffer,
+        failure="docker service rm failed with exit code {code}",
+    )
+    cluster.prune_contents(s, manager, client, stack)
+    return 0
 
 
 def refuse(notes: list[stackfile.Note]) -> None:

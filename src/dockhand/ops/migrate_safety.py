@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dockhand import compose, console
 from dockhand.errors import DockhandError
-from dockhand.process import interactive
+from dockhand.process import Captured, interactive
 from dockhand.schema import Migration
 from dockhand.session import Session
 
@@ -23,16 +23,7 @@ def pending(s: Session, running: set[str]) -> dict[Migration, list[str]] | None:
         return None
     found = {}
     for migration in s.settings.migrations:
-        assert migration.pending is not None
-        argv = compose.exec_or_run(
-            s.find_compose(),
-            s.project,
-            migration.service,
-            migration.pending,
-            running=migration.service in running,
-            tty=False,
-        )
-        result = s.runner.capture(argv, timeout=300)
+        result = _ask_pending(s, migration, running)
         if not result.ok:
             said = (result.stderr.strip() or result.stdout.strip()).splitlines()
             raise DockhandError(
@@ -126,13 +117,10 @@ def failed(
     )
 
 
-def failed_name(
-    s: Session, migration: Migration, before: list[str] | None, running: set[str]
-) -> str:
-    """The first migration still pending after the failure (the one that
-    failed), else the command's label."""
-    if before is None or migration.pending is None:
-        return f"'{migration.label}'"
+def _ask_pending(s: Session, migration: Migration, running: set[str]) -> Captured:
+    """Run a migration's `pending` command, in its running container or a
+    one-off one."""
+    assert migration.pending is not None
     argv = compose.exec_or_run(
         s.find_compose(),
         s.project,
@@ -141,7 +129,17 @@ def failed_name(
         running=migration.service in running,
         tty=False,
     )
-    result = s.runner.capture(argv, timeout=300)
+    return s.runner.capture(argv, timeout=300)
+
+
+def failed_name(
+    s: Session, migration: Migration, before: list[str] | None, running: set[str]
+) -> str:
+    """The first migration still pending after the failure (the one that
+    failed), else the command's label."""
+    if before is None or migration.pending is None:
+        return f"'{migration.label}'"
+    result = _ask_pending(s, migration, running)
     still = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     if result.ok and still:
         return f"{still[0]!r} ({migration.service})"

@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from dockhand import compose, console, containers, postgres, sizes
+from dockhand import compose, console, containers, dumps, sizes
 from dockhand.errors import DockhandError
 from dockhand.ops import snapshots
 from dockhand.ops.snapshots import MANIFEST, Volume
@@ -58,7 +58,7 @@ def save(s: Session, name: str | None) -> None:
     from dockhand.ops.db.backups import dump
     from dockhand.ops.db.target import ready
 
-    stamp = postgres.timestamp(datetime.now(timezone.utc))
+    stamp = dumps.timestamp(datetime.now(timezone.utc))
     name = snapshots.check_name(name or stamp)
     where = snapshots.folder(s) / name
     if where.exists():

@@ -39,6 +39,7 @@ def _exit(code: int) -> None:
     help={
         "json": VERDICT,
         "timeout": "seconds to wait for convergence (default: dockhand.deploy_timeout)",
+        "prune": "remove the stack's services that are no longer in the compose files",
         "stack-file": "also write the stack file it deploys to this path",
     }
 )
@@ -46,6 +47,7 @@ def deploy(
     c: Context,
     json: bool = False,
     timeout: str | None = None,
+    prune: bool = False,
     stack_file: str | None = None,
 ) -> None:
     """Build, push and deploy the production stack to a Swarm; wait for the verdict."""
@@ -55,7 +57,8 @@ def deploy(
 
     wait = seconds("timeout", timeout)
     kept = Path(stack_file) if stack_file else None
-    _exit(ops.deploy(writer(c, "deploy"), as_json=json, timeout=wait, stack_file=kept))
+    s = writer(c, "deploy")
+    _exit(ops.deploy(s, as_json=json, timeout=wait, prune=prune, stack_file=kept))
 
 
 @command()

@@ -5,11 +5,13 @@ memory; a failed or interrupted one leaves no file."""
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
-from dockhand import postgres, sizes
-from dockhand.errors import DockhandError
+from dockhand import dumps, postgres, sizes
+from dockhand.errors import DockhandError, Interrupted
 from dockhand.ops.db.messages import ok, shown, step, tell
 from dockhand.ops.db.target import in_db, ready
 from dockhand.postgres import Target
@@ -19,8 +21,8 @@ from dockhand.session import Session
 
 def new_backup_path(s: Session, label: str = "") -> Path:
     """An unused backups/<project>-<UTC time>[-label].dump."""
-    return postgres.unused(
-        postgres.backup_path(
+    return dumps.unused(
+        dumps.backup_path(
             s.settings.root / "backups",
             s.settings.project,
             datetime.now(timezone.utc),
@@ -29,25 +31,54 @@ def new_backup_path(s: Session, label: str = "") -> Path:
     )
 
 
+def _pg_dump(
+    s: Session,
+    t: Target,
+    database: str,
+    out: IO[bytes] | None,
+    *,
+    failure: str,
+    hint: str,
+    code: int | None = None,
+) -> None:
+    """pg_dump of `database` into `out` (None: our stdout). Stopped by a
+    signal, it also ends the pg_dump in the container, which `compose exec`
+    leaves running, found by an application_name of this run's own."""
+    if s.runner.dry:
+        s.runner.stream(in_db(s, t, postgres.pg_dump(t, database=database)))
+        return
+    application = postgres.DUMP_APPLICATION + secrets.token_hex(4)
+    argv = in_db(s, t, postgres.pg_dump(t, database=database, application=application))
+    try:
+        s.runner.stream(argv, stdout=out, failure=failure, hint=hint, code=code)
+    except Interrupted:
+        end = postgres.terminate_sql(application)
+        s.runner.capture(
+            in_db(s, t, postgres.psql_query(t, end, database="postgres")), timeout=15
+        )
+        raise
+
+
 def dump(s: Session, t: Target, database: str, dest: Path) -> None:
     """`pg_dump -Fc` of `database` streamed into `dest`. It is written to a
     hidden partial file first and renamed when pg_dump succeeded, so a failed
     or interrupted dump never leaves a file that looks complete."""
-    argv = in_db(s, t, postgres.pg_dump(t, database=database))
     if s.runner.dry:
-        s.runner.stream(argv)
+        _pg_dump(s, t, database, None, failure="", hint="")
         tell(f"  (output to {shown(dest)})")
         return
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = postgres.partial_path(dest)
+    partial = dumps.partial_path(dest)
     done = False
     try:
         # 0600: a dump holds every row, secrets included.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            s.runner.stream(
-                argv,
-                stdout=out,
+            _pg_dump(
+                s,
+                t,
+                database,
+                out,
                 failure=f"pg_dump of database {database!r} failed with exit code {{code}}",
                 hint="its message is above; nothing was written",
             )
@@ -119,8 +150,11 @@ def backup(s: Session, output: str | None = None) -> None:
                 hint="redirect it (`inv db.backup --output - > FILE`) or name a file",
             )
         step(f"dumping database {t.name!r} to stdout")
-        s.runner.stream(
-            in_db(s, t, postgres.pg_dump(t)),
+        _pg_dump(
+            s,
+            t,
+            t.name,
+            None,
             failure="pg_dump failed with exit code {code}",
             hint="its message is above",
             code=1,
@@ -143,5 +177,5 @@ def backup(s: Session, output: str | None = None) -> None:
     ok(f"backed up database {t.name!r} ({size})")
     tell(
         "restore it with: "
-        + postgres.restore_command(dest, Path.cwd(), prod=s.settings.prod)
+        + dumps.restore_command(dest, Path.cwd(), prod=s.settings.prod)
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockhand import console, postgres
+from dockhand import console, dumps
 from dockhand.session import Session
 
 
 def shown(path: Path) -> str:
     """`path` relative to the working directory when it lies below it."""
-    return postgres.shown_path(path, Path.cwd())
+    return dumps.shown_path(path, Path.cwd())
 
 
 def step(message: str) -> None:
@@ -36,5 +36,5 @@ def tell(message: str) -> None:
 
 def tell_undo(s: Session, safety: Path) -> None:
     """Where the safety backup is, and the command that restores it."""
-    undo = postgres.restore_command(safety, Path.cwd(), prod=s.settings.prod)
+    undo = dumps.restore_command(safety, Path.cwd(), prod=s.settings.prod)
     tell(f"the data before is in {shown(safety)}; undo with: {undo}")

@@ -7,11 +7,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from dockhand import console, postgres
+from dockhand import console, dumps, postgres
+from dockhand.dumps import DumpInfo
 from dockhand.errors import DockhandError
 from dockhand.ops.db.messages import shown, step, tell
 from dockhand.ops.db.target import in_db, run_sql
-from dockhand.postgres import DumpInfo, Target
+from dockhand.postgres import Target
 from dockhand.session import Session
 
 UNCHANGED = "the database was not changed"
@@ -31,7 +32,7 @@ def check_file(path: Path) -> None:
             hint="db.restore takes one pg_dump -Fc file, as `inv db.backup` writes",
         )
     with path.open("rb") as file:
-        problem = postgres.archive_problem(file.read(512))
+        problem = dumps.archive_problem(file.read(512))
     if problem:
         raise DockhandError(
             f"{path}: {problem}; {UNCHANGED}",
@@ -59,7 +60,7 @@ def check_dump(s: Session, t: Target, path: Path) -> DumpInfo:
         )
         listing.seek(0)
         header = listing.read(64 * 1024).decode(errors="replace")
-    return postgres.parse_listing(header)
+    return dumps.parse_listing(header)
 
 
 def drop_leftovers(s: Session, t: Target, present: set[str]) -> None:
@@ -107,7 +108,7 @@ def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
         raise DockhandError(
             f"the restore of {path} failed (pg_restore exited {code}); "
             f"database {t.name!r} is unchanged",
-            hint=postgres.restore_failure_hint("".join(said), code),
+            hint=dumps.restore_failure_hint("".join(said), code),
             code=1,
         )
 
