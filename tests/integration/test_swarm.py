@@ -4,8 +4,10 @@ up once for the session and taken down again when this session made it.
 
 One stack is deployed for the module and then changed test after test, in
 file order: deployed across nodes and answering from outside, an unchanged
-redeploy, rows through a redeploy, a failing migration, a broken update
-rolled back, a worker drained mid-deploy, the cluster commands, removal.
+redeploy, rows through a redeploy, a failing migration, `inv cluster
+migrate` (undone, applied, its status, a slow one, a failing one), a broken
+update rolled back, a worker drained mid-deploy, the cluster commands,
+removal.
 """
 
 from __future__ import annotations
@@ -173,16 +175,20 @@ def override(tmp_path: Path, name: str, text: str) -> str:
     return f"docker-compose.prod.yml,{tmp_path / 'bump.yml'},{path}"
 
 
-@pytest.fixture(scope="module")
-def stack(swarm_lab: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("swarm")
+def lab_stack(folder: Path, **extra_env: str) -> Stack:
+    """The reference stack with its own env file, deployed to the lab."""
     env_file = folder / "swarm.env"
     write_env(env_file, env_lines(REPO / ".env.example"))
-    made = Stack(
+    return Stack(
         root=REPO,
         env_file=env_file,
-        extra_env={"INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT},
+        extra_env={"INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT, **extra_env},
     )
+
+
+@pytest.fixture(scope="module")
+def stack(swarm_lab: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    made = lab_stack(tmp_path_factory.mktemp("swarm"))
     made.project = made.project.replace("dhtest", "dhswarm")
     try:
         yield made
@@ -308,6 +314,120 @@ def test_a_failing_migration_leaves_the_old_version_serving(
     ).stdout.strip()
 
 
+def in_db(stack: Stack, sql: str) -> str:
+    """A query in the cluster's database (its task runs on the manager)."""
+    result = stack.inv(
+        "cluster",
+        "shell",
+        "db",
+        "-c",
+        f'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "{sql}"',
+        timeout=60,
+    )
+    assert result.returncode == 0, output(result)
+    return result.stdout.strip()
+
+
+def jobs_left(stack: Stack) -> str:
+    return on_lab(
+        "service", "ls", "-q", "--filter", f"label=dockhand.job={stack.project}"
+    ).stdout.strip()
+
+
+def test_cluster_migrate_applies_in_what_is_deployed_and_status_shows_it(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    deployed = versions(stack)
+    down = tmp_path / "down.yaml"
+    down.write_text(
+        "dockhand:\n  migrations:\n    - {service: backend, run: 'alembic downgrade base'}\n"
+    )
+    undone = stack.inv("-f", str(down), "cluster", "migrate", timeout=300)
+    assert undone.returncode == 0, output(undone)
+    assert in_db(stack, "select count(*) from alembic_version") == "0"
+
+    applied = stack.inv("cluster", "migrate", timeout=300)
+    assert applied.returncode == 0, output(applied)
+    assert "migration backend: alembic upgrade head done" in applied.stderr
+    assert "Running upgrade  -> 0001" in applied.stderr  # the job's logs
+    assert in_db(stack, "select version_num from alembic_version") == "0001"
+    assert in_db(stack, "select count(*) from _migrations") != "0"  # backend-ts
+
+    status = stack.inv("cluster", "migrate", "--status", timeout=300)
+    assert status.returncode == 0, output(status)
+    assert "0001 (head)" in status.stdout, output(status)  # alembic current
+    assert "0 pending" in status.stdout, output(status)  # node migrate.js --status
+    assert "backend: alembic current" in status.stderr
+    assert versions(stack) == deployed  # jobs only: no service of the stack moved
+    assert not jobs_left(stack)
+
+
+def test_a_migration_outlasting_the_images_healthcheck_is_not_killed(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    """backend's image checks /healthz, which a migration job does not
+    serve: Swarm killed the job as unhealthy after about 50 s."""
+    config = tmp_path / "slow.yaml"
+    config.write_text(
+        "dockhand:\n  migrations:\n    - service: backend\n      run: "
+        "['python3', '-c', 'import time; time.sleep(58); print(\"slow one done\")']\n"
+    )
+    result = stack.inv("-f", str(config), "cluster", "migrate", timeout=300)
+    assert result.returncode == 0, output(result)
+    assert "slow one done" in result.stderr
+
+
+def test_a_failing_cluster_migration_is_one_error_line_and_leaves_no_job(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    config = tmp_path / "failing.yaml"
+    config.write_text(
+        "dockhand:\n  migrations:\n    - {service: backend, run: 'alembic upgrade deadbeef', status: 'alembic heads --bad'}\n"
+    )
+    apply, status = ("cluster", "migrate"), ("cluster", "migrate", "--status")
+    cases = {
+        apply: "error: migration backend: alembic upgrade deadbeef failed",
+        status: "error: 'backend: alembic heads --bad' failed with exit code 2",
+    }
+    for args, start in cases.items():
+        result = stack.inv("-f", str(config), *args, timeout=300)
+        assert result.returncode not in (0, None), output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert len(errors) == 1 and errors[0].startswith(start), output(result)
+        assert "Traceback" not in result.stderr
+        assert not jobs_left(stack)
+    assert in_db(stack, "select version_num from alembic_version") == "0001"
+
+
+def test_cluster_migrate_refuses_without_a_healthy_database_or_a_stack(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    service = f"{stack.project}_db"
+    try:
+        assert on_lab("service", "scale", "--detach", f"{service}=0").returncode == 0
+        result = stack.inv("cluster", "migrate", timeout=120)
+    finally:
+        scaled = on_lab(
+            "service", "scale", "--detach=false", f"{service}=1", timeout=300
+        )
+    assert scaled.returncode == 0, scaled.stderr
+    assert result.returncode == 1, output(result)
+    assert result.stderr.startswith(
+        "error: the database service 'db' of the stack is not running healthy"
+    ), output(result)
+    assert not jobs_left(stack)
+
+    other = lab_stack(tmp_path)  # never deployed
+    nowhere = other.inv("cluster", "migrate", "--status", timeout=120)
+    assert nowhere.returncode == 1, output(nowhere)
+    assert nowhere.stderr.startswith(f"error: no stack {other.project} on "), output(
+        nowhere
+    )
+    assert nowhere.stderr.count("error:") == 1, output(nowhere)
+
+
 def test_cluster_rollback_goes_back_to_the_previous_spec(
     stack: Stack, first: dict[str, Any]
 ) -> None:
@@ -340,6 +460,29 @@ def test_a_broken_update_is_rolled_back_and_the_deploy_fails(
     assert backend["state"] == "rolled_back" and backend["errors"], backend
     assert "deploy rolled back: backend" in result.stderr
     assert spec_label(stack, "backend") == before
+    assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
+
+
+def test_cluster_rollback_after_swarm_rolled_back_changes_nothing(
+    stack: Stack, first: dict[str, Any]
+) -> None:
+    """After test_a_broken_update_is_rolled_back_and_the_deploy_fails Swarm
+    has put the old spec back itself and dropped the previous one (engine
+    20.10): nothing to go back to, said in one line, and rolling every
+    service back does not move the others either."""
+    before = versions(stack)
+    for args in (("backend",), ()):
+        result = stack.inv("cluster", "rollback", *args, timeout=600)
+        assert result.returncode == 1, output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert len(errors) == 1, output(result)
+        assert errors[0].startswith("error: backend was rolled back by Swarm"), output(
+            result
+        )
+        assert "Traceback" not in result.stderr
+    assert versions(stack) == before
     assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
 
 
@@ -630,8 +773,6 @@ def test_cluster_logs_of_an_unknown_service_is_one_line(
 def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
     swarm_lab: None, tmp_path: Path
 ) -> None:
-    env_file = tmp_path / "other.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
     cases = {
         "INVOKE_DOCKHAND_DEPLOY_REGISTRY": (
             "127.0.0.1:9",
@@ -643,11 +784,7 @@ def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
         ),
     }
     for variable, (value, start) in cases.items():
-        other = Stack(
-            root=REPO,
-            env_file=env_file,
-            extra_env={"INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT, variable: value},
-        )
+        other = lab_stack(tmp_path, **{variable: value})
         result = other.inv("deploy", timeout=120)
         assert result.returncode == 1, output(result)
         errors = [

@@ -28,6 +28,7 @@ def test_a_migration_job_runs_once_on_the_stack_network() -> None:
     assert command[:3] == ["docker", "--host", "ssh://m"]
     assert command[command.index("--mode") + 1] == "replicated-job"
     assert command[command.index("--restart-condition") + 1] == "none"
+    assert "--no-healthcheck" in command  # never killed as unhealthy
     assert command[command.index("--network") + 1] == "shop_default"
     assert command[-4:] == ["r/web@sha256:1", "alembic", "upgrade", "head"]
     assert command.index("A=1") < command.index("B=2")

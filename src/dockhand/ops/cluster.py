@@ -1,17 +1,18 @@
 """`inv cluster ps|logs|rollback|rm`, and what `inv deploy` shares with them:
-the routing the cluster offers, migration jobs, the verdict's table."""
+the routing the cluster offers, the verdict's table (migration jobs:
+ops.cluster_migrate)."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from dockhand import console
 from dockhand.errors import DockhandError
-from dockhand.schema import Migration
 from dockhand.session import Session
 from dockhand.swarm import argv, converge
 from dockhand.swarm.endpoint import Manager, choose, require_manager
@@ -53,83 +54,6 @@ def routing(s: Session, manager: Manager, image: str) -> str:
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(chosen)
     return chosen
-
-
-def _network(stack: str, spec: dict[str, Any], rendered: dict[str, Any]) -> str:
-    key = next(iter(spec.get("networks") or {"default": None}))
-    network = (rendered.get("networks") or {}).get(key) or {}
-    return str(network.get("name") or f"{stack}_{key}")
-
-
-def run_job(
-    s: Session,
-    manager: Manager,
-    client: Any,
-    stack: str,
-    migration: Migration,
-    image: str,
-    spec: dict[str, Any],
-    rendered: dict[str, Any],
-) -> None:
-    """One migration as a replicated job on the stack's network, its logs
-    shown, removed afterwards; a failure stops the deploy."""
-    if not image:
-        raise DockhandError(
-            f"migration {migration.label}: {migration.service} has no image built here",
-            hint="migrations run in a service `inv deploy` builds",
-        )
-    name = f"{stack}_migrate-{migration.service}"
-    s.runner.capture(argv.service_rm(manager.host, name), timeout=60)  # a leftover
-    console.step(f"migration {migration.label} (a job on {manager.source})")
-    environment = {
-        k: str(v) for k, v in (spec.get("environment") or {}).items() if v is not None
-    }
-    created = s.runner.capture(
-        argv.job(
-            manager.host,
-            name,
-            stack,
-            image,
-            _network(stack, spec, rendered),
-            environment,
-            migration.run,
-        ),
-        timeout=120,
-    )
-    if not created.ok:
-        raise DockhandError(
-            f"could not start the migration job: {created.stderr.strip().splitlines()[-1:]}",
-            hint="nothing else was deployed",
-        )
-
-    def look() -> list[converge.ServiceState]:
-        service = client.services.get(name)
-        return [
-            converge.assess(service.attrs, service.tasks(), short=migration.service)
-        ]
-
-    def decide(states: list[converge.ServiceState]) -> str | None:
-        return {"completed": converge.CONVERGED, "failed": "failed"}.get(
-            states[0].state
-        )
-
-    try:
-        found, states, _ = converge.wait(
-            client, look, decide, s.settings.deploy_timeout
-        )
-        s.runner.stream(
-            argv.service_logs(manager.host, name, raw=True), stdout=sys.stderr.buffer
-        )
-    finally:
-        s.runner.capture(argv.service_rm(manager.host, name), timeout=60)
-    if found != converge.CONVERGED:
-        errors = "; ".join(states[0].errors) or found
-        raise DockhandError(
-            f"migration {migration.label} failed ({errors}): the stack was not updated, "
-            "the old version still serves",
-            hint="fix the migration and deploy again",
-        )
-    console.ok(f"migration {migration.label} done")
 
 
 def progress(states: list[converge.ServiceState]) -> str:
@@ -221,15 +145,23 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
     manager = manager_of(s)
     client = manager.client()
     stack = s.settings.project
-    known = [st.name for st in converge.read(client, stack, {})]
+    services = {
+        svc.name.removeprefix(f"{stack}_"): svc.attrs
+        for svc in client.services.list(
+            filters={"label": f"{converge.NAMESPACE}={stack}"}
+        )
+    }
     for name in names:
-        if name not in known:
+        if name not in services:
             raise DockhandError(
                 f"no service {name!r} in the stack {stack}",
-                hint=f"services: {', '.join(known)}",
+                hint=f"services: {', '.join(sorted(services))}",
             )
+    chosen, never = rollback_plan(services, names)
+    if never:
+        console.status(f"never updated, nothing to roll back to: {', '.join(never)}")
     before = converge.versions(client, stack)
-    for name in names or known:
+    for name in chosen:
         code = s.runner.stream(
             argv.rollback(manager.host, f"{stack}_{name}"), stdout=sys.stderr.buffer
         )
@@ -251,6 +183,46 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
         time.monotonic(),
         decide=converge.rollback_verdict,
     )
+
+
+def rollback_plan(
+    services: Mapping[str, Mapping[str, Any]], names: list[str]
+) -> tuple[list[str], list[str]]:
+    """Pure: the services to roll back (`names`, else all) and those never
+    updated (skipped when none was named). Nothing is rolled back when one
+    cannot be: Swarm keeps one previous spec, and drops it when it rolls a
+    failed update back itself (the service runs the spec from before it
+    already; `docker service rollback` has nothing left to go back to)."""
+    undone = sorted(
+        name
+        for name in names or services
+        if "PreviousSpec" not in services[name]
+        and str((services[name].get("UpdateStatus") or {}).get("State", "")).startswith(
+            "rollback"
+        )
+    )
+    if undone:
+        raise DockhandError(
+            f"{', '.join(undone)} was rolled back by Swarm after its last update "
+            "failed: it runs the spec from before that update, and Swarm keeps none "
+            "older (nothing was rolled back)",
+            hint="deploy a fixed version with inv deploy"
+            + ("" if names else "; roll other services back by name"),
+        )
+    never = sorted(n for n in names or services if "PreviousSpec" not in services[n])
+    if names and never:
+        raise DockhandError(
+            f"{', '.join(never)} has no previous spec to roll back to: never updated "
+            "since it was created (nothing was rolled back)",
+            hint="inv cluster ps shows the stack; inv deploy changes it",
+        )
+    chosen = sorted(n for n in names or services if n not in never)
+    if not chosen:
+        raise DockhandError(
+            "no service of the stack has a previous spec to roll back to",
+            hint="a service has one once a deploy has updated it",
+        )
+    return chosen, [] if names else never
 
 
 def rm(s: Session, yes: bool) -> None:

@@ -27,7 +27,8 @@ from typing import Any
 
 from dockhand import compose, console
 from dockhand.errors import DockhandError
-from dockhand.ops import cluster
+from dockhand.ops import cluster, cluster_migrate
+from dockhand.schema import Migration
 from dockhand.session import Session
 from dockhand.swarm import argv, converge, images, stackfile
 from dockhand.swarm.endpoint import Manager, choose, require_manager
@@ -133,16 +134,7 @@ def deploy(
             )
             _wait_for(s, client, stack, before, [database], timeout)
             for migration in migrating:
-                cluster.run_job(
-                    s,
-                    manager,
-                    client,
-                    stack,
-                    migration,
-                    pinned.get(migration.service, ""),
-                    model["services"][migration.service],
-                    rendered.stack,
-                )
+                _migrate(s, manager, client, stack, migration, pinned, model, rendered)
         _stack_deploy(s, manager, stack, file, ", ".join(sorted(changed)))
         code = report(
             s, manager, client, stack, before, _seconds(s, timeout), as_json, started
@@ -150,6 +142,43 @@ def deploy(
         return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
     finally:
         file.unlink(missing_ok=True)
+
+
+def _migrate(
+    s: Session,
+    manager: Manager,
+    client: Any,
+    stack: str,
+    migration: Migration,
+    pinned: dict[str, str],
+    model: dict[str, Any],
+    rendered: stackfile.Rendered,
+) -> None:
+    """One migration, as a job in the image just pushed; a failure stops
+    the deploy before the app services update."""
+    image = pinned.get(migration.service, "")
+    if not image:
+        raise DockhandError(
+            f"migration {migration.label}: {migration.service} has no image built here",
+            hint="migrations run in a service `inv deploy` builds",
+        )
+    cluster_migrate.apply(
+        s,
+        manager,
+        client,
+        stack,
+        migration,
+        cluster_migrate.from_model(
+            migration,
+            image,
+            stack,
+            model["services"][migration.service],
+            rendered.stack,
+        ),
+        after=": the stack was not updated, the old version still serves",
+        hint="fix the migration and deploy again",
+        code=1,
+    )
 
 
 def _prune(

@@ -100,7 +100,10 @@ def job(
     environment: Mapping[str, str],
     command: Sequence[str],
 ) -> list[str]:
-    """A one-off job on the stack's network: runs once, never restarted."""
+    """A one-off job on the stack's network: runs once, never restarted.
+    Without the image's healthcheck: a migration serves nothing it could
+    probe, and Swarm kills a task that turns unhealthy (after about 50 s
+    with the reference images), whatever it was half-way through."""
     argv = on(
         host,
         "service",
@@ -113,6 +116,7 @@ def job(
         "replicated-job",
         "--restart-condition",
         "none",
+        "--no-healthcheck",
         "--network",
         network,
         "--label",

@@ -1,5 +1,5 @@
 """The stack on a Swarm: deploy, and `inv cluster TASK` for the daily tasks
-against it (ps, logs, rollback, rm), selected as `inv prod` selects the
+against it (ps, logs, shell, migrate, rollback, rm), selected as `inv prod` selects the
 production override."""
 
 from __future__ import annotations

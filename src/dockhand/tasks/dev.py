@@ -20,7 +20,20 @@ if TYPE_CHECKING:
 def migrate(c: Context, status: bool = False, restore_on_failure: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
     from dockhand.ops import dev
+    from dockhand.tasks.deploy import on_cluster
 
+    if on_cluster(c):
+        from dockhand.ops import cluster_migrate
+
+        if restore_on_failure:
+            raise DockhandError(
+                "--restore-on-failure works on the local stack only",
+                hint="inv cluster migrate takes no snapshot first; leave the option out",
+            )
+        cluster_migrate.migrate(
+            session(c) if status else writer(c, "migrate"), status=status
+        )
+        return
     dev.migrate(
         session(c) if status else writer(c, "migrate"),
         status=status,
