@@ -279,3 +279,20 @@ def test_why_a_node_runs_no_tasks(node: dict[str, Any], why: str) -> None:
     from dockhand.swarm.converge import absence
 
     assert absence(node) == why
+
+
+def test_the_errors_of_tasks_failed_before_this_deploy_are_not_its_own() -> None:
+    # Swarm keeps a service's last tasks: those of an earlier, broken update
+    # last changed before this deploy began (`since`, the version before it).
+    earlier = {
+        **task(state="failed", desired="shutdown", Err="unhealthy container"),
+        "Version": {"Index": 90},
+    }
+    now = {
+        **task(state="failed", desired="shutdown", Err="task: non-zero exit (1)"),
+        "Version": {"Index": 120},
+    }
+    assert assess(service(), [earlier, now], since=100).errors == (
+        "task: non-zero exit (1)",
+    )
+    assert assess(service(), [earlier], since=100).state == "starting"

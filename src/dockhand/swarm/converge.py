@@ -85,11 +85,14 @@ def assess(
     nodes: Mapping[str, str] | None = None,
     short: str = "",
     away: Mapping[str, str] | None = None,
+    since: int = 0,
 ) -> ServiceState:
     """`ours`: the service's UpdateStatus is this deploy's (its version moved
     since the deploy began); an older one says nothing about this deploy.
     `nodes`: node ID -> hostname; `away`: node ID -> why it takes no tasks
-    (`absence`)."""
+    (`absence`); `since`: the service's version index before the deploy: a
+    task last changed before it failed in an earlier deploy (Swarm keeps a
+    few in its history), and its error is not this deploy's."""
     spec = service.get("Spec") or {}
     name = short or str(spec.get("Name") or "")
     image = _image(spec)
@@ -111,7 +114,12 @@ def assess(
         and _bare(t.get("Spec") or {}) == template
     ]
     update = str((service.get("UpdateStatus") or {}).get("State") or "") if ours else ""
-    failed = [t for t in tasks if (t.get("Status") or {}).get("State") in FAILED_TASK]
+    failed = [
+        t
+        for t in tasks
+        if (t.get("Status") or {}).get("State") in FAILED_TASK
+        and _changed_since(t, since)
+    ]
     errors = tuple(dict.fromkeys(_task_error(t) for t in _newest(failed, 3)))
     # Why Swarm paused or rolled back ("update rolled back due to failure or
     # early termination of task ..."): a task stopped while still starting
@@ -131,6 +139,11 @@ def assess(
     return ServiceState(
         name, state, len(running), desired, image, update, where, errors
     )
+
+
+def _changed_since(task: Mapping[str, Any], since: int) -> bool:
+    index = (task.get("Version") or {}).get("Index")
+    return index is None or int(index) > since
 
 
 def absence(node: Mapping[str, Any]) -> str:
@@ -249,6 +262,7 @@ def read(
                 nodes=nodes,
                 short=short,
                 away=away,
+                since=before.get(service.name, 0),
             )
         )
     return sorted(states, key=lambda s: s.name)
