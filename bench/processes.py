@@ -22,45 +22,20 @@ import secrets
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 from run import INV, REPO, reference_env, run
+
+sys.path.insert(0, str(REPO / "tests"))
+from exec_log import VARIABLE, others, read, shims  # tests/, not a package
 
 # (what is measured, dockhand's arguments, the word of the user's command)
 COMMANDS: list[tuple[str, list[str], str]] = [
     ("`inv logs backend --tail 5`", ["logs", "backend", "--tail", "5"], "logs"),
     ("`inv up` (already up)", ["up"], "up"),
 ]
-
-SHIM = """#!/bin/sh
-printf '%s\\n' "$*" >> "$BENCH_EXEC_LOG"
-exec {real} "$@"
-"""
-
-
-def shims(folder: Path) -> Path:
-    """A folder of `docker` and `docker-compose` that log, then exec the real one."""
-    folder.mkdir()
-    for name in ("docker", "docker-compose"):
-        real = shutil.which(name)
-        if real is None:
-            continue
-        path = folder / name
-        path.write_text(SHIM.format(real=real))
-        path.chmod(0o755)
-    return folder
-
-
-def others(log: list[str], word: str) -> list[str]:
-    """The execs other than the user's command: a Compose argv whose
-    subcommand is `word`. Some run before it, some beside it (`inv up` asks
-    for the model while `up` runs), so none is told apart by order."""
-    for index, line in enumerate(log):
-        argv = line.split()
-        if word in argv and "compose" in argv[:2]:
-            return log[:index] + log[index + 1 :]
-    return log
 
 
 def measure(n: int, tmp: Path, before_tree: Path | None) -> None:
@@ -72,7 +47,7 @@ def measure(n: int, tmp: Path, before_tree: Path | None) -> None:
         "PATH": f"{shims(tmp / 'bin')}{os.pathsep}{os.environ['PATH']}",
         "INVOKE_DOCKHAND_PROJECT": project,
         "INVOKE_DOCKHAND_ENV_FILE": str(env_path),
-        "BENCH_EXEC_LOG": str(log_path),
+        VARIABLE: str(log_path),
         "DOCKHAND_CACHE_DIR": str(tmp / "cache"),
         "NO_COLOR": "1",
     }
@@ -98,9 +73,10 @@ def measure(n: int, tmp: Path, before_tree: Path | None) -> None:
                             run([*INV, *argv], tree, own(env, tree))
                         log_path.write_text("")
                         took = run([*INV, *argv], tree, own(env, tree))[0]
-                        log = log_path.read_text().splitlines()
+                        log = read(log_path)
                         times = seen.get(tree_name, ([], 0, []))[2]
-                        seen[tree_name] = (others(log, word), len(log), [*times, took])
+                        rest = [" ".join(words) for words in others(log, word)]
+                        seen[tree_name] = (rest, len(log), [*times, took])
                 for tree_name, (first, total, times) in seen.items():
                     rows.append(
                         (name, label, tree_name, first, total, statistics.median(times))

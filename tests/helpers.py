@@ -37,6 +37,13 @@ class FakeRunner(Runner):
     reply: Reply = _empty
     said: Callable[[list[str]], str] = lambda argv: ""  # a streamed command's stderr
     calls: list[list[str]] = field(default_factory=list)
+    # The engine's socket (Runner.ask_engine): not there unless a test says.
+    engine: Callable[[str], tuple[int, Any] | None] = lambda path: None
+    asked: list[str] = field(default_factory=list)
+
+    def ask_engine(self, path: str) -> tuple[int, Any] | None:
+        self.asked.append(path)
+        return self.engine(path)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         self.calls.append(list(argv))

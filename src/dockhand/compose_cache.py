@@ -66,9 +66,15 @@ def fingerprint(override: str, environ: Mapping[str, str] = os.environ) -> str:
     )
 
 
+def answer_file(key: str) -> str:
+    """One file per fingerprint: a terminal, an IDE and a test run with
+    different PATHs each keep their answer instead of replacing each other's."""
+    return f"compose-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
 def recall(key: str, folder: Path) -> ComposeCli | None:
     try:
-        data = json.loads((folder / "compose.json").read_text())
+        data = json.loads((folder / answer_file(key)).read_text())
         if data["key"] != key:
             return None
         version: Version = tuple(int(part) for part in data["version"])
@@ -79,7 +85,9 @@ def recall(key: str, folder: Path) -> ComposeCli | None:
 
 def remember(key: str, cli: ComposeCli, folder: Path) -> None:
     _write(
-        folder, "compose.json", {"key": key, "argv": cli.argv, "version": cli.version}
+        folder,
+        answer_file(key),
+        {"key": key, "argv": cli.argv, "version": cli.version},
     )
 
 

@@ -1,8 +1,10 @@
 """The project's containers and images as the docker CLI sees them
 (`docker ps`, then `docker inspect`), for commands that only look: the same
 inspect data the SDK gives, without importing it (about 0.12 s of requests
-and urllib3). The wait for health, which needs the engine's events, uses the
-SDK (engine.py).
+and urllib3). The reads of the daily commands ask the engine's socket first
+(engine_socket: the same JSON, no process), and the CLI when that is not
+the CLI's own endpoint or does not answer. The wait for health, which needs
+the engine's events, uses the SDK (engine.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from dockhand import engine_socket
 from dockhand.process import Runner
 from dockhand.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 
@@ -22,15 +25,31 @@ def version_argv(docker: str = "docker") -> list[str]:
     return [docker, "--version"]
 
 
+def ps_filters(
+    project: str, services: Iterable[str] = (), *, running: bool = False
+) -> dict[str, list[str]]:
+    """Pure: what picks the project's service containers (not one-offs),
+    those of one service when one is named, only running ones if asked."""
+    labels = [f"{PROJECT}={project}", f"{ONEOFF}=False"]
+    wanted = sorted(set(services))
+    if len(wanted) == 1:
+        labels.append(f"{SERVICE}={wanted[0]}")
+    return {"label": labels, **({"status": ["running"]} if running else {})}
+
+
+def _filter_words(filters: dict[str, list[str]]) -> list[str]:
+    return [
+        word
+        for k, vs in filters.items()
+        for v in vs
+        for word in ("--filter", f"{k}={v}")
+    ]
+
+
 def ps_argv(project: str, services: Iterable[str] = ()) -> list[str]:
     """Pure: the ids of the project's service containers (not one-offs)."""
     argv = ["docker", "ps", "--all", "--quiet", "--no-trunc"]
-    argv += ["--filter", f"label={PROJECT}={project}"]
-    argv += ["--filter", f"label={ONEOFF}=False"]
-    wanted = sorted(set(services))
-    if len(wanted) == 1:
-        argv += ["--filter", f"label={SERVICE}={wanted[0]}"]
-    return argv
+    return argv + _filter_words(ps_filters(project, services))
 
 
 def all_ids_argv() -> list[str]:
@@ -40,9 +59,8 @@ def all_ids_argv() -> list[str]:
 
 def running_argv(project: str, service: str) -> list[str]:
     """Pure: the ids of a service's running containers."""
-    argv = ps_argv(project, [service])
-    argv.remove("--all")
-    return [*argv, "--filter", "status=running"]
+    argv = ["docker", "ps", "--quiet", "--no-trunc"]
+    return argv + _filter_words(ps_filters(project, [service], running=True))
 
 
 def inspect_argv(ids: Iterable[str]) -> list[str]:
@@ -174,17 +192,39 @@ def _ids(runner: Runner, argv: list[str]) -> list[str]:
 
 
 def running(runner: Runner, project: str, service: str) -> bool:
-    """Whether a container of the service runs: one docker CLI call."""
-    return bool(_ids(runner, running_argv(project, service)))
+    """Whether a container of the service runs: one request on the engine's
+    socket (engine_socket), else one docker CLI call."""
+    ids = engine_socket.container_ids(
+        runner, ps_filters(project, [service], running=True), all=False
+    )
+    if ids is None:
+        ids = _ids(runner, running_argv(project, service))
+    return bool(ids)
 
 
 def states(
     runner: Runner, project: str, services: Iterable[str] = ()
 ) -> list[ServiceState]:
+    """The services' containers: on the engine's socket when it is the
+    docker CLI's (engine_socket), else `docker ps` and `docker inspect`."""
     services = list(services)
+    ids = engine_socket.container_ids(runner, ps_filters(project, services), all=True)
+    found = None if ids is None else engine_socket.inspect(runner, "containers", ids)
+    if found is not None:
+        return parse(json.dumps(found), services)
     ids = _ids(runner, ps_argv(project, services))
     if not ids:
         return []
     # A container removed between the two calls makes inspect exit 1 while
     # it still prints the others: read what it printed.
     return parse(runner.capture(inspect_argv(ids), timeout=30).stdout, services)
+
+
+def inspect_images(runner: Runner, images: Iterable[str]) -> str:
+    """What `docker image inspect IMAGES` prints (one that is missing is
+    left out): on the engine's socket when it is the CLI's, else the CLI."""
+    images = list(images)
+    found = engine_socket.inspect(runner, "images", images)
+    if found is not None:
+        return json.dumps(found)
+    return runner.capture(image_inspect_argv(images), timeout=30).stdout

@@ -1,21 +1,30 @@
-"""The one place that runs processes: captured, streamed, or handed the terminal."""
+"""The one place that runs processes: captured, streamed, handed the
+terminal, or serving a connection.
+
+Longer than 350 lines: it is the one module that starts processes (the
+layout rule), so every way of starting one, and its signals, lives here.
+"""
 
 from __future__ import annotations
 
 import os
+import select
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from dockhand import console
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
+
+if TYPE_CHECKING:
+    import socket
 
 
 @dataclass(frozen=True)
@@ -164,10 +173,8 @@ def _wait_until(
         limits = [until] if until is not None else []
         if first_signal_at is not None:
             limits.append(first_signal_at + GRACE)
-        try:
-            return process.wait(timeout=max(0.0, min(limits) - now) if limits else 0.25)
-        except subprocess.TimeoutExpired:
-            pass
+        if _exits_within(process, max(0.0, min(limits) - now) if limits else 0.25):
+            return process.wait()
         if first_signal_at is not None and time.time() >= first_signal_at + GRACE:
             if escalations:
                 process.send_signal(escalations.pop(0))
@@ -176,6 +183,24 @@ def _wait_until(
         if until is not None and time.time() >= until:
             _pass_on(process, signal.SIGTERM)
             return None
+
+
+def _exits_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Whether the child exits within `seconds`, woken the moment it does (a
+    pidfd, on Linux): Popen.wait(timeout) polls with sleeps that grow to 50
+    ms, so it sees an exit about 25 ms late, on every command."""
+    try:
+        fd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux, or an old kernel
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        return bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        os.close(fd)
 
 
 def _missing(argv: Sequence[str]) -> DockhandError:
@@ -191,6 +216,18 @@ def exit_code(code: int) -> int:
     return 128 - code if code < 0 else code
 
 
+_AT_END: list[Callable[[], object]] = []
+
+
+def at_end(cleanup: Callable[[], object]) -> None:
+    """Run `cleanup` when dockhand ends: at exit, or before a handover
+    replaces the process (exec runs no atexit handler)."""
+    import atexit
+
+    _AT_END.append(cleanup)
+    atexit.register(cleanup)
+
+
 @dataclass(frozen=True)
 class Runner:
     """Runs argv lists (never a shell string). Under `inv --dry`, commands that
@@ -199,6 +236,15 @@ class Runner:
 
     dry: bool = False
     echo: bool = False
+
+    def ask_engine(self, path: str) -> tuple[int, Any] | None:
+        """A read-only GET of the engine's API on its socket, when that is the
+        socket the docker CLI would use (engine_socket): (status, JSON); else
+        None, and the caller asks the docker CLI."""
+        from dockhand import engine_socket
+
+        where = engine_socket.local_socket()
+        return None if where is None else engine_socket.get(path, where)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         """Run a read-only probe and keep its output (small outputs only)."""
@@ -300,6 +346,15 @@ class Runner:
             raise Interrupted()
         return exit_code(code)
 
+    def serve(
+        self, argv: Sequence[str], connection: socket.socket
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv` on `connection` (stdin and stdout) and leave it to
+        serve it (dockhand.dial): a transport, run under --dry too. In a
+        session of its own: a Ctrl-C is for dockhand, not its connections."""
+        fd = connection.fileno()
+        return subprocess.Popen(list(argv), stdin=fd, stdout=fd, start_new_session=True)
+
     def handover(self, argv: Sequence[str]) -> NoReturn:
         """Replace this process with `argv` so it owns the terminal, its
         signals and its exit code (an interactive shell)."""
@@ -310,6 +365,8 @@ class Runner:
             raise _missing(argv)
         sys.stdout.flush()
         sys.stderr.flush()
+        for cleanup in _AT_END:
+            cleanup()
         os.execvp(argv[0], list(argv))
 
     def _announce(self, argv: Sequence[str]) -> None:

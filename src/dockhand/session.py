@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from dockhand import compose, compose_errors, settings
+from dockhand import compose, settings
 from dockhand.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
 from dockhand.process import Runner
@@ -104,6 +104,8 @@ class Session:
         Compose's own message."""
         result = self.runner.capture(argv, timeout=60)
         if not result.ok:
+            from dockhand import compose_errors  # its patterns only for an error
+
             files = " ".join(f"-f {f}" for f in self.project.files)
             said = result.stderr.strip() or result.stdout.strip()
             reason = compose_errors.explain(said)

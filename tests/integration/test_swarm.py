@@ -12,11 +12,13 @@ removal.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -25,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sshd
 from harness import (
     REPO,
     Stack,
+    Tmux,
     env_lines,
     free_port,
     output,
@@ -627,7 +631,9 @@ ZERO_LOSS = REPO / "tests" / "integration" / "projects" / "proxy" / "zero-loss.y
 
 
 class Requests(threading.Thread):
-    """GET a URL `rate` times a second until stopped; count what failed."""
+    """GET a URL `rate` times a second until stopped, each request on a
+    schedule of its own (a slow answer does not delay the next: the rate
+    holds on a loaded machine); count what failed."""
 
     def __init__(self, url: str, rate: float = 20) -> None:
         super().__init__(daemon=True)
@@ -636,15 +642,21 @@ class Requests(threading.Thread):
         self.sent = 0
         self.failed: list[str] = []
 
+    def one(self) -> None:
+        status, body = get(self.url)
+        if status != 200:
+            self.failed.append(f"{status} {body}")  # list.append is atomic
+
     def run(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         next_at = time.monotonic()
-        while not self.stopped.is_set():
-            status, body = get(self.url)
-            self.sent += 1
-            if status != 200:
-                self.failed.append(f"{status} {body}")
-            next_at += self.period
-            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            while not self.stopped.is_set():
+                pool.submit(self.one)
+                self.sent += 1
+                next_at += self.period
+                self.stopped.wait(max(0.0, next_at - time.monotonic()))
 
 
 def test_a_rolling_update_behind_the_proxy_loses_no_request(
@@ -674,7 +686,7 @@ def test_a_rolling_update_behind_the_proxy_loses_no_request(
         rolled = stack.inv("deploy", "--json", timeout=900)
         took = time.monotonic() - started
         load.stopped.set()
-        load.join(10)
+        load.join(60)  # every request sent has had its answer (or its 5 s timeout)
     finally:
         del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
         del stack.extra_env["PROXY_PORT"]
@@ -682,6 +694,7 @@ def test_a_rolling_update_behind_the_proxy_loses_no_request(
     print(
         f"rolling update: {took:.1f} s, {load.sent} requests, {len(load.failed)} lost"
     )
+    assert not load.is_alive()
     assert load.sent >= 15 * took, (load.sent, took)  # about 20 a second, all along
     assert load.failed == [], load.failed
 
@@ -806,6 +819,160 @@ def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
             "--filter",
             f"label=com.docker.stack.namespace={other.project}",
         ).stdout.strip()
+
+
+MANAGER_SOCKET = "/run/dockhand-swarm-lab/manager.sock"  # scripts/swarm-lab
+
+
+@pytest.fixture(scope="module")
+def ssh_manager(
+    swarm_lab: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sshd.Sshd]:
+    """The lab's manager behind an sshd of this module's own."""
+    if reason := sshd.missing():
+        _unavailable(reason)
+    server = sshd.start(tmp_path_factory.mktemp("sshd"), MANAGER_SOCKET)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def over_ssh(
+    stack: Stack, server: sshd.Sshd, endpoint: str, tmp_path: Path
+) -> dict[str, str]:
+    """Point stack.extra_env at the manager through `server`, with a change
+    of backend's that only the first deploy over ssh makes (the previous
+    value is returned, to restore)."""
+    before = dict(stack.extra_env)
+    stack.extra_env.update(
+        server.env(),
+        INVOKE_DOCKHAND_DEPLOY_ENDPOINT=endpoint,
+        INVOKE_DOCKHAND_PROD_FILES=override(
+            tmp_path, "ssh.yml", "services:\n  backend: {labels: {over: ssh}}\n"
+        ),
+    )
+    return before
+
+
+def test_over_ssh_a_deploy_cluster_ps_logs_shell_and_an_unchanged_deploy(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    dialed = len(ssh_manager.dialed())
+    took: dict[str, float] = {}
+
+    def timed(*args: str) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
+        result = stack.inv(*args, timeout=600)
+        took[" ".join(args)] = round(time.monotonic() - started, 1)
+        return result
+
+    local = timed("cluster", "ps", "--json")  # on the lab's socket, to compare
+    took["on the socket: cluster ps --json"] = took.pop("cluster ps --json")
+    saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
+    try:
+        spec = spec_label(stack, "backend")
+        deployed = timed("deploy", "--json")  # an update, waited for over ssh
+        updated = spec_label(stack, "backend") != spec
+        ps = timed("cluster", "ps", "--json")
+        logs = timed("cluster", "logs", "backend", "--tail", "3")
+        shell = timed("cluster", "shell", "db", "-c", "echo over-ssh")
+        before = versions(stack)
+        again = timed("deploy")
+    finally:
+        stack.extra_env = saved
+    print(f"over ssh: {took}, {len(ssh_manager.dialed()) - dialed} ssh sessions")
+    assert local.returncode == 0, output(local)
+    assert deployed.returncode == 0, output(deployed)
+    assert verdict(deployed)["verdict"] == "converged", output(deployed)
+    assert verdict(deployed)["endpoint"] == ssh_manager.url
+    assert updated, output(deployed)
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES, ps.stdout
+    assert logs.returncode == 0, output(logs)
+    assert "GET /healthz" in logs.stdout + logs.stderr, output(logs)
+    assert shell.returncode == 0 and "over-ssh" in shell.stdout, output(shell)
+    assert again.returncode == 0, output(again)
+    assert f"deploying {stack.project} to {ssh_manager.url}" in again.stderr
+    assert "nothing changed" in again.stderr, output(again)
+    assert versions(stack) == before
+    # Everything went through the sshd: the docker CLI's calls and docker-py's.
+    assert len(ssh_manager.dialed()) - dialed >= 10, ssh_manager.dialed()
+
+
+def test_over_ssh_an_interactive_shell_in_a_task_is_a_real_tty(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    if shutil.which("tmux") is None:
+        _unavailable("tmux is not installed (scripts/test installs it)")
+    # The folder of dockhand's ssh socket goes before it hands the terminal over.
+    folders = set(Path(tempfile.gettempdir()).glob("dockhand-dial-*"))
+    saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
+    term = Tmux(
+        stack.project, [sys.executable, "-m", "invoke", "cluster", "shell", "db"], stack
+    )
+    stack.extra_env = saved
+    try:
+        term.line("tty && echo answer=$((6*7))")
+        term.wait("answer=42", timeout=120)
+        assert "/dev/pts/" in term.screen()
+        term.line("exit 3")
+        term.wait("EXIT=")
+        assert "EXIT=3" in term.screen(), term.screen()
+    finally:
+        term.close()
+    assert set(Path(tempfile.gettempdir()).glob("dockhand-dial-*")) == folders
+
+
+def test_a_context_whose_endpoint_is_ssh(
+    stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    name = f"dockhand-test-ssh-{os.urandom(3).hex()}"
+    made = subprocess.run(
+        ["docker", "context", "create", name, "--docker", f"host={ssh_manager.url}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    saved = over_ssh(stack, ssh_manager, name, tmp_path)
+    dialed = len(ssh_manager.dialed())
+    try:
+        ps = stack.inv("cluster", "ps", "--json", timeout=120)
+        again = stack.inv("deploy", "--json", timeout=600)
+    finally:
+        stack.extra_env = saved
+        subprocess.run(["docker", "context", "rm", "-f", name], capture_output=True)
+    assert ps.returncode == 0, output(ps)
+    assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES, ps.stdout
+    assert again.returncode == 0, output(again)
+    assert verdict(again)["verdict"] == "converged"
+    assert f"to {ssh_manager.url} (context {name})" in again.stderr, output(again)
+    assert "nothing changed" in again.stderr, output(again)
+    assert len(ssh_manager.dialed()) > dialed
+
+
+def test_ssh_to_a_port_where_nothing_listens_is_one_line(
+    ssh_manager: sshd.Sshd, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "other.env"
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    user, port = getpass.getuser(), free_port()
+    nowhere = f"ssh://{user}@127.0.0.1:{port}"
+    other = Stack(root=REPO, env_file=env_file, extra_env=ssh_manager.env())
+    other.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = nowhere
+    for args in (("deploy",), ("cluster", "ps")):
+        result = other.inv(*args, timeout=120)
+        assert result.returncode == 1, output(result)
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("error:")
+        ]
+        assert errors == [
+            f"error: the Swarm manager at {nowhere} (dockhand.deploy_endpoint) does "
+            f"not answer: ssh: connect to host 127.0.0.1 port {port}: Connection refused"
+        ], output(result)
+        assert f"`ssh -l {user} -p {port} -- 127.0.0.1 docker info`" in result.stderr
+        assert "Traceback" not in result.stderr, output(result)
 
 
 def test_cluster_rm_asks_then_removes_the_services_and_keeps_the_volumes(

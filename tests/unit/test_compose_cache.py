@@ -19,8 +19,16 @@ def test_remembered_until_the_fingerprint_changes(tmp_path: Path) -> None:
 
 
 def test_a_damaged_cache_is_asked_again(tmp_path: Path) -> None:
-    (tmp_path / "compose.json").write_text("{not json")
+    (tmp_path / compose_cache.answer_file("key-1")).write_text("{not json")
     assert compose_cache.recall("key-1", tmp_path) is None
+
+
+def test_each_fingerprint_keeps_its_own_answer(tmp_path: Path) -> None:
+    v1 = ComposeCli(("docker-compose",), (1, 29, 2))
+    compose_cache.remember("terminal", CLI, tmp_path)
+    compose_cache.remember("ide", v1, tmp_path)
+    assert compose_cache.recall("terminal", tmp_path) == CLI
+    assert compose_cache.recall("ide", tmp_path) == v1
 
 
 def test_replacing_the_plugin_changes_the_fingerprint(tmp_path: Path) -> None:

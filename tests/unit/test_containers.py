@@ -91,3 +91,39 @@ def test_whether_a_service_runs_is_one_call_for_its_running_containers() -> None
     assert containers.running(up, "shop", "backend") and up.calls == [argv]
     down = FakeRunner(reply=lambda argv: (0, "", ""))
     assert not containers.running(down, "shop", "backend")
+
+
+def test_on_the_engine_s_socket_the_states_are_read_without_a_process() -> None:
+    def engine(path: str) -> tuple[int, object]:
+        if path.startswith("/containers/json?"):
+            return 200, [{"Id": "c0ffee"}]
+        return 200, INSPECT
+
+    runner = FakeRunner(engine=engine)
+    found = containers.states(runner, "shop")
+    assert runner.calls == []  # no docker CLI started
+    assert found == containers.parse(json.dumps([INSPECT]))
+    assert runner.asked[1] == "/containers/c0ffee/json"
+    assert containers.running(runner, "shop", "backend") and runner.calls == []
+
+
+def test_a_socket_that_does_not_answer_as_an_engine_leaves_it_to_the_cli() -> None:
+    runner = FakeRunner(
+        engine=lambda path: (500, {"message": "oops"}),
+        reply=lambda argv: (0, "", ""),
+    )
+    assert containers.states(runner, "shop") == []
+    assert runner.calls == [containers.ps_argv("shop")]
+
+
+def test_images_are_inspected_on_the_socket_a_missing_one_left_out() -> None:
+    runner = FakeRunner(
+        engine=lambda path: (
+            (404, {"message": "no such image"})
+            if "gone" in path
+            else (200, {"Id": "sha256:1", "RepoTags": ["shop-web:latest"]})
+        )
+    )
+    text = containers.inspect_images(runner, ["shop-web", "gone"])
+    assert json.loads(text) == [{"Id": "sha256:1", "RepoTags": ["shop-web:latest"]}]
+    assert runner.calls == []

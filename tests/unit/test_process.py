@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -167,3 +169,26 @@ def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
     sent.join()
     assert time.monotonic() - started < 5
     assert caught.value.code == 143
+
+
+def test_serve_hands_a_connection_to_a_child_as_stdin_and_stdout() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        child = Runner(dry=True).serve(["tr", "a-z", "A-Z"], theirs)  # dry too
+        theirs.close()  # the child has its own copy
+        ours.sendall(b"over ssh\n")
+        ours.shutdown(socket.SHUT_WR)
+        assert ours.makefile("rb").read() == b"OVER SSH\n"
+        assert child.wait(timeout=10) == 0
+
+
+def test_what_runs_at_the_end_runs_before_a_handover_too() -> None:
+    script = (
+        "from dockhand.process import Runner, at_end\n"
+        "at_end(lambda: print('cleaned', flush=True))\n"
+        "Runner().handover(['echo', 'handed over'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.stdout == "cleaned\nhanded over\n", done

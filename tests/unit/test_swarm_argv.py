@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dockhand.swarm import argv
 
 
@@ -43,3 +45,24 @@ def test_a_shell_in_a_task_is_an_exec_on_the_manager() -> None:
         "c1",
         "sh",
     ]
+
+
+def test_an_ssh_url_dials_as_the_docker_cli_does() -> None:
+    start = ["ssh", "-o", "ConnectTimeout=30", "-T"]
+    dial = ["docker", "system", "dial-stdio"]
+    assert argv.ssh_dial("ssh://deploy@Manager-1:2222") == [
+        *start, "-l", "deploy", "-p", "2222", "--", "Manager-1", *dial,
+    ]  # fmt: skip
+    assert argv.ssh_dial("ssh://m1") == [*start, "--", "m1", *dial]
+    assert argv.ssh_dial("ssh://me@[fd00::5]:22/run/user/1000/docker.sock") == [
+        *start, "-l", "me", "-p", "22", "--", "fd00::5",
+        "docker", "--host=unix:///run/user/1000/docker.sock", "system", "dial-stdio",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url", ["ssh://m1:port", "ssh://me:secret@m1", "tcp://m1:2375", "ssh://"]
+)
+def test_a_url_ssh_cannot_take_is_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        argv.ssh_dial(url)

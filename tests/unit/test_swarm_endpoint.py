@@ -11,7 +11,7 @@ from dockhand.errors import DockhandError
 from dockhand.process import Captured
 from dockhand.settings import load
 from dockhand.swarm import argv
-from dockhand.swarm.endpoint import Manager, choose, require_manager
+from dockhand.swarm.endpoint import Manager, cause, choose, require_manager, ssh_check
 
 
 @dataclass
@@ -89,3 +89,90 @@ def test_an_engine_that_is_not_a_manager_is_refused() -> None:
         }
     )
     assert require_manager(m, manager) == Manager(m.host, m.source, "m1", "c1")  # type: ignore[arg-type]
+
+
+CLI_OVER_SSH = (
+    'error during connect: Get "http://docker.example.com/v1.50/info": command '
+    "[ssh -o ConnectTimeout=30 -T -l root -p 1 -- 127.0.0.1 docker system "
+    "dial-stdio] has exited with exit status 255, make sure the URL is valid, and "
+    "Docker 18.09 or later is installed on the remote host: stderr=%s\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("stderr", "said"),
+    [
+        (
+            CLI_OVER_SSH % "ssh: connect to host 127.0.0.1 port 1: Connection refused",
+            "ssh: connect to host 127.0.0.1 port 1: Connection refused",
+        ),
+        (
+            CLI_OVER_SSH
+            % "No ED25519 host key is known for [m1]:22 and you have requested "
+            "strict checking.\nHost key verification failed.",
+            "No ED25519 host key is known for [m1]:22 and you have requested "
+            "strict checking. Host key verification failed.",
+        ),
+        (
+            "Cannot connect to the Docker daemon at http://docker.example.com. "
+            "Is the docker daemon running?\n",
+            "Cannot connect to the Docker engine of the ssh host. "
+            "Is the docker daemon running?",
+        ),
+        (
+            "WARNING: x\nCannot connect to unix:///x.sock\n",
+            "Cannot connect to unix:///x.sock",
+        ),
+        ("", "no answer"),
+    ],
+    ids=["refused", "host-key", "remote-engine", "last-line", "silent"],
+)
+def test_the_cause_is_what_ssh_or_the_cli_said_in_a_few_words(
+    stderr: str, said: str
+) -> None:
+    assert cause(stderr) == said
+
+
+def test_the_ssh_check_to_paste_is_the_dial_without_dial_stdio() -> None:
+    assert (
+        ssh_check("ssh://deploy@m1:2222") == "ssh -l deploy -p 2222 -- m1 docker info"
+    )
+    assert ssh_check("ssh://m1/run/d.sock") == (
+        "ssh -- m1 docker --host=unix:///run/d.sock info"
+    )
+    assert ssh_check("ssh://m1:port") == "docker --host ssh://m1:port info"
+
+
+@dataclass
+class Says:
+    """A runner whose every probe fails saying `stderr`."""
+
+    stderr: str
+    dry: bool = False
+
+    def capture(
+        self, command: Sequence[str], *, timeout: float | None = None
+    ) -> Captured:
+        return Captured(tuple(command), 1, "", self.stderr)
+
+
+def test_an_ssh_manager_that_does_not_answer_says_what_ssh_said_and_what_to_try() -> (
+    None
+):
+    m = Manager("ssh://root@127.0.0.1:1", "dockhand.deploy_endpoint")
+    refused = CLI_OVER_SSH % "ssh: connect to host 127.0.0.1 port 1: Connection refused"
+    with pytest.raises(DockhandError) as caught:
+        require_manager(m, Says(refused))  # type: ignore[arg-type]
+    assert caught.value.message == (
+        "the Swarm manager at ssh://root@127.0.0.1:1 (dockhand.deploy_endpoint) "
+        "does not answer: ssh: connect to host 127.0.0.1 port 1: Connection refused"
+    )
+    assert "`ssh -l root -p 1 -- 127.0.0.1 docker info`" in caught.value.hint
+
+
+def test_an_ssh_url_ssh_cannot_take_is_one_line_not_a_traceback() -> None:
+    with pytest.raises(
+        DockhandError,
+        match=r"cannot reach the Swarm manager at ssh://m1:port \(DOCKER_HOST\): Port",
+    ):
+        Manager("ssh://m1:port", "DOCKER_HOST").client(Answers())  # type: ignore[arg-type]

@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dockhand.checks.dockerfile import (
-    Dockerfile,
-    DockerfileError,
-    parse_dockerfile,
-    variable_names,
-)
 from dockhand.checks.result import Problem
+
+# The Dockerfile parser only where a Dockerfile is read: the stale-image
+# check of `inv ps` needs the model's builds, not the parser (2 ms).
+if TYPE_CHECKING:
+    from dockhand.checks.dockerfile import Dockerfile
 
 
 @dataclass(frozen=True)
@@ -73,12 +72,16 @@ def variables_in(model: Any) -> set[str]:
         for value in model:
             found |= variables_in(value)
     elif isinstance(model, str):
+        from dockhand.checks.dockerfile import variable_names
+
         found |= variable_names(model.replace("$$", ""))
     return found
 
 
 def load_dockerfile(root: Path, build: Build) -> Dockerfile | Problem:
     """The Dockerfile a service builds, parsed (up to build.target), or why not."""
+    from dockhand.checks.dockerfile import Dockerfile, DockerfileError, parse_dockerfile
+
     where = (
         display_path(root, build.dockerfile)
         if build.dockerfile

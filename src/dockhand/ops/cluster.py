@@ -105,7 +105,7 @@ def show(
 
 def ps(s: Session, as_json: bool) -> None:
     manager = manager_of(s)
-    client = manager.client()
+    client = manager.client(s.runner)
     states = converge.read(client, s.settings.project, {})
     if not states:
         raise DockhandError(
@@ -120,7 +120,10 @@ def ps(s: Session, as_json: bool) -> None:
 
 def logs(s: Session, names: list[str], follow: bool, tail: str | None) -> None:
     manager = manager_of(s)
-    known = [st.name for st in converge.read(manager.client(), s.settings.project, {})]
+    known = [
+        st.name
+        for st in converge.read(manager.client(s.runner), s.settings.project, {})
+    ]
     for name in names or known:
         if name not in known:
             raise DockhandError(
@@ -143,7 +146,7 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
     from dockhand.ops import verdict
 
     manager = manager_of(s)
-    client = manager.client()
+    client = manager.client(s.runner)
     stack = s.settings.project
     services = {
         svc.name.removeprefix(f"{stack}_"): svc.attrs
@@ -230,7 +233,7 @@ def rm(s: Session, yes: bool) -> None:
 
     manager = manager_of(s)
     stack = s.settings.project
-    states = converge.read(manager.client(), stack, {})
+    states = converge.read(manager.client(s.runner), stack, {})
     if not states:
         console.ok(f"no stack {stack} on {manager.host}: nothing to remove")
         return
@@ -248,7 +251,7 @@ def rm(s: Session, yes: bool) -> None:
     if code != 0 and not s.runner.dry:
         # A network goes only once the tasks on it are gone: remove what is
         # left as they go.
-        client = manager.client()
+        client = manager.client(s.runner)
         if not converge.until(client, lambda: _networks_gone(client, stack), 120):
             raise DockhandError(
                 f"the networks of {stack} are still in use after 120 s",

@@ -190,7 +190,7 @@ def migrate(s: Session, *, status: bool) -> None:
             hint="add dockhand.migrations to invoke.yaml",
         )
     manager = manager_of(s)
-    client = manager.client()
+    client = manager.client(s.runner)
     stack = s.settings.project
     deployed = {st.name: st for st in converge.read(client, stack, {})}
     if not deployed:

@@ -14,7 +14,7 @@ from dockhand.swarm import argv, converge
 
 def shell(s: Session, names: list[str], command: str | None, user: str | None) -> None:
     manager = manager_of(s)
-    client = manager.client()
+    client = manager.client(s.runner)
     stack = s.settings.project
     name = s.pick_service(names)
     known = [st.name for st in converge.read(client, stack, {})]

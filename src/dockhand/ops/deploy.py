@@ -82,7 +82,7 @@ def deploy(
     if s.runner.dry:
         console.status("(dry run: the stack is not deployed)")
         return 0
-    client = manager.client()
+    client = manager.client(s.runner)
     current = {
         svc.name.removeprefix(f"{stack}_"): svc.attrs
         for svc in client.services.list(

@@ -64,8 +64,6 @@ def migrate(
     """Apply (or with `status`, show) each configured migration in order;
     before applying, a snapshot of the database when something is pending
     (ops.migrate_safety), put back on failure when asked."""
-    from dockhand.ops import migrate_safety
-
     migrations = s.settings.migrations
     if not migrations:
         raise DockhandError(
@@ -79,6 +77,8 @@ def migrate(
     wait_for_database(s, found)
     waiting = snap = None
     if not status and snapshot:
+        from dockhand.ops import migrate_safety  # --status needs none of it
+
         waiting = migrate_safety.pending(s, running)
         snap = migrate_safety.snapshot(s, waiting)
     for migration in migrations:
@@ -104,6 +104,8 @@ def migrate(
             continue
         code = s.runner.stream(command)
         if code != 0:
+            from dockhand.ops import migrate_safety
+
             raise migrate_safety.failed(
                 s,
                 migration,

@@ -179,8 +179,7 @@ def find(
             if state.image and state.state == "running":
                 refs[state.service] = state.image
                 synced[state.service] = sources.recall_synced(folder, state.id)
-    listed = s.runner.capture(containers.image_inspect_argv(refs.values()), timeout=30)
-    images = parse_images(listed.stdout)
+    images = parse_images(containers.inspect_images(s.runner, refs.values()))
     stale = []
     for name, current in now.items():
         if synced.get(name) == current.digest:

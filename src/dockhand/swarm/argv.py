@@ -5,6 +5,7 @@ Compose builds (the local engine, or DOCKER_HOST)."""
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -29,6 +30,27 @@ def context_host(name: str) -> list[str]:
 
 def current_context() -> list[str]:
     return [DOCKER, "context", "show"]
+
+
+def ssh_dial(url: str) -> list[str]:
+    """One connection to the API of the engine at an ssh:// URL, on stdin and
+    stdout (dockhand.dial): the ssh command the docker CLI runs for it
+    (cli/connhelper), run directly, which saves a docker CLI per connection.
+    A path names the remote socket. ValueError for a URL ssh cannot take."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "ssh" or not parts.hostname or parts.password is not None:
+        raise ValueError(f"not an ssh://[user@]host[:port][/socket] URL: {url}")
+    remote = ["docker", "system", "dial-stdio"]
+    if parts.path.strip("/"):
+        remote[1:1] = [f"--host=unix://{parts.path}"]
+    ssh = ["ssh", "-o", "ConnectTimeout=30", "-T"]
+    if parts.username:
+        ssh += ["-l", urllib.parse.unquote(parts.username)]
+    host = parts.netloc.rpartition("@")[2]  # as written: .hostname lowercases
+    if parts.port is not None:  # ValueError when it is not a number
+        ssh += ["-p", str(parts.port)]
+        host = host.rpartition(":")[0]
+    return [*ssh, "--", host.removeprefix("[").removesuffix("]"), *remote]
 
 
 def swarm_info(host: str) -> list[str]:

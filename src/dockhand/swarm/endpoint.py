@@ -10,17 +10,19 @@ read through the docker CLI, not docker-py, which sees contexts only when
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dockhand import dial
 from dockhand.errors import DockhandError
+from dockhand.process import Runner
 from dockhand.swarm import argv
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.process import Runner
     from dockhand.settings import Settings
 
 LAB = "swarm-lab"
@@ -33,17 +35,19 @@ class Manager:
     node: str = ""  # the manager's hostname
     cluster: str = ""  # the Swarm's ID
 
-    def client(self) -> DockerClient:
+    def client(self, runner: Runner | None = None) -> DockerClient:
+        """docker-py on the manager; over ssh:// through the ssh command
+        (dockhand.dial: docker-py's own ssh:// needs paramiko), which
+        `runner` starts."""
         import docker
         from docker.errors import DockerException
 
         try:
-            return docker.DockerClient(
-                base_url=self.host,
-                use_ssh_client=self.host.startswith("ssh://"),
-                timeout=30,
-            )
-        except DockerException as exc:
+            if self.host.startswith("ssh://"):
+                command = argv.ssh_dial(self.host)
+                return dial.client(command, runner or Runner(), timeout=30)
+            return docker.DockerClient(base_url=self.host, timeout=30)
+        except (DockerException, ValueError) as exc:
             raise DockhandError(
                 f"cannot reach the Swarm manager at {self.host} ({self.source}): {exc}",
                 hint="check the endpoint (docs/deploy.md#which-cluster)",
@@ -83,16 +87,46 @@ def choose(settings: Settings, environ: Mapping[str, str], runner: Runner) -> Ma
     )
 
 
+# The docker CLI's stand-in URL for an engine it reaches over ssh.
+_DUMMY = "the Docker daemon at http://docker.example.com"
+
+
+def cause(stderr: str) -> str:
+    """What the docker CLI said went wrong, in a few words: over ssh, what
+    ssh said (after `stderr=`), not the command line around it."""
+    text = stderr.strip()
+    if "stderr=" in text:
+        said = " ".join(
+            line.strip() for line in text.rpartition("stderr=")[2].splitlines()
+        )
+    else:
+        said = (text.splitlines() or ["no answer"])[-1]
+    return said.replace(_DUMMY, "the Docker engine of the ssh host")
+
+
+def ssh_check(url: str) -> str:
+    """The ssh command a user runs to see what dockhand's ssh sees."""
+    try:
+        command = argv.ssh_dial(url)
+    except ValueError:
+        return f"docker --host {url} info"
+    return shlex.join(["ssh", *command[4:-2], "info"])  # no timeout, no dial-stdio
+
+
 def require_manager(manager: Manager, runner: Runner) -> Manager:
     """The endpoint answers and is a Swarm manager; else one line."""
     found = runner.capture(argv.swarm_info(manager.host), timeout=30)
     where = f"{manager.host} ({manager.source})"
     if not found.ok:
-        reason = (found.stderr.strip().splitlines() or ["no answer"])[-1]
         raise DockhandError(
-            f"the Swarm manager at {where} does not answer: {reason}",
-            hint="start the cluster (the lab: scripts/swarm-lab up), or point "
-            "dockhand.deploy_endpoint at a manager",
+            f"the Swarm manager at {where} does not answer: {cause(found.stderr)}",
+            hint=(
+                f"check that `{ssh_check(manager.host)}` answers, with no prompt "
+                "(docs/deploy.md#over-ssh)"
+                if manager.host.startswith("ssh://")
+                else "start the cluster (the lab: scripts/swarm-lab up), or point "
+                "dockhand.deploy_endpoint at a manager"
+            ),
         )
     text, _, node = found.stdout.strip().partition("|")
     try:

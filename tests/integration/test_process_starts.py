@@ -1,0 +1,141 @@
+"""A daily command starts no process its answer does not need (issue 12).
+
+A `docker` and a `docker-compose` first on PATH log each argv they are
+given (tests/exec_log.py) while each daily command runs on the running
+reference stack, with the Compose cache warm; the table below is the exact
+list of what each may start, in order. A new call before the user's own
+Compose command (a look that only serves an error, a check that could be
+remembered) fails here, and has to be added to the table on purpose.
+
+The words are written with the project's Compose prefix as COMPOSE
+(`docker compose -p NAME -f FILE --env-file ENV`) and each container id as
+ID. The engine is read in process, on its socket (dockhand.engine_socket),
+so `inv ps` starts no process at all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import REPO, Stack, env_lines, output, write_env
+
+from exec_log import VARIABLE, read, shims
+
+COMPOSE = "COMPOSE"
+
+# (the command, what it starts, in order)
+STARTS: list[tuple[tuple[str, ...], list[str]]] = [
+    (("ps",), []),
+    (("logs", "backend", "--tail", "5"), ["COMPOSE logs --no-color --tail 5 backend"]),
+    (("shell", "backend", "-c", "true"), ["COMPOSE exec -T backend bash -c true"]),
+    (
+        ("migrate", "--status"),
+        [
+            "COMPOSE exec -T backend alembic current",
+            "COMPOSE exec -T backend-ts node migrate.js --status",
+        ],
+    ),
+    # up and restart: what this branch does on 2026-12-01 (issue 12), on
+    # top of main; the work on `inv up`'s preflight changes these two rows.
+    (
+        ("up",),
+        [
+            "docker network ls --quiet --no-trunc "
+            "--filter label=com.docker.compose.project=NAME",
+            "COMPOSE config --format json",
+            "docker container inspect ID",
+            "docker exec ID psql -X -A -t -v ON_ERROR_STOP=1 -U neuroagent "
+            "-d postgres -c SELECT rolpassword FROM pg_authid "
+            "WHERE rolname = current_user",
+            "docker volume inspect --format {{.CreatedAt}} NAME_db-data",
+            "COMPOSE up --detach",
+        ],
+    ),
+    (
+        ("restart", "backend"),
+        ["COMPOSE config --format json", "COMPOSE restart backend"],
+    ),
+]  # fmt: skip
+
+
+def said(argv: list[str], stack: Stack) -> str:
+    """An argv in the table's words: the Compose prefix, ids and names
+    replaced, so a row reads the same for every run."""
+    prefix = [
+        *("docker", "compose", "-p", stack.project),
+        *("-f", str(stack.root / "docker-compose.yml")),
+        *("--env-file", str(stack.env_file)),
+    ]
+    if argv[: len(prefix)] == prefix:
+        argv = [COMPOSE, *argv[len(prefix) :]]
+    words = [re.sub(r"^[0-9a-f]{64}$", "ID", word) for word in argv]
+    return " ".join(words).replace(stack.project, "NAME")
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Path]]:
+    """The reference stack up and migrated, every docker and docker-compose
+    it is driven with logged to the file returned."""
+    folder = tmp_path_factory.mktemp("starts")
+    write_env(folder / "test.env", env_lines(REPO / ".env.example"))
+    log = folder / "exec.log"
+    stack = Stack(
+        root=REPO,
+        env_file=folder / "test.env",
+        extra_env={
+            "PATH": f"{shims(folder / 'bin')}{os.pathsep}{os.environ['PATH']}",
+            VARIABLE: str(log),
+            "DOCKHAND_CACHE_DIR": str(folder / "cache"),
+        },
+    )
+    try:
+        for args in (("up", "--build"), ("migrate",)):
+            result = stack.inv(*args, timeout=1200)
+            assert result.returncode == 0, output(result)
+        yield stack, log
+    finally:
+        stack.destroy()
+
+
+def starts(stack: Stack, log: Path, args: tuple[str, ...]) -> list[str]:
+    """What `inv ARGS` starts, its cache warm (the same command just ran)."""
+    first = stack.inv(*args)
+    assert first.returncode == 0, output(first)
+    log.write_text("")
+    result = stack.inv(*args)
+    assert result.returncode == 0, output(result)
+    return [said(argv, stack) for argv in read(log)]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), STARTS, ids=[" ".join(a) for a, _ in STARTS]
+)
+def test_a_daily_command_starts_only_what_its_answer_needs(
+    logged: tuple[Stack, Path], args: tuple[str, ...], expected: list[str]
+) -> None:
+    stack, log = logged
+    started = starts(stack, log, args)
+    assert started == expected, "it started:\n" + "\n".join(started)
+
+
+def test_the_first_command_after_an_upgrade_asks_which_compose_runs(
+    logged: tuple[Stack, Path],
+) -> None:
+    # Cold: no cache, as after an upgrade of docker or Compose. One question,
+    # then the user's command; the next command asks nothing (the rows above).
+    stack, log = logged
+    for remembered in Path(stack.extra_env["DOCKHAND_CACHE_DIR"]).glob(
+        "compose-*.json"
+    ):
+        remembered.unlink()
+    log.write_text("")
+    result = stack.inv("logs", "backend", "--tail", "5")
+    assert result.returncode == 0, output(result)
+    assert [said(argv, stack) for argv in read(log)] == [
+        "docker compose version --short",
+        "COMPOSE logs --no-color --tail 5 backend",
+    ]
