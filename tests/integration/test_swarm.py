@@ -620,11 +620,10 @@ def test_a_worker_drained_mid_deploy_ends_in_a_true_verdict(
         status, body = get(entry(stack, service, key, path))
         assert status == 200, (service, body)
     status, rows = get(entry(stack, "backend", "BACKEND_PORT", "/items"))
-    assert status == 200 and "drained" in [r["name"] for r in rows], (
-        rows,
-        found["services"],
-        result.stderr[-3000:],
-    )
+    # Seen failing in 2 of 5 runs of the whole file (never alone): the db
+    # task on the manager exited 0 mid-deploy, and came back without the row.
+    db_tasks = on_lab("service", "ps", f"{stack.project}_db").stdout
+    assert status == 200 and "drained" in [r["name"] for r in rows], (rows, db_tasks)
 
 
 ZERO_LOSS = REPO / "tests" / "integration" / "projects" / "proxy" / "zero-loss.yml"
