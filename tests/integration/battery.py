@@ -535,6 +535,11 @@ def dry(*argv: str) -> tuple[str, ...]:
 
 OPTION_CASES = [
     Case(
+        "deploy --stack-file in no folder",
+        ("--stack-file /no/such/folder/stack.yml: there is no folder /no/such/folder",),
+        argv=dry("deploy", "--stack-file", "/no/such/folder/stack.yml"),
+    ),
+    Case(
         "up --timeout abc",
         ("--timeout takes a number of seconds greater than 0, not 'abc'",),
         argv=dry("up", "--timeout", "abc"),

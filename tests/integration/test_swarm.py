@@ -6,7 +6,8 @@ One stack is deployed for the module and then changed test after test, in
 file order: deployed across nodes and answering from outside, an unchanged
 redeploy, rows through a redeploy, a failing migration, `inv cluster
 migrate` (undone, applied, its status, a slow one, a failing one), a broken
-update rolled back, the cluster commands, removal.
+update rolled back, a worker drained mid-deploy, the cluster commands,
+removal.
 """
 
 from __future__ import annotations
@@ -250,14 +251,19 @@ def test_the_stack_deploys_across_nodes_and_answers_from_outside(
 
 
 def test_a_second_deploy_of_the_same_commit_changes_nothing(
-    stack: Stack, first: dict[str, Any]
+    stack: Stack, first: dict[str, Any], tmp_path: Path
 ) -> None:
     before = versions(stack)
-    again = stack.inv("deploy", "--json", timeout=600)
+    kept = tmp_path / "stack.yml"
+    again = stack.inv("deploy", "--json", "--stack-file", str(kept), timeout=600)
     assert again.returncode == 0, output(again)
     assert verdict(again)["verdict"] == "converged"
     assert "nothing changed" in again.stderr
     assert versions(stack) == before  # no service was updated, not even in place
+    # --stack-file: the file it would deploy, each image pinned as it runs
+    written = json.loads(kept.read_text())["services"]
+    running = {s["name"]: s["image"] for s in verdict(again)["services"]}
+    assert {name: s["image"] for name, s in written.items()} == running
 
 
 def test_rows_survive_a_redeploy(
@@ -482,6 +488,142 @@ def test_cluster_rollback_after_swarm_rolled_back_changes_nothing(
         assert "Traceback" not in result.stderr
     assert versions(stack) == before
     assert get(entry(stack, "backend", "BACKEND_PORT", "/healthz"))[0] == 200
+
+
+WORKERS = ("worker1", "worker2")
+STATELESS = ("backend", "backend-ts")  # db and redis are pinned to the manager
+
+
+def tasks_of(stack: Stack, service: str) -> list[dict[str, Any]]:
+    """The service's tasks that Swarm wants running, as `docker inspect` says."""
+    ids = on_lab(
+        "service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running",
+        f"{stack.project}_{service}",
+    ).stdout.split()  # fmt: skip
+    return list(json.loads(on_lab("inspect", *ids).stdout)) if ids else []
+
+
+def node_names() -> dict[str, str]:
+    listed = on_lab("node", "ls", "--format", "{{.ID}} {{.Hostname}}").stdout
+    return dict(line.split() for line in listed.splitlines())
+
+
+def availability(hostname: str) -> str:
+    return on_lab(
+        "node", "inspect", "-f", "{{.Spec.Availability}} {{.Status.State}}", hostname
+    ).stdout.strip()
+
+
+def restore(node: str) -> None:
+    """The node active again, as other users of the lab expect it."""
+    on_lab("node", "update", "--availability", "active", node)
+    wait_for(lambda: availability(node) == "active ready", 60, f"{node} active")
+
+
+def test_a_worker_drained_mid_deploy_ends_in_a_true_verdict(
+    stack: Stack, first: dict[str, Any], tmp_path: Path
+) -> None:
+    """While backend and backend-ts roll, the worker where one of their new
+    tasks was placed is drained (then made active again, for the lab's other
+    users): Swarm moves the task, and mostly rolls that service back (below).
+    The verdict must say what happened: converged with every task running
+    the new spec on an active node, or a failure naming the service and the
+    drain, never a success with a task missing."""
+    url = entry(stack, "backend", "BACKEND_PORT", "/items")
+    request = urllib.request.Request(  # noqa: S310 - http only
+        url, data=b'{"name": "drained"}', headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 201
+    change = "".join(f"  {s}: {{labels: {{drained: 'yes'}}}}\n" for s in STATELESS)
+    stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"] = override(
+        tmp_path, "drain.yml", f"services:\n{change}"
+    )
+    names = node_names()
+    before = {service: spec_label(stack, service) for service in STATELESS}
+    drained: list[str] = []
+
+    def new_task_on_a_worker() -> bool:
+        """A task of the new spec placed on a worker: drain that worker."""
+        for service in STATELESS:
+            for task in tasks_of(stack, service):
+                labels = task["Spec"]["ContainerSpec"].get("Labels") or {}
+                node = names.get(task.get("NodeID", ""), "")
+                if labels.get("drained") == "yes" and node in WORKERS:
+                    drained.append(node)
+                    return True
+        return deploying.poll() is not None
+
+    out, err = tmp_path / "deploy.out", tmp_path / "deploy.err"
+    try:
+        with out.open("w") as stdout, err.open("w") as stderr:
+            deploying = subprocess.Popen(
+                [sys.executable, "-m", "invoke", "deploy", "--json"],
+                cwd=stack.root, env=stack.env(), stdout=stdout, stderr=stderr,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                wait_for(new_task_on_a_worker, 600, "a new task on a worker")
+                assert drained, f"inv deploy ended first:\n{err.read_text()}"
+                drain = on_lab("node", "update", "--availability", "drain", drained[0])
+                assert drain.returncode == 0, drain.stderr
+                deploying.wait(600)
+            finally:
+                if deploying.poll() is None:
+                    deploying.kill()
+                    deploying.wait()
+    finally:
+        del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
+        for node in drained:
+            restore(node)
+    result = subprocess.CompletedProcess(
+        [], deploying.returncode, out.read_text(), err.read_text()
+    )
+    found = verdict(result)
+    print(f"drained {drained[0]}: {found['verdict']} in {found['seconds']} s")
+    for service in found["services"]:  # whatever the verdict: all there, elsewhere
+        assert service["running"] == service["desired"] >= 1, service
+        assert drained[0] not in service["nodes"], service
+    failing = [s for s in found["services"] if s["state"] != "converged"]
+    if result.returncode == 0:
+        assert found["verdict"] == "converged" and not failing, output(result)
+    else:
+        # Swarm counts a new task stopped by the drain as a failed one (its
+        # updater's "early termination"), so the update rolls back: the
+        # verdict must say so, and that the node, not the service, was why.
+        assert failing and found["verdict"] == "rolled_back", output(result)
+        assert f"deploy rolled back: {failing[0]['name']}" in result.stderr
+        for service in failing:
+            assert any(f"{drained[0]} was drained" in e for e in service["errors"]), (
+                service["errors"]
+            )
+            # not the errors of test_a_broken_update_is_rolled_back's tasks,
+            # which Swarm keeps in the service's task history
+            assert not any("unhealthy" in e for e in service["errors"]), service
+            assert spec_label(stack, service["name"]) == before[service["name"]]
+    for service in STATELESS:
+        new_spec = service not in {s["name"] for s in failing}
+        running = tasks_of(stack, service)
+        assert running and all(
+            t["Status"]["State"] == "running"
+            and names[t["NodeID"]] != drained[0]
+            and (
+                (t["Spec"]["ContainerSpec"].get("Labels") or {}).get("drained") == "yes"
+            )
+            == new_spec
+            for t in running
+        ), running
+    for service, key, path in (
+        ("backend", "BACKEND_PORT", "/healthz"),
+        ("backend-ts", "BACKEND_TS_PORT", "/api/healthz"),
+    ):
+        status, body = get(entry(stack, service, key, path))
+        assert status == 200, (service, body)
+    status, rows = get(entry(stack, "backend", "BACKEND_PORT", "/items"))
+    # Seen failing in 2 of 5 runs of the whole file (never alone): the db
+    # task on the manager exited 0 mid-deploy, and came back without the row.
+    db_tasks = on_lab("service", "ps", f"{stack.project}_db").stdout
+    assert status == 200 and "drained" in [r["name"] for r in rows], (rows, db_tasks)
 
 
 ZERO_LOSS = REPO / "tests" / "integration" / "projects" / "proxy" / "zero-loss.yml"

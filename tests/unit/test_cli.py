@@ -215,6 +215,7 @@ OPTIONS = {
         for name in ("save", "restore", "rm")
     },
     ("deploy", "timeout"): "cli.seconds",
+    ("deploy", "stack_file"): "its folder must exist (ops.deploy.deploy)",
     ("rollback", "services"): "ops.cluster.rollback, against the stack's services",
 }
 

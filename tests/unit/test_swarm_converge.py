@@ -227,3 +227,72 @@ def test_a_task_counts_only_on_its_services_spec_as_swarm_compares_them() -> Non
     }
     assert assess(labelled, [old, old]).running == 0
     assert assess(labelled, [new, new]).state == "converged"
+
+
+def rolled_back_for(task_id: str) -> dict[str, Any]:
+    rolling = service(update="rollback_started", replicas=1)
+    rolling["UpdateStatus"]["Message"] = (
+        f"update rolled back due to failure or early termination of task {task_id}"
+    )
+    return rolling
+
+
+def test_a_rollback_for_a_task_stopped_by_a_drain_names_the_node_not_the_service() -> (
+    None
+):
+    # Swarm's updater counts any new task stopped early as a failure: one
+    # whose node was drained under it rolls the update back too.
+    stopped = {**task(state="shutdown", desired="shutdown", node="w1"), "ID": "t1"}
+    state = assess(
+        rolled_back_for("t1"),
+        [stopped, task(image=OLD, node="n2")],
+        nodes={"w1": "worker1", "n2": "worker2"},
+        away={"w1": "drained"},
+    )
+    assert state.errors[0] == (
+        "update rolled back due to failure or early termination of task t1: "
+        "worker1 was drained under it; the service did not fail, deploy again"
+    )
+
+
+def test_a_rollback_for_a_task_on_an_active_node_is_the_services_own() -> None:
+    failed = {**task(state="failed", desired="shutdown", node="w1"), "ID": "t1"}
+    state = assess(
+        rolled_back_for("t1"), [failed], nodes={"w1": "worker1"}, away={"w2": "down"}
+    )
+    assert state.errors[0] == (
+        "update rolled back due to failure or early termination of task t1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("node", "why"),
+    [
+        ({"Spec": {"Availability": "drain"}, "Status": {"State": "ready"}}, "drained"),
+        ({"Spec": {"Availability": "active"}, "Status": {"State": "down"}}, "down"),
+        ({"Spec": {"Availability": "pause"}, "Status": {"State": "ready"}}, ""),
+        ({"Spec": {"Availability": "active"}, "Status": {"State": "ready"}}, ""),
+    ],
+    ids=["drained", "down", "paused-keeps-its-tasks", "active"],
+)
+def test_why_a_node_runs_no_tasks(node: dict[str, Any], why: str) -> None:
+    from dockhand.swarm.converge import absence
+
+    assert absence(node) == why
+
+
+def test_the_errors_of_tasks_failed_before_this_deploy_are_not_its_own() -> None:
+    # Swarm keeps a service's last tasks: those of an earlier, broken update
+    # last changed before this deploy began (`since`, the version before it).
+    earlier = {
+        **task(state="failed", desired="shutdown", Err="unhealthy container"),
+        "Version": {"Index": 90},
+    }
+    now = {
+        **task(state="failed", desired="shutdown", Err="task: non-zero exit (1)"),
+        "Version": {"Index": 120},
+    }
+    assert assess(service(), [earlier, now], since=100).errors == (
+        "task: non-zero exit (1)",
+    )
+    assert assess(service(), [earlier], since=100).state == "starting"

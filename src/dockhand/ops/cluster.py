@@ -143,7 +143,7 @@ def logs(s: Session, names: list[str], follow: bool, tail: str | None) -> None:
 
 
 def rollback(s: Session, names: list[str], as_json: bool) -> int:
-    from dockhand.ops import deploy
+    from dockhand.ops import verdict
 
     manager = manager_of(s)
     client = manager.client(s.runner)
@@ -175,7 +175,7 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
             )
     import time
 
-    return deploy.report(
+    return verdict.report(
         s,
         manager,
         client,

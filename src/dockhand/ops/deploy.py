@@ -20,14 +20,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dockhand import compose, console
 from dockhand.errors import DockhandError
-from dockhand.ops import cluster, cluster_migrate
+from dockhand.ops import cluster, cluster_migrate, verdict
 from dockhand.schema import Migration
 from dockhand.session import Session
 from dockhand.swarm import argv, converge, images, stackfile
@@ -40,8 +39,15 @@ def deploy(
     as_json: bool = False,
     timeout: float | None = None,
     prune: bool = False,
+    stack_file: Path | None = None,
 ) -> int:
+    """`stack_file`: where to write a copy of the stack file, once rendered."""
     started = time.monotonic()
+    if stack_file and not stack_file.parent.is_dir():
+        raise DockhandError(
+            f"--stack-file {stack_file}: there is no folder {stack_file.parent}",
+            hint="give a path in a folder that exists",
+        )
     s.settings = replace(s.settings, prod=True)
     manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
@@ -97,6 +103,8 @@ def deploy(
     refuse(rendered.notes)
     for note in rendered.notes:
         console.warn(str(note))
+    if stack_file:
+        _keep(rendered.stack, stack_file)
     console.status(f"routing: {routing} ({cluster.ROUTING_WORDS[routing]})")
 
     changed = [
@@ -108,7 +116,7 @@ def deploy(
     gone = sorted(set(current) - set(rendered.stack["services"]))
     if not changed:
         console.ok("nothing changed: every service already runs this spec")
-        code = report(s, manager, client, stack, before, 5.0, as_json, started)
+        code = verdict.report(s, manager, client, stack, before, 5.0, as_json, started)
         return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
 
     file = _write(rendered.stack)
@@ -127,7 +135,7 @@ def deploy(
             for migration in migrating:
                 _migrate(s, manager, client, stack, migration, pinned, model, rendered)
         _stack_deploy(s, manager, stack, file, ", ".join(sorted(changed)))
-        code = report(
+        code = verdict.report(
             s, manager, client, stack, before, _seconds(s, timeout), as_json, started
         )
         return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
@@ -253,6 +261,17 @@ def _write(stack: dict[str, Any]) -> Path:
     return Path(name)
 
 
+def _keep(stack: dict[str, Any], path: Path) -> None:
+    try:
+        path.write_text(json.dumps(stack, indent=1) + "\n")
+    except OSError as exc:
+        raise DockhandError(
+            f"--stack-file {path}: {exc.strerror}: nothing was deployed",
+            hint="give a path in a folder you can write to",
+        ) from None
+    console.status(f"stack file: {path}")
+
+
 def _stack_deploy(
     s: Session, manager: Manager, stack: str, file: Path, what: str
 ) -> None:
@@ -292,55 +311,3 @@ def _wait_for(
             hint="see the task errors above; `inv cluster logs SERVICE`",
             code=converge.EXIT_CODES.get(found, 1),
         )
-
-
-def report(
-    s: Session,
-    manager: Manager,
-    client: Any,
-    stack: str,
-    before: dict[str, int],
-    timeout: float,
-    as_json: bool,
-    started: float,
-    decide: Callable[[list[converge.ServiceState]], str | None] = converge.verdict,
-) -> int:
-    found, states, seen = converge.wait(
-        client,
-        lambda: converge.read(client, stack, before),
-        decide,
-        timeout,
-        on_change=lambda st: console.status("  " + cluster.progress(st)),
-    )
-    elapsed = seen - started
-    if found != converge.CONVERGED:
-        states = cluster.with_logs(s, manager, stack, states)
-    if found == converge.CONVERGED:
-        cluster.prune_contents(s, manager, client, stack)
-    if as_json:
-        console.print_data(
-            json.dumps(
-                {
-                    "verdict": found,
-                    "stack": stack,
-                    "endpoint": manager.host,
-                    "seconds": round(elapsed, 2),
-                    "services": [st.as_dict() for st in states],
-                },
-                indent=2,
-            )
-        )
-    else:
-        cluster.show(s, states, found, stack)
-    if found == converge.CONVERGED:
-        console.ok(f"{stack} converged in {elapsed:.1f} s")
-    else:
-        console.error(
-            DockhandError(
-                f"deploy {found.replace('_', ' ')}: "
-                + ", ".join(st.name for st in states if st.state != "converged")
-                + "".join(f" ({st.errors[0]})" for st in states if st.errors[:1])[:300],
-                hint="`inv cluster ps`, `inv cluster logs SERVICE`; docs/deploy.md#when-a-deploy-fails",
-            )
-        )
-    return converge.EXIT_CODES[found]

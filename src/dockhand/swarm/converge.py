@@ -84,9 +84,15 @@ def assess(
     ours: bool = True,
     nodes: Mapping[str, str] | None = None,
     short: str = "",
+    away: Mapping[str, str] | None = None,
+    since: int = 0,
 ) -> ServiceState:
     """`ours`: the service's UpdateStatus is this deploy's (its version moved
-    since the deploy began); an older one says nothing about this deploy."""
+    since the deploy began); an older one says nothing about this deploy.
+    `nodes`: node ID -> hostname; `away`: node ID -> why it takes no tasks
+    (`absence`); `since`: the service's version index before the deploy: a
+    task last changed before it failed in an earlier deploy (Swarm keeps a
+    few in its history), and its error is not this deploy's."""
     spec = service.get("Spec") or {}
     name = short or str(spec.get("Name") or "")
     image = _image(spec)
@@ -108,14 +114,19 @@ def assess(
         and _bare(t.get("Spec") or {}) == template
     ]
     update = str((service.get("UpdateStatus") or {}).get("State") or "") if ours else ""
-    failed = [t for t in tasks if (t.get("Status") or {}).get("State") in FAILED_TASK]
+    failed = [
+        t
+        for t in tasks
+        if (t.get("Status") or {}).get("State") in FAILED_TASK
+        and _changed_since(t, since)
+    ]
     errors = tuple(dict.fromkeys(_task_error(t) for t in _newest(failed, 3)))
     # Why Swarm paused or rolled back ("update rolled back due to failure or
     # early termination of task ..."): a task stopped while still starting
     # (its healthcheck never passed) leaves no error of its own.
     message = str((service.get("UpdateStatus") or {}).get("Message") or "")
     if ours and message and update in ("paused", "rollback_started", "rollback_paused"):
-        errors = (message, *errors)
+        errors = (message + _left(message, tasks, nodes or {}, away or {}), *errors)
     where = tuple(
         sorted(
             {
@@ -128,6 +139,37 @@ def assess(
     return ServiceState(
         name, state, len(running), desired, image, update, where, errors
     )
+
+
+def _changed_since(task: Mapping[str, Any], since: int) -> bool:
+    index = (task.get("Version") or {}).get("Index")
+    return index is None or int(index) > since
+
+
+def absence(node: Mapping[str, Any]) -> str:
+    """Why a node (its inspect data) runs no tasks: "drained", "down", or ""."""
+    if ((node.get("Spec") or {}).get("Availability") or "active") == "drain":
+        return "drained"
+    if ((node.get("Status") or {}).get("State") or "ready") in ("down", "disconnected"):
+        return "down"
+    return ""
+
+
+def _left(
+    message: str,
+    tasks: Sequence[Mapping[str, Any]],
+    nodes: Mapping[str, str],
+    away: Mapping[str, str],
+) -> str:
+    """Swarm's updater counts a new task stopped early as a failed one,
+    whatever stopped it ("... early termination of task ID"): when its node
+    was drained or went down, the service is not what failed."""
+    task_id = message.rsplit(" ", 1)[-1]
+    node = next((str(t.get("NodeID")) for t in tasks if t.get("ID") == task_id), "")
+    if node not in away:
+        return ""
+    name = nodes.get(node, node)
+    return f": {name} was {away[node]} under it; the service did not fail, deploy again"
 
 
 def _state(update: str, running: int, desired: int, failing: bool, job: bool) -> str:
@@ -204,14 +246,24 @@ def read(
 ) -> list[ServiceState]:
     """Every service of the stack, assessed. `before`: each service's version
     index before the deploy (a service not in it is new)."""
-    nodes = {n.id: str(n.attrs["Description"]["Hostname"]) for n in client.nodes.list()}
+    listed = client.nodes.list()
+    nodes = {n.id: str(n.attrs["Description"]["Hostname"]) for n in listed}
+    away = {n.id: why for n in listed if (why := absence(n.attrs))}
     states = []
     for service in client.services.list(filters={"label": f"{NAMESPACE}={stack}"}):
         index = int(service.attrs["Version"]["Index"])
         ours = before.get(service.name) != index
         short = service.name.removeprefix(f"{stack}_")
         states.append(
-            assess(service.attrs, service.tasks(), ours=ours, nodes=nodes, short=short)
+            assess(
+                service.attrs,
+                service.tasks(),
+                ours=ours,
+                nodes=nodes,
+                short=short,
+                away=away,
+                since=before.get(service.name, 0),
+            )
         )
     return sorted(states, key=lambda s: s.name)
 

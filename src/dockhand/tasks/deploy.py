@@ -40,16 +40,25 @@ def _exit(code: int) -> None:
         "json": VERDICT,
         "timeout": "seconds to wait for convergence (default: dockhand.deploy_timeout)",
         "prune": "remove the stack's services that are no longer in the compose files",
+        "stack-file": "also write the stack file it deploys to this path",
     }
 )
 def deploy(
-    c: Context, json: bool = False, timeout: str | None = None, prune: bool = False
+    c: Context,
+    json: bool = False,
+    timeout: str | None = None,
+    prune: bool = False,
+    stack_file: str | None = None,
 ) -> None:
     """Build, push and deploy the production stack to a Swarm; wait for the verdict."""
+    from pathlib import Path
+
     from dockhand.ops import deploy as ops
 
     wait = seconds("timeout", timeout)
-    _exit(ops.deploy(writer(c, "deploy"), as_json=json, timeout=wait, prune=prune))
+    kept = Path(stack_file) if stack_file else None
+    s = writer(c, "deploy")
+    _exit(ops.deploy(s, as_json=json, timeout=wait, prune=prune, stack_file=kept))
 
 
 @command()
