@@ -410,7 +410,14 @@ def test_cluster_migrate_refuses_without_a_healthy_database_or_a_stack(
 ) -> None:
     service = f"{stack.project}_db"
     try:
-        assert on_lab("service", "scale", "--detach", f"{service}=0").returncode == 0
+        # Until its task has stopped: a new one started while the old still
+        # shuts down would run two PostgreSQL servers on one data volume (both
+        # PID 1: the new one takes the old one's lock file for a stale one of
+        # its own), and the database lost rows in later tests.
+        stopped = on_lab(
+            "service", "scale", "--detach=false", f"{service}=0", timeout=300
+        )
+        assert stopped.returncode == 0, stopped.stderr
         result = stack.inv("cluster", "migrate", timeout=120)
     finally:
         scaled = on_lab(
