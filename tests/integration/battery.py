@@ -540,6 +540,16 @@ OPTION_CASES = [
         argv=dry("deploy", "--stack-file", "/no/such/folder/stack.yml"),
     ),
     Case(
+        "deploy --stack-file empty",
+        ("--stack-file is empty",),
+        argv=dry("deploy", "--stack-file", ""),
+    ),
+    Case(
+        "deploy --stack-file a folder",
+        ("--stack-file /tmp is a folder",),
+        argv=dry("deploy", "--stack-file", "/tmp"),
+    ),
+    Case(
         "up --timeout abc",
         ("--timeout takes a number of seconds greater than 0, not 'abc'",),
         argv=dry("up", "--timeout", "abc"),

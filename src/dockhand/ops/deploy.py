@@ -43,6 +43,11 @@ def deploy(
 ) -> int:
     """`stack_file`: where to write a copy of the stack file, once rendered."""
     started = time.monotonic()
+    if stack_file and stack_file.is_dir():
+        raise DockhandError(
+            f"--stack-file {stack_file} is a folder",
+            hint=f"name a file in it, e.g. {stack_file}/stack.yml",
+        )
     if stack_file and not stack_file.parent.is_dir():
         raise DockhandError(
             f"--stack-file {stack_file}: there is no folder {stack_file.parent}",

@@ -56,6 +56,10 @@ def deploy(
     from dockhand.ops import deploy as ops
 
     wait = seconds("timeout", timeout)
+    if stack_file is not None and not stack_file.strip():
+        raise DockhandError(
+            "--stack-file is empty", hint="give a file, e.g. --stack-file stack.yml"
+        )
     kept = Path(stack_file) if stack_file else None
     s = writer(c, "deploy")
     _exit(ops.deploy(s, as_json=json, timeout=wait, prune=prune, stack_file=kept))
