@@ -27,8 +27,8 @@ from run import INV, REPO, reference_env, run
 
 sys.path.insert(0, str(REPO / "src"))
 
-from dockhand import sources
 from dockhand.checks.compose_model import Build
+from dockhand.steps import sources
 
 
 def main() -> None:
@@ -86,10 +86,10 @@ def up_overhead(n: int, tmp: Path) -> None:
 def find_times(n: int, project: str, env_path: Path, cache: Path) -> float:
     """The check alone (ops.stale.find), each time in a new session: the
     remembered model, each context's sources, one `docker image inspect`."""
-    from dockhand import settings
-    from dockhand.ops import stale
-    from dockhand.process import Runner
+    from dockhand.config import settings
+    from dockhand.docker.process import Runner
     from dockhand.session import Session
+    from dockhand.steps import stale
 
     os.environ["DOCKHAND_CACHE_DIR"] = str(cache)
     loaded = settings.load(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from dockhand.process import Captured, Runner
+from dockhand.docker.process import Captured, Runner
 
 Answer = Callable[[list[str], "IO[bytes] | None"], int]
 Reply = Callable[[list[str]], "tuple[int, str, str]"]

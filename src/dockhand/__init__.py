@@ -28,23 +28,14 @@ def namespace(root: str | Path | None = None) -> Collection:
     The INVOKE_DOCKHAND_* variables are taken out of the environment here,
     before Invoke reads them: Invoke would cast each to the type of the value
     it overrides (int("1.5") is a traceback, "false" is true). dockhand's own
-    schema reads them instead (dockhand.invoke_config.load_settings). The defaults
+    schema reads them instead (dockhand.cli.invoke_config.load_settings). The defaults
     stay out of Invoke's config too, so that Invoke never merges a user's value
     with one of dockhand's (a list given for a mapping is a traceback there).
     """
-    from dockhand import cli
-    from dockhand.defaults import OWN
-    from dockhand.tasks import (
-        check,
-        cleanup,
-        db,
-        deploy,
-        dev,
-        projects,
-        setup,
-        snapshot,
-        stack,
-    )
+    from dockhand.cli import check, db, deploy, dev, projects, setup, snapshot, stack
+    from dockhand.cli import clean as cleanup
+    from dockhand.cli import task as cli
+    from dockhand.config.defaults import OWN
 
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():

@@ -21,14 +21,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockhand import checkout, compose, compose_cache
-from dockhand.checkout import MARKER_VAR, NAME_VAR
-from dockhand.compose import Project
+from dockhand.config import checkout
+from dockhand.config.checkout import MARKER_VAR, NAME_VAR
+from dockhand.docker import compose, compose_cache
+from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
+    from dockhand.config.settings import Settings
     from dockhand.session import Session
-    from dockhand.settings import Settings
 
 COMPOSE_NAMES = (
     "compose.yaml",
@@ -140,7 +141,7 @@ _SOURCES = {
 
 def _whose(settings: Settings, variables: Mapping[str, str | None]) -> tuple[str, str]:
     """Where a name in the env file came from, and the checkout it was
-    copied from when it was (dockhand.checkout)."""
+    copied from when it was (dockhand.config.checkout)."""
     found = checkout.identity(
         {**variables, MARKER_VAR: _marker(settings)}, settings.root
     )
@@ -183,7 +184,7 @@ def older_project(s: Session) -> str:
     """The project Compose made this folder's containers under, when this
     checkout has no name of its own yet and that project is another one (a
     checkout from before each had its own name): "" otherwise."""
-    from dockhand import containers
+    from dockhand.docker import containers
 
     settings = s.settings
     if settings.project_given or settings.project_source != "the folder's name":

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from dockhand import compose, settings
-from dockhand.compose import ComposeCli, Project
+from dockhand.config import settings
+from dockhand.docker import compose
+from dockhand.docker.compose import ComposeCli, Project
+from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
-from dockhand.process import Runner
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.states import ServiceState
+    from dockhand.docker.states import ServiceState
 
 
 def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
@@ -70,7 +71,7 @@ class Session:
         files it comes from stay the same (compose_cache), else asked
         (`docker compose version --short`)."""
         if self.compose_cli is None:
-            from dockhand import compose_cache
+            from dockhand.docker import compose_cache
 
             override = self.settings.compose_command
             key, folder = compose_cache.fingerprint(override), compose_cache.location()
@@ -89,7 +90,7 @@ class Session:
         """The engine through the docker SDK, connected and pinged on the
         first call."""
         if self.client is None:
-            from dockhand import engine
+            from dockhand.docker import engine
 
             self.client = engine.connect()
         return self.client
@@ -104,7 +105,7 @@ class Session:
         Compose's own message."""
         result = self.runner.capture(argv, timeout=60)
         if not result.ok:
-            from dockhand import compose_errors  # its patterns only for an error
+            from dockhand.docker import compose_errors  # its patterns only for an error
 
             files = " ".join(f"-f {f}" for f in self.project.files)
             said = result.stderr.strip() or result.stdout.strip()
@@ -182,7 +183,7 @@ class Session:
     def is_running(self, name: str) -> bool:
         """Whether the service has a running container: one docker CLI call;
         when it has none, the name is checked as `states` checks it."""
-        from dockhand import containers
+        from dockhand.docker import containers
 
         if containers.running(self.runner, self.settings.project, name):
             return True
@@ -194,7 +195,7 @@ class Session:
         docker CLI: no SDK import for a command that only looks. A name
         without containers is only then checked against the services, so a
         wrong one is the same clear error and a right one costs no call."""
-        from dockhand import containers
+        from dockhand.docker import containers
 
         found = containers.states(self.runner, self.settings.project, names)
         if set(names) - {state.service for state in found}:

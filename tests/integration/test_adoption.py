@@ -156,7 +156,7 @@ def test_the_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     info = f"dockhand_compose-{dockhand.__version__}.dist-info/"
     assert all(n.startswith(("dockhand/", info)) for n in names), names
-    assert "dockhand/py.typed" in names and "dockhand/tasks/stack.py" in names
+    assert "dockhand/py.typed" in names and "dockhand/cli/stack.py" in names
     assert f"{info}licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"{info}METADATA").decode()
     assert "Name: dockhand-compose\n" in metadata

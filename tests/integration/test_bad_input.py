@@ -299,7 +299,7 @@ def test_an_input_is_read_as_meant(project: Copy, reading: Reading) -> None:
 
 BUGGY_TASKS = """\
 from dockhand import namespace
-from dockhand.cli import command
+from dockhand.cli.task import command
 
 ns = namespace(__file__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness import output, project_stack, wait_for
 
-from dockhand import compose_cache
+from dockhand.docker import compose_cache
 
 NOTES = Path(__file__).parent / "projects" / "notes"
 

@@ -9,7 +9,7 @@ remembered) fails here, and has to be added to the table on purpose.
 
 The words are written with the project's Compose prefix as COMPOSE
 (`docker compose -p NAME -f FILE --env-file ENV`) and each container id as
-ID. The engine is read in process, on its socket (dockhand.engine_socket),
+ID. The engine is read in process, on its socket (dockhand.docker.engine_socket),
 so `inv ps` starts no process at all.
 """
 

@@ -21,7 +21,7 @@ from harness import Stack, copied_stack, output
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 MAIN = Path("services/backend/app/main.py")
-LABEL = "io.dockhand.sources"
+LABEL = "io.dockhand.steps.sources"
 
 
 @pytest.fixture(scope="module")

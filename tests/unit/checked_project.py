@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dockhand import checks
-from dockhand.checks import FAIL, Check, Facts, Processes
+from dockhand.checks import registry
 from dockhand.checks.facts import Engine
-from dockhand.compose import ComposeCli
-from dockhand.process import Runner
+from dockhand.checks.registry import FAIL, Check, Facts, Processes
+from dockhand.config.settings import load
+from dockhand.docker.compose import ComposeCli
+from dockhand.docker.process import Runner
 from dockhand.session import Session
-from dockhand.settings import load
 
 GOOD_DOCKERFILE = """\
 ARG BASE_IMAGE=debian:bookworm-slim
@@ -114,12 +114,12 @@ def facts_for(root: Path, budget_mb: float = 350, **overrides: Any) -> Facts:
 
 
 def by_name(facts: Facts) -> dict[str, Check]:
-    return {r.name: r for r in checks.run(checks.CHECK, facts)}
+    return {r.name: r for r in registry.run(registry.CHECK, facts)}
 
 
 def only_failure(facts: Facts) -> Check:
     """The one failing check (asserting it is the only one)."""
-    failed = [r for r in checks.run(checks.CHECK, facts) if r.status == FAIL]
+    failed = [r for r in registry.run(registry.CHECK, facts) if r.status == FAIL]
     assert len(failed) == 1, [(r.name, r.detail) for r in failed]
     assert failed[0].fix, "every failure says how to fix it"
     return failed[0]

@@ -16,9 +16,10 @@ from checked_project import (
     only_failure,
 )
 
-from dockhand import checks
-from dockhand.checks import OK
-from dockhand.checks.env import check_env_example
+from dockhand.checks import registry
+from dockhand.checks.checkout import check_database_login, check_project_name
+from dockhand.checks.env import check_env_example, check_env_file
+from dockhand.checks.registry import OK
 
 
 def test_a_good_project_passes_every_check(tmp_path: Path) -> None:
@@ -26,7 +27,7 @@ def test_a_good_project_passes_every_check(tmp_path: Path) -> None:
     results = by_name(facts_for(tmp_path))
     assert [r.name for r in results.values()] == [
         c(facts_for(tmp_path)).name  # type: ignore[union-attr]  # one Check each
-        for c in checks.CHECK
+        for c in registry.CHECK
     ]
     failing = {n: r.detail for n, r in results.items() if r.status != OK}
     assert failing == {}
@@ -127,12 +128,12 @@ def test_each_broken_file_fails_its_check(
 
 
 def test_doctor_is_the_machine_checks_then_env_files_and_checkout() -> None:
-    assert checks.DOCTOR[: len(checks.MACHINE)] == checks.MACHINE
-    assert checks.DOCTOR[len(checks.MACHINE) :] == (
+    assert registry.DOCTOR[: len(registry.MACHINE)] == registry.MACHINE
+    assert registry.DOCTOR[len(registry.MACHINE) :] == (
         check_env_example,
-        checks.env.check_env_file,
-        checks.checkout.check_project_name,
-        checks.checkout.check_database_login,
+        check_env_file,
+        check_project_name,
+        check_database_login,
     )
     # inv check starts with the same tools, over the same facts.
-    assert checks.CHECK[:4] == checks.MACHINE[:4]
+    assert registry.CHECK[:4] == registry.MACHINE[:4]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from checked_project import GOOD_DOCKERFILE, facts_for, make_project
 
-from dockhand.checks import FAIL, OK
 from dockhand.checks.base_images import check_pinned_base, image_pinned
+from dockhand.checks.registry import FAIL, OK
 
 
 @pytest.mark.parametrize(

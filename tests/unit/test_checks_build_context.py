@@ -12,8 +12,8 @@ from checked_project import (
     only_failure,
 )
 
-from dockhand.checks import FAIL, OK, SKIP
 from dockhand.checks.build_context import check_entrypoints
+from dockhand.checks.registry import FAIL, OK, SKIP
 
 
 def test_missing_dockerfile_and_dockerignore(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from checked_project import (
     service,
 )
 
-from dockhand.checks import OK
+from dockhand.checks.registry import OK
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ import pytest
 from checked_project import by_name, facts_for, make_project, only_failure
 
 from dockhand import envfile
-from dockhand.checks import SKIP
 from dockhand.checks.env import check_env_example, env_checks
 from dockhand.checks.facts import Facts
+from dockhand.checks.registry import SKIP
 from dockhand.checks.result import Check
-from dockhand.settings import load
+from dockhand.config.settings import load
 
 
 def test_env_example(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from checked_project import GOOD_DOCKERFILE, by_name, facts_for, make_project
 
-from dockhand.checks import FAIL, OK
 from dockhand.checks.dockerfile import parse_dockerfile
 from dockhand.checks.image_build import (
     check_dockerfiles,
     check_healthcheck,
     check_non_root_user,
 )
+from dockhand.checks.registry import FAIL, OK
 
 
 def test_user_from_an_arg(tmp_path: Path) -> None:

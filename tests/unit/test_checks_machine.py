@@ -10,7 +10,7 @@ from checked_project import MODEL, never
 
 from dockhand.checks import machine
 from dockhand.checks.facts import Engine, Facts
-from dockhand.settings import load
+from dockhand.config.settings import load
 
 
 def test_needed_images_are_build_bases_and_pulled_images() -> None:

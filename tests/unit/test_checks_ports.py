@@ -10,8 +10,8 @@ from typing import Any
 
 from checked_project import MODEL
 
-from dockhand import states
 from dockhand.checks import ports as port_checks
+from dockhand.docker import states
 from helpers import free_port
 
 

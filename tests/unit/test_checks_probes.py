@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from checked_project import never
 
-from dockhand import engine
 from dockhand.checks import ports as port_checks
 from dockhand.checks.facts import Facts, compose_model, probe_engine
 from dockhand.checks.result import Problem
 from dockhand.checks.tools import (
     check_compose_files,
 )
-from dockhand.compose import ComposeCli, Project
+from dockhand.config.settings import load
+from dockhand.docker import engine
+from dockhand.docker.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
-from dockhand.settings import load
 from helpers import replying
 
 

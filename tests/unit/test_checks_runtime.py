@@ -6,7 +6,7 @@ from pathlib import Path
 
 from checked_project import by_name, facts_for, make_project, only_failure
 
-from dockhand.checks import OK, SKIP, Processes
+from dockhand.checks.registry import OK, SKIP, Processes
 from dockhand.checks.runtime import check_image_size
 
 

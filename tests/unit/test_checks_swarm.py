@@ -13,7 +13,7 @@ from checked_project import (
     service,
 )
 
-from dockhand.checks import WARN
+from dockhand.checks.registry import WARN
 
 
 def test_swarm_compat_fails_what_a_swarm_service_cannot_do(tmp_path: Path) -> None:

@@ -9,17 +9,17 @@ from types import SimpleNamespace
 import pytest
 from checked_project import by_name, facts, facts_for, make_project, script
 
-from dockhand import engine
-from dockhand.checks import FAIL, OK, SKIP, Problem
 from dockhand.checks.facts import Engine, Facts, probe_engine
+from dockhand.checks.registry import FAIL, OK, SKIP, Problem
 from dockhand.checks.tools import (
     check_compose,
     check_compose_files,
     check_docker_cli,
     check_engine,
 )
-from dockhand.compose import ComposeCli
-from dockhand.settings import load
+from dockhand.config.settings import load
+from dockhand.docker import engine
+from dockhand.docker.compose import ComposeCli
 
 
 def test_missing_tools_fail_and_dependent_checks_skip(tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockhand import discovery, settings
+from dockhand import discovery
+from dockhand.config import settings
 
 
 def touch(folder: Path, *names: str) -> None:

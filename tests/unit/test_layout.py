@@ -31,7 +31,7 @@ def test_no_two_test_files_share_a_name() -> None:
 
 def module_named(stem: str) -> Path | None:
     """The module a test file's name names: `checks_compose_model` is
-    checks/compose_model.py, `ops_db` the package ops/db."""
+    checks/compose_model.py, `postgres` the package postgres/."""
     words = stem.split("_")
     for cuts in itertools.product(("/", "_"), repeat=len(words) - 1):
         path = words[0] + "".join(c + w for c, w in zip(cuts, words[1:], strict=True))
@@ -53,8 +53,8 @@ def test_each_unit_test_file_is_named_after_the_module_it_tests() -> None:
 
 def test_the_layout_rules_see_what_they_judge() -> None:
     assert module_named("checks_compose_model") == SRC / "checks" / "compose_model.py"
-    assert module_named("compose") == SRC / "compose.py"
-    assert module_named("ops_db") == SRC / "ops" / "db" / "__init__.py"
+    assert module_named("docker_compose") == SRC / "docker" / "compose.py"
+    assert module_named("postgres") == SRC / "postgres" / "__init__.py"
     assert module_named("no_such_module") is None
     assert ("dockhand.session", "dockhand.discovery") in edges(
         "dockhand.session",

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dockhand import compose, postgres
-from dockhand.compose import ComposeCli, Project
+from dockhand import postgres
+from dockhand.docker import compose
+from dockhand.docker.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
 from dockhand.postgres import Target
 

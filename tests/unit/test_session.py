@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dockhand import settings
-from dockhand.compose import ComposeCli
+from dockhand.commands import stack
+from dockhand.config import settings
+from dockhand.docker.compose import ComposeCli
 from dockhand.errors import DockhandError
-from dockhand.ops import stack
 from dockhand.session import Session
 from helpers import FakeRunner
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from dockhand.config.settings import load
+from dockhand.docker.process import Captured
 from dockhand.errors import DockhandError
-from dockhand.process import Captured
-from dockhand.settings import load
 from dockhand.swarm import argv
 from dockhand.swarm.endpoint import Manager, cause, choose, require_manager, ssh_check
 

@@ -5,7 +5,9 @@ asks whether this machine and its env file are ready to run the stack,
 `CHECK` whether the Docker configuration follows the rules of the seed's
 test-docker.sh. A check is a function of the facts returning one `Check`
 (or a list, one per port); the report and the JSON are the same for both
-(`report`).
+(`report`). `registry` lists every check and the selections; import it
+(the package itself imports nothing, so a daily command that needs one
+part, ports for `inv up`, loads only that part).
 
 The parts, one module each:
 
@@ -30,58 +32,3 @@ A new check: write it as a function of `Facts` in the module of its subject
 list it in `DOCTOR`, `CHECK` or both. A check whose input could not be had
 (no image built, nothing running, no Compose v2) is a skip, never a pass.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from dockhand.checks.registry import (
-        CHECK,
-        DOCTOR,
-        FAIL,
-        MACHINE,
-        OK,
-        SKIP,
-        WARN,
-        Check,
-        CheckFunction,
-        Facts,
-        Problem,
-        Processes,
-        as_json,
-        check_ports,
-        run,
-        summary,
-    )
-
-__all__ = [
-    "CHECK",
-    "DOCTOR",
-    "FAIL",
-    "MACHINE",
-    "OK",
-    "SKIP",
-    "WARN",
-    "Check",
-    "CheckFunction",
-    "Facts",
-    "Problem",
-    "Processes",
-    "as_json",
-    "check_ports",
-    "run",
-    "summary",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """The registry's names, imported on first use: the pure parts of this
-    package (dockerignore, compose_model, dockerfile) are imported by daily
-    commands (the stale-image check), which need none of the checks or the
-    facts they probe (about 50 ms of imports)."""
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module("dockhand.checks.registry"), name)

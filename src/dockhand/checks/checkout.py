@@ -1,12 +1,13 @@
 """Doctor's checks of this checkout: whose project name it runs under
-(dockhand.checkout), and whether the database's data was made with the env
-file's password (dockhand.credentials)."""
+(dockhand.config.checkout), and whether the database's data was made with the env
+file's password (dockhand.checks.credentials)."""
 
 from __future__ import annotations
 
-from dockhand import checkout, credentials
+from dockhand.checks import credentials
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, failed, passed, skipped
+from dockhand.config import checkout
 
 
 def check_project_name(facts: Facts) -> Check:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockhand import sizes
 from dockhand.checks.compose_model import Service, services_of
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
@@ -17,6 +16,7 @@ from dockhand.checks.result import (
     from_problems,
     skipped_for,
 )
+from dockhand.ui import sizes
 
 
 def _prod_services(name: str, facts: Facts) -> Check | list[Service]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockhand import envfile
-from dockhand.checkout import OWN_KEYS  # the keys inv setup writes itself
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     Check,
@@ -19,6 +18,7 @@ from dockhand.checks.result import (
     skipped_for,
     warned,
 )
+from dockhand.config.checkout import OWN_KEYS  # the keys inv setup writes itself
 from dockhand.errors import DockhandError
 
 

@@ -26,7 +26,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import containers, credentials, engine, envfile
+from dockhand import envfile
+from dockhand.checks import credentials
 from dockhand.checks.compose_model import (
     Service,
     display_path,
@@ -45,15 +46,16 @@ from dockhand.checks.probes import (
     probe_engine,
 )
 from dockhand.checks.result import SKIP, Check, Problem, skipped
+from dockhand.docker import containers, engine
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.compose import ComposeCli, Project
-    from dockhand.process import Runner
+    from dockhand.config.settings import Settings
+    from dockhand.docker.compose import ComposeCli, Project
+    from dockhand.docker.process import Runner
     from dockhand.session import Session
-    from dockhand.settings import Settings
 
 ENGINE_TIMEOUT = 10  # seconds; doctor should answer fast
 INSTALL_DOCKER = (
@@ -191,7 +193,7 @@ class Facts:
         return found
 
     def _project(self, files: Sequence[Path]) -> Project:
-        from dockhand.compose import Project
+        from dockhand.docker.compose import Project
 
         return Project(self.project, tuple(files), None, self.settings.profiles)
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import sizes
 from dockhand.checks.base_images import build_bases
 from dockhand.checks.dockerfile import Dockerfile
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, failed, passed, skipped
+from dockhand.ui import sizes
 
 if TYPE_CHECKING:
     from docker import DockerClient

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import host, states
+from dockhand.checks import host
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, failed, passed, skipped
-from dockhand.process import Runner
+from dockhand.docker import states
+from dockhand.docker.process import Runner
 
 if TYPE_CHECKING:
     from docker import DockerClient

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand import engine, states
 from dockhand.checks.compose_model import (
     Service,
     variables_in,
 )
 from dockhand.checks.result import SKIP, Problem
+from dockhand.docker import engine, states
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.compose import ComposeCli, Project
-    from dockhand.process import Runner
+    from dockhand.docker.compose import ComposeCli, Project
+    from dockhand.docker.process import Runner
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def compose_model(
 ) -> Mapping[str, Any] | Problem:
     """The files as Compose reads them with the env files given; on Compose
     v1, which prints no JSON, whether it accepts them."""
-    from dockhand import compose
+    from dockhand.docker import compose
 
     files = " + ".join(f.name for f in project.files)
     config = compose.config_shown(cli, project)
@@ -135,7 +135,7 @@ def compose_variables(
 ) -> set[str] | Problem:
     """Every variable the files interpolate: `config --variables` (2.24+),
     else the ${VAR}s of the uninterpolated model."""
-    from dockhand import compose
+    from dockhand.docker import compose
 
     if cli.is_v1:
         return Problem(

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dockhand import console
 from dockhand.checks.result import FAIL, OK, SKIP, WARN, Check, as_json, summary
 from dockhand.envfile import redact
+from dockhand.ui import console
 
 LABELS = {
     OK: ("ok", "green"),

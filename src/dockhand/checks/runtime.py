@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockhand import sizes
 from dockhand.checks.compose_model import Service
 from dockhand.checks.dockerfile import is_root
 from dockhand.checks.facts import Facts
@@ -19,6 +18,7 @@ from dockhand.checks.result import (
     from_problems,
     skipped_for,
 )
+from dockhand.ui import sizes
 
 
 def _images(

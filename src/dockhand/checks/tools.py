@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockhand import compose
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     OK,
@@ -19,6 +18,7 @@ from dockhand.checks.result import (
     skipped_for,
     warned,
 )
+from dockhand.docker import compose
 
 
 def check_docker_cli(facts: Facts) -> Check:

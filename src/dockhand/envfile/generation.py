@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dotenv.parser import Binding
 
-from dockhand.checkout import OWN_KEYS  # the keys inv setup writes itself
+from dockhand.config.checkout import OWN_KEYS  # the keys inv setup writes itself
 from dockhand.envfile.reading import (
     SECRET_MARK,
     Entry,

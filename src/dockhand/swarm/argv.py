@@ -34,7 +34,7 @@ def current_context() -> list[str]:
 
 def ssh_dial(url: str) -> list[str]:
     """One connection to the API of the engine at an ssh:// URL, on stdin and
-    stdout (dockhand.dial): the ssh command the docker CLI runs for it
+    stdout (dockhand.swarm.dial): the ssh command the docker CLI runs for it
     (cli/connhelper), run directly, which saves a docker CLI per connection.
     A path names the remote socket. ValueError for a URL ssh cannot take."""
     parts = urllib.parse.urlsplit(url)

@@ -15,15 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dockhand import dial
+from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
-from dockhand.process import Runner
-from dockhand.swarm import argv
+from dockhand.swarm import argv, dial
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-    from dockhand.settings import Settings
+    from dockhand.config.settings import Settings
 
 LAB = "swarm-lab"
 
@@ -37,7 +36,7 @@ class Manager:
 
     def client(self, runner: Runner | None = None) -> DockerClient:
         """docker-py on the manager; over ssh:// through the ssh command
-        (dockhand.dial: docker-py's own ssh:// needs paramiko), which
+        (dockhand.swarm.dial: docker-py's own ssh:// needs paramiko), which
         `runner` starts."""
         import docker
         from docker.errors import DockerException

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
-from dockhand.process import Runner
 from dockhand.swarm import argv
 
 

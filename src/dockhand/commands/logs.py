@@ -1,0 +1,45 @@
+"""`inv logs`: Compose's logs streamed straight to our stdout. Apart from
+ops/stack.py, so that the command imports only what it runs."""
+
+from __future__ import annotations
+
+import sys
+
+from dockhand.docker import compose
+from dockhand.errors import CommandFailed
+from dockhand.session import Session
+from dockhand.ui import console
+
+COMPOSE_SAID = "see Compose's output above"
+
+
+def logs(
+    s: Session,
+    names: list[str],
+    *,
+    follow: bool,
+    tail: str | None,
+    since: str | None,
+    timestamps: bool,
+) -> None:
+    """Stream the logs straight from Compose to our stdout, never held here
+    (`tail` already checked by the task: a number or `all`)."""
+    argv = compose.logs(
+        s.find_compose(),
+        s.project,
+        names,
+        follow=follow,
+        tail=tail,
+        since=since,
+        timestamps=timestamps,
+        color=console.colour_wanted(sys.stdout),
+    )
+    try:
+        s.runner.stream(
+            argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
+        )
+    except CommandFailed:
+        # Only now is it worth asking Compose for the services: a wrong name
+        # gets the same line as before, the right one pays no extra call.
+        s.check_services(names)
+        raise

@@ -1,0 +1,51 @@
+"""`inv version`: dockhand's version with the Python, Invoke, Compose and
+engine beside it, the lines a bug report needs. Each part that cannot be
+asked says why, instead of failing the whole report."""
+
+from __future__ import annotations
+
+import json
+import platform
+
+from dockhand import DISTRIBUTION, __version__
+from dockhand.docker import engine
+from dockhand.errors import DockhandError
+from dockhand.session import Session, detect_compose
+from dockhand.ui import console
+
+
+def _compose(s: Session) -> str:
+    try:
+        return str(detect_compose(s.runner, s.settings.compose_command))
+    except DockhandError as exc:
+        return f"not available: {exc.message}"
+
+
+def _engine() -> str:
+    try:
+        found = engine.connect(timeout=5).version()
+    except DockhandError as exc:
+        return f"not reachable: {exc.message}"
+    except Exception as exc:  # the SDK raises requests' errors too
+        return f"not reachable at {engine.endpoint()}: {exc}"
+    return (
+        f"Docker Engine {found.get('Version', '?')} "
+        f"(API {found.get('ApiVersion', '?')}) at {engine.endpoint()}"
+    )
+
+
+def version(s: Session, *, as_json: bool = False) -> None:
+    import invoke
+
+    rows = {
+        "dockhand": f"{DISTRIBUTION} {__version__}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "invoke": invoke.__version__,
+        "compose": _compose(s),
+        "engine": _engine(),
+    }
+    if as_json:
+        console.print_data(json.dumps(rows, indent=2))
+        return
+    width = max(map(len, rows))
+    console.print_data("\n".join(f"{k:<{width}}  {v}" for k, v in rows.items()))

@@ -1,0 +1,379 @@
+"""The one place that runs processes: captured, streamed, handed the
+terminal, or serving a connection.
+
+Longer than 350 lines: it is the one module that starts processes (the
+layout rule), so every way of starting one, and its signals, lives here.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
+from dockhand.ui import console
+
+if TYPE_CHECKING:
+    import socket
+
+
+@dataclass(frozen=True)
+class Captured:
+    argv: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
+# Ctrl-C reaches the whole foreground group, the child included; SIGTERM (a
+# closed IDE, `timeout`, a CI runner) and SIGHUP (a closed terminal) reach
+# only us, so they are passed on.
+FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def _signals_left_to_child() -> Iterator[
+    tuple[list[int], list[subprocess.Popen[bytes]]]
+]:
+    """While a child runs, the parent only notes SIGINT, SIGTERM and SIGHUP
+    (passing the last two on) and waits for the child to finish, so nothing
+    is left running or half-written (subprocess.run would SIGKILL the child
+    0.25 s after an interrupt). Yields the signals seen, and a slot for the
+    child once it exists."""
+    seen: list[int] = []
+    child: list[subprocess.Popen[bytes]] = []
+
+    def note(signum: int, _frame: object) -> None:
+        seen.append(signum)
+        if child and signum in FORWARDED:
+            child[0].send_signal(signum)
+
+    caught = (signal.SIGINT, *FORWARDED)
+    previous = {sig: signal.signal(sig, note) for sig in caught}
+    try:
+        yield seen, child
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _pass_on(process: subprocess.Popen[bytes], signum: int) -> int:
+    """Send a signal the child missed while it started, and wait for it. A
+    child that does not end within seconds is terminated, then killed:
+    `docker compose` leaves SIGINT to its plugin, a grandchild that a signal
+    to the child alone may never reach."""
+    process.send_signal(signum)
+    for then in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            return process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.send_signal(then)
+    return process.wait()
+
+
+KEPT = 64 * 1024
+
+
+@contextmanager
+def _teed_stderr(kept: list[str] | None) -> Iterator[int | None]:
+    """The stderr a child writes to: ours (None), or, when its text is to be
+    kept, a pipe (a terminal of its own when ours is one, so it still shows
+    its live progress) copied to ours as it comes. The copy ends when the
+    child and whatever inherited the pipe have closed it."""
+    if kept is None:
+        yield None
+        return
+    import threading
+
+    terminal = sys.stderr.isatty()
+    if terminal:
+        import pty
+
+        reader, writer = pty.openpty()
+        _copy_size(sys.stderr.fileno(), writer)
+    else:
+        reader, writer = os.pipe()
+    seen = bytearray()
+
+    def copy() -> None:
+        while True:
+            try:
+                chunk = os.read(reader, 4096)
+            except OSError:  # a terminal's far end closed: EIO
+                break
+            if not chunk:
+                break
+            # Our stderr may be gone; keep reading so the child never blocks.
+            with suppress(OSError):
+                os.write(sys.stderr.fileno(), chunk)
+            seen.extend(chunk)
+            del seen[:-KEPT]
+
+    thread = threading.Thread(target=copy, name="dockhand-stderr", daemon=True)
+    thread.start()
+    try:
+        yield writer
+    finally:
+        os.close(writer)
+        thread.join(timeout=10)
+        os.close(reader)
+        kept.append(seen.decode(errors="replace"))
+
+
+def _copy_size(source: int, target: int) -> None:
+    """Give a terminal of our own the size of the user's."""
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+
+
+class TimedOut(DockhandError):
+    """A child still running at its deadline, stopped."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        super().__init__(f"{shlex.join(argv[:3])} ... did not finish in time")
+
+
+GRACE = 5.0  # seconds a child has to end after a signal, before the next
+
+
+def _wait_until(
+    process: subprocess.Popen[bytes], until: float | None, signals: list[int]
+) -> int | None:
+    """The child's exit code; None when it had to be stopped at `until`.
+    Once a signal has been passed on (to it alone: a SIGTERM to `inv`), the
+    child has GRACE seconds, then is terminated, then killed, as when the
+    signal came before it started: `docker compose logs -f` may not end on a
+    signal its CLI was sent."""
+    first_signal_at: float | None = None
+    escalations = [signal.SIGTERM, signal.SIGKILL]
+    while True:
+        now = time.time()
+        if signals and first_signal_at is None:
+            first_signal_at = now
+        limits = [until] if until is not None else []
+        if first_signal_at is not None:
+            limits.append(first_signal_at + GRACE)
+        if _exits_within(process, max(0.0, min(limits) - now) if limits else 0.25):
+            return process.wait()
+        if first_signal_at is not None and time.time() >= first_signal_at + GRACE:
+            if escalations:
+                process.send_signal(escalations.pop(0))
+                first_signal_at = time.time()
+            continue
+        if until is not None and time.time() >= until:
+            _pass_on(process, signal.SIGTERM)
+            return None
+
+
+def _exits_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Whether the child exits within `seconds`, woken the moment it does (a
+    pidfd, on Linux): Popen.wait(timeout) polls with sleeps that grow to 50
+    ms, so it sees an exit about 25 ms late, on every command."""
+    try:
+        fd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux, or an old kernel
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        return bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        os.close(fd)
+
+
+def _missing(argv: Sequence[str]) -> DockhandError:
+    return DockhandError(
+        f"'{argv[0]}' was not found on PATH",
+        hint="install Docker (see `inv doctor`), or run scripts/engine",
+        code=127,
+    )
+
+
+def exit_code(code: int) -> int:
+    """A child killed by a signal reports -N; shells report 128+N."""
+    return 128 - code if code < 0 else code
+
+
+_AT_END: list[Callable[[], object]] = []
+
+
+def at_end(cleanup: Callable[[], object]) -> None:
+    """Run `cleanup` when dockhand ends: at exit, or before a handover
+    replaces the process (exec runs no atexit handler)."""
+    import atexit
+
+    _AT_END.append(cleanup)
+    atexit.register(cleanup)
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Runs argv lists (never a shell string). Under `inv --dry`, commands that
+    change something are printed instead of run; read-only probes still run,
+    since they decide which command would be printed."""
+
+    dry: bool = False
+    echo: bool = False
+
+    def ask_engine(self, path: str) -> tuple[int, Any] | None:
+        """A read-only GET of the engine's API on its socket, when that is the
+        socket the docker CLI would use (engine_socket): (status, JSON); else
+        None, and the caller asks the docker CLI."""
+        from dockhand.docker import engine_socket
+
+        where = engine_socket.local_socket()
+        return None if where is None else engine_socket.get(path, where)
+
+    def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
+        """Run a read-only probe and keep its output (small outputs only)."""
+        try:
+            done = subprocess.run(
+                list(argv),
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise _missing(argv) from None
+        except subprocess.TimeoutExpired:
+            return Captured(tuple(argv), 124, "", f"timed out after {timeout} s")
+        return Captured(tuple(argv), done.returncode, done.stdout, done.stderr)
+
+    def stream(
+        self,
+        argv: Sequence[str],
+        *,
+        failure: str | None = None,
+        hint: str = "see its output above",
+        code: int | None = None,
+        pass_on: bool = False,
+        stdout: IO[bytes] | None = None,
+        stdin: IO[bytes] | int | None = None,
+        errors: list[str] | None = None,
+        until: float | None = None,
+    ) -> int:
+        """Run a command that changes something, its output going straight to
+        our stdout/stderr (or to `stdout`), never held in memory. Ctrl-C,
+        SIGTERM or SIGHUP raises Interrupted once the child has exited.
+
+        A non-zero exit raises CommandFailed when `failure` says what could
+        not be done (`{code}` in it becomes the exit code; the error's code is
+        `code`, else the command's), or PassedOn with `pass_on` (the user's
+        own command: its code becomes ours, nothing said). Otherwise the exit
+        code is returned, for a caller that decides (a retry).
+
+        With `failure`, the child's stderr is also kept (still shown as it
+        comes) and the cause it names, in the user's terms, ends the line
+        (dockhand.docker.compose_errors), with its hint; `errors` keeps it for a
+        caller that decides. `until` (time.time()): a child still running
+        then is stopped as a signal would stop it, and TimedOut is raised."""
+        kept = errors if errors is not None else [] if failure is not None else None
+        exited = self._stream(
+            argv, stdout=stdout, stdin=stdin, errors=kept, until=until
+        )
+        if exited != 0 and failure is not None:
+            from dockhand.docker import compose_errors
+
+            said = compose_errors.explain("".join(kept or []))
+            raise CommandFailed(
+                failure.replace("{code}", str(exited))
+                + (f": {said.cause}" if said else ""),
+                hint=(said.hint if said and said.hint else hint),
+                code=exited if code is None else code,
+                argv=tuple(argv),
+            )
+        if exited != 0 and pass_on:
+            raise PassedOn(exited)
+        return exited
+
+    def _stream(
+        self,
+        argv: Sequence[str],
+        *,
+        stdout: IO[bytes] | None,
+        stdin: IO[bytes] | int | None,
+        errors: list[str] | None,
+        until: float | None,
+    ) -> int:
+        self._announce(argv)
+        if self.dry:
+            return 0
+        if shutil.which(argv[0]) is None:
+            raise _missing(argv)
+        with _signals_left_to_child() as (signals, child):
+            if signals:  # stopped before anything started: start nothing
+                raise Interrupted(signals[0])
+            with _teed_stderr(errors) as stderr:
+                process = subprocess.Popen(
+                    list(argv), stdout=stdout, stdin=stdin, stderr=stderr
+                )
+                child.append(process)
+                # A signal that came while the child was starting is passed on.
+                code: int | None = (
+                    _pass_on(process, signals[0])
+                    if signals
+                    else _wait_until(process, until, signals)
+                )
+        if signals:
+            raise Interrupted(signals[0])
+        if code is None:
+            raise TimedOut(argv)
+        if code in (-signal.SIGINT, 130):
+            raise Interrupted()
+        return exit_code(code)
+
+    def serve(
+        self, argv: Sequence[str], connection: socket.socket
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv` on `connection` (stdin and stdout) and leave it to
+        serve it (dockhand.swarm.dial): a transport, run under --dry too. In a
+        session of its own: a Ctrl-C is for dockhand, not its connections."""
+        fd = connection.fileno()
+        return subprocess.Popen(list(argv), stdin=fd, stdout=fd, start_new_session=True)
+
+    def handover(self, argv: Sequence[str]) -> NoReturn:
+        """Replace this process with `argv` so it owns the terminal, its
+        signals and its exit code (an interactive shell)."""
+        self._announce(argv)
+        if self.dry:
+            raise SystemExit(0)
+        if shutil.which(argv[0]) is None:
+            raise _missing(argv)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for cleanup in _AT_END:
+            cleanup()
+        os.execvp(argv[0], list(argv))
+
+    def _announce(self, argv: Sequence[str]) -> None:
+        if self.dry or self.echo:
+            console.command(shlex.join(argv))
+
+
+def interactive() -> bool:
+    """Both ends are a terminal: a TTY can be handed to a container."""
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,221 @@
+"""Pure: what a wait covers, and whether a container is ready, failed or not
+yet, from the Compose model, what the engine says of the container and the
+time. Nothing here talks to the engine; waits.wait_ready drives it.
+
+A service is ready once it has stayed up (healthy, or running where it has no
+healthcheck) for a stability window since its last start, so a service that
+crashes a moment after it starts is not taken for a ready one. A restart
+policy brings a crashed container back, so `State.Running` is no evidence:
+the engine's `RestartCount` (reset by every manual start, so it counts the
+crashes since `inv up` or `inv restart` started it) says how often it has
+crashed. More restarts than a limit fail it at once; fewer, followed by the
+window, pass with a warning naming the crash (compose#12424).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from dockhand.config.defaults import DEFAULTS
+
+if TYPE_CHECKING:
+    from dockhand.docker.states import ServiceState
+
+# The defaults of the wait_stable_seconds and wait_max_restarts settings.
+STABLE_SECONDS = float(DEFAULTS["wait_stable_seconds"])
+MAX_RESTARTS = int(DEFAULTS["wait_max_restarts"])
+
+# The condition a dependent sets when it waits for a service to finish.
+COMPLETED = "service_completed_successfully"
+
+
+@dataclass(frozen=True)
+class Rules:
+    stable_seconds: float = STABLE_SECONDS
+    max_restarts: int = MAX_RESTARTS
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The services a wait covers, and the ones a dependent waits on to finish.
+
+    `services` None: every service container of the project. `awaited` None:
+    not known (Compose v1 has no JSON model), and then a container with no
+    restart policy that exits 0 counts as a finished job, as before."""
+
+    services: frozenset[str] | None
+    awaited: frozenset[str] | None = frozenset()
+
+    def covers(self, service: str) -> bool:
+        return self.services is None or service in self.services
+
+    def is_job(self, state: ServiceState) -> bool:
+        """A job is meant to finish: no restart policy, and (when the model is
+        known) a dependent waits for it with service_completed_successfully."""
+        if state.restart_policy not in ("", "no"):
+            return False
+        return self.awaited is None or state.service in self.awaited
+
+
+def _depends_on(spec: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    """`config --format json` always gives the long form: name -> condition."""
+    found = spec.get("depends_on") or {}
+    if isinstance(found, list):  # the short form, should a model ever carry it
+        return {str(name): {} for name in found}
+    return {str(k): v or {} for k, v in found.items()}
+
+
+def scope(model: Mapping[str, Any], names: Sequence[str]) -> Scope:
+    """What `inv up NAMES` (or `inv restart NAMES`) waits for: those services
+    and, transitively, what they depend on; every service without names."""
+    services: Mapping[str, Mapping[str, Any]] = model.get("services") or {}
+    awaited = frozenset(
+        dependency
+        for spec in services.values()
+        for dependency, how in _depends_on(spec).items()
+        if how.get("condition") == COMPLETED
+    )
+    if not names:
+        return Scope(frozenset(services), awaited)
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        todo.extend(_depends_on(services.get(name) or {}))
+    return Scope(frozenset(wanted), awaited)
+
+
+def scope_without_model(names: Iterable[str]) -> Scope:
+    """Compose v1: the services named (v1 has no JSON model to find what they
+    depend on), or every one; which ones are jobs is not known."""
+    named = frozenset(names)
+    return Scope(named or None, None)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One container during a wait: what the engine said last and when, when
+    we first saw its current start, and the exit code of the last `die`."""
+
+    state: ServiceState
+    job: bool
+    seen_at: float  # our clock, when state.started_at was first seen
+    looked_at: float  # our clock, when `state` was read
+    last_exit: int | None = None
+    stopping: bool = False  # killed on request (a stop, a restart, a replacement)
+
+
+def watch(state: ServiceState, *, job: bool, now: float) -> Watch:
+    return Watch(state, job, seen_at=now, looked_at=now)
+
+
+def observe(w: Watch, state: ServiceState, now: float) -> Watch:
+    """A fresh inspect of the container; a new start restarts the window."""
+    seen_at = w.seen_at if state.started_at == w.state.started_at else now
+    return replace(w, state=state, seen_at=seen_at, looked_at=now)
+
+
+def died(w: Watch, exit_code: int) -> Watch:
+    """A `die` event: remember a crash's exit code, which the engine resets
+    to 0 once a restart policy has started the container again. The end of a
+    stop that was asked for (a `kill` came first) is no crash."""
+    return replace(w, last_exit=exit_code) if exit_code and not w.stopping else w
+
+
+def killed(w: Watch) -> Watch:
+    """A `kill` event: someone stops it (Compose replacing it, `restart`
+    itself, a user); its exit is not this service failing."""
+    return replace(w, stopping=True)
+
+
+def started(w: Watch) -> Watch:
+    """A `start` event: whatever stopped it, it runs again."""
+    return replace(w, stopping=False)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Literal["waiting", "ready", "failed"]
+    reason: str = ""  # failed: what happened, after the service name
+    recheck_at: float | None = None  # waiting: when to inspect it again, our clock
+    warning: str = ""  # ready: a crash it recovered from
+
+
+def _crash_exit(w: Watch) -> int | None:
+    if w.state.state in ("restarting", "exited") and w.state.exit_code != 0:
+        return w.state.exit_code
+    return w.last_exit
+
+
+def _exit_text(w: Watch) -> str:
+    code = _crash_exit(w)
+    return f"exit code {code}" if code is not None else "exit code unknown"
+
+
+def _times(n: int) -> str:
+    return "1 time" if n == 1 else f"{n} times"
+
+
+def young(s: ServiceState, rules: Rules) -> str:
+    """Up, but not yet for the stability window."""
+    return f"{s.health or 'running'}, not yet for {rules.stable_seconds:g} s"
+
+
+def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
+    """Ready, failed or waiting, now. `since`: when the command began (our
+    clock); a restart after it is a crash of this start, worth a warning."""
+    s = w.state
+    if w.stopping and s.state in ("exited", "dead", "removed"):
+        # Stopped on request: a replacement (or a start) may follow; if
+        # none does, the deadline names it.
+        return Verdict("waiting", "was stopped")
+    if s.state == "removed":
+        return Verdict("failed", "was removed")
+    if w.job:
+        if s.state in ("exited", "dead"):
+            if s.exit_code == 0:
+                return Verdict("ready")
+            return Verdict("failed", f"exited ({s.exit_code})")
+        return Verdict("waiting")
+    # The engine marks a container that died unhealthy: only a running one's
+    # health says anything.
+    if s.state == "running" and s.health == "unhealthy":
+        return Verdict("failed", "unhealthy")
+    if s.state in ("exited", "dead"):
+        if s.exit_code == 0:
+            return Verdict(
+                "failed",
+                "exited (0), but it is not a job: no service waits for it with "
+                f"condition: {COMPLETED}",
+            )
+        return Verdict("failed", f"exited ({s.exit_code})")
+    started = s.started_at.timestamp() if s.started_at is not None else w.seen_at
+    # Measured from the engine's StartedAt, but never longer than the window
+    # after we first saw this start (should the two clocks disagree).
+    stable_at = min(started, w.seen_at) + rules.stable_seconds
+    if s.state == "running" and s.health in ("", "healthy") and now >= stable_at:
+        if w.looked_at < stable_at:
+            # Ready only on a look taken once the window is over, so a crash
+            # whose event is still on its way is not missed.
+            return Verdict("waiting", young(s, rules), recheck_at=stable_at)
+        warning = ""
+        if s.restart_count and started >= since:
+            warning = (
+                f"{s.service} crashed ({_exit_text(w)}) and was restarted "
+                f"{_times(s.restart_count)}, then stayed up for "
+                f"{rules.stable_seconds:g} s; see `inv logs {s.service}`"
+            )
+        return Verdict("ready", warning=warning)
+    if s.restart_count > rules.max_restarts:
+        return Verdict(
+            "failed",
+            f"keeps restarting: {_exit_text(w)}, restarted {_times(s.restart_count)}",
+        )
+    if s.state == "running" and s.health in ("", "healthy"):
+        return Verdict("waiting", young(s, rules), recheck_at=stable_at)
+    return Verdict("waiting")  # restarting, starting, created, paused

@@ -1,0 +1,194 @@
+"""The one process runner, with real processes and real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from dockhand.docker import process
+from dockhand.docker.process import Runner
+from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
+
+
+def test_stream_returns_the_exit_code() -> None:
+    assert Runner().stream(["sh", "-c", "exit 5"]) == 5
+
+
+def test_stream_with_failure_raises_the_message_with_the_commands_code() -> None:
+    with pytest.raises(CommandFailed) as failed:
+        Runner().stream(
+            ["sh", "-c", "exit 5"], failure="it failed ({code})", hint="look above"
+        )
+    assert (failed.value.message, failed.value.hint) == ("it failed (5)", "look above")
+    assert failed.value.code == 5 and failed.value.argv == ("sh", "-c", "exit 5")
+
+
+def test_stream_with_failure_and_a_code_exits_with_that_code() -> None:
+    with pytest.raises(CommandFailed) as failed:
+        Runner().stream(["sh", "-c", "exit 5"], failure="no", code=1)
+    assert failed.value.code == 1
+
+
+def test_stream_with_failure_returns_zero_on_success_and_under_dry() -> None:
+    assert Runner().stream(["true"], failure="never said") == 0
+    assert Runner(dry=True).stream(["false"], failure="never said") == 0
+
+
+def test_stream_passing_on_raises_the_code_with_no_message() -> None:
+    with pytest.raises(PassedOn) as passed:
+        Runner().stream(["sh", "-c", "exit 3"], pass_on=True)
+    assert (passed.value.code, passed.value.message) == (3, "")
+    assert Runner().stream(["true"], pass_on=True) == 0
+
+
+def test_a_child_killed_by_a_signal_reports_128_plus_n() -> None:
+    assert Runner().stream(["sh", "-c", "kill -TERM $$"]) == 128 + signal.SIGTERM
+
+
+def test_ctrl_c_before_the_child_starts_still_reaches_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_popen = subprocess.Popen
+
+    def interrupted_just_before(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)  # the parent's handler notes it
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(process.subprocess, "Popen", interrupted_just_before)
+    started = time.monotonic()
+    with pytest.raises(Interrupted):
+        Runner().stream(["sleep", "30"])
+    assert time.monotonic() - started < 10
+
+
+def test_dry_run_announces_and_runs_nothing(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "ran"
+    assert Runner(dry=True).stream(["touch", str(marker)]) == 0
+    assert not marker.exists()
+    assert f"touch {marker}" in capsys.readouterr().err
+
+
+def test_missing_binary_is_one_clear_error() -> None:
+    with pytest.raises(DockhandError, match="was not found on PATH"):
+        Runner().stream(["dockhand-no-such-binary"])
+    with pytest.raises(DockhandError, match="was not found on PATH"):
+        Runner().capture(["dockhand-no-such-binary"])
+
+
+def test_capture_keeps_output_and_times_out() -> None:
+    done = Runner().capture(["sh", "-c", "echo out; echo err >&2; exit 2"])
+    assert (done.code, done.stdout, done.stderr, done.ok) == (
+        2,
+        "out\n",
+        "err\n",
+        False,
+    )
+    slow = Runner().capture(["sleep", "5"], timeout=0.2)
+    assert slow.code == 124 and "timed out" in slow.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_are_passed_on_and_end_like_ctrl_c(signum: int) -> None:
+    import threading
+
+    sent = threading.Timer(0.5, lambda: os.kill(os.getpid(), signum))
+    started = time.monotonic()
+    sent.start()
+    with pytest.raises(Interrupted) as caught:
+        Runner().stream(["sleep", "30"])  # ends only if the signal reached it
+    sent.join()
+    assert time.monotonic() - started < 10
+    assert caught.value.code == 128 + signum
+    assert signal.getsignal(signum) is signal.SIG_DFL  # put back afterwards
+
+
+def test_a_task_stopped_by_sigterm_runs_its_finally_blocks() -> None:
+    from dockhand.cli.task import stopped_by_signals_as_errors
+
+    cleaned = []
+    with pytest.raises(Interrupted) as caught, stopped_by_signals_as_errors():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # not reached: the handler raises
+        finally:
+            cleaned.append(True)
+    assert cleaned == [True] and caught.value.code == 143
+    assert "stopped by SIGTERM" in caught.value.message
+
+
+def test_stream_can_keep_stderr_while_it_is_still_shown(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    kept: list[str] = []
+    script = "import sys; sys.stderr.write('no such service: web\\n'); sys.exit(3)"
+    code = Runner().stream(["python3", "-c", script], errors=kept)
+    assert code == 3
+    assert kept == ["no such service: web\n"]
+    assert capfd.readouterr().err == "no such service: web\n"
+
+
+def test_stream_keeps_only_the_end_of_a_long_stderr() -> None:
+    kept: list[str] = []
+    script = "import sys; sys.stderr.write('x' * 200000 + 'the end')"
+    assert Runner().stream(["python3", "-c", script], errors=kept) == 0
+    assert len(kept[0]) == process.KEPT and kept[0].endswith("the end")
+
+
+def test_a_child_still_running_at_its_deadline_is_stopped() -> None:
+    began = time.monotonic()
+    with pytest.raises(process.TimedOut):
+        Runner().stream(["sleep", "30"], until=time.time() + 0.5)
+    assert time.monotonic() - began < 5
+
+
+def test_a_child_that_ends_before_its_deadline_gives_its_code() -> None:
+    assert Runner().stream(["sh", "-c", "exit 4"], until=time.time() + 30) == 4
+
+
+def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker compose logs -f` kept running after inv had passed SIGTERM on."""
+    import threading
+
+    monkeypatch.setattr(process, "GRACE", 0.5, raising=False)
+    sent = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    started = time.monotonic()
+    sent.start()
+    with pytest.raises(Interrupted) as caught:
+        Runner().stream(["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"])
+    sent.join()
+    assert time.monotonic() - started < 5
+    assert caught.value.code == 143
+
+
+def test_serve_hands_a_connection_to_a_child_as_stdin_and_stdout() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        child = Runner(dry=True).serve(["tr", "a-z", "A-Z"], theirs)  # dry too
+        theirs.close()  # the child has its own copy
+        ours.sendall(b"over ssh\n")
+        ours.shutdown(socket.SHUT_WR)
+        assert ours.makefile("rb").read() == b"OVER SSH\n"
+        assert child.wait(timeout=10) == 0
+
+
+def test_what_runs_at_the_end_runs_before_a_handover_too() -> None:
+    script = (
+        "from dockhand.docker.process import Runner, at_end\n"
+        "at_end(lambda: print('cleaned', flush=True))\n"
+        "Runner().handover(['echo', 'handed over'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.stdout == "cleaned\nhanded over\n", done

@@ -1,0 +1,265 @@
+"""The readiness rules without an engine: the scope of a wait from a Compose
+model, jobs, and the verdicts on container states, events and the time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from dockhand.docker.states import ServiceState
+from dockhand.steps import readiness
+from dockhand.steps.readiness import Rules, Scope, Watch, judge
+
+T0 = 1_800_000_000.0  # when the command began, our clock
+RULES = Rules(stable_seconds=3, max_restarts=2)
+
+MODEL: dict[str, Any] = {
+    "services": {
+        "db": {"restart": "unless-stopped"},
+        "redis": {},
+        "migrate": {
+            "restart": "no",
+            "depends_on": {"db": {"condition": "service_healthy", "required": True}},
+        },
+        "backend": {
+            "depends_on": {
+                "migrate": {"condition": "service_completed_successfully"},
+                "redis": {"condition": "service_started"},
+            }
+        },
+        "worker": {"depends_on": {"backend": {"condition": "service_healthy"}}},
+        "docs": {},
+    }
+}
+
+
+def at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(T0 + seconds, tz=timezone.utc)
+
+
+def state(
+    status: str = "running",
+    *,
+    started: float = 0.0,
+    health: str = "",
+    exit_code: int = 0,
+    restarts: int = 0,
+    policy: str = "always",
+    service: str = "web",
+) -> ServiceState:
+    return ServiceState(
+        service,
+        f"p-{service}-1",
+        status,
+        health,
+        exit_code,
+        (),
+        at(started),
+        restart_count=restarts,
+        restart_policy=policy,
+        id=f"id-{service}",
+    )
+
+
+def verdict(w: Watch, now: float) -> readiness.Verdict:
+    return judge(w, T0 + now, RULES, since=T0)
+
+
+def look(w: Watch, now: float) -> Watch:
+    """Inspect again at `now` and find nothing changed."""
+    return readiness.observe(w, w.state, T0 + now)
+
+
+def test_scope_is_the_names_and_what_they_depend_on() -> None:
+    assert readiness.scope(MODEL, ["backend"]).services == {
+        "backend",
+        "migrate",
+        "redis",
+        "db",
+    }
+    assert readiness.scope(MODEL, ["worker"]).services == {
+        "worker",
+        "backend",
+        "migrate",
+        "redis",
+        "db",
+    }
+    assert readiness.scope(MODEL, ["db"]).services == {"db"}
+    assert readiness.scope(MODEL, ["docs", "redis"]).services == {"docs", "redis"}
+    everything = readiness.scope(MODEL, [])
+    assert everything.services == set(MODEL["services"])
+    assert everything.awaited == {"migrate"}
+
+
+def test_scope_without_a_model_is_the_names_or_everything() -> None:
+    assert readiness.scope_without_model(["db"]) == Scope(frozenset({"db"}), None)
+    assert readiness.scope_without_model([]).services is None
+    assert readiness.scope_without_model([]).covers("anything")
+
+
+def test_a_job_has_no_restart_policy_and_a_dependent_waiting_for_it() -> None:
+    scope = readiness.scope(MODEL, [])
+    assert scope.is_job(state("exited", service="migrate", policy="no"))
+    assert scope.is_job(state("exited", service="migrate", policy=""))
+    # awaited, but restarted by the engine: a service, not a job
+    assert not scope.is_job(state("exited", service="migrate", policy="on-failure"))
+    # no restart policy, but nothing waits for it to complete
+    assert not scope.is_job(state("exited", service="docs", policy="no"))
+    # Compose v1: no model, so any container without a policy may be one
+    assert readiness.scope_without_model([]).is_job(state(service="docs", policy="no"))
+
+
+def test_running_is_ready_only_after_the_stability_window() -> None:
+    w = readiness.watch(state(started=0.2), job=False, now=T0 + 0.5)
+    early = verdict(w, 1.0)
+    assert early.status == "waiting" and early.recheck_at == T0 + 3.2
+    assert verdict(w, 3.19).status == "waiting"
+    # The window is over, but the last look was before: look again first.
+    assert verdict(w, 3.2) == readiness.Verdict(
+        "waiting", "running, not yet for 3 s", recheck_at=T0 + 3.2
+    )
+    assert verdict(look(w, 3.2), 3.2) == readiness.Verdict("ready")
+
+
+def test_healthy_is_ready_after_the_window_and_starting_waits_for_an_event() -> None:
+    healthy = readiness.watch(state(health="healthy"), job=False, now=T0)
+    assert verdict(healthy, 1).status == "waiting"
+    assert verdict(look(healthy, 3), 3).status == "ready"
+    starting = readiness.watch(state(health="starting"), job=False, now=T0)
+    assert verdict(starting, 10) == readiness.Verdict("waiting")
+
+
+def test_a_container_up_for_long_is_ready_at_once() -> None:
+    old = readiness.watch(state(started=-3600, restarts=5), job=False, now=T0)
+    assert verdict(old, 0.1) == readiness.Verdict("ready")  # no warning: old crashes
+
+
+def test_unhealthy_exited_and_removed_fail() -> None:
+    def reason(s: ServiceState) -> str:
+        v = verdict(readiness.watch(s, job=False, now=T0), 1)
+        assert v.status == "failed"
+        return v.reason
+
+    assert reason(state(health="unhealthy")) == "unhealthy"
+    assert reason(state("exited", exit_code=3, policy="no")) == "exited (3)"
+    assert reason(state("dead", exit_code=137)) == "exited (137)"
+    assert reason(state("removed")) == "was removed"
+    # Stopped by the user, or finished although nothing waits for it: not done.
+    assert reason(state("exited", exit_code=0, policy="no")).startswith(
+        "exited (0), but it is not a job"
+    )
+
+
+def test_a_job_is_ready_when_it_exits_0() -> None:
+    def job(s: ServiceState) -> readiness.Verdict:
+        return verdict(readiness.watch(s, job=True, now=T0), 1)
+
+    assert job(state("running", policy="no")) == readiness.Verdict("waiting")
+    assert job(state("exited", policy="no")) == readiness.Verdict("ready")
+    assert job(state("exited", exit_code=2, policy="no")) == readiness.Verdict(
+        "failed", "exited (2)"
+    )
+
+
+def test_restarts_past_the_limit_fail_at_once_with_the_exit_code() -> None:
+    w = readiness.watch(state("restarting", exit_code=5, restarts=2), job=False, now=T0)
+    assert verdict(w, 1).status == "waiting"  # two crashes: still in the limit
+    w = readiness.observe(w, state("restarting", exit_code=5, restarts=3), T0 + 1)
+    assert verdict(w, 1) == readiness.Verdict(
+        "failed", "keeps restarting: exit code 5, restarted 3 times"
+    )
+    # Back up already: the exit code comes from the die event.
+    w = readiness.died(w, 5)
+    w = readiness.observe(w, state(started=1.1, restarts=3), T0 + 1.2)
+    assert verdict(w, 1.2).reason == "keeps restarting: exit code 5, restarted 3 times"
+    missed = readiness.watch(state(started=1.1, restarts=4), job=False, now=T0 + 2)
+    assert "exit code unknown" in verdict(missed, 2).reason
+
+
+def test_a_crashed_container_marked_unhealthy_is_a_restart_not_unhealthy() -> None:
+    w = readiness.watch(
+        state("restarting", health="unhealthy", exit_code=6, restarts=1),
+        job=False,
+        now=T0,
+    )
+    assert verdict(w, 1) == readiness.Verdict("waiting")
+
+
+def test_a_crash_then_the_window_passes_with_a_warning() -> None:
+    w = readiness.watch(state(started=0.0), job=False, now=T0 + 0.1)
+    w = readiness.died(w, 4)
+    w = readiness.observe(w, state("restarting", exit_code=4, restarts=1), T0 + 0.6)
+    assert verdict(w, 0.6).status == "waiting"
+    w = readiness.observe(w, state(started=0.7, restarts=1), T0 + 0.8)
+    assert verdict(w, 3.0).status == "waiting"  # up 2.3 s since its last start
+    ready = verdict(look(w, 3.7), 3.7)
+    assert ready.status == "ready"
+    assert ready.warning.startswith(
+        "web crashed (exit code 4) and was restarted 1 time"
+    )
+
+
+@pytest.mark.parametrize("crash_after", [0.0, 1.0, 2.0, 2.8])
+def test_a_crash_loop_is_never_ready(crash_after: float) -> None:
+    """The engine's back-off (100 ms, doubling) around a service that crashes
+    `crash_after` s after each start: it fails at the third restart."""
+    now, started, w = 0.0, 0.0, None
+    for restarts in range(1, 10):
+        up = state(started=started, restarts=restarts - 1)
+        w = (
+            readiness.watch(up, job=False, now=T0)
+            if w is None
+            else readiness.observe(w, up, T0 + started)
+        )
+        # Looked at just before the crash: not yet ready.
+        now = started + crash_after
+        assert verdict(w, now).status == "waiting", restarts
+        w = readiness.died(w, 5)
+        w = readiness.observe(
+            w, state("restarting", exit_code=5, restarts=restarts), T0 + now
+        )
+        v = verdict(w, now)
+        if v.status == "failed":
+            assert restarts == 3 and "exit code 5, restarted 3 times" in v.reason
+            return
+        started = now + 0.1 * 2 ** (restarts - 1)
+    pytest.fail("the crash loop was never failed")
+
+
+def test_a_start_we_see_late_by_the_engines_clock_still_gets_the_window() -> None:
+    # The engine's clock runs 10 s ahead: StartedAt looks like the future.
+    w = readiness.watch(state(started=10), job=False, now=T0)
+    assert verdict(w, 1).status == "waiting"
+    assert verdict(look(w, 3), 3).status == "ready"
+    # A new start (another StartedAt) restarts the window from when we saw it.
+    w = readiness.observe(w, state(started=20, restarts=1), T0 + 5)
+    assert verdict(look(w, 7), 7).status == "waiting"
+    assert verdict(look(w, 8), 8).status == "ready"
+
+
+def test_a_stop_that_was_asked_for_is_no_crash() -> None:
+    """`kill` then `die`: Compose replacing it, `restart` itself, a user."""
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    w = readiness.died(readiness.killed(w), 137)
+    w = readiness.observe(w, state("exited", exit_code=137), T0 + 1)
+    assert w.last_exit is None
+    assert verdict(w, 1) == readiness.Verdict("waiting", "was stopped")
+    gone = readiness.observe(w, state("removed", exit_code=137), T0 + 2)
+    assert verdict(gone, 2).status == "waiting"
+
+
+def test_a_die_without_a_kill_is_a_crash() -> None:
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    w = readiness.observe(readiness.died(w, 3), state("exited", exit_code=3), T0 + 1)
+    assert w.last_exit == 3
+    assert verdict(w, 1) == readiness.Verdict("failed", "exited (3)")
+
+
+def test_a_start_after_a_stop_is_judged_again() -> None:
+    w = readiness.killed(readiness.watch(state(started=0.0), job=False, now=T0))
+    w = readiness.started(w)
+    w = readiness.died(w, 5)
+    w = readiness.observe(w, state("exited", exit_code=5, started=1.0), T0 + 2)
+    assert verdict(w, 2) == readiness.Verdict("failed", "exited (5)")
