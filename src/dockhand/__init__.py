@@ -12,13 +12,9 @@ from pathlib import Path
 
 from invoke.collection import Collection
 
-__all__ = ["DISTRIBUTION", "__version__", "namespace"]
+from dockhand._version import DISTRIBUTION, __version__
 
-# The one place the version is written: pyproject.toml reads it from here
-# (setuptools' dynamic version), `inv version` prints it.
-__version__ = "0.2.0"
-# The name on the package index ("dockhand" there is an unrelated project).
-DISTRIBUTION = "dockhand-compose"
+__all__ = ["DISTRIBUTION", "__version__", "namespace"]
 
 
 def namespace(root: str | Path | None = None) -> Collection:
@@ -32,8 +28,22 @@ def namespace(root: str | Path | None = None) -> Collection:
     stay out of Invoke's config too, so that Invoke never merges a user's value
     with one of dockhand's (a list given for a mapping is a traceback there).
     """
-    from dockhand.cli import check, db, deploy, dev, projects, setup, snapshot, stack
-    from dockhand.cli import clean as cleanup
+    from dockhand.cli import (
+        check,
+        clean,
+        db,
+        deploy,
+        logs,
+        migrate,
+        projects,
+        setup,
+        shell,
+        snapshot,
+        stack,
+        test,
+        version,
+        watch,
+    )
     from dockhand.cli import task as cli
     from dockhand.config.defaults import OWN
 
@@ -42,21 +52,21 @@ def namespace(root: str | Path | None = None) -> Collection:
         folder = folder.parent
     ns = Collection(
         setup.setup,
-        setup.doctor_,
+        check.doctor,
         setup.env,
-        setup.version,
+        version.version,
         stack.build,
         stack.up,
         stack.down,
         stack.restart,
         stack.ps,
-        stack.logs,
+        logs.logs,
         stack.prod,
-        dev.migrate,
-        dev.shell,
-        dev.run_tests,
-        dev.watch,
-        cleanup.clean,
+        migrate.migrate,
+        shell.shell,
+        test.test,
+        watch.watch,
+        clean.clean,
         projects.ls_,
         projects.gc,
         check.check,

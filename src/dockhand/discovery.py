@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR
-from dockhand.docker import compose, compose_cache
+from dockhand.docker import compose, compose_cache, containers
 from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
 
@@ -184,7 +184,6 @@ def older_project(s: Session) -> str:
     """The project Compose made this folder's containers under, when this
     checkout has no name of its own yet and that project is another one (a
     checkout from before each had its own name): "" otherwise."""
-    from dockhand.docker import containers
 
     settings = s.settings
     if settings.project_given or settings.project_source != "the folder's name":

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from dockhand.config import settings
+from dockhand.config.settings import Settings
 from dockhand.docker import compose
 from dockhand.docker.compose import ComposeCli, Project
 from dockhand.docker.process import Runner
@@ -65,6 +66,24 @@ class Session:
     client: DockerClient | None = field(default=None, repr=False)
     _services: list[str] | None = field(default=None, repr=False)
     _model: dict[str, Any] | None = field(default=None, repr=False)
+
+    def reload(self, new: Settings | None = None) -> None:
+        """Take new settings (or the same, after the env file changed): what
+        was asked of Compose under the old ones (the model, the services,
+        the project) is asked again on next use."""
+        if new is not None:
+            self.settings = new
+        self._model = self._services = None
+        self.__dict__.pop("project", None)  # cached_property's own storage
+
+    def keep(self, new: Settings) -> None:
+        """New settings that change nothing Compose reads (`copied_from`):
+        what was asked of Compose stays."""
+        self.settings = new
+
+    def model_loaded(self) -> bool:
+        """Whether the Compose model was asked for already (no new call)."""
+        return self._model is not None
 
     def find_compose(self) -> ComposeCli:
         """Which Compose runs here: remembered between commands while the

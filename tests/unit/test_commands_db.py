@@ -17,8 +17,8 @@ from dockhand.docker.compose import ComposeCli
 from dockhand.errors import DockhandError, Interrupted
 from dockhand.postgres import Target
 from dockhand.session import Session
-from dockhand.steps import backups, replace
 from dockhand.steps import database as target
+from dockhand.steps import migrations, restore
 from dockhand.ui import console
 from helpers import FakeRunner
 
@@ -115,7 +115,7 @@ def make(
         compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
     )
     # The database's target once it is healthy: what the engine would say.
-    for module in (target, backups, replace):  # where the commands call ready
+    for module in (target, db, restore):  # where the commands call ready
         monkeypatch.setattr(module, "ready", lambda s: T)
 
     def call(op: Any, *args: Any, **kwargs: Any) -> int:
@@ -424,7 +424,7 @@ def test_interactive_shell_needs_a_terminal(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     call = make(project, monkeypatch, db_runner())
-    monkeypatch.setattr(target, "interactive", lambda: False)
+    monkeypatch.setattr(db, "interactive", lambda: False)
     assert call(db.shell) == 1
     assert "needs a terminal" in capsys.readouterr().err
 
@@ -435,7 +435,7 @@ def test_reset_backs_up_drops_recreates_then_migrates(
     runner = db_runner()
     call = make(project, monkeypatch, runner)
     migrated: list[Session] = []
-    monkeypatch.setattr(replace, "migrate", lambda s, **kw: migrated.append(s))
+    monkeypatch.setattr(migrations, "apply", lambda s: migrated.append(s))
     assert call(db.reset, yes=True) == 0
     assert kinds(runner) == ["query", "query", "pg_dump", "drop", "create"]
     assert inner(runner)[-1][-1] == (

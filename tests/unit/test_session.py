@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dockhand.commands import stack
 from dockhand.config import settings
 from dockhand.docker.compose import ComposeCli
 from dockhand.errors import DockhandError
 from dockhand.session import Session
+from dockhand.steps import wait
 from helpers import FakeRunner
 
 MODEL = {
@@ -58,17 +58,17 @@ def test_the_model_is_asked_once_and_gives_the_service_names(tmp_path: Path) -> 
 
 def test_the_scope_of_a_wait_comes_from_the_model(tmp_path: Path) -> None:
     s = session(tmp_path, answers(), (5, 6, 1))
-    scope = stack.wait_scope(s, ["web"])
+    scope = wait.wait_scope(s, ["web"])
     assert scope.services == {"web", "db", "job"}
     assert scope.awaited == {"job"}
-    assert stack.wait_scope(s, []).services == {"db", "job", "web", "docs"}
+    assert wait.wait_scope(s, []).services == {"db", "job", "web", "docs"}
 
 
 def test_compose_v1_has_no_model_and_waits_for_the_names(tmp_path: Path) -> None:
     runner = answers()
     s = session(tmp_path, runner, (1, 29, 2))
     assert s.ask_model() is None and runner.calls == []
-    scope = stack.wait_scope(s, ["web"])
+    scope = wait.wait_scope(s, ["web"])
     assert (scope.services, scope.awaited) == ({"web"}, None)
 
 

@@ -1,4 +1,5 @@
-"""`inv check`: the Docker configuration checked, one line per check.
+"""`inv doctor` (this machine and the env file) and `inv check` (the Docker
+configuration), one line per check.
 Thin wiring: the work is in dockhand.commands.check, imported when the task runs."""
 
 from __future__ import annotations
@@ -17,3 +18,11 @@ def check(c: Context, json: bool = False) -> None:
     from dockhand.commands import check as ops
 
     ops.check(session(c), as_json=json)
+
+
+@command(name="doctor", help={"json": "print the checks as JSON to stdout"})
+def doctor(c: Context, json: bool = False) -> None:
+    """Check this machine and the env file; say how to fix what is wrong."""
+    from dockhand.commands import check as ops
+
+    ops.doctor(session(c, copied_ok=True), as_json=json)

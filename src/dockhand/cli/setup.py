@@ -1,5 +1,4 @@
-"""Onboarding: `inv setup` (clone to running stack), `inv doctor`, `inv env`,
-`inv version`.
+"""Onboarding: `inv setup` (clone to running stack), `inv env`.
 Thin wiring: the work is in dockhand.commands.setup, imported when a task runs."""
 
 from __future__ import annotations
@@ -41,14 +40,6 @@ def setup(
     )
 
 
-@command(name="doctor", help={"json": "print the checks as JSON to stdout"})
-def doctor_(c: Context, json: bool = False) -> None:
-    """Check this machine and the env file; say how to fix what is wrong."""
-    from dockhand.commands import check as ops
-
-    ops.doctor(session(c, copied_ok=True), as_json=json)
-
-
 @command(
     help={
         "show_secrets": "show secret values instead of masking them",
@@ -60,11 +51,3 @@ def env(c: Context, show_secrets: bool = False, json: bool = False) -> None:
     from dockhand.commands import setup as ops
 
     ops.env(session(c), show_secrets=show_secrets, as_json=json)
-
-
-@command(help={"json": "print the versions as JSON to stdout"})
-def version(c: Context, json: bool = False) -> None:
-    """Show dockhand's version with Python, Invoke, Compose and the engine."""
-    from dockhand.commands import version as ops
-
-    ops.version(session(c), as_json=json)

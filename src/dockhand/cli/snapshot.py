@@ -1,5 +1,5 @@
-"""Whole-stack snapshots: save, list, restore, rm (what they do is in
-dockhand.commands.snapshots and ops.stack_snapshot)."""
+"""Whole-stack snapshots: save, list, restore, rm. Thin wiring: the work is
+in dockhand.commands.snapshot."""
 
 from __future__ import annotations
 
@@ -20,34 +20,34 @@ YES = "do not ask first (needed without a terminal)"
 )
 def save(c: Context, name: list[str] | None = None) -> None:
     """Save every volume of the stack (database by its dump) under one name."""
-    from dockhand.commands import snapshot as stack_snapshot
+    from dockhand.commands import snapshot as ops
 
     if name and len(name) > 1:
         raise DockhandError(
             f"one snapshot name, got {len(name)}: {' '.join(name)}", hint="give one"
         )
-    stack_snapshot.save(writer(c, "snapshot.save"), name[0] if name else None)
+    ops.save(writer(c, "snapshot.save"), name[0] if name else None)
 
 
 @command(name="list", help={"json": "print JSON to stdout instead of a table"})
 def list_(c: Context, json: bool = False) -> None:
     """List the project's snapshots: name, time, size, git commit, volumes."""
-    from dockhand.commands import snapshots
+    from dockhand.commands import snapshot as ops
 
-    snapshots.show(session(c), json)
+    ops.list_(session(c), json)
 
 
 @command(help={"name": "the snapshot to restore", "yes": YES})
 def restore(c: Context, name: str, yes: bool = False) -> None:
     """Put every volume back as the snapshot has it (checked first; asks)."""
-    from dockhand.commands import snapshot as stack_snapshot
+    from dockhand.commands import snapshot as ops
 
-    stack_snapshot.restore(writer(c, "snapshot.restore"), name, yes=yes)
+    ops.restore(writer(c, "snapshot.restore"), name, yes=yes)
 
 
 @command(help={"name": "the snapshot to delete", "yes": YES})
 def rm(c: Context, name: str, yes: bool = False) -> None:
     """Delete a snapshot (asks first)."""
-    from dockhand.commands import snapshot as stack_snapshot
+    from dockhand.commands import snapshot as ops
 
-    stack_snapshot.remove(session(c), name, yes=yes)
+    ops.rm(session(c), name, yes=yes)

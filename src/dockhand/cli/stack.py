@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, lines, seconds, session, when, writer
+from dockhand.cli.task import command, seconds, session, writer
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -122,43 +122,6 @@ def ps(c: Context, services: list[str] | None = None, json: bool = False) -> Non
     from dockhand.commands import stack
 
     stack.ps(session(c), services or [], as_json=json)
-
-
-@command(
-    services="services",
-    help={
-        "services": "services to show (default: all)",
-        "follow": "keep streaming new lines until Ctrl-C",
-        "tail": "only the last N lines of each service",
-        "since": "only lines since a time (2026-01-02T15:04:05) or duration (10m)",
-        "timestamps": "prefix each line with its timestamp",
-    },
-)
-def logs(
-    c: Context,
-    services: list[str] | None = None,
-    follow: bool = False,
-    tail: str | None = None,
-    since: str | None = None,
-    timestamps: bool = False,
-) -> None:
-    """Show service logs (all services unless named); -f to follow."""
-    from dockhand.cli.deploy import cluster_logs, on_cluster
-
-    if on_cluster(c):
-        cluster_logs(c, services or [], follow, tail)
-        return
-    from dockhand.commands import logs as ops
-
-    tail, since = lines("tail", tail), when("since", since)
-    ops.logs(
-        session(c),
-        services or [],
-        follow=follow,
-        tail=tail,
-        since=since,
-        timestamps=timestamps,
-    )
 
 
 @command()

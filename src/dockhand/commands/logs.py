@@ -1,16 +1,14 @@
-"""`inv logs`: Compose's logs streamed straight to our stdout. Apart from
-ops/stack.py, so that the command imports only what it runs."""
+"""`inv logs`: Compose's logs streamed straight to our stdout."""
 
 from __future__ import annotations
 
 import sys
 
 from dockhand.docker import compose
+from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.errors import CommandFailed
 from dockhand.session import Session
 from dockhand.ui import console
-
-COMPOSE_SAID = "see Compose's output above"
 
 
 def logs(

@@ -5,13 +5,14 @@ checkout, and the leftovers of checkouts that no longer exist
 from __future__ import annotations
 
 import json
-import sys
 
+from dockhand.docker import engine
 from dockhand.docker import inventory as projects
 from dockhand.docker.inventory import Project
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import checkouts
+from dockhand.steps.confirm import refuse_without_terminal, typed
 from dockhand.ui import console, sizes
 
 
@@ -104,7 +105,6 @@ def _items(p: Project, volumes: bool) -> list[str]:
 
 def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
     """`inv gc`: what is left of checkouts whose folder is gone."""
-    from dockhand.docker import engine
 
     s.require_engine()
     where = engine.current_endpoint()
@@ -153,17 +153,8 @@ def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
 def _confirmed(s: Session, *, yes: bool, volumes: bool) -> bool:
     if yes or s.runner.dry:
         return True
-    action = "inv gc --volumes" if volumes else "inv gc"
-    if not sys.stdin.isatty():
-        raise DockhandError(
-            "refusing to remove without a terminal to ask on",
-            hint=f"run `{action} --yes` to confirm",
-        )
-    try:
-        answer = console.err().input("Type 'gc' to remove them: ", markup=False)
-    except EOFError:
-        answer = ""
-    if answer.strip() != "gc":
+    refuse_without_terminal("remove", "inv gc --volumes" if volumes else "inv gc")
+    if not typed("Type 'gc' to remove them: ", "gc"):
         console.status("not confirmed: nothing changed")
         return False
     return True

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from dockhand import envfile
-from dockhand.commands import check, dev, stack
+from dockhand import discovery, envfile
+from dockhand.checks.report import machine_step
 from dockhand.docker import engine
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import checkouts, status
+from dockhand.steps import checkouts, data_copy, migrations, start, status
+from dockhand.steps.confirm import volume_names
 from dockhand.ui import console
 
 if TYPE_CHECKING:
@@ -144,7 +145,6 @@ def _env_step(s: Session, project: str = "", new_ports: bool = False) -> None:
 
 def _warn_about_old_volumes(s: Session) -> None:
     """A new .env has new passwords; data volumes from before keep the old ones."""
-    from dockhand.steps.confirm import volume_names
 
     volumes = volume_names(s)
     if volumes:
@@ -185,7 +185,6 @@ def _ports_stay(s: Session, new_ports: bool) -> bool:
     """Whether setup keeps the env file's ports and name (so doctor's port
     checks apply): not for a new env file, a copied one, --new-ports, or a
     checkout whose stack runs under an older name (its ports are its own)."""
-    from dockhand import discovery
 
     if not s.settings.env_file.is_file() or s.settings.copied_from or new_ports:
         return False
@@ -203,17 +202,20 @@ def setup(
     """`inv setup`: each step in order; a failure names its step."""
     started = time.monotonic()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("doctor", lambda: check.machine_step(s, ports=_ports_stay(s, new_ports))),
+        ("doctor", lambda: machine_step(s, ports=_ports_stay(s, new_ports))),
         ("env file", lambda: _env_step(s, name, new_ports)),
-        ("build", lambda: stack.build(s, [])),
-        ("up", lambda: stack.up(s, [], timeout=timeout, show_urls=False)),
+        ("build", lambda: start.build(s, [])),
+        ("up", lambda: start.up(s, [], timeout=timeout, show_urls=False)),
     ]
     if data_from:
-        from dockhand.steps import data_copy
-
         source = data_copy.source_checkout(s, data_from)
         steps.append(("data", lambda: data_copy.copy_from(s, source)))
-    steps.append(("migrate", lambda: dev.migrate(s) if s.settings.migrations else None))
+    steps.append(
+        (
+            "migrate",
+            lambda: migrations.apply_safely(s) if s.settings.migrations else None,
+        )
+    )
     for number, (step, run) in enumerate(steps, 1):
         console.step(f"setup {number}/{len(steps)}: {step}")
         try:

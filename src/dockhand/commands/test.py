@@ -42,7 +42,7 @@ def tested(s: Session, names: Sequence[str]) -> list[tuple[str, ServiceSettings]
     return [(name, settings)]
 
 
-def run_tests(s: Session, names: Sequence[str], args: Sequence[str]) -> None:
+def test(s: Session, names: Sequence[str], args: Sequence[str]) -> None:
     """Run the tests; the first failure's exit code is the command's."""
     chosen = tested(s, names)
     if args and len(chosen) > 1:

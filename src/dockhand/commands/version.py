@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import platform
 
-from dockhand import DISTRIBUTION, __version__
+import invoke
+
+from dockhand._version import DISTRIBUTION, __version__
 from dockhand.docker import engine
 from dockhand.errors import DockhandError
 from dockhand.session import Session, detect_compose
@@ -35,7 +37,6 @@ def _engine() -> str:
 
 
 def version(s: Session, *, as_json: bool = False) -> None:
-    import invoke
 
     rows = {
         "dockhand": f"{DISTRIBUTION} {__version__}",

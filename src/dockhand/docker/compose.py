@@ -303,3 +303,6 @@ def exec_or_run(
     """`exec` when the service is running, else a one-off `run --rm`."""
     build = exec_ if running else run
     return build(cli, project, service, command, tty=tty, user=user)
+
+
+COMPOSE_SAID = "see Compose's output above"

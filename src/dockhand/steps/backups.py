@@ -11,13 +11,10 @@ from pathlib import Path
 from typing import IO
 
 from dockhand import postgres
-from dockhand.docker.process import interactive
 from dockhand.errors import DockhandError, Interrupted
 from dockhand.postgres import Target, dumps
 from dockhand.session import Session
-from dockhand.steps.database import in_db, ready
-from dockhand.steps.db_messages import ok, shown, step, tell
-from dockhand.ui import sizes
+from dockhand.steps.database import in_db, shown, step, tell
 
 
 def new_backup_path(s: Session, label: str = "") -> Path:
@@ -32,7 +29,7 @@ def new_backup_path(s: Session, label: str = "") -> Path:
     )
 
 
-def _pg_dump(
+def pg_dump(
     s: Session,
     t: Target,
     database: str,
@@ -65,7 +62,7 @@ def dump(s: Session, t: Target, database: str, dest: Path) -> None:
     hidden partial file first and renamed when pg_dump succeeded, so a failed
     or interrupted dump never leaves a file that looks complete."""
     if s.runner.dry:
-        _pg_dump(s, t, database, None, failure="", hint="")
+        pg_dump(s, t, database, None, failure="", hint="")
         tell(f"  (output to {shown(dest)})")
         return
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -75,7 +72,7 @@ def dump(s: Session, t: Target, database: str, dest: Path) -> None:
         # 0600: a dump holds every row, secrets included.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            _pg_dump(
+            pg_dump(
                 s,
                 t,
                 database,
@@ -137,46 +134,3 @@ def safety_backup(s: Session, t: Target, label: str) -> Path:
     step(f"safety backup of database {t.name!r} to {shown(dest)}")
     dump(s, t, t.name, dest)
     return dest
-
-
-def backup(s: Session, output: str | None = None) -> None:
-    """pg_dump -Fc into backups/ (or `output`); print how to restore it."""
-    if output and output != "-":
-        writable(Path(output).absolute(), output)
-    t = ready(s)
-    if output == "-":
-        if interactive():
-            raise DockhandError(
-                "refusing to write a binary dump to the terminal",
-                hint="redirect it (`inv db.backup --output - > FILE`) or name a file",
-            )
-        step(f"dumping database {t.name!r} to stdout")
-        _pg_dump(
-            s,
-            t,
-            t.name,
-            None,
-            failure="pg_dump failed with exit code {code}",
-            hint="its message is above",
-            code=1,
-        )
-        return
-    if output:
-        dest = Path(output).absolute()
-        if dest.exists():
-            raise DockhandError(
-                f"{output} already exists; a backup never overwrites a file",
-                hint="choose another --output, or move that file away",
-            )
-    else:
-        dest = new_backup_path(s)
-    step(f"dumping database {t.name!r} to {shown(dest)}")
-    dump(s, t, t.name, dest)
-    if s.runner.dry:
-        return
-    size = sizes.size(dest.stat().st_size)
-    ok(f"backed up database {t.name!r} ({size})")
-    tell(
-        "restore it with: "
-        + dumps.restore_command(dest, Path.cwd(), prod=s.settings.prod)
-    )

@@ -9,11 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from dockhand.checks.ports import port_in_use
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR, Identity
 from dockhand.docker import compose_cache, containers, engine
 from dockhand.docker import inventory as projects
 from dockhand.docker.states import PROJECT
+from dockhand.envfile.generation import write_private
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import lock
@@ -194,20 +196,21 @@ def identify(
         writes.update(_ports(s, chosen, moving=new_ports))
     if writes and not s.runner.dry:
         _write(settings.env_file, writes)
-        s._model = s._services = None  # Compose reads the new values next time
+        s.reload()  # Compose reads the new values next time
     elif writes:
         console.status(f"(dry run: would write {', '.join(writes)} to {env_name})")
     if chosen != settings.project:
-        s.settings = replace(
-            settings,
-            project=chosen,
-            project_source=discovery_source(),
-            copied_from="",
+        s.reload(
+            replace(
+                settings,
+                project=chosen,
+                project_source=discovery_source(),
+                copied_from="",
+            )
         )
-        s.__dict__.pop("project", None)  # the cached Compose project
         if not s.runner.dry:
             lock.hold(chosen, "setup")
-    s.settings = replace(s.settings, copied_from="")
+    s.keep(replace(s.settings, copied_from=""))
     if not s.runner.dry and not explicit:
         record(chosen, settings.root)
 
@@ -286,8 +289,6 @@ def _ports(s: Session, project: str, *, moving: bool) -> dict[str, str]:
     has them, else the next free ones."""
     from dotenv import dotenv_values
 
-    from dockhand.checks.ports import port_in_use
-
     settings = s.settings
     source = (
         settings.env_example if settings.env_example.is_file() else settings.env_file
@@ -314,7 +315,6 @@ def _ports(s: Session, project: str, *, moving: bool) -> dict[str, str]:
 
 
 def _write(path: Path, values: dict[str, str]) -> None:
-    from dockhand.envfile.generation import write_private
 
     text = path.read_text(encoding="utf-8")
     write_private(path, checkout.set_keys(text, values, "this checkout's (inv setup)"))

@@ -1,6 +1,9 @@
-"""Asking before data is destroyed, for every command that destroys it
-(`inv down --volumes`, `inv clean --volumes`, `db.restore`, `db.reset`):
-what goes is listed, then the project name must be typed."""
+"""The one module that asks the user anything. Before data is destroyed
+(`inv down --volumes`, `inv clean --volumes`, `db.restore`, `db.reset`,
+`snapshot.restore`, `gc`), what goes is listed, then a word must be typed
+(the project name; `gc` for gc); a failed migration asks y/N whether to put
+the snapshot back. Questions go to stderr and are asked only when stdin is
+a terminal (`can_ask`); declining changes nothing and is not an error."""
 
 from __future__ import annotations
 
@@ -51,22 +54,46 @@ def confirm(
         console.status(f"  {escape(item)}")
     if yes or s.runner.dry:
         return True
-    if not sys.stdin.isatty():
+    refuse_without_terminal(what, action)
+    project = s.settings.project
+    if not typed(f"Type the project name ({project}) to {what}: ", project):
+        console.status(f"not confirmed ({project!r} was not typed): nothing changed")
+        return False
+    return True
+
+
+def can_ask() -> bool:
+    """Whether there is a terminal to ask on: the answer comes from stdin."""
+    return sys.stdin.isatty()
+
+
+def refuse_without_terminal(what: str, action: str) -> None:
+    """Destructive work without a terminal to ask on needs --yes."""
+    if not can_ask():
         raise DockhandError(
             f"refusing to {what} without a terminal to ask on",
             hint=f"run `{action} --yes` to confirm",
         )
-    project = s.settings.project
+
+
+def typed(prompt: str, expected: str) -> bool:
+    """Whether `expected` was typed at the prompt (end of input: no)."""
     try:
-        answer = console.err().input(
-            f"Type the project name ({project}) to {what}: ", markup=False
-        )
+        answer = console.err().input(prompt, markup=False)
     except EOFError:
-        answer = ""
-    if answer.strip() != project:
-        console.status(f"not confirmed ({project!r} was not typed): nothing changed")
         return False
-    return True
+    return answer.strip() == expected
+
+
+def yes_or_no(question: str) -> bool:
+    """y/N on the terminal; no without one."""
+    if not can_ask():
+        return False
+    try:
+        answer = console.err().input(f"{question} [y/N] ", markup=False)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def confirm_volume_removal(s: Session, *, yes: bool, action: str) -> bool:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dockhand.commands.db import restore
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps.backups import new_backup_path
 from dockhand.steps.database import query, ready
+from dockhand.steps.restore import restore
 from dockhand.ui import console
 
 USER_TABLES = (

@@ -1,18 +1,20 @@
-"""The database the commands work on: its service, user and name, and psql
-run in its container (for the commands, and as `inv db.shell`)."""
+"""The database the commands work on: its service, user and name, psql run
+in its container, and the progress lines of the commands that change it
+(paths and database names in them are text, never rich markup)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from dockhand import postgres
-from dockhand.commands.dev import wait_for_database
 from dockhand.docker import compose, engine
-from dockhand.docker.process import interactive
 from dockhand.errors import DockhandError
-from dockhand.postgres import Target
+from dockhand.postgres import Target, dumps
 from dockhand.session import Session
+from dockhand.steps.wait import wait_for_database
+from dockhand.ui import console
 
 
 def target(s: Session) -> Target:
@@ -108,18 +110,32 @@ def size_of(s: Session, t: Target, name: str) -> str:
     return rows[0] if rows else "size unknown"
 
 
-def shell(s: Session, command: str | None = None) -> None:
-    """psql on the terminal handed over, or one statement run without one."""
-    t = ready(s)
-    if command is None:
-        if not interactive():
-            raise DockhandError(
-                "an interactive psql needs a terminal",
-                hint="run one statement with -c 'SQL'",
-            )
-        s.runner.handover(
-            compose.exec_(
-                s.find_compose(), s.project, t.service, postgres.psql(t), tty=True
-            )
-        )
-    s.runner.stream(in_db(s, t, postgres.psql_command(t, command)), pass_on=True)
+def shown(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it."""
+    return dumps.shown_path(path, Path.cwd())
+
+
+def step(message: str) -> None:
+    """A progress line."""
+    from rich.markup import escape
+
+    console.step(escape(message))
+
+
+def ok(message: str) -> None:
+    from rich.markup import escape
+
+    console.ok(escape(message))
+
+
+def tell(message: str) -> None:
+    """A status line that may hold a command to copy."""
+    from rich.markup import escape
+
+    console.status(escape(message))
+
+
+def tell_undo(s: Session, safety: Path) -> None:
+    """Where the safety backup is, and the command that restores it."""
+    undo = dumps.restore_command(safety, Path.cwd(), prod=s.settings.prod)
+    tell(f"the data before is in {shown(safety)}; undo with: {undo}")

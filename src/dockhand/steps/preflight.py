@@ -14,11 +14,16 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from dockhand.checks import credentials
-from dockhand.docker import compose, engine
+from dockhand import envfile
+from dockhand.checks import credentials, ports
+from dockhand.checks.result import FAIL
+from dockhand.discovery import older_project
+from dockhand.docker import compose, compose_cache, containers, engine
+from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import networks
+from dockhand.steps.wait import wait_for_database, wait_scope
 
 if TYPE_CHECKING:
     from dockhand.checks.ports import Published
@@ -29,8 +34,6 @@ MOVE = "run `inv setup --new-ports` to move this checkout to free ports"
 
 def busy_ports(s: Session) -> None:
     """Stop when a port the stack publishes is held by someone else."""
-    from dockhand.checks import ports
-    from dockhand.checks.result import FAIL
 
     published = published_ports(s)
     if not published:
@@ -64,9 +67,6 @@ def published_ports(s: Session) -> list[Published]:
     Nothing under Compose v1, which has no model to read them from."""
     from dotenv import dotenv_values
 
-    from dockhand.checks import ports
-    from dockhand.docker import compose_cache
-
     if s.find_compose().is_v1:
         return []
     key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
@@ -91,7 +91,6 @@ def placeholder_secrets(s: Session) -> None:
     """A secret the env example marks, left at its placeholder (or empty),
     is refused as `inv setup` and `inv doctor` refuse it: a stack started
     with `change-me` as its password keeps it in its volumes."""
-    from dockhand import envfile
 
     settings = s.settings
     if not settings.env_file.is_file() or not settings.env_example.is_file():
@@ -112,7 +111,6 @@ def before_up(s: Session, names: list[str]) -> None:
     """The checks before `up` changes anything."""
     if s.runner.dry:
         return
-    from dockhand.discovery import older_project
 
     if older := older_project(s):
         raise DockhandError(
@@ -138,10 +136,6 @@ def database_login(s: Session, names: list[str]) -> None:
     holds data already, is started alone first and asked as soon as it is
     healthy (before any backend spends its retries on it). A volume that
     does not exist yet is made with this env file's password: nothing to ask."""
-    from dockhand.commands.dev import wait_for_database
-    from dockhand.commands.logs import COMPOSE_SAID
-    from dockhand.commands.stack import wait_scope
-
     database = s.settings.database
     if database is None or credentials.remembered_match(
         s, created_of=lambda volume: engine.volume_created(s.connect(), volume)
@@ -172,7 +166,6 @@ def database_login(s: Session, names: list[str]) -> None:
 
 def _has_data(s: Session, service: str) -> bool:
     """Whether a named volume the service mounts exists already."""
-    from dockhand.docker import containers
 
     model = s.ask_model() or {}
     declared = model.get("volumes") or {}

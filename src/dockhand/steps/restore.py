@@ -4,6 +4,7 @@ transaction. Until the swap, the live database is never touched."""
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -12,8 +13,20 @@ from dockhand.errors import DockhandError
 from dockhand.postgres import Target, dumps
 from dockhand.postgres.dumps import DumpInfo
 from dockhand.session import Session
-from dockhand.steps.database import in_db, run_sql
-from dockhand.steps.db_messages import shown, step, tell
+from dockhand.steps.backups import safety_backup
+from dockhand.steps.confirm import confirm
+from dockhand.steps.database import (
+    existing,
+    in_db,
+    ok,
+    ready,
+    run_sql,
+    shown,
+    size_of,
+    step,
+    tell,
+    tell_undo,
+)
 from dockhand.ui import console
 
 UNCHANGED = "the database was not changed"
@@ -129,3 +142,56 @@ def swap_in(s: Session, t: Target, *, had_target: bool) -> None:
         hint="a client kept reconnecting; stop it (e.g. `inv down`, then "
         f"`inv up {t.service}`) and run the restore again",
     )
+
+
+def described(s: Session, t: Target, present: set[str]) -> str:
+    """The database as the confirmation names it, with its size."""
+    size = size_of(s, t, t.name) if t.name in present else "absent"
+    return (
+        f"database {t.name!r} in service {t.service!r} of project "
+        f"{s.settings.project!r} ({size})"
+    )
+
+
+def restore(s: Session, file: str, *, yes: bool = False) -> None:
+    """Check, ask, back up, restore into scratch, swap in: a bad dump changes nothing."""
+    path = Path(file)
+    check_file(path)
+    t = ready(s)
+    info = check_dump(s, t, path)
+    present = existing(s, t, [t.name, t.scratch, t.old])
+    items = [
+        described(s, t, present),
+        f"replaced by {path}"
+        + (
+            f" (database {info.database!r}, dumped {info.created}, "
+            f"{info.entries} entries)"
+            if info.database
+            else ""
+        ),
+        "a safety backup is taken first, in backups/",
+    ]
+    action = shlex.join(["inv", "db.restore", file])
+    if not confirm(
+        s,
+        yes=yes,
+        action=action,
+        warning=f"db.restore replaces every row of database {t.name!r}:",
+        items=items,
+        what="replace the database",
+    ):
+        return
+    drop_leftovers(s, t, present)
+    safety = safety_backup(s, t, "before-restore") if t.name in present else None
+    step(f"restoring {path} into the scratch database {t.scratch!r}")
+    restore_into_scratch(s, t, path)
+    step(f"swapping {t.scratch!r} in for {t.name!r}")
+    swap_in(s, t, had_target=t.name in present)
+    drop_old = postgres.drop_sql(t.old)
+    if t.name in present and run_sql(s, t, drop_old, database=t.maintenance) != 0:
+        console.warn(f"could not drop {t.old!r}; the next restore drops it")
+    if s.runner.dry:
+        return
+    ok(f"restored database {t.name!r}")
+    if safety is not None:
+        tell_undo(s, safety)

@@ -68,7 +68,7 @@ def build_model(s: Session) -> dict[str, Any] | None:
     key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
     folder = compose_cache.location()
     name = f"model-{tag}.json"
-    if key is not None and s._model is None:
+    if key is not None and not s.model_loaded():
         text = compose_cache.recall_text(key, folder, name)
         if text is not None:
             return dict(json.loads(text))

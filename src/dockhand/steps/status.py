@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from dockhand.config.checkout import host_name
 from dockhand.config.settings import Settings
 from dockhand.docker.states import ServiceState
 from dockhand.steps.wait import HealthFailure
@@ -119,7 +120,6 @@ def urls(settings: Settings, states: Sequence[ServiceState]) -> list[tuple[str, 
     """The browser URL of each configured service, with the port Compose
     published, under the project's own host (NAME.localhost: browsers keep
     cookies per host, so two checkouts' sessions stay apart)."""
-    from dockhand.config.checkout import host_name
 
     host = host_name(settings.project)
     found = []

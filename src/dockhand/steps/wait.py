@@ -1,6 +1,7 @@
 """The wait of `inv up` and `inv restart`: seeded by a list of the project's
-containers, then driven by the engine's events, judged by dockhand.steps.readiness,
-always with a deadline."""
+containers, then driven by the engine's events, judged by
+dockhand.steps.readiness, always with a deadline; what a wait covers, and the
+wait for the database before migrations and the db commands."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dockhand.docker.engine import _reason, states, unreachable
 from dockhand.docker.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 from dockhand.errors import DockhandError
+from dockhand.session import Session
 from dockhand.steps import readiness
 
 if TYPE_CHECKING:
@@ -259,3 +261,76 @@ def _check(
                 (s.service, diagnose(client, s.id or s.container)) for s, _ in failed
             ],
         )
+
+
+def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
+    """What a wait for `names` covers: from the Compose model, those services
+    and what they depend on (every service without names)."""
+    model = s.ask_model()
+    if model is None:
+        return readiness.scope_without_model(names)
+    return readiness.scope(model, names)
+
+
+def rules_of(s: Session) -> readiness.Rules:
+    return readiness.Rules(s.settings.wait_stable_seconds, s.settings.wait_max_restarts)
+
+
+def seconds(s: Session, timeout: float | None) -> float:
+    return timeout if timeout is not None else s.settings.wait_timeout
+
+
+def still_waited_for(s: Session, names: list[str]) -> str:
+    """What Compose was still waiting for when the deadline passed: the
+    covered services up but not yet healthy (or restarting), and those it
+    holds back until they are (created, not started); from the engine."""
+    scope = wait_scope(s, names)
+    covered = [state for state in s.states([]) if scope.covers(state.service)]
+    late = sorted(
+        f"{state.service} ({state.summary})"
+        for state in covered
+        if state.state not in ("created", "running")
+        or (state.state == "running" and state.health not in ("", "healthy"))
+    )
+    held = sorted(state.service for state in covered if state.state == "created")
+    if late and held:
+        return f"{', '.join(late)} before it starts {', '.join(held)}"
+    return ", ".join(late or held)
+
+
+def wait_for_database(s: Session, found: list[ServiceState] | None = None) -> None:
+    """Migrations need the database up and healthy; wait for it with the
+    deadline, unless `found` (the project's containers) shows it healthy
+    and up for longer than the stability window already."""
+    database = s.settings.database
+    if database is None or s.runner.dry:
+        return
+    if found is None:
+        found = s.states([database.service])
+    found = [state for state in found if state.service == database.service]
+    if not any(state.state == "running" for state in found):
+        raise DockhandError(
+            f"the database service {database.service!r} is not running",
+            hint="start the stack with `inv up`, then run this again",
+        )
+    now = time.time()
+    if all(_settled(state, now, s.settings.wait_stable_seconds) for state in found):
+        return
+    wait_ready(
+        s.connect(),
+        s.settings.project,
+        now + s.settings.wait_timeout,
+        lambda _: None,
+        readiness.Scope(frozenset([database.service])),
+        rules_of(s),
+        since=now,
+    )
+
+
+def _settled(state: ServiceState, now: float, window: float) -> bool:
+    started = state.started_at.timestamp() if state.started_at else now
+    return (
+        state.state == "running"
+        and state.health in ("healthy", "")
+        and now - started > window
+    )

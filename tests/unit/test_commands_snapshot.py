@@ -1,12 +1,12 @@
 """Whole-stack snapshots: which volumes, the names, the helper commands
-(dockhand.commands.snapshots, dockhand.docker.containers)."""
+(dockhand.commands.snapshot, dockhand.docker.containers)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dockhand.commands import snapshots
-from dockhand.commands.snapshots import Volume
+from dockhand.commands import snapshot
+from dockhand.commands.snapshot import Volume
 from dockhand.docker import containers
 from dockhand.errors import DockhandError
 
@@ -28,24 +28,24 @@ MODEL = {
 
 
 def test_the_named_volumes_with_who_mounts_them() -> None:
-    assert snapshots.project_volumes(MODEL, "shop", "db") == [
+    assert snapshot.project_volumes(MODEL, "shop", "db") == [
         Volume("custom", ("redis", "web"), database=False),
         Volume("shop_db-data", ("db",), database=True),
     ]
     # Without a name in the model: Compose's own PROJECT_SOURCE.
     bare = {**MODEL, "volumes": {}}
-    assert snapshots.project_volumes(bare, "p", None)[0].name == "p_cache"
+    assert snapshot.project_volumes(bare, "p", None)[0].name == "p_cache"
 
 
 @pytest.mark.parametrize("name", ["before-upgrade", "20260102T150405Z", "a.b_c"])
 def test_good_names(name: str) -> None:
-    assert snapshots.check_name(name) == name
+    assert snapshot.check_name(name) == name
 
 
 @pytest.mark.parametrize("name", ["", "../x", "a/b", "-x", "a b", "x" * 65])
 def test_bad_names_are_one_line(name: str) -> None:
     with pytest.raises(DockhandError, match="is not a snapshot name"):
-        snapshots.check_name(name)
+        snapshot.check_name(name)
 
 
 def test_the_helpers_run_the_projects_image_without_network_as_root() -> None:

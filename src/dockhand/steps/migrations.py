@@ -1,17 +1,26 @@
-"""The safety net of `inv migrate`: a snapshot of the database (the dump of
-`inv db.backup`) before anything pending is applied, the failed migration
-named, the snapshot put back on request, old automatic snapshots pruned."""
+"""The configured migrations, run in order in their services once the
+database is ready: `status` shows them; `apply_safely` is `inv migrate` (and
+setup's): a snapshot of the database (the dump of `inv db.backup`) before
+anything pending is applied, the failed migration named, the snapshot put
+back on request, old automatic snapshots pruned; `apply` runs them bare
+(`inv db.reset`, whose safety backup is the snapshot)."""
 
 from __future__ import annotations
 
-import sys
+import shlex
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dockhand.config.schema import Migration
 from dockhand.docker import compose
-from dockhand.docker.process import Captured, interactive
+from dockhand.docker.process import Captured
 from dockhand.errors import DockhandError
 from dockhand.session import Session
+from dockhand.steps.backups import dump, new_backup_path
+from dockhand.steps.confirm import yes_or_no
+from dockhand.steps.database import ready, shown
+from dockhand.steps.restore import restore
+from dockhand.steps.wait import wait_for_database
 from dockhand.ui import console
 
 LABEL = "before-migrate"  # the label of automatic snapshots in backups/
@@ -46,9 +55,6 @@ def snapshot(s: Session, waiting: dict[Migration, list[str]] | None) -> Path | N
     if waiting is not None and not any(waiting.values()):
         console.status("nothing pending: no snapshot taken")
         return None
-    from dockhand.steps.backups import dump, new_backup_path
-    from dockhand.steps.database import ready
-    from dockhand.steps.db_messages import shown
 
     names = [name for lines in (waiting or {}).values() for name in lines]
     t = ready(s)
@@ -98,11 +104,10 @@ def failed(
             hint="its output is above; fix the cause and run `inv migrate` again",
             code=code,
         )
-    from dockhand.steps.db_messages import shown
 
-    if restore_on_failure or ask(f"{message}. Put the snapshot {shown(snap)} back?"):
-        from dockhand.steps.replace import restore
-
+    if restore_on_failure or yes_or_no(
+        f"{message}. Put the snapshot {shown(snap)} back?"
+    ):
         console.step(f"putting the snapshot {shown(snap)} back")
         restore(s, str(snap), yes=True)
         return DockhandError(
@@ -147,12 +152,85 @@ def failed_name(
     return f"'{migration.label}'"
 
 
-def ask(question: str) -> bool:
-    """y/N on the terminal; never without one."""
-    if not (interactive() and sys.stdin.isatty()):
-        return False
-    try:
-        answer = console.err().input(f"{question} [y/N] ", markup=False)
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("y", "yes")
+def _look(s: Session) -> set[str]:
+    """The services running among the migrations' and the database's (one
+    look, for all of them), once the database is ready."""
+    migrations = s.settings.migrations
+    if not migrations:
+        raise DockhandError(
+            "no migrations are configured",
+            hint="add dockhand.migrations to invoke.yaml",
+        )
+    database = s.settings.database
+    wanted = [m.service for m in migrations] + ([database.service] if database else [])
+    found = s.states(list(dict.fromkeys(wanted)))
+    wait_for_database(s, found)
+    return {state.service for state in found if state.state == "running"}
+
+
+def _in_service(
+    s: Session, migration: Migration, argv: Sequence[str], running: set[str]
+) -> list[str]:
+    return compose.exec_or_run(
+        s.find_compose(),
+        s.project,
+        migration.service,
+        argv,
+        running=s.runner.dry or migration.service in running,
+        tty=False,
+    )
+
+
+def status(s: Session) -> None:
+    """Each migration's status command, in order (`inv migrate --status`)."""
+    running = _look(s)
+    for migration in s.settings.migrations:
+        if migration.status is None:
+            console.status(f"{migration.service}: no status command configured")
+            continue
+        console.step(f"{migration.service}: {shlex.join(migration.status)}")
+        s.runner.stream(
+            _in_service(s, migration, migration.status, running),
+            failure=f"'{migration.label}' failed with exit code {{code}}",
+            hint="its output is above",
+        )
+
+
+def apply(s: Session) -> None:
+    """Apply each migration in order, with no snapshot first."""
+    running = _look(s)
+    _run(s, running, lambda m, code: failed(s, m, code, None, running, None, False))
+
+
+def apply_safely(s: Session, *, restore_on_failure: bool = False) -> None:
+    """Apply each migration in order; before that, a snapshot of the
+    database when something is pending, put back on failure when asked."""
+    running = _look(s)
+    waiting = pending(s, running)
+    snap = snapshot(s, waiting)
+    _run(
+        s,
+        running,
+        lambda m, code: failed(
+            s,
+            m,
+            code,
+            None if waiting is None else waiting[m],
+            running,
+            snap,
+            restore_on_failure,
+        ),
+    )
+
+
+def _run(
+    s: Session,
+    running: set[str],
+    failure: Callable[[Migration, int], DockhandError],
+) -> None:
+    for migration in s.settings.migrations:
+        console.step(f"{migration.service}: {shlex.join(migration.run)}")
+        code = s.runner.stream(_in_service(s, migration, migration.run, running))
+        if code != 0:
+            raise failure(migration, code)
+    console.ok("migrations applied")

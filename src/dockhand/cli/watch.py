@@ -1,0 +1,24 @@
+"""`inv watch`: running services kept in step with the working tree. Thin
+wiring: the work is in dockhand.commands.watch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dockhand.cli.task import command, session
+
+if TYPE_CHECKING:
+    from invoke.context import Context
+
+
+@command(
+    services="services",
+    help={
+        "services": "services to keep in step (default: every one with develop.watch)"
+    },
+)
+def watch(c: Context, services: list[str] | None = None) -> None:
+    """Keep running services in step with the working tree (develop.watch)."""
+    from dockhand.commands import watch as ops
+
+    ops.watch(session(c), services or [])
