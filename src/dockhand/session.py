@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dockhand.config import settings
 from dockhand.config.settings import Settings
@@ -22,6 +22,7 @@ from dockhand.errors import DockhandError
 if TYPE_CHECKING:
     from docker import DockerClient
 
+    from dockhand.docker.model import ComposeModel
     from dockhand.docker.states import ServiceState
 
 
@@ -65,7 +66,7 @@ class Session:
     compose_cli: ComposeCli | None = None
     client: DockerClient | None = field(default=None, repr=False)
     _services: list[str] | None = field(default=None, repr=False)
-    _model: dict[str, Any] | None = field(default=None, repr=False)
+    _model: ComposeModel | None = field(default=None, repr=False)
 
     def reload(self, new: Settings | None = None) -> None:
         """Take new settings (or the same, after the env file changed): what
@@ -143,24 +144,26 @@ class Session:
         (`config --services`; from the model when it is already loaded)."""
         if self._services is None:
             if self._model is not None:
-                self._services = list(self._model.get("services") or {})
+                self._services = list(self._model.services)
             else:
                 self._services = self._load(
                     compose.config_services(self.find_compose(), self.project)
                 ).split()
         return self._services
 
-    def ask_model(self) -> dict[str, Any] | None:
+    def ask_model(self) -> ComposeModel | None:
         """The merged Compose model, asked of Compose once
-        (`config --format json`); None under Compose v1, which has no JSON
-        output."""
+        (`config --format json`) and parsed into types; None under Compose
+        v1, which has no JSON output."""
         cli = self.find_compose()
         if cli.is_v1:
             return None
         if self._model is None:
+            from dockhand.docker import model
+
             text = self._load(compose.config_json(cli, self.project))
             try:
-                self._model = dict(json.loads(text))
+                self._model = model.parse(dict(json.loads(text)))
             except ValueError as exc:
                 raise DockhandError(
                     f"Compose printed a model that is not JSON: {exc}",

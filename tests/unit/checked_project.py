@@ -10,6 +10,7 @@ from dockhand.checks import registry
 from dockhand.checks.facts import Engine
 from dockhand.checks.registry import FAIL, Check, Facts, Processes
 from dockhand.config.settings import load
+from dockhand.docker import model
 from dockhand.docker.compose import ComposeCli
 from dockhand.docker.process import Runner
 from dockhand.session import Session
@@ -92,9 +93,15 @@ ENGINE = Engine(
 )
 
 
+def dev_model(root: Path) -> dict[str, Any]:
+    """The dev model facts_for passes in, as Compose prints it: a test
+    changes it, then passes it as `dev=`."""
+    return {"services": {"app": service(root)}}
+
+
 def facts_for(root: Path, budget_mb: float = 350, **overrides: Any) -> Facts:
     """Every fact `inv check` reads, passed in: nothing is probed."""
-    dev = {"services": {"app": service(root)}}
+    dev = dev_model(root)
     prod = {"services": {"app": service(root, **PROD_EXTRA)}}
     values: dict[str, Any] = {
         "docker_cli": "Docker version 28.2.2, build x (/usr/bin/docker)",
@@ -107,6 +114,9 @@ def facts_for(root: Path, budget_mb: float = 350, **overrides: Any) -> Facts:
         "containers": [Processes("app", "p-app-1", (("1000", "python3"),))],
     }
     values.update(overrides)
+    for key in ("dev", "prod"):  # the models as Compose prints them, parsed
+        if isinstance(values[key], dict):
+            values[key] = model.parse(values[key])
     settings = load(
         {"root": str(root), "project": "p", "image_size_budget_mb": budget_mb}
     )

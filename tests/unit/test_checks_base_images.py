@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from checked_project import GOOD_DOCKERFILE, facts_for, make_project
+from checked_project import GOOD_DOCKERFILE, dev_model, facts_for, make_project
 
 from dockhand.checks.base_images import check_pinned_base, image_pinned
 from dockhand.checks.registry import FAIL, OK
@@ -38,14 +38,14 @@ def test_base_from_an_arg_is_judged_on_its_default_and_on_compose(
     # Compose passes a pinned value: pinned.
     assert check_pinned_base(facts_for(tmp_path)).status == OK
     # Compose passes latest: not pinned.
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["build"]["args"] = {"BASE_IMAGE": "debian:latest"}
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["build"]["args"] = {"BASE_IMAGE": "debian:latest"}
+    facts = facts_for(tmp_path, dev=dev)
     result = check_pinned_base(facts)
     assert result.status == FAIL and "debian:latest is not pinned" in result.detail
     # Nobody gives a value: no default.
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["build"]["args"] = {}
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["build"]["args"] = {}
+    facts = facts_for(tmp_path, dev=dev)
     result = check_pinned_base(facts)
     assert result.status == FAIL and "BASE_IMAGE has no default" in result.detail

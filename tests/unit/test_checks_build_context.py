@@ -7,6 +7,7 @@ from pathlib import Path
 from checked_project import (
     GOOD_DOCKERFILE,
     by_name,
+    dev_model,
     facts_for,
     make_project,
     only_failure,
@@ -72,8 +73,8 @@ def test_entry_program_follows_copies_back_to_the_context(tmp_path: Path) -> Non
 def test_compose_entrypoint_replaces_the_dockerfiles(tmp_path: Path) -> None:
     app = make_project(tmp_path, **{"other.sh": "#!/bin/sh\n"})
     (app / "docker-entrypoint.sh").unlink()
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["entrypoint"] = ["/app/other.sh"]
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["entrypoint"] = ["/app/other.sh"]
+    facts = facts_for(tmp_path, dev=dev)
     failed = only_failure(facts)
     assert failed.detail == "services/app/other.sh is not executable"

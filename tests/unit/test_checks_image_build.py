@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checked_project import GOOD_DOCKERFILE, by_name, facts_for, make_project
+from checked_project import GOOD_DOCKERFILE, by_name, dev_model, facts_for, make_project
 
-from dockhand.checks.dockerfile import parse_dockerfile
 from dockhand.checks.image_build import (
     check_dockerfiles,
     check_healthcheck,
     check_non_root_user,
 )
 from dockhand.checks.registry import FAIL, OK
+from dockhand.docker.dockerfile import parse_dockerfile
 
 
 def test_user_from_an_arg(tmp_path: Path) -> None:
     dockerfile = GOOD_DOCKERFILE.replace("USER app", "ARG UID=1000\nUSER ${UID}")
     make_project(tmp_path, Dockerfile=dockerfile)
     assert check_non_root_user(facts_for(tmp_path)).detail == "final USER: app=1000"
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["build"]["args"]["UID"] = "0"
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["build"]["args"]["UID"] = "0"
+    facts = facts_for(tmp_path, dev=dev)
     assert check_non_root_user(facts).status == FAIL
 
 
@@ -34,13 +34,13 @@ def test_build_target_is_the_image_that_ships(tmp_path: Path) -> None:
     # Built to the last stage, the image runs as root...
     assert check_non_root_user(facts_for(tmp_path)).status == FAIL
     # ... but built to `prod`, the debug stage is never part of it.
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["build"]["target"] = "prod"
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["build"]["target"] = "prod"
+    facts = facts_for(tmp_path, dev=dev)
     assert check_non_root_user(facts).status == OK
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["build"]["target"] = "nope"
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["build"]["target"] = "nope"
+    facts = facts_for(tmp_path, dev=dev)
     result = check_dockerfiles(facts)
     assert result.status == FAIL and "no stage named 'nope'" in result.detail
 
@@ -50,20 +50,21 @@ def test_healthcheck_from_compose_or_disabled(tmp_path: Path) -> None:
         tmp_path,
         Dockerfile=GOOD_DOCKERFILE.replace("HEALTHCHECK CMD", "LABEL x=1\n#"),
     )
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["app"]["healthcheck"] = {"test": ["CMD", "true"]}
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["healthcheck"] = {"test": ["CMD", "true"]}
+    facts = facts_for(tmp_path, dev=dev)
     assert check_healthcheck(facts).detail == "health checked: app (compose)"
-    facts.dev["services"]["app"]["healthcheck"] = {"disable": True}
+    dev["services"]["app"]["healthcheck"] = {"disable": True}
+    facts = facts_for(tmp_path, dev=dev)
     result = check_healthcheck(facts)
     assert result.status == FAIL and "disabled" in result.detail
 
 
 def test_image_only_services(tmp_path: Path) -> None:
     make_project(tmp_path)
-    facts = facts_for(tmp_path)
-    assert isinstance(facts.dev, dict)
-    facts.dev["services"]["cache"] = {"image": "redis:latest"}
+    dev = dev_model(tmp_path)
+    dev["services"]["cache"] = {"image": "redis:latest"}
+    facts = facts_for(tmp_path, dev=dev)
     results = by_name(facts)
     assert results["pinned-base"].status == FAIL
     assert "cache: image redis:latest is not pinned" in results["pinned-base"].detail

@@ -11,10 +11,11 @@ from checked_project import MODEL, never
 from dockhand.checks import machine
 from dockhand.checks.facts import Engine, Facts
 from dockhand.config.settings import load
+from dockhand.docker import model
 
 
 def test_needed_images_are_build_bases_and_pulled_images() -> None:
-    needed = machine.needed_images(MODEL, "debian:bookworm-slim")
+    needed = machine.needed_images(model.parse(MODEL), "debian:bookworm-slim")
     assert [(n.image, n.base) for n in needed] == [
         ("debian:custom", True),
         ("debian:bookworm-slim", True),
@@ -36,7 +37,7 @@ def test_images_missing_but_a_registry_answers() -> None:
 
 
 def test_no_base_image_and_no_registry_points_to_scripts_base_image() -> None:
-    needed = machine.needed_images(MODEL, "debian:bookworm-slim")
+    needed = machine.needed_images(model.parse(MODEL), "debian:bookworm-slim")
     check = machine.images_check(
         needed,
         lambda image: image == "debian:custom",
@@ -64,7 +65,7 @@ def test_an_image_is_asked_for_once_whoever_reads_it(tmp_path: Path) -> None:
     found = Facts(
         load({"root": str(tmp_path)}),
         engine=Engine(client, {}, "here"),  # type: ignore[arg-type]
-        dev={"services": {"cache": {"image": "redis:7"}}},
+        dev=model.parse({"services": {"cache": {"image": "redis:7"}}}),
         values={},
     )
     check = machine.check_images(found)
@@ -85,7 +86,7 @@ def test_disk_low_and_enough(tmp_path: Path) -> None:
 
 def test_needed_images_are_what_the_dockerfiles_start_from() -> None:
     from dockhand.checks.base_images import build_bases
-    from dockhand.checks.dockerfile import parse_dockerfile
+    from dockhand.docker.dockerfile import parse_dockerfile
 
     dockerfile = parse_dockerfile(
         "ARG BASE=debian:bookworm-slim\n"
@@ -101,7 +102,7 @@ def test_needed_images_are_what_the_dockerfiles_start_from() -> None:
     ]
     assert build_bases(dockerfile, {"BASE": "debian:trixie"})[0] == "debian:trixie"
     froms = {"backend": ["python:3.12-slim"]}
-    needed = machine.needed_images(MODEL, "debian:bookworm-slim", froms)
+    needed = machine.needed_images(model.parse(MODEL), "debian:bookworm-slim", froms)
     # backend's Dockerfile wins over its BASE_IMAGE build arg; db has none read
     assert [(n.image, n.base) for n in needed] == [
         ("python:3.12-slim", False),

@@ -11,13 +11,13 @@ from typing import Any
 from checked_project import MODEL
 
 from dockhand.checks import ports as port_checks
-from dockhand.docker import states
+from dockhand.docker import model, states
 from helpers import free_port
 
 
 def test_published_ports_with_the_variable_that_sets_them() -> None:
     ports = port_checks.published_ports(
-        MODEL, {"BACKEND_PORT": "8078", "OTHER": "5432"}
+        model.parse(MODEL), {"BACKEND_PORT": "8078", "OTHER": "5432"}
     )
     assert [(p.service, p.host_ip, p.port, p.variable) for p in ports] == [
         ("backend", "", 8078, "BACKEND_PORT"),

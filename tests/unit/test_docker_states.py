@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from dockhand.docker import states
 from dockhand.docker.states import state_of
 from helpers import inspect_backend
 
@@ -67,3 +68,16 @@ def test_summary_of_each_state() -> None:
     crashed = state_of(with_state(Status="exited", ExitCode=3, Health=None))
     assert crashed.summary == "exited (3)"
     assert state_of(with_state(Status="restarting")).summary == "restarting"
+
+
+def test_a_container_of_any_project_from_inspect_data() -> None:
+    attrs = {
+        "Id": "abc",
+        "Config": {"Labels": {"com.docker.compose.project": "shop"}},
+        "State": {"Running": True},
+        "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "8080"}, {}]}},
+    }
+    found = states.container_of(attrs)
+    assert (found.id, found.running, found.host_ports) == ("abc", True, (8080,))
+    assert found.labels == {"com.docker.compose.project": "shop"}
+    assert states.container_of({}) == states.Container("")

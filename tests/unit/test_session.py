@@ -46,7 +46,8 @@ def session(tmp_path: Path, runner: FakeRunner, version: tuple[int, ...]) -> Ses
 def test_the_model_is_asked_once_and_gives_the_service_names(tmp_path: Path) -> None:
     runner = answers()
     s = session(tmp_path, runner, (5, 6, 1))
-    assert s.ask_model() == MODEL
+    found = s.ask_model()
+    assert found is not None and found.raw == MODEL
     assert s.check_services(["web"]) == ["web"]
     assert s.ask_services() == ["db", "job", "web", "docs"]
     assert len(runner.calls) == 1 and runner.calls[0][-3:] == [

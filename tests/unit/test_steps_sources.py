@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dockhand.checks.compose_model import Build
+from dockhand.docker import model as compose_model
+from dockhand.docker.model import Build
 from dockhand.steps import sources, stale
 
 
@@ -174,8 +175,9 @@ def test_builds_covers_the_named_services_and_what_they_depend_on() -> None:
             "other": {"build": {"context": "/o"}},
         }
     }
-    assert sorted(stale.builds(model, ["web"])) == ["api", "web"]
-    assert sorted(stale.builds(model, [])) == ["api", "other", "web"]
+    parsed = compose_model.parse(model)
+    assert sorted(stale.builds(parsed, ["web"])) == ["api", "web"]
+    assert sorted(stale.builds(parsed, [])) == ["api", "other", "web"]
     assert stale.builds(None, []) == {}
 
 
@@ -198,7 +200,7 @@ def test_the_label_file_only_adds_labels(tmp_path: Path) -> None:
     ],
 )
 def test_the_walk_sends_what_the_matcher_sends(tmp_path: Path, rules: str) -> None:
-    from dockhand.checks.dockerignore import ignore_rules, ignored
+    from dockhand.docker.dockerignore import ignore_rules, ignored
 
     names = [
         "app/main.py", "app/x.pyc", "keep/y.pyc", "tests/t.py", "a/cache/x",

@@ -22,9 +22,10 @@ The parts, one module each:
   disk, ports), `compose` (prod hardening), `image_build` (the
   Dockerfiles), `build_context` (.dockerignore, entrypoint scripts) and
   `runtime` (built images, running containers);
-- `dockerfile`, `dockerignore` and `compose_model`: a small Dockerfile
-  parser, a .dockerignore matcher with Docker's rules, and the services of
-  Compose's model.
+- `compose_model`: the Dockerfile each service builds, parsed, and the
+  variables the compose files use. The Compose model itself, the Dockerfile
+  parser and the .dockerignore matcher are in dockhand.docker (model,
+  dockerfile, dockerignore): daily commands read them too.
 
 A new check: write it as a function of `Facts` in the module of its subject
 (or a new one: a Swarm compatibility check would be `swarm.py`, reading

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dockhand.checks.dockerfile import (
-    Dockerfile,
-    expand,
-    variable_names,
-)
 from dockhand.checks.facts import Facts
 from dockhand.checks.image_build import each_dockerfile, with_left_out
 from dockhand.checks.result import (
     SKIP,
     Check,
     from_problems,
+)
+from dockhand.docker.dockerfile import (
+    Dockerfile,
+    expand,
+    variable_names,
 )
 
 

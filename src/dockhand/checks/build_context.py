@@ -8,15 +8,14 @@ import fnmatch
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from dockhand.checks.compose_model import Build
-from dockhand.checks.dockerfile import Dockerfile, Instruction, Stage, stage_scope
-from dockhand.checks.dockerignore import ignore_rules, ignored
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, from_problems
+from dockhand.docker.dockerfile import Dockerfile, Instruction, Stage, stage_scope
+from dockhand.docker.dockerignore import ignore_rules, ignored
+from dockhand.docker.model import Build, Service
 
 # What every build context must keep out: (label, a path that must be ignored).
 MUST_IGNORE: tuple[tuple[str, str], ...] = (
@@ -80,18 +79,16 @@ _INITS = frozenset(
 )
 
 
-def entry_program(dockerfile: Dockerfile, spec: Mapping[str, Any]) -> str | None:
+def entry_program(dockerfile: Dockerfile, service: Service) -> str | None:
     """The first program the container runs after any init (tini --, dumb-init)."""
-    entrypoint = spec.get("entrypoint")
+    entrypoint = service.entrypoint
     words: list[str]
     if entrypoint is not None:  # Compose's entrypoint replaces ENTRYPOINT and CMD
         words = (
-            [str(w) for w in entrypoint]
-            if isinstance(entrypoint, list)
-            else shlex.split(str(entrypoint))
+            shlex.split(entrypoint) if isinstance(entrypoint, str) else list(entrypoint)
         )
-        command = spec.get("command")
-        words += list(command) if isinstance(command, list) else []
+        command = service.command
+        words += list(command) if isinstance(command, tuple) else []
     else:
         words = []
         for keyword in ("ENTRYPOINT", "CMD"):
@@ -197,13 +194,13 @@ _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def entrypoint_scripts(
-    dockerfile: Dockerfile | None, build: Build, spec: Mapping[str, Any]
+    dockerfile: Dockerfile | None, build: Build, service: Service
 ) -> dict[Path, Instruction | None]:
     """The scripts a container starts with: the entry program when it comes
     from the build context, and every *entrypoint* file in the context."""
     scripts: dict[Path, Instruction | None] = {}
     if dockerfile is not None:
-        program = entry_program(dockerfile, spec)
+        program = entry_program(dockerfile, service)
         if program:
             final = dockerfile.final
             scope = stage_scope(dockerfile, final, build.args)
@@ -252,7 +249,7 @@ def check_entrypoints(facts: Facts) -> Check:
         parsed = facts.dockerfiles.get(service.name)
         dockerfile = parsed if isinstance(parsed, Dockerfile) else None
         for script, copied in sorted(
-            entrypoint_scripts(dockerfile, service.build, service.spec).items()
+            entrypoint_scripts(dockerfile, service.build, service).items()
         ):
             where = facts.rel(script)
             head = script.read_bytes()[:4]

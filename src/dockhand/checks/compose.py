@@ -4,10 +4,6 @@ policy."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from dockhand.checks.compose_model import Service, services_of
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     SKIP,
@@ -16,6 +12,7 @@ from dockhand.checks.result import (
     from_problems,
     skipped_for,
 )
+from dockhand.docker.model import Service
 from dockhand.ui import sizes
 
 
@@ -36,21 +33,19 @@ def _prod_services(name: str, facts: Facts) -> Check | list[Service]:
             "skipped: the prod compose files are invalid (see compose-prod)",
             facts.prod.fix,
         )
-    return services_of(facts.prod)
+    return facts.prod.by_name()
 
 
-def _limit(spec: Mapping[str, Any]) -> tuple[Any, Any]:
-    limits = ((spec.get("deploy") or {}).get("resources") or {}).get("limits") or {}
-    memory = limits.get("memory") or spec.get("mem_limit")
-    cpus = limits.get("cpus") or spec.get("cpus")
-    return memory, cpus
+def _limit(service: Service) -> tuple[str, str]:
+    deploy = service.deploy
+    return deploy.memory_limit or service.mem_limit, deploy.cpus_limit or service.cpus
 
 
-def _memory(value: Any) -> str:
+def _memory(value: str) -> str:
     """Compose's model gives a memory limit in bytes."""
     try:
         return sizes.size(float(value), binary=True)
-    except (TypeError, ValueError):
+    except ValueError:
         return str(value)
 
 
@@ -61,7 +56,7 @@ def check_prod_limits(facts: Facts) -> Check:
         return services
     problems, good = [], []
     for service in services:
-        memory, cpus = _limit(service.spec)
+        memory, cpus = _limit(service)
         if not memory:
             problems.append(
                 (
@@ -84,7 +79,7 @@ def check_prod_read_only(facts: Facts) -> Check:
         return services
     problems, good = [], []
     for service in services:
-        if service.spec.get("read_only") is True:
+        if service.read_only:
             good.append(service.name)
         else:
             problems.append(
@@ -108,9 +103,9 @@ def check_prod_log_rotation(facts: Facts) -> Check:
         return services
     problems, good = [], []
     for service in services:
-        logging = service.spec.get("logging") or {}
-        driver = str(logging.get("driver") or "")
-        options = logging.get("options") or {}
+        logging = service.logging
+        driver = logging.driver if logging else ""
+        options = logging.options if logging else {}
         if driver in _LOCAL_FILE_DRIVERS and not options.get("max-size"):
             problems.append(
                 (
@@ -143,10 +138,8 @@ def check_prod_restart(facts: Facts) -> Check:
         return services
     problems, good = [], []
     for service in services:
-        restart = str(service.spec.get("restart") or "")
-        policy = ((service.spec.get("deploy") or {}).get("restart_policy") or {}).get(
-            "condition"
-        )
+        restart = service.restart
+        policy = service.deploy.restart_condition
         if restart and restart != "no":
             good.append(f"{service.name} {restart}")
         elif policy and policy != "none":

@@ -1,68 +1,23 @@
-"""The Compose model as the checks read it: the services of a
-`config --format json` model, what each one builds and from which Dockerfile,
-and the variables an uninterpolated model uses."""
+"""What the checks read beside the typed model (docker.model): the
+Dockerfile a service builds, parsed, and the variables an uninterpolated
+model uses."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dockhand.checks.result import Problem
-
-# The Dockerfile parser only where a Dockerfile is read: the stale-image
-# check of `inv ps` needs the model's builds, not the parser (2 ms).
-if TYPE_CHECKING:
-    from dockhand.checks.dockerfile import Dockerfile
-
-
-@dataclass(frozen=True)
-class Build:
-    context: Path
-    dockerfile: Path | None  # None: dockerfile_inline
-    inline: str | None
-    args: Mapping[str, str]
-    target: str | None = None  # the stage built; None: the last one
+from dockhand.docker.dockerfile import (
+    Dockerfile,
+    DockerfileError,
+    parse_dockerfile,
+    variable_names,
+)
+from dockhand.docker.model import Build
 
 
-@dataclass(frozen=True)
-class Service:
-    name: str
-    spec: Mapping[str, Any]
-    build: Build | None
-
-    @property
-    def image(self) -> str | None:
-        image = self.spec.get("image")
-        return str(image) if image else None
-
-
-def services_of(config: Mapping[str, Any]) -> list[Service]:
-    """The services of a `config --format json` model, by name."""
-    found = []
-    for name, spec in sorted((config.get("services") or {}).items()):
-        raw = spec.get("build")
-        build = None
-        if isinstance(raw, Mapping):
-            context = Path(str(raw.get("context") or "."))
-            inline = raw.get("dockerfile_inline")
-            dockerfile = None
-            if inline is None:
-                dockerfile = context / str(raw.get("dockerfile") or "Dockerfile")
-            args = {
-                str(k): "" if v is None else str(v)
-                for k, v in (raw.get("args") or {}).items()
-            }
-            target = raw.get("target")
-            build = Build(
-                context, dockerfile, inline, args, str(target) if target else None
-            )
-        found.append(Service(str(name), spec, build))
-    return found
-
-
-def variables_in(model: Any) -> set[str]:
+def variables_in(model: object) -> set[str]:
     """Every ${VAR} / $VAR left in an uninterpolated model ($$ is a literal $)."""
     found: set[str] = set()
     if isinstance(model, Mapping):
@@ -72,16 +27,12 @@ def variables_in(model: Any) -> set[str]:
         for value in model:
             found |= variables_in(value)
     elif isinstance(model, str):
-        from dockhand.checks.dockerfile import variable_names
-
         found |= variable_names(model.replace("$$", ""))
     return found
 
 
 def load_dockerfile(root: Path, build: Build) -> Dockerfile | Problem:
     """The Dockerfile a service builds, parsed (up to build.target), or why not."""
-    from dockhand.checks.dockerfile import Dockerfile, DockerfileError, parse_dockerfile
-
     where = (
         display_path(root, build.dockerfile)
         if build.dockerfile

@@ -28,13 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockhand import envfile
 from dockhand.checks import credentials
-from dockhand.checks.compose_model import (
-    Service,
-    display_path,
-    load_dockerfile,
-    services_of,
-)
-from dockhand.checks.dockerfile import Dockerfile
+from dockhand.checks.compose_model import display_path, load_dockerfile
 from dockhand.checks.probes import (
     Engine,
     Processes,
@@ -47,6 +41,8 @@ from dockhand.checks.probes import (
 )
 from dockhand.checks.result import SKIP, Check, Problem, skipped
 from dockhand.docker import containers, engine
+from dockhand.docker.dockerfile import Dockerfile
+from dockhand.docker.model import ComposeModel, Service
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -198,12 +194,12 @@ class Facts:
         return Project(self.project, tuple(files), None, self.settings.profiles)
 
     @cached_property
-    def dev(self) -> Mapping[str, Any] | Problem:
+    def dev(self) -> ComposeModel | Problem:
         """The model of the compose files the stack runs with."""
         return self._model(self.settings.files)
 
     @cached_property
-    def prod(self) -> Mapping[str, Any] | Problem:
+    def prod(self) -> ComposeModel | Problem:
         """The model with the production override."""
         if not self.settings.prod_files:
             return Problem(
@@ -213,7 +209,7 @@ class Facts:
             )
         return self._model(self.settings.compose_files + self.settings.prod_files)
 
-    def _model(self, files: Sequence[Path]) -> Mapping[str, Any] | Problem:
+    def _model(self, files: Sequence[Path]) -> ComposeModel | Problem:
         if isinstance(self.compose, Problem):
             return Problem("needs Docker Compose (see compose)", status=SKIP)
         return compose_model(
@@ -232,7 +228,7 @@ class Facts:
 
     @cached_property
     def services(self) -> list[Service]:
-        return services_of(self.dev) if isinstance(self.dev, Mapping) else []
+        return [] if isinstance(self.dev, Problem) else self.dev.by_name()
 
     @cached_property
     def builds(self) -> list[Service]:
@@ -278,7 +274,7 @@ class Facts:
         built)."""
         if self.client is None:
             return Problem("the engine is not reachable (see engine)", status=SKIP)
-        if isinstance(self.compose, Problem) or not isinstance(self.dev, Mapping):
+        if isinstance(self.compose, Problem) or isinstance(self.dev, Problem):
             return Problem(
                 "no compose model to name the images (see compose files)", status=SKIP
             )

@@ -6,18 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from dockhand.checks.compose_model import Service
-from dockhand.checks.dockerfile import (
-    Dockerfile,
-    Instruction,
-    Stage,
-    expand,
-    is_root,
-    stage_scope,
-    variable_names,
-)
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     OK,
@@ -26,6 +15,16 @@ from dockhand.checks.result import (
     Problem,
     from_problems,
 )
+from dockhand.docker.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    expand,
+    is_root,
+    stage_scope,
+    variable_names,
+)
+from dockhand.docker.model import Service
 
 
 def each_dockerfile(
@@ -209,15 +208,14 @@ def check_non_root_user(facts: Facts) -> Check:
     )
 
 
-def _compose_healthcheck(spec: Mapping[str, Any]) -> str:
+def _compose_healthcheck(service: Service) -> str:
     """'set', 'disabled' or '' (none, or timing only: the image's test applies)."""
-    health = spec.get("healthcheck")
-    if not isinstance(health, Mapping):
+    health = service.healthcheck
+    if health is None:
         return ""
-    test = health.get("test")
-    if health.get("disable") or test == ["NONE"] or test == "NONE":
+    if health.disabled:
         return "disabled"
-    return "set" if test else ""
+    return "set" if health.test else ""
 
 
 def check_healthcheck(facts: Facts) -> Check:
@@ -227,7 +225,7 @@ def check_healthcheck(facts: Facts) -> Check:
         return early
     problems, found = [], []
     for service in facts.services:
-        compose_health = _compose_healthcheck(service.spec)
+        compose_health = _compose_healthcheck(service)
         if compose_health == "disabled":
             problems.append(
                 (

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockhand.checks.base_images import build_bases
-from dockhand.checks.dockerfile import Dockerfile
 from dockhand.checks.facts import Facts
-from dockhand.checks.result import Check, failed, passed, skipped
+from dockhand.checks.result import Check, Problem, failed, passed, skipped
+from dockhand.docker.dockerfile import Dockerfile
+from dockhand.docker.model import ComposeModel
 from dockhand.ui import sizes
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class NeededImage:
 
 
 def needed_images(
-    model: Mapping[str, Any] | None,
+    model: ComposeModel | None,
     base_image: str,
     froms: Mapping[str, Sequence[str]] | None = None,
 ) -> list[NeededImage]:
@@ -45,11 +46,12 @@ def needed_images(
     each build starts FROM (`froms`, read from its Dockerfile with the build
     args resolved; else its BASE_IMAGE, or the configured one), and the
     images of services it does not build."""
-    services = (model or {}).get("services") or {}
+    services = model.services if model else {}
     froms = froms or {}
     found: dict[str, NeededImage] = {}
-    builds = [n for n, s in services.items() if s.get("build")]
-    for name in builds:
+    for name, built in services.items():
+        if built.build is None:
+            continue
         if name in froms:
             for image in froms[name]:
                 found.setdefault(
@@ -57,14 +59,13 @@ def needed_images(
                     NeededImage(image, f"FROM of {name}", image == base_image),
                 )
             continue
-        args = (services[name].get("build") or {}).get("args") or {}
-        image = args.get(BASE_IMAGE_VAR) or base_image
+        image = built.build.args.get(BASE_IMAGE_VAR) or base_image
         found.setdefault(image, NeededImage(image, f"base of {name}", True))
     if not services:
         found[base_image] = NeededImage(base_image, "the base image", True)
     for name, service in services.items():
-        if not service.get("build") and service.get("image"):
-            image = service["image"]
+        if service.build is None and service.image:
+            image = service.image
             found.setdefault(image, NeededImage(image, f"image of {name}", False))
     return list(found.values())
 
@@ -162,7 +163,7 @@ def check_images(facts: Facts) -> Check:
     client = facts.client
     if client is None:
         return skipped("images", "the engine is not reachable")
-    model = facts.dev if isinstance(facts.dev, Mapping) else None
+    model = None if isinstance(facts.dev, Problem) else facts.dev
     base = facts.values.get(BASE_IMAGE_VAR) or DEFAULT_BASE_IMAGE
     froms = {}
     if model is not None:

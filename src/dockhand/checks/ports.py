@@ -14,12 +14,13 @@ import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dockhand.checks import host
 from dockhand.checks.facts import Facts
-from dockhand.checks.result import Check, failed, passed, skipped
+from dockhand.checks.result import Check, Problem, failed, passed, skipped
 from dockhand.docker import states
+from dockhand.docker.model import ComposeModel
 from dockhand.docker.process import Runner
 
 if TYPE_CHECKING:
@@ -39,20 +40,20 @@ class Published:
 
 
 def published_ports(
-    model: Mapping[str, Any] | None, variables: Mapping[str, str | None] | None = None
+    model: ComposeModel | None, variables: Mapping[str, str | None] | None = None
 ) -> list[Published]:
     """Every published host port in Compose's normalised model, with the
     *PORT variable holding that number, when one does."""
     variables = variables or {}
     found: dict[tuple[str, int], Published] = {}
-    for service, spec in sorted(((model or {}).get("services") or {}).items()):
-        for port in spec.get("ports") or ():
-            published = str(port.get("published") or "")
-            if not published or port.get("protocol", "tcp") != "tcp":
+    for service, spec in sorted(model.services.items() if model else ()):
+        for port in spec.ports:
+            published = port.published
+            if not published or port.protocol != "tcp":
                 continue
             first, _, last = published.partition("-")
             for number in range(int(first), int(last or first) + 1):
-                host_ip = port.get("host_ip") or ""
+                host_ip = port.host_ip
                 variable = next(
                     (
                         k
@@ -259,7 +260,7 @@ def port_checks(
 
 
 def check_ports(facts: Facts) -> list[Check]:
-    if not isinstance(facts.dev, Mapping):
+    if isinstance(facts.dev, Problem):
         return [skipped("ports", "needs the Compose model (see compose files)")]
     return port_checks(
         published_ports(facts.dev, facts.values),

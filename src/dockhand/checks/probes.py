@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockhand.checks.compose_model import (
-    Service,
-    variables_in,
-)
+from dockhand.checks.compose_model import variables_in
 from dockhand.checks.result import SKIP, Problem
-from dockhand.docker import engine, states
+from dockhand.docker import engine, model, states
+from dockhand.docker.model import ComposeModel, Service
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -90,7 +88,7 @@ def _last_line(text: str) -> str:
 
 def compose_model(
     runner: Runner, cli: ComposeCli, project: Project, env_files: Sequence[Path]
-) -> Mapping[str, Any] | Problem:
+) -> ComposeModel | Problem:
     """The files as Compose reads them with the env files given; on Compose
     v1, which prints no JSON, whether it accepts them."""
     from dockhand.docker import compose
@@ -122,12 +120,12 @@ def compose_model(
             f"fix what it names; `{config}` shows the same",
         )
     try:
-        model = json.loads(result.stdout)
+        found = json.loads(result.stdout)
     except ValueError:
         return Problem(f"Compose printed no JSON for {files}", f"run `{config}`")
-    if not isinstance(model, Mapping):
+    if not isinstance(found, Mapping):
         return Problem(f"Compose printed no model for {files}", f"run `{config}`")
-    return model
+    return model.parse(found)
 
 
 def compose_variables(

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockhand.checks.compose_model import Service
-from dockhand.checks.dockerfile import is_root
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     OK,
@@ -18,6 +16,8 @@ from dockhand.checks.result import (
     from_problems,
     skipped_for,
 )
+from dockhand.docker.dockerfile import is_root
+from dockhand.docker.model import Service
 from dockhand.ui import sizes
 
 

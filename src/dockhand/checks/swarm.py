@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dockhand.checks.compose import _prod_services
 from dockhand.checks.facts import Facts
-from dockhand.checks.result import Check, failed, passed, warned
+from dockhand.checks.result import Check, Problem, failed, passed, warned
 
 # Notes that say something the stack still does: no warning for them.
 _TRANSLATED = ("build replaced", "depends_on (")
@@ -21,8 +21,8 @@ def check_swarm_compat(facts: Facts) -> Check:
     services = _prod_services(name, facts)
     if isinstance(services, Check):
         return services
-    assert isinstance(facts.prod, dict)  # _prod_services said so
-    notes = problems(facts.prod, facts.settings.project)
+    assert not isinstance(facts.prod, Problem)  # _prod_services said so
+    notes = problems(facts.prod.raw, facts.settings.project)
     failures = [str(n) for n in notes if n.level == FAIL]
     if failures:
         return failed(

@@ -4,9 +4,6 @@ compose files (dev, and with the prod override) as Compose reads them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     OK,
@@ -19,6 +16,7 @@ from dockhand.checks.result import (
     warned,
 )
 from dockhand.docker import compose
+from dockhand.docker.model import ComposeModel
 
 
 def check_docker_cli(facts: Facts) -> Check:
@@ -65,14 +63,14 @@ def check_compose(facts: Facts) -> Check:
     return passed(name, f"{cli}{note}; dockhand needs {minimum} or newer")
 
 
-def _check_model(name: str, model: Mapping[str, Any] | Problem, files: str) -> Check:
+def _check_model(name: str, model: ComposeModel | Problem, files: str) -> Check:
     if isinstance(model, Problem):
         if model.valid:
             return passed(name, model.detail)
         if model.status == SKIP:
             return skipped_for(name, model)
         return as_check(name, model)
-    services = sorted(model.get("services") or {})
+    services = sorted(model.services)
     return passed(
         name, f"{files}: {len(services)} services ({', '.join(services) or 'none'})"
     )

@@ -24,7 +24,7 @@ def clean(s: Session, *, volumes: bool, yes: bool) -> None:
         ),
         failure="Compose could not remove the project",
     )
-    removed = "" if model is None else remove_built_images(s, model)
+    removed = "" if model is None else remove_built_images(s, dict(model.raw))
     console.ok(
         f"removed containers{', volumes' if volumes else ''} and networks{removed}"
         + ("" if volumes else "; data volumes kept")

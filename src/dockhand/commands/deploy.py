@@ -58,7 +58,8 @@ def deploy(
     manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
-    model = s.ask_model()
+    typed = s.ask_model()  # the stack file is written from Compose's own JSON
+    model: dict[str, Any] | None = None if typed is None else dict(typed.raw)
     if model is None:
         raise DockhandError(
             "inv deploy needs Compose v2 or newer (its merged model)",

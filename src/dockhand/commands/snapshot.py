@@ -218,7 +218,7 @@ def _volumes(s: Session) -> list[Volume]:
             hint=f"this machine runs {s.find_compose()}; install the Compose v2 plugin",
         )
     database = s.settings.database.service if s.settings.database else None
-    found = project_volumes(model, s.settings.project, database)
+    found = project_volumes(model.raw, s.settings.project, database)
     if not found:
         raise DockhandError(
             f"project {s.settings.project!r} has no named volumes to snapshot",

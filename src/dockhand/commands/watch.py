@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockhand.checks.dockerignore import ignore_rules
 from dockhand.docker import compose, compose_cache, containers
+from dockhand.docker.dockerignore import ignore_rules
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import sources

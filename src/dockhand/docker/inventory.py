@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockhand.docker.states import container_of
+
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 WORKING_DIR = "com.docker.compose.project.working_dir"
@@ -71,10 +73,6 @@ class Project:
         }
 
 
-def _labels(item: Mapping[str, Any]) -> dict[str, str]:
-    return dict((item.get("Config") or {}).get("Labels") or {})
-
-
 def parse_labels(text: str) -> dict[str, str]:
     """`docker ... ls --format {{.Labels}}`: k=v pairs joined by commas."""
     return dict(pair.split("=", 1) for pair in text.split(",") if "=" in pair)
@@ -96,24 +94,19 @@ def gather(
     def project(name: str) -> Project:
         return found.setdefault(name, Project(name))
 
-    for item in containers:
-        labels = _labels(item)
+    for item in map(container_of, containers):
+        labels = item.labels
         name = labels.get(PROJECT)
         if not name:
             continue
         p = project(name)
         p.path = p.path or labels.get(WORKING_DIR, "")
         p.config_files = p.config_files or labels.get(CONFIG_FILES, "")
-        p.containers.append(str(item.get("Id") or ""))
+        p.containers.append(item.id)
         if labels.get(SERVICE):
             p.services.add(labels[SERVICE])
-        if (item.get("State") or {}).get("Running"):
-            p.running += 1
-        bindings = (item.get("HostConfig") or {}).get("PortBindings") or {}
-        for targets in bindings.values():
-            for target in targets or ():
-                if str(target.get("HostPort") or "").isdigit():
-                    p.ports.add(int(target["HostPort"]))
+        p.running += item.running
+        p.ports.update(item.host_ports)
     for volume, labels_text in volumes:
         name = parse_labels(labels_text).get(PROJECT)
         if name:

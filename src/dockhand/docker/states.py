@@ -5,7 +5,8 @@ Containers are found by these Compose labels, never by name."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -51,6 +52,34 @@ class ServiceState:
     def published(self) -> str:
         """Ports as `docker ps` shows them: host -> container."""
         return ", ".join("->".join(reversed(p.split("->", 1))) for p in self.ports)
+
+
+@dataclass(frozen=True)
+class Container:
+    """Any container, of any project, as `docker inspect` describes it: what
+    the inventory of projects reads."""
+
+    id: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    running: bool = False
+    host_ports: tuple[int, ...] = ()  # the ports its HostConfig binds
+
+
+def container_of(attrs: Mapping[str, Any]) -> Container:
+    """Pure: a Container from `docker inspect` data."""
+    config, host = attrs.get("Config") or {}, attrs.get("HostConfig") or {}
+    ports = [
+        int(binding["HostPort"])
+        for bindings in (host.get("PortBindings") or {}).values()
+        for binding in bindings or ()
+        if str(binding.get("HostPort") or "").isdigit()
+    ]
+    return Container(
+        id=str(attrs.get("Id") or ""),
+        labels={str(k): str(v) for k, v in (config.get("Labels") or {}).items()},
+        running=bool((attrs.get("State") or {}).get("Running")),
+        host_ports=tuple(ports),
+    )
 
 
 def parse_time(text: str) -> datetime | None:

@@ -253,8 +253,8 @@ def _warn_about_orphans(s: Session, own: str) -> None:
     a name of its own: say how to keep them."""
     if s.runner.dry:
         return
-    model = s.ask_model() or {}
-    keys = set(model.get("volumes") or {})
+    model = s.ask_model()
+    keys = set(model.volumes) if model else set()
     if not keys:
         return
     in_use = {labels(item).get(PROJECT) for item in all_containers(s)}

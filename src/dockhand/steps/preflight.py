@@ -167,13 +167,12 @@ def database_login(s: Session, names: list[str]) -> None:
 def _has_data(s: Session, service: str) -> bool:
     """Whether a named volume the service mounts exists already."""
 
-    model = s.ask_model() or {}
-    declared = model.get("volumes") or {}
-    mounts = ((model.get("services") or {}).get(service) or {}).get("volumes") or []
-    for mount in mounts:
-        if isinstance(mount, dict) and mount.get("type") == "volume":
-            key = str(mount.get("source") or "")
-            name = str((declared.get(key) or {}).get("name") or key)
+    model = s.ask_model()
+    spec = model.services.get(service) if model else None
+    for mount in spec.volumes if spec else ():
+        if mount.type == "volume":
+            declared = model.volumes.get(mount.source) if model else None
+            name = (declared.name if declared else "") or mount.source
             if (
                 name
                 and s.runner.capture(

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from re import Pattern
 
-from dockhand.checks.compose_model import Build
-from dockhand.checks.dockerignore import ignore_rules
+from dockhand.docker.dockerignore import ignore_rules
+from dockhand.docker.model import Build
 
 LABEL = "io.dockhand.steps.sources"  # the image label holding the digest
 RACY_SECONDS = 2.0

@@ -13,10 +13,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from dockhand.checks.compose_model import Build, services_of
-from dockhand.docker import compose, compose_cache, containers
+from dockhand.docker import compose, compose_cache, containers, model
+from dockhand.docker.model import Build, ComposeModel
 from dockhand.docker.states import ServiceState, parse_time
 from dockhand.session import Session
 from dockhand.steps import readiness, sources
@@ -42,15 +41,15 @@ class Image:
     created: float  # seconds since the epoch
 
 
-def builds(model: Mapping[str, Any] | None, names: Sequence[str]) -> dict[str, Build]:
+def builds(found: ComposeModel | None, names: Sequence[str]) -> dict[str, Build]:
     """Pure: the services `names` starts (with what they depend on; all
     without names) that Compose builds, and how."""
-    if model is None:
+    if found is None:
         return {}
-    wanted = readiness.scope(model, names).services or frozenset()
+    wanted = readiness.scope(found.raw, names).services or frozenset()
     return {
         service.name: service.build
-        for service in services_of(model)
+        for service in found.built()
         if service.build is not None and service.name in wanted
     }
 
@@ -58,9 +57,9 @@ def builds(model: Mapping[str, Any] | None, names: Sequence[str]) -> dict[str, B
 _KEPT = ("build", "image", "depends_on", "profiles")
 
 
-def build_model(s: Session) -> dict[str, Any] | None:
-    """The part of the Compose model the check reads (what each service
-    builds, its image, what it depends on), remembered by a fingerprint of
+def build_model(s: Session) -> ComposeModel | None:
+    """The Compose model, of which the part the check reads (what each
+    service builds, its image, what it depends on) is remembered by a fingerprint of
     everything the model comes from (compose_cache.model_fingerprint), so an
     unchanged project asks Compose nothing before `up`. None under v1."""
     if s.find_compose().is_v1:
@@ -71,25 +70,20 @@ def build_model(s: Session) -> dict[str, Any] | None:
     if key is not None and not s.model_loaded():
         text = compose_cache.recall_text(key, folder, name)
         if text is not None:
-            return dict(json.loads(text))
-    model = s.ask_model()
-    if model is None:
+            return model.parse(dict(json.loads(text)))
+    found = s.ask_model()
+    if found is None:
         return None
-    kept = {
-        "name": model.get("name"),
-        "services": {
-            service: {k: spec[k] for k in _KEPT if k in spec}
-            for service, spec in (model.get("services") or {}).items()
-        },
-    }
     if key is not None:
+        kept = {
+            "name": found.name,
+            "services": {
+                service: {k: spec.raw[k] for k in _KEPT if k in spec.raw}
+                for service, spec in found.services.items()
+            },
+        }
         compose_cache.remember_text(key, json.dumps(kept), folder, name)
-    return kept
-
-
-def image_name(model: Mapping[str, Any], project: str, service: str) -> str:
-    spec = (model.get("services") or {}).get(service) or {}
-    return str(spec.get("image") or f"{model.get('name') or project}-{service}")
+    return found
 
 
 def parse_images(text: str) -> dict[str, Image]:
@@ -156,13 +150,13 @@ def find(
     by their images, or with `running` by what their containers run (`seen`:
     every container of the project, when the caller has just read them); and
     the sources read."""
-    model = build_model(s)
-    wanted = builds(model, names)
-    if model is None or not wanted:
+    compose_model = build_model(s)
+    wanted = builds(compose_model, names)
+    if compose_model is None or not wanted:
         return [], {}
     folder = compose_cache.location()
     now = {name: sources.read(b, folder, s.settings.root) for name, b in wanted.items()}
-    refs = {name: image_name(model, s.settings.project, name) for name in wanted}
+    refs = {name: compose_model.image_of(name, s.settings.project) for name in wanted}
     synced: dict[str, str] = {}
     if running:
         looked = s.states(list(wanted)) if seen is None else seen
@@ -205,8 +199,8 @@ def build_labelled(
 ) -> None:
     """`compose build` of `names` (all without), each image labelled with
     the digest of its sources. Compose v1 and dry runs build unlabelled."""
-    model = None if s.runner.dry else s.ask_model()
-    wanted = builds(model, names) if model is not None else {}
+    found = None if s.runner.dry else s.ask_model()
+    wanted = builds(found, names)
     folder = compose_cache.location()
     read = dict(read or {})
     for name, build in wanted.items():
@@ -214,7 +208,7 @@ def build_labelled(
             read[name] = sources.read(build, folder, s.settings.root)
     project = s.project
     override = None
-    if read and model is not None:
+    if read and found is not None:
         for one in read.values():
             sources.remember(folder, one)
         override = label_file({n: r.digest for n, r in read.items()}, folder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockhand.checks.dockerignore import ignore_rules, ignored
+from dockhand.docker.dockerignore import ignore_rules, ignored
 
 
 @pytest.mark.parametrize(

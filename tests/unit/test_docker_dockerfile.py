@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockhand.checks.dockerfile import DockerfileError, expand, parse_dockerfile
+from dockhand.docker.dockerfile import DockerfileError, expand, parse_dockerfile
 
 REPO = Path(__file__).resolve().parents[2]
 
