@@ -1,0 +1,90 @@
+"""Trailing service names (`inv logs backend backend-ts`): the one place that
+reads Invoke's parser from the call stack.
+
+Why the stack: Invoke has neither optional nor repeated positional arguments
+(pyinvoke/invoke#159, #378), and `inv` is Invoke's own program, so dockhand
+owns no parser and no Program; it owns only the Argument objects its tasks
+hand over. Invoke's ParseMachine asks an argument the same question,
+`value is None`, in two places: while handling a bare word ("does this task
+still want a positional? then this word is it") and when the task's words end
+("a positional is still missing: error"). The first must hear yes for every
+word, the second no, and nothing but the caller tells them apart.
+
+What this relies on: the ParseMachine methods that place a word are `handle`
+and `see_positional_arg` (unchanged from Invoke 1.0 to 3.0.3, the newest at
+the time of writing). Their code objects are compared, not their names, so a
+renamed method fails loudly at import, not silently at parse time.
+scripts/invoke-range runs tests/unit/test_cli_positional.py against the lowest
+and newest Invoke that pyproject.toml admits.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import CodeType, FrameType, FunctionType
+from typing import Any
+
+from invoke.exceptions import ParseError
+from invoke.parser.argument import Argument
+from invoke.parser.parser import ParseMachine
+
+
+def _codes(*names: str) -> frozenset[CodeType]:
+    """The code of ParseMachine's methods (and property getters) by name."""
+    found = set()
+    for name in names:
+        member = vars(ParseMachine)[name]  # KeyError: Invoke renamed it
+        function = member.fget if isinstance(member, property) else member
+        if isinstance(function, FunctionType):
+            found.add(function.__code__)
+    return frozenset(found)
+
+
+# Every ParseMachine method: the nearest one on the stack is the asker.
+_MACHINE = _codes(*vars(ParseMachine))
+_PLACING = _codes("handle", "see_positional_arg")
+
+
+def parser_is_placing_a_word() -> bool:
+    """True when the nearest ParseMachine method on the stack places a word."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code in _MACHINE:
+            return frame.f_code in _PLACING
+        frame = frame.f_back
+    return False  # not asked by the parser: the task's kwargs, help, completion
+
+
+def unknown_option(word: str) -> ParseError:
+    """Invoke's own words for an option no task has (`inv ps --frobnicate`)."""
+    return ParseError(f"No idea what {word!r} is!")
+
+
+class ServicesArgument(Argument):
+    """A trailing positional that collects every bare word given to it; a
+    word that looks like an option is an unknown option, not a service."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.collected: list[str] = []
+
+    @property
+    def value(self) -> Any:
+        # None tells the parser "missing, give me the next word"; everyone
+        # else (the end-of-task check, the task's kwargs) sees the words.
+        return None if parser_is_placing_a_word() else list(self.collected)
+
+    @value.setter
+    def value(self, word: str) -> None:
+        self.set_value(word)
+
+    def set_value(self, value: Any, cast: bool = True) -> None:
+        word = str(value)
+        if word.startswith("-"):  # the parser knows no such flag for this task
+            raise unknown_option(word)
+        self.raw_value = value
+        self.collected.append(word)
+
+    @property
+    def got_value(self) -> bool:
+        return bool(self.collected)
