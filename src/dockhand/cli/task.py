@@ -1,8 +1,9 @@
 """Invoke glue: a task class that turns DockhandError into one line and an
 exit code (any other exception into one line and INTERNAL_ERROR), the options
-checked at the edge, an excepthook for what escapes Invoke itself, and zero or
-more trailing service names (dockhand.cli.positional, the one module that
-reads Invoke's parser from the stack).
+checked at the edge, and zero or more trailing service names
+(dockhand.cli.positional, the one module that reads Invoke's parser from the
+stack). What Invoke's program does that it offers no setting for (no .pyc,
+INVOKE_* cast, exceptions outside a task) is undone at the end, in one section.
 """
 
 from __future__ import annotations
@@ -63,8 +64,7 @@ class Command(Task[Callable[..., Any]]):
         ]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # Invoke stopped .pyc writing for tasks.py; what a task imports keeps it.
-        sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
+        keep_bytecode()
         try:
             with stopped_by_signals_as_errors():
                 return super().__call__(*args, **kwargs)
@@ -261,7 +261,18 @@ def report_internal_error(exc: BaseException) -> None:
     )
 
 
-# --- namespace(): the variables, and what escapes Invoke ----------------------
+# --- where Invoke has no public hook ------------------------------------------
+# Python's own hooks, each for one thing Invoke's program does and offers no
+# setting for (`inv` is Invoke's program: dockhand cannot subclass it). The
+# parser's is in dockhand.cli.positional.
+
+
+def keep_bytecode() -> None:
+    """Undo Invoke's `sys.dont_write_bytecode = True` (its default, for
+    tasks.py's sake; only the --write-pyc flag changes it) for what a task
+    imports, so that it is compiled once, not on every run. Python's own -B
+    and PYTHONDONTWRITEBYTECODE still win."""
+    sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
 
 
 def take_environment() -> dict[str, str]:
@@ -272,7 +283,8 @@ def take_environment() -> dict[str, str]:
 
 
 def install_excepthook(folder: Path) -> None:
-    """Catch what escapes Invoke itself, outside any task: a config file it
+    """Catch what escapes Invoke itself, outside any task (its program turns
+    only its own Exit and ParseError into a message): a config file it
     cannot read or merge is one line naming file and line; anything else is
     an internal error (SystemExit from an excepthook sets the exit code).
     Installed once, by namespace()."""
