@@ -54,3 +54,15 @@ def test_services_go_before_after_and_between_options(
     assert result.returncode == 0, output(result)
     commands = [line for line in result.stderr.splitlines() if " logs " in line]
     assert len(commands) == 1 and commands[0].endswith(compose_tail), output(result)
+
+
+@pytest.mark.parametrize("argv", [("logs", "--help"), ("logs", "backend", "-h")])
+def test_help_after_a_services_task_is_the_tasks_help(
+    stack: Stack, argv: tuple[str, ...]
+) -> None:
+    """Not Compose's help: `--help` was once passed on as a service name."""
+    result = stack.inv(*argv, timeout=120)
+    assert result.returncode == 0, output(result)
+    assert result.stdout.startswith("Usage: inv[oke] [--core-opts] logs "), output(
+        result
+    )

@@ -96,3 +96,17 @@ def test_the_parser_reads_the_words_only_while_it_places_one() -> None:
     assert parser_is_placing_a_word() is False
     argument.value = "backend"
     assert argument.value == ["backend"] and argument.got_value
+
+
+@pytest.mark.parametrize(
+    "argv", [["logs", "--help"], ["logs", "backend", "-h"], ["--help", "logs"]]
+)
+def test_help_after_a_services_task_is_its_help(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls.clear()
+    with pytest.raises(SystemExit) as exited:
+        Program(namespace=Collection(logs, ps)).run(["inv", *argv])
+    assert exited.value.code == 0 and calls == []
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: inv [--core-opts] logs [--options]"), out

@@ -10,10 +10,15 @@ still want a positional? then this word is it") and when the task's words end
 ("a positional is still missing: error"). The first must hear yes for every
 word, the second no, and nothing but the caller tells them apart.
 
-What this relies on: the ParseMachine methods that place a word are `handle`
-and `see_positional_arg` (unchanged from Invoke 1.0 to 3.0.3, the newest at
-the time of writing). Their code objects are compared, not their names, so a
-renamed method fails loudly at import, not silently at parse time.
+A word that looks like an option is never offered: Invoke then reads it as a
+core flag (`inv logs --help`) or says, as for any task, "No idea what
+'--frobnicate' is!" (it used to become a service named '--frobnicate').
+
+What this relies on: the ParseMachine methods that place a word are
+`handle(self, token)` and `see_positional_arg` (unchanged from Invoke 1.0 to
+3.0.3, the newest at the time of writing). Their code objects are compared,
+not their names, so a renamed method fails loudly at import, not silently at
+parse time; handle's word is its first parameter, found by position.
 scripts/invoke-range runs tests/unit/test_cli_positional.py against the lowest
 and newest Invoke that pyproject.toml admits.
 """
@@ -24,7 +29,6 @@ import sys
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
-from invoke.exceptions import ParseError
 from invoke.parser.argument import Argument
 from invoke.parser.parser import ParseMachine
 
@@ -42,27 +46,32 @@ def _codes(*names: str) -> frozenset[CodeType]:
 
 # Every ParseMachine method: the nearest one on the stack is the asker.
 _MACHINE = _codes(*vars(ParseMachine))
-_PLACING = _codes("handle", "see_positional_arg")
+_PLACING = _codes("see_positional_arg")
+(_HANDLE,) = _codes("handle")
 
 
 def parser_is_placing_a_word() -> bool:
-    """True when the nearest ParseMachine method on the stack places a word."""
+    """True when the nearest ParseMachine method on the stack places a word,
+    and that word does not look like an option: Invoke itself then reads it
+    as a core flag (`inv logs --help`) or says it has no idea what it is."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
+        if frame.f_code is _HANDLE:
+            return not _word_in(frame).startswith("-")
         if frame.f_code in _MACHINE:
             return frame.f_code in _PLACING
         frame = frame.f_back
     return False  # not asked by the parser: the task's kwargs, help, completion
 
 
-def unknown_option(word: str) -> ParseError:
-    """Invoke's own words for an option no task has (`inv ps --frobnicate`)."""
-    return ParseError(f"No idea what {word!r} is!")
+def _word_in(frame: FrameType) -> str:
+    """The word `handle(self, token)` is handling: its first parameter,
+    found by position, not by name."""
+    return str(frame.f_locals[frame.f_code.co_varnames[1]])
 
 
 class ServicesArgument(Argument):
-    """A trailing positional that collects every bare word given to it; a
-    word that looks like an option is an unknown option, not a service."""
+    """A trailing positional that collects every bare word given to it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -79,11 +88,8 @@ class ServicesArgument(Argument):
         self.set_value(word)
 
     def set_value(self, value: Any, cast: bool = True) -> None:
-        word = str(value)
-        if word.startswith("-"):  # the parser knows no such flag for this task
-            raise unknown_option(word)
         self.raw_value = value
-        self.collected.append(word)
+        self.collected.append(str(value))
 
     @property
     def got_value(self) -> bool:
