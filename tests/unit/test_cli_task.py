@@ -15,25 +15,6 @@ from invoke.program import Program
 from dockhand.cli.task import command
 from dockhand.errors import DockhandError
 
-calls: list[tuple[str, dict[str, Any]]] = []
-
-
-@command(services="services", help={"services": "s", "follow": "f", "tail": "t"})
-def logs(
-    c: Context,
-    services: list[str] | None = None,
-    follow: bool = False,
-    tail: str | None = None,
-) -> None:
-    """Show logs."""
-    calls.append(("logs", {"services": services, "follow": follow, "tail": tail}))
-
-
-@command()
-def ps(c: Context) -> None:
-    """List."""
-    calls.append(("ps", {}))
-
 
 @command()
 def broken(c: Context) -> None:
@@ -61,39 +42,6 @@ def interrupted(c: Context) -> None:
 def buggy(c: Context) -> None:
     """Fail like a bug."""
     raise KeyError("services")
-
-
-def run(*argv: str) -> list[tuple[str, dict[str, Any]]]:
-    calls.clear()
-    Program(namespace=Collection(logs, ps, broken, interrupted)).run(
-        ["inv", *argv], exit=False
-    )
-    return list(calls)
-
-
-@pytest.mark.parametrize(
-    ("argv", "services", "follow", "tail"),
-    [
-        (["logs"], [], False, None),
-        (["logs", "backend"], ["backend"], False, None),
-        (["logs", "backend", "redis", "-f"], ["backend", "redis"], True, None),
-        (["logs", "-f", "--tail", "5"], [], True, "5"),
-        (["logs", "--tail", "5", "db"], ["db"], False, "5"),
-    ],
-)
-def test_services_are_optional_and_trailing(
-    argv: list[str], services: list[str], follow: bool, tail: str | None
-) -> None:
-    assert run(*argv) == [
-        ("logs", {"services": services, "follow": follow, "tail": tail})
-    ]
-
-
-def test_a_task_before_a_services_task_still_runs() -> None:
-    assert run("ps", "logs", "db") == [
-        ("ps", {}),
-        ("logs", {"services": ["db"], "follow": False, "tail": None}),
-    ]
 
 
 def test_user_error_is_one_line_with_hint_and_its_exit_code(

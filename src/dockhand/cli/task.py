@@ -1,15 +1,9 @@
 """Invoke glue: a task class that turns DockhandError into one line and an
 exit code (any other exception into one line and INTERNAL_ERROR), the options
-checked at the edge, an excepthook for what escapes Invoke itself, and zero or
-more trailing service names.
-
-Invoke has no optional positional arguments (pyinvoke/invoke#159): a positional
-is offered a bare word only while its value is None, and a None left at the end
-is an error. A *services* argument here reads as None only while the parser is
-placing a word (so `inv logs backend redis` works) and as its list of words to
-everyone else (so `inv logs` alone works). Invoke's loader copies `ns` into a
-plain Collection, so this has to live in the Argument, which the task makes.
-tests/unit/test_cli.py runs Invoke's real parser over every form.
+checked at the edge, and zero or more trailing service names
+(dockhand.cli.positional, the one module that reads Invoke's parser from the
+stack). What Invoke's program does that it offers no setting for (no .pyc,
+INVOKE_* cast, exceptions outside a task) is undone at the end, in one section.
 """
 
 from __future__ import annotations
@@ -22,13 +16,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from invoke.exceptions import Exit, ParseError, UnexpectedExit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
+from dockhand.cli.positional import ServicesArgument
 from dockhand.config.defaults import ENV_PREFIX
 from dockhand.errors import DockhandError
 from dockhand.ui import console
@@ -44,46 +39,6 @@ INTERNAL_ERROR = 70
 # for a process SIGPIPE ended, 128 + 13.
 CLOSED_PIPE = 141
 DEBUG = "DOCKHAND_DEBUG"
-
-# Parser methods that place a bare word; any other reader gets the words.
-_PLACING = frozenset({"handle", "see_positional_arg"})
-
-
-def _parser_is_placing_a_word() -> bool:
-    frame: FrameType | None = sys._getframe(2)
-    for _ in range(4):  # value <- [listcomp <-] missing_positional_args <- caller
-        if frame is None:
-            return False
-        if frame.f_code.co_name in _PLACING:
-            return True
-        frame = frame.f_back
-    return False
-
-
-class ServicesArgument(Argument):
-    """A trailing positional that collects every bare word given to it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.collected: list[str] = []
-
-    @property
-    def value(self) -> Any:
-        # None tells the parser "missing, give me the next word"; everyone
-        # else (the end-of-task check, the task's kwargs) sees the words.
-        return None if _parser_is_placing_a_word() else list(self.collected)
-
-    @value.setter
-    def value(self, word: str) -> None:
-        self.set_value(word)
-
-    def set_value(self, value: Any, cast: bool = True) -> None:
-        self.raw_value = value
-        self.collected.append(str(value))
-
-    @property
-    def got_value(self) -> bool:
-        return bool(self.collected)
 
 
 class Command(Task[Callable[..., Any]]):
@@ -109,8 +64,7 @@ class Command(Task[Callable[..., Any]]):
         ]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # Invoke stopped .pyc writing for tasks.py; what a task imports keeps it.
-        sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
+        keep_bytecode()
         try:
             with stopped_by_signals_as_errors():
                 return super().__call__(*args, **kwargs)
@@ -307,7 +261,18 @@ def report_internal_error(exc: BaseException) -> None:
     )
 
 
-# --- namespace(): the variables, and what escapes Invoke ----------------------
+# --- where Invoke has no public hook ------------------------------------------
+# Python's own hooks, each for one thing Invoke's program does and offers no
+# setting for (`inv` is Invoke's program: dockhand cannot subclass it). The
+# parser's is in dockhand.cli.positional.
+
+
+def keep_bytecode() -> None:
+    """Undo Invoke's `sys.dont_write_bytecode = True` (its default, for
+    tasks.py's sake; only the --write-pyc flag changes it) for what a task
+    imports, so that it is compiled once, not on every run. Python's own -B
+    and PYTHONDONTWRITEBYTECODE still win."""
+    sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
 
 
 def take_environment() -> dict[str, str]:
@@ -318,7 +283,8 @@ def take_environment() -> dict[str, str]:
 
 
 def install_excepthook(folder: Path) -> None:
-    """Catch what escapes Invoke itself, outside any task: a config file it
+    """Catch what escapes Invoke itself, outside any task (its program turns
+    only its own Exit and ParseError into a message): a config file it
     cannot read or merge is one line naming file and line; anything else is
     an internal error (SystemExit from an excepthook sets the exit code).
     Installed once, by namespace()."""
