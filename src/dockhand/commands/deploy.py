@@ -24,13 +24,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dockhand.commands import cluster
 from dockhand.config.schema import Migration
 from dockhand.docker import compose
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.swarm import argv, cluster_migrate, converge, images, stackfile, verdict
-from dockhand.swarm.endpoint import Manager, choose, require_manager
+from dockhand.swarm.endpoint import ROUTING_WORDS, Manager, manager_of, routing
 from dockhand.ui import console
 
 
@@ -55,7 +54,7 @@ def deploy(
             hint="give a path in a folder that exists",
         )
     s.settings = replace(s.settings, prod=True)
-    manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
+    manager = manager_of(s)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
     model = s.ask_model()
@@ -95,12 +94,12 @@ def deploy(
             filters={"label": f"{converge.NAMESPACE}={stack}"}
         )
     }
-    routing = cluster.routing(s, manager, next(iter(pinned.values()), ""))
+    routed = routing(s, manager, next(iter(pinned.values()), ""))
     rendered = stackfile.render(
         model,
         stackfile.Target(
             stack,
-            routing,
+            routed,
             pinned,
             {name: _pin(current.get(name), manager.node) for name in model["services"]},
             _contents(model),
@@ -111,7 +110,7 @@ def deploy(
         console.warn(str(note))
     if stack_file:
         _keep(rendered.stack, stack_file)
-    console.status(f"routing: {routing} ({cluster.ROUTING_WORDS[routing]})")
+    console.status(f"routing: {routed} ({ROUTING_WORDS[routed]})")
 
     changed = [
         name
@@ -207,7 +206,7 @@ def _prune(
         stdout=sys.stderr.buffer,
         failure="docker service rm failed with exit code {code}",
     )
-    cluster.prune_contents(s, manager, client, stack)
+    verdict.prune_contents(s, manager, client, stack)
     return 0
 
 
@@ -311,7 +310,7 @@ def _wait_for(
         _seconds(s, timeout),
     )
     if found != converge.CONVERGED:
-        cluster.show(s, [st for st in states if st.name in names], found, stack)
+        verdict.show([st for st in states if st.name in names], found, stack)
         raise DockhandError(
             f"{', '.join(names)} did not become ready ({found}): nothing else was deployed",
             hint="see the task errors above; `inv cluster logs SERVICE`",

@@ -20,7 +20,7 @@ from dockhand.config.schema import Migration
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.swarm import argv, converge
-from dockhand.swarm.endpoint import Manager
+from dockhand.swarm.endpoint import Manager, manager_of
 from dockhand.ui import console
 
 
@@ -181,8 +181,6 @@ def apply(
 def migrate(s: Session, *, status: bool) -> None:
     """`inv cluster migrate [--status]`: each configured migration (or its
     status command) in order, as a job in what the stack runs now."""
-    from dockhand.commands.cluster import manager_of
-
     migrations = s.settings.migrations
     if not migrations:
         raise DockhandError(

@@ -5,11 +5,11 @@ saying where it runs."""
 
 from __future__ import annotations
 
-from dockhand.commands.cluster import manager_of
 from dockhand.docker import process
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.swarm import argv, converge
+from dockhand.swarm.endpoint import manager_of
 
 
 def shell(s: Session, names: list[str], command: str | None, user: str | None) -> None:
