@@ -32,7 +32,17 @@ def namespace(root: str | Path | None = None) -> Collection:
     stay out of Invoke's config too, so that Invoke never merges a user's value
     with one of dockhand's (a list given for a mapping is a traceback there).
     """
-    from dockhand.cli import check, db, deploy, dev, projects, setup, snapshot, stack
+    from dockhand.cli import (
+        check,
+        cluster,
+        db,
+        deploy,
+        dev,
+        projects,
+        setup,
+        snapshot,
+        stack,
+    )
     from dockhand.cli import clean as cleanup
     from dockhand.cli import task as cli
     from dockhand.config.defaults import OWN
@@ -61,9 +71,9 @@ def namespace(root: str | Path | None = None) -> Collection:
         projects.gc,
         check.check,
         deploy.deploy,
-        deploy.cluster,
-        deploy.rollback,
-        deploy.rm,
+        cluster.cluster,
+        cluster.rollback,
+        cluster.rm,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
     ns.add_collection(

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 )
 def migrate(c: Context, status: bool = False, restore_on_failure: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
-    from dockhand.cli.deploy import on_cluster
+    from dockhand.cli.cluster import on_cluster
     from dockhand.commands import dev
 
     if on_cluster(c):
@@ -56,7 +56,7 @@ def shell(
     user: str | None = None,
 ) -> None:
     """Open a shell in a service (exec if running, else a one-off container)."""
-    from dockhand.cli.deploy import on_cluster
+    from dockhand.cli.cluster import on_cluster
     from dockhand.commands import dev
 
     if command is not None and not command.strip():

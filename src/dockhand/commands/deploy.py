@@ -41,18 +41,9 @@ def deploy(
     prune: bool = False,
     stack_file: Path | None = None,
 ) -> int:
-    """`stack_file`: where to write a copy of the stack file, once rendered."""
+    """`stack_file`: where to write a copy of the stack file, once rendered
+    (its folder exists: cli.deploy.stack_file_path)."""
     started = time.monotonic()
-    if stack_file and stack_file.is_dir():
-        raise DockhandError(
-            f"--stack-file {stack_file} is a folder",
-            hint=f"name a file in it, e.g. {stack_file}/stack.yml",
-        )
-    if stack_file and not stack_file.parent.is_dir():
-        raise DockhandError(
-            f"--stack-file {stack_file}: there is no folder {stack_file.parent}",
-            hint="give a path in a folder that exists",
-        )
     s.settings = replace(s.settings, prod=True)
     manager = manager_of(s)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
