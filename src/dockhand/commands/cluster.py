@@ -8,13 +8,17 @@ import json
 import sys
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.swarm import argv, converge, verdict
+from dockhand.swarm import argv, converge, inspected, verdict
 from dockhand.swarm.endpoint import manager_of
+from dockhand.swarm.inspected import Service
 from dockhand.ui import console
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 
 def ps(s: Session, as_json: bool) -> None:
@@ -61,7 +65,7 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
     client = manager.client(s.runner)
     stack = s.settings.project
     services = {
-        svc.name.removeprefix(f"{stack}_"): svc.attrs
+        svc.name.removeprefix(f"{stack}_"): inspected.service(svc.attrs)
         for svc in client.services.list(
             filters={"label": f"{converge.NAMESPACE}={stack}"}
         )
@@ -99,7 +103,7 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
 
 
 def rollback_plan(
-    services: Mapping[str, Mapping[str, Any]], names: list[str]
+    services: Mapping[str, Service], names: list[str]
 ) -> tuple[list[str], list[str]]:
     """Pure: the services to roll back (`names`, else all) and those never
     updated (skipped when none was named). Nothing is rolled back when one
@@ -109,10 +113,8 @@ def rollback_plan(
     undone = sorted(
         name
         for name in names or services
-        if "PreviousSpec" not in services[name]
-        and str((services[name].get("UpdateStatus") or {}).get("State", "")).startswith(
-            "rollback"
-        )
+        if not services[name].has_previous
+        and services[name].update.startswith("rollback")
     )
     if undone:
         raise DockhandError(
@@ -122,7 +124,7 @@ def rollback_plan(
             hint="deploy a fixed version with inv deploy"
             + ("" if names else "; roll other services back by name"),
         )
-    never = sorted(n for n in names or services if "PreviousSpec" not in services[n])
+    never = sorted(n for n in names or services if not services[n].has_previous)
     if names and never:
         raise DockhandError(
             f"{', '.join(never)} has no previous spec to roll back to: never updated "
@@ -173,7 +175,7 @@ def rm(s: Session, yes: bool) -> None:
     console.ok(f"removed the stack {stack} (its volumes are kept)")
 
 
-def _networks_gone(client: Any, stack: str) -> bool:
+def _networks_gone(client: DockerClient, stack: str) -> bool:
     from docker.errors import APIError
 
     left = client.networks.list(filters={"label": f"{converge.NAMESPACE}={stack}"})

@@ -9,19 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.swarm import argv, converge
+from dockhand.swarm import argv, converge, inspected
 from dockhand.swarm.endpoint import Manager
 from dockhand.ui import console
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 
 def report(
     s: Session,
     manager: Manager,
-    client: Any,
+    client: DockerClient,
     stack: str,
     before: dict[str, int],
     timeout: float,
@@ -113,16 +116,17 @@ def show(states: list[converge.ServiceState], verdict: str, stack: str) -> None:
             console.status(f"  {st.name} | {line}")
 
 
-def prune_contents(s: Session, manager: Manager, client: Any, stack: str) -> None:
+def prune_contents(
+    s: Session, manager: Manager, client: DockerClient, stack: str
+) -> None:
     """Secrets and configs of this stack no service uses any more (each
     change of content made a new one)."""
     used: set[str] = set()
-    for service in client.services.list(
+    for found in client.services.list(
         filters={"label": f"{converge.NAMESPACE}={stack}"}
     ):
-        container = service.attrs["Spec"]["TaskTemplate"].get("ContainerSpec") or {}
-        used |= {ref.get("SecretName") for ref in container.get("Secrets") or []}
-        used |= {ref.get("ConfigName") for ref in container.get("Configs") or []}
+        service = inspected.service(found.attrs)
+        used |= {*service.secrets, *service.configs}
     for kind, listing in (("secret", client.secrets), ("config", client.configs)):
         stale = [
             item.name
