@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.swarm import argv, converge, inspected, verdict
+from dockhand.swarm import argv, converge, verdict
 from dockhand.swarm.endpoint import manager_of
 from dockhand.swarm.inspected import Service
 from dockhand.ui import console
@@ -64,12 +64,7 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
     manager = manager_of(s)
     client = manager.client(s.runner)
     stack = s.settings.project
-    services = {
-        svc.name.removeprefix(f"{stack}_"): inspected.service(svc.attrs)
-        for svc in client.services.list(
-            filters={"label": f"{converge.NAMESPACE}={stack}"}
-        )
-    }
+    services = converge.services(client, stack)
     for name in names:
         if name not in services:
             raise DockhandError(

@@ -174,6 +174,37 @@ def apply(
     console.ok(f"migration {migration.label} done")
 
 
+def before_update(
+    s: Session,
+    manager: Manager,
+    client: DockerClient,
+    migration: Migration,
+    image: str,
+    service_model: Mapping[str, Any],
+    stack_file: Mapping[str, Any],
+) -> None:
+    """One migration of `inv deploy`, as a job in the image just pushed
+    (`image`); a failure stops the deploy before the app services update."""
+    if not image:
+        raise DockhandError(
+            f"migration {migration.label}: {migration.service} has no image built here",
+            hint="migrations run in a service `inv deploy` builds",
+        )
+    stack = s.settings.project
+    job = from_model(migration, image, stack, service_model, stack_file)
+    apply(
+        s,
+        manager,
+        client,
+        stack,
+        migration,
+        job,
+        after=": the stack was not updated, the old version still serves",
+        hint="fix the migration and deploy again",
+        code=1,
+    )
+
+
 def migrate(s: Session, *, status: bool) -> None:
     """`inv cluster migrate [--status]`: each configured migration (or its
     status command) in order, as a job in what the stack runs now."""

@@ -204,6 +204,14 @@ def read(
     return sorted(states, key=lambda s: s.name)
 
 
+def services(client: DockerClient, stack: str) -> dict[str, Service]:
+    """The stack's services, by their names in the compose files."""
+    return {
+        found.name.removeprefix(f"{stack}_"): inspected.service(found.attrs)
+        for found in client.services.list(filters={"label": f"{NAMESPACE}={stack}"})
+    }
+
+
 def versions(client: DockerClient, stack: str) -> dict[str, int]:
     return {
         s.name: inspected.service(s.attrs).version
