@@ -21,7 +21,7 @@ from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.swarm import argv, converge, inspected
 from dockhand.swarm.endpoint import Manager, manager_of
-from dockhand.swarm.inspected import Service, Task
+from dockhand.swarm.inspected import Service, Task, dig
 from dockhand.ui import console
 
 if TYPE_CHECKING:
@@ -63,15 +63,17 @@ def from_model(
     """Pure: the job of `inv deploy`, from Compose's merged model of the
     service (`spec`) and the stack file about to be deployed."""
     key = next(iter(spec.get("networks") or {"default": None}))
-    network = (rendered.get("networks") or {}).get(key) or {}
+    declared = spec.get("environment")
     environment = {
-        k: str(v) for k, v in (spec.get("environment") or {}).items() if v is not None
+        str(k): str(v)
+        for k, v in (declared.items() if isinstance(declared, Mapping) else ())
+        if v is not None
     }
     return Job(
         migration.service,
         migration.run,
         image,
-        str(network.get("name") or f"{stack}_{key}"),
+        str(dig(rendered, "networks", key, "name") or f"{stack}_{key}"),
         environment,
     )
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
 from dockhand.swarm import argv, dial
+from dockhand.swarm.inspected import dig
 from dockhand.swarm.services import HOST, MESH
 from dockhand.ui import console
 
@@ -146,7 +147,7 @@ def require_manager(manager: Manager, runner: Runner) -> Manager:
             hint="deploy to a manager node (`docker swarm init` makes one; the lab: "
             "scripts/swarm-lab up)",
         )
-    cluster = str((swarm.get("Cluster") or {}).get("ID") or "")
+    cluster = str(dig(swarm, "Cluster", "ID") or "")
     return Manager(manager.host, manager.source, node, cluster)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 # The label `docker stack deploy` puts on everything of a stack.
 NAMESPACE = "com.docker.stack.namespace"
@@ -99,7 +98,7 @@ class Node:
     away: str  # why it takes no tasks: "drained", "down", or ""
 
 
-def service(attrs: Mapping[str, Any], name: str = "") -> Service:
+def service(attrs: Mapping[str, object], name: str = "") -> Service:
     """A service's inspect data; `name`: what to call it instead."""
     spec = attrs.get("Spec")
     mode = dig(spec, "Mode")
@@ -137,7 +136,7 @@ def service(attrs: Mapping[str, Any], name: str = "") -> Service:
     )
 
 
-def task(data: Mapping[str, Any]) -> Task:
+def task(data: Mapping[str, object]) -> Task:
     status = data.get("Status")
     detail = dig(status, "Err") or dig(status, "Message") or dig(status, "State")
     code = dig(status, "ContainerStatus", "ExitCode")
@@ -156,13 +155,13 @@ def task(data: Mapping[str, Any]) -> Task:
     )
 
 
-def node(attrs: Mapping[str, Any]) -> Node:
+def node(attrs: Mapping[str, object]) -> Node:
     return Node(
         _text(attrs, "ID"), _text(attrs, "Description", "Hostname"), absence(attrs)
     )
 
 
-def absence(attrs: Mapping[str, Any]) -> str:
+def absence(attrs: Mapping[str, object]) -> str:
     """Why a node (its inspect data) runs no tasks: "drained", "down", or ""."""
     if (dig(attrs, "Spec", "Availability") or "active") == "drain":
         return "drained"
