@@ -31,6 +31,7 @@ def namespace(root: str | Path | None = None) -> Collection:
     from dockhand.cli import (
         check,
         clean,
+        cluster,
         db,
         deploy,
         logs,
@@ -71,9 +72,9 @@ def namespace(root: str | Path | None = None) -> Collection:
         projects.gc,
         check.check,
         deploy.deploy,
-        deploy.cluster,
-        deploy.rollback,
-        deploy.rm,
+        cluster.cluster,
+        cluster.rollback,
+        cluster.rm,
     )
     ns.add_collection(Collection("db", db.shell, db.backup, db.restore, db.reset))
     ns.add_collection(

@@ -163,7 +163,7 @@ OPTIONS = {
         for name in ("save", "restore", "rm")
     },
     ("deploy", "timeout"): "cli.seconds",
-    ("deploy", "stack_file"): "its folder must exist (ops.deploy.deploy)",
+    ("deploy", "stack_file"): "its folder must exist (cli.deploy.stack_file_path)",
     ("rollback", "services"): "ops.cluster.rollback, against the stack's services",
 }
 

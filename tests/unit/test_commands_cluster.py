@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from dockhand.commands.cluster import rollback_plan
+from dockhand.commands import cluster
 from dockhand.errors import DockhandError
+from dockhand.swarm import inspected
 
 UPDATED = {"Spec": {}, "PreviousSpec": {}, "UpdateStatus": {"State": "completed"}}
 NEVER: dict[str, Any] = {"Spec": {}}
@@ -20,6 +21,14 @@ ROLLED = {
     "PreviousSpec": {},
     "UpdateStatus": {"State": "rollback_completed"},
 }
+
+
+def rollback_plan(
+    services: dict[str, dict[str, Any]], names: list[str]
+) -> tuple[list[str], list[str]]:
+    """The plan from the services' inspect data, parsed as the manager's is."""
+    parsed = {name: inspected.service(attrs) for name, attrs in services.items()}
+    return cluster.rollback_plan(parsed, names)
 
 
 def test_named_services_are_rolled_back_when_each_has_a_previous_spec() -> None:

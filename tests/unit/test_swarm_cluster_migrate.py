@@ -7,23 +7,25 @@ from __future__ import annotations
 from typing import Any
 
 from dockhand.config.schema import Migration
-from dockhand.swarm import cluster_migrate
+from dockhand.swarm import cluster_migrate, inspected
 
 MIGRATION = Migration("backend", ("alembic", "upgrade", "head"), ("alembic", "current"))
 PINNED = "registry:5000/demo/backend:abc@sha256:" + "1" * 64
 
 
-def deployed(**container: Any) -> dict[str, Any]:
-    return {
-        "Spec": {
-            "Name": "demo_backend",
-            "Labels": {"com.docker.stack.namespace": "demo"},
-            "TaskTemplate": {
-                "ContainerSpec": {"Image": PINNED, **container},
-                "Networks": [{"Target": "n1", "Aliases": ["backend"]}],
-            },
+def deployed(**container: Any) -> inspected.Service:
+    return inspected.service(
+        {
+            "Spec": {
+                "Name": "demo_backend",
+                "Labels": {"com.docker.stack.namespace": "demo"},
+                "TaskTemplate": {
+                    "ContainerSpec": {"Image": PINNED, **container},
+                    "Networks": [{"Target": "n1", "Aliases": ["backend"]}],
+                },
+            }
         }
-    }
+    )
 
 
 def test_a_deploys_job_takes_the_models_environment_and_the_rendered_network() -> None:
@@ -61,8 +63,9 @@ def test_a_network_not_listed_stays_its_id_and_no_env_is_none() -> None:
 
 
 def test_the_exit_code_is_the_failed_tasks_else_one() -> None:
-    def task(code: int | None) -> dict[str, Any]:
-        return {"Status": {"State": "failed", "ContainerStatus": {"ExitCode": code}}}
+    def task(code: int | None) -> inspected.Task:
+        status = {"State": "failed", "ContainerStatus": {"ExitCode": code}}
+        return inspected.task({"Status": status})
 
     assert cluster_migrate.exit_code([task(0), task(255)]) == 255
     assert cluster_migrate.exit_code([task(None)]) == 1

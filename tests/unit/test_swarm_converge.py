@@ -6,17 +6,32 @@ from typing import Any
 
 import pytest
 
+from dockhand.swarm import converge, inspected
 from dockhand.swarm.converge import (
     CONVERGED,
     EXIT_CODES,
     PAUSED,
     ROLLED_BACK,
     VERDICTS,
-    assess,
+    ServiceState,
     verdict,
 )
 
 NEW, OLD = "r/web@sha256:new", "r/web@sha256:old"
+
+
+def assess(
+    service: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    short: str = "",
+    **context: Any,
+) -> ServiceState:
+    """The inspect data as the manager hands it over, parsed, then judged."""
+    return converge.assess(
+        inspected.service(service, short),
+        [inspected.task(t) for t in tasks],
+        converge.Context(**context),
+    )
 
 
 def service(
@@ -180,8 +195,6 @@ class NoEvents:
 
 
 def test_the_wait_keeps_the_errors_of_tasks_gone_by_the_verdict() -> None:
-    from dockhand.swarm import converge
-
     failing = assess(
         service(), [task(state="failed", desired="shutdown", Err="unhealthy container")]
     )
@@ -196,8 +209,6 @@ def test_the_wait_keeps_the_errors_of_tasks_gone_by_the_verdict() -> None:
 
 
 def test_the_wait_ends_at_its_deadline() -> None:
-    from dockhand.swarm import converge
-
     starting = assess(service(), [task(state="starting")])
     found, states, _ = converge.wait(
         NoEvents(), lambda: [starting], verdict, timeout=0.3
@@ -276,9 +287,7 @@ def test_a_rollback_for_a_task_on_an_active_node_is_the_services_own() -> None:
     ids=["drained", "down", "paused-keeps-its-tasks", "active"],
 )
 def test_why_a_node_runs_no_tasks(node: dict[str, Any], why: str) -> None:
-    from dockhand.swarm.converge import absence
-
-    assert absence(node) == why
+    assert inspected.absence(node) == why
 
 
 def test_the_errors_of_tasks_failed_before_this_deploy_are_not_its_own() -> None:

@@ -1,38 +1,17 @@
-"""The stack on a Swarm: deploy, and `inv cluster TASK` for the daily tasks
-against it (ps, logs, shell, migrate, rollback, rm), selected as `inv prod` selects the
-production override."""
+"""`inv deploy`: the production stack onto a Swarm (the tasks against it
+once deployed: cli.cluster)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, lines, seconds, session, writer
+from dockhand.cli.cluster import VERDICT, exit_with
+from dockhand.cli.task import command, seconds, writer
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from invoke.context import Context
-
-VERDICT = "print the verdict and every service as JSON on stdout"
-
-
-def on_cluster(c: Context) -> bool:
-    from dockhand.config.defaults import OWN
-
-    return bool((c.config.get(OWN) or {}).get("cluster"))
-
-
-def _require_cluster(c: Context, task: str) -> None:
-    if not on_cluster(c):
-        raise DockhandError(
-            f"inv {task} works on the cluster's stack", hint=f"run `inv cluster {task}`"
-        )
-
-
-def _exit(code: int) -> None:
-    from invoke.exceptions import Exit
-
-    if code:
-        raise Exit(code=code)
 
 
 @command(
@@ -51,52 +30,32 @@ def deploy(
     stack_file: str | None = None,
 ) -> None:
     """Build, push and deploy the production stack to a Swarm; wait for the verdict."""
-    from pathlib import Path
-
     from dockhand.commands import deploy as ops
 
     wait = seconds("timeout", timeout)
-    if stack_file is not None and not stack_file.strip():
+    kept = stack_file_path(stack_file)
+    s = writer(c, "deploy")
+    exit_with(ops.deploy(s, as_json=json, timeout=wait, prune=prune, stack_file=kept))
+
+
+def stack_file_path(value: str | None) -> Path | None:
+    """--stack-file: a file in a folder that exists, refused before anything
+    runs (a folder would fail only after the build and the push)."""
+    if value is None:
+        return None
+    if not value.strip():
         raise DockhandError(
             "--stack-file is empty", hint="give a file, e.g. --stack-file stack.yml"
         )
-    kept = Path(stack_file) if stack_file else None
-    s = writer(c, "deploy")
-    _exit(ops.deploy(s, as_json=json, timeout=wait, prune=prune, stack_file=kept))
-
-
-@command()
-def cluster(c: Context) -> None:
-    """Run the tasks that follow on the Swarm stack (inv cluster ps)."""
-    from dockhand.config.defaults import OWN
-
-    c.config[OWN]["cluster"] = True
-
-
-@command(
-    services="services",
-    help={"services": "services to roll back (default: all)", "json": VERDICT},
-)
-def rollback(c: Context, services: list[str] | None = None, json: bool = False) -> None:
-    """Roll services of the cluster's stack back to their previous spec."""
-    from dockhand.commands import cluster as ops
-
-    _require_cluster(c, "rollback")
-    _exit(ops.rollback(session(c), services or [], as_json=json))
-
-
-@command(help={"yes": "do not ask first"})
-def rm(c: Context, yes: bool = False) -> None:
-    """Remove the cluster's stack (its volumes are kept)."""
-    from dockhand.commands import cluster as ops
-
-    _require_cluster(c, "rm")
-    ops.rm(session(c), yes=yes)
-
-
-def cluster_logs(
-    c: Context, services: list[str], follow: bool, tail: str | None
-) -> None:
-    from dockhand.commands import cluster as ops
-
-    ops.logs(session(c), services, follow=follow, tail=lines("tail", tail))
+    path = Path(value)
+    if path.is_dir():
+        raise DockhandError(
+            f"--stack-file {path} is a folder",
+            hint=f"name a file in it, e.g. {path}/stack.yml",
+        )
+    if not path.parent.is_dir():
+        raise DockhandError(
+            f"--stack-file {path}: there is no folder {path.parent}",
+            hint="give a path in a folder that exists",
+        )
+    return path

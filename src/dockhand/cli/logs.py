@@ -30,7 +30,7 @@ def logs(
     timestamps: bool = False,
 ) -> None:
     """Show service logs (all services unless named); -f to follow."""
-    from dockhand.cli.deploy import cluster_logs, on_cluster
+    from dockhand.cli.cluster import cluster_logs, on_cluster
 
     if on_cluster(c):
         cluster_logs(c, services or [], follow, tail)

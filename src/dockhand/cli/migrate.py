@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 )
 def migrate(c: Context, status: bool = False, restore_on_failure: bool = False) -> None:
     """Run the configured migrations in order (--status: applied and pending)."""
-    from dockhand.cli.deploy import on_cluster
+    from dockhand.cli.cluster import on_cluster
     from dockhand.commands import migrate as ops
 
     if on_cluster(c):

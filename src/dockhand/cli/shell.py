@@ -27,7 +27,7 @@ def shell(
     user: str | None = None,
 ) -> None:
     """Open a shell in a service (exec if running, else a one-off container)."""
-    from dockhand.cli.deploy import on_cluster
+    from dockhand.cli.cluster import on_cluster
     from dockhand.commands import shell as ops
 
     if command is not None and not command.strip():

@@ -112,7 +112,7 @@ def restart(
 )
 def ps(c: Context, services: list[str] | None = None, json: bool = False) -> None:
     """Show each service: state, health, ports, uptime."""
-    from dockhand.cli.deploy import on_cluster
+    from dockhand.cli.cluster import on_cluster
 
     if on_cluster(c):
         from dockhand.commands import cluster

@@ -20,18 +20,44 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dockhand.commands import cluster
 from dockhand.config.schema import Migration
 from dockhand.docker import compose
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.swarm import argv, cluster_migrate, converge, images, stackfile, verdict
-from dockhand.swarm.endpoint import Manager, choose, require_manager
+from dockhand.swarm import (
+    argv,
+    cluster_migrate,
+    converge,
+    images,
+    inspected,
+    stackfile,
+    verdict,
+)
+from dockhand.swarm.endpoint import ROUTING_WORDS, Manager, manager_of, routing
+from dockhand.swarm.inspected import Service
 from dockhand.ui import console
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+# Compose's merged model (`docker compose config --format json`), as read.
+Model = dict[str, Any]
+# The stack file, as swarm.stackfile renders it.
+StackFile = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a deploy changes on the cluster."""
+
+    changed: list[str]  # services whose spec differs from the one running
+    gone: list[str]  # the stack's services no longer in the compose files
+    migrating: list[Migration]  # the migrations of changed services, in order
 
 
 def deploy(
@@ -42,32 +68,50 @@ def deploy(
     prune: bool = False,
     stack_file: Path | None = None,
 ) -> int:
-    """`stack_file`: where to write a copy of the stack file, once rendered."""
+    """`stack_file`: where to write a copy of the stack file, once rendered
+    (its folder exists: cli.deploy.stack_file_path)."""
     started = time.monotonic()
-    if stack_file and stack_file.is_dir():
-        raise DockhandError(
-            f"--stack-file {stack_file} is a folder",
-            hint=f"name a file in it, e.g. {stack_file}/stack.yml",
-        )
-    if stack_file and not stack_file.parent.is_dir():
-        raise DockhandError(
-            f"--stack-file {stack_file}: there is no folder {stack_file.parent}",
-            hint="give a path in a folder that exists",
-        )
     s.settings = replace(s.settings, prod=True)
-    manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
+    manager = manager_of(s)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
+    stack = s.settings.project
+    model = _model(s)
+    pinned = _build_and_push(s, model)
+    if s.runner.dry:
+        console.status("(dry run: the stack is not deployed)")
+        return 0
+    client = manager.client(s.runner)
+    current = converge.services(client, stack)
+    rendered = _render(s, manager, model, pinned, current, stack_file)
+    found = plan(rendered, current, s.settings.migrations)
+    before = converge.versions(client, stack)
+    if not found.changed:
+        console.ok("nothing changed: every service already runs this spec")
+        wait = 5.0
+    else:
+        _roll_out(s, manager, client, found, rendered, before, timeout, model, pinned)
+        wait = _seconds(s, timeout)
+    code = verdict.report(s, manager, client, stack, before, wait, as_json, started)
+    return _prune(s, manager, client, stack, found.gone, prune) if code == 0 else code
+
+
+def _model(s: Session) -> Model:
+    """Compose's merged model of the production stack, when Swarm can take
+    all of it."""
     typed = s.ask_model()  # the stack file is written from Compose's own JSON
-    model: dict[str, Any] | None = None if typed is None else dict(typed.raw)
-    if model is None:
+    if typed is None:
         raise DockhandError(
             "inv deploy needs Compose v2 or newer (its merged model)",
             hint="install the Compose v2 plugin (scripts/engine does)",
         )
-    stack = s.settings.project
-    refuse(stackfile.problems(model, stack))
+    model: Model = dict(typed.raw)
+    refuse(stackfile.problems(model, s.settings.project))
+    return model
 
+
+def _build_and_push(s: Session, model: Model) -> dict[str, str]:
+    """Build, tag immutably, push: {service: its image, pinned by digest}."""
     built = images.built_services(model)
     # Data to stdout (--json), so everything the tools print goes to stderr.
     code = s.runner.stream(
@@ -78,30 +122,33 @@ def deploy(
         raise DockhandError(
             "the build failed: nothing was deployed", hint="see above", code=code
         )
-    pinned = images.push_pinned(
+    return images.push_pinned(
         s.runner,
         built,
-        project=stack,
+        project=s.settings.project,
         registry=s.settings.deploy_registry,
         pull_registry=s.settings.deploy_pull_registry or s.settings.deploy_registry,
         commit=images.commit_of(s.runner, s.settings.root),
     )
-    if s.runner.dry:
-        console.status("(dry run: the stack is not deployed)")
-        return 0
-    client = manager.client(s.runner)
-    current = {
-        svc.name.removeprefix(f"{stack}_"): svc.attrs
-        for svc in client.services.list(
-            filters={"label": f"{converge.NAMESPACE}={stack}"}
-        )
-    }
-    routing = cluster.routing(s, manager, next(iter(pinned.values()), ""))
+
+
+def _render(
+    s: Session,
+    manager: Manager,
+    model: Model,
+    pinned: dict[str, str],
+    current: Mapping[str, Service],
+    stack_file: Path | None,
+) -> stackfile.Rendered:
+    """The stack file, each service pinned where its volumes are, with the
+    routing the cluster offers (a copy kept at `stack_file`); what it cannot
+    carry stops here."""
+    routed = routing(s, manager, next(iter(pinned.values()), ""))
     rendered = stackfile.render(
         model,
         stackfile.Target(
-            stack,
-            routing,
+            s.settings.project,
+            routed,
             pinned,
             {name: _pin(current.get(name), manager.node) for name in model["services"]},
             _contents(model),
@@ -112,83 +159,64 @@ def deploy(
         console.warn(str(note))
     if stack_file:
         _keep(rendered.stack, stack_file)
-    console.status(f"routing: {routing} ({cluster.ROUTING_WORDS[routing]})")
+    console.status(f"routing: {routed} ({ROUTING_WORDS[routed]})")
+    return rendered
 
+
+def plan(
+    rendered: stackfile.Rendered,
+    current: Mapping[str, Service],
+    migrations: tuple[Migration, ...] | list[Migration],
+) -> Plan:
+    """Pure: the services whose spec digest moved, those gone from the
+    compose files, and the migrations of the changed ones."""
     changed = [
         name
         for name, spec_digest in rendered.spec_digests().items()
         if _label(current.get(name)) != spec_digest
     ]
-    before = converge.versions(client, stack)
     gone = sorted(set(current) - set(rendered.stack["services"]))
-    if not changed:
-        console.ok("nothing changed: every service already runs this spec")
-        code = verdict.report(s, manager, client, stack, before, 5.0, as_json, started)
-        return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
-
-    file = _write(rendered.stack)
-    try:
-        migrating = [m for m in s.settings.migrations if m.service in changed]
-        database = s.settings.database.service if s.settings.database else ""
-        if migrating and database in rendered.stack["services"]:
-            first = {
-                **rendered.stack,
-                "services": {database: rendered.stack["services"][database]},
-            }
-            _stack_deploy(
-                s, manager, stack, _write(first), f"the database ({database})"
-            )
-            _wait_for(s, client, stack, before, [database], timeout)
-            for migration in migrating:
-                _migrate(s, manager, client, stack, migration, pinned, model, rendered)
-        _stack_deploy(s, manager, stack, file, ", ".join(sorted(changed)))
-        code = verdict.report(
-            s, manager, client, stack, before, _seconds(s, timeout), as_json, started
-        )
-        return _prune(s, manager, client, stack, gone, prune) if code == 0 else code
-    finally:
-        file.unlink(missing_ok=True)
+    return Plan(changed, gone, [m for m in migrations if m.service in changed])
 
 
-def _migrate(
+def _roll_out(
     s: Session,
     manager: Manager,
-    client: Any,
-    stack: str,
-    migration: Migration,
-    pinned: dict[str, str],
-    model: dict[str, Any],
+    client: DockerClient,
+    found: Plan,
     rendered: stackfile.Rendered,
+    before: dict[str, int],
+    timeout: float | None,
+    model: Model,
+    pinned: dict[str, str],
 ) -> None:
-    """One migration, as a job in the image just pushed; a failure stops
-    the deploy before the app services update."""
-    image = pinned.get(migration.service, "")
-    if not image:
-        raise DockhandError(
-            f"migration {migration.label}: {migration.service} has no image built here",
-            hint="migrations run in a service `inv deploy` builds",
-        )
-    cluster_migrate.apply(
-        s,
-        manager,
-        client,
-        stack,
-        migration,
-        cluster_migrate.from_model(
-            migration,
-            image,
-            stack,
-            model["services"][migration.service],
-            rendered.stack,
-        ),
-        after=": the stack was not updated, the old version still serves",
-        hint="fix the migration and deploy again",
-        code=1,
-    )
+    """The database first, waited for, then each migration as a job (a
+    failure stops here, the old version still serving); then the stack."""
+    stack = s.settings.project
+    database = s.settings.database.service if s.settings.database else ""
+    if found.migrating and database in rendered.stack["services"]:
+        first = {
+            **rendered.stack,
+            "services": {database: rendered.stack["services"][database]},
+        }
+        _stack_deploy(s, manager, stack, first, f"the database ({database})")
+        _wait_for(s, client, stack, before, [database], timeout)
+        for migration in found.migrating:
+            image = pinned.get(migration.service, "")
+            service_model = model["services"][migration.service]
+            cluster_migrate.before_update(
+                s, manager, client, migration, image, service_model, rendered.stack
+            )
+    _stack_deploy(s, manager, stack, rendered.stack, ", ".join(sorted(found.changed)))
 
 
 def _prune(
-    s: Session, manager: Manager, client: Any, stack: str, gone: list[str], prune: bool
+    s: Session,
+    manager: Manager,
+    client: DockerClient,
+    stack: str,
+    gone: list[str],
+    prune: bool,
 ) -> int:
     """The stack's services no longer in the compose files: named, and with
     --prune removed, once the rest has converged (as `docker stack deploy
@@ -208,7 +236,7 @@ def _prune(
         stdout=sys.stderr.buffer,
         failure="docker service rm failed with exit code {code}",
     )
-    cluster.prune_contents(s, manager, client, stack)
+    verdict.prune_contents(s, manager, client, stack)
     return 0
 
 
@@ -228,39 +256,32 @@ def _seconds(s: Session, timeout: float | None) -> float:
     return timeout if timeout is not None else s.settings.deploy_timeout
 
 
-def _pin(current: dict[str, Any] | None, manager_node: str) -> str:
+def _pin(current: Service | None, manager_node: str) -> str:
     """The node a service's local volumes live on: where it was pinned
     before, else the manager (the node `inv deploy` knows by name)."""
-    spec = (current or {}).get("Spec") or {}
-    constraints = ((spec.get("TaskTemplate") or {}).get("Placement") or {}).get(
-        "Constraints"
-    ) or []
-    for constraint in constraints:
+    for constraint in current.constraints if current else ():
         key, _, value = constraint.partition("==")
         if key.strip() == "node.hostname":
-            return str(value.strip())
+            return value.strip()
     return manager_node
 
 
-def _label(current: dict[str, Any] | None) -> str:
-    return str(
-        (((current or {}).get("Spec") or {}).get("Labels") or {}).get(
-            stackfile.SPEC_LABEL, ""
-        )
-    )
+def _label(current: Service | None) -> str:
+    return current.labels.get(stackfile.SPEC_LABEL, "") if current else ""
 
 
-def _contents(model: dict[str, Any]) -> dict[str, str]:
+def _contents(model: Model) -> dict[str, str]:
     found = {}
     for kind in ("secrets", "configs"):
-        for key, entry in (model.get(kind) or {}).items():
-            path = Path(str((entry or {}).get("file") or ""))
+        declared = model.get(kind)
+        for key, entry in declared.items() if isinstance(declared, Mapping) else ():
+            path = Path(str(inspected.dig(entry, "file") or ""))
             if path.is_file():
                 found[f"{kind}/{key}"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
 
-def _write(stack: dict[str, Any]) -> Path:
+def _write(stack: StackFile) -> Path:
     """The stack file, as JSON (YAML's subset: the CLI reads it as is)."""
     handle, name = tempfile.mkstemp(prefix="dockhand-stack-", suffix=".yml")
     with os.fdopen(handle, "w") as out:
@@ -268,7 +289,7 @@ def _write(stack: dict[str, Any]) -> Path:
     return Path(name)
 
 
-def _keep(stack: dict[str, Any], path: Path) -> None:
+def _keep(stack: StackFile, path: Path) -> None:
     try:
         path.write_text(json.dumps(stack, indent=1) + "\n")
     except OSError as exc:
@@ -280,12 +301,16 @@ def _keep(stack: dict[str, Any], path: Path) -> None:
 
 
 def _stack_deploy(
-    s: Session, manager: Manager, stack: str, file: Path, what: str
+    s: Session, manager: Manager, stack: str, stack_file: StackFile, what: str
 ) -> None:
     console.step(f"docker stack deploy: {what}")
-    code = s.runner.stream(
-        argv.stack_deploy(manager.host, stack, file), stdout=sys.stderr.buffer
-    )
+    file = _write(stack_file)
+    try:
+        code = s.runner.stream(
+            argv.stack_deploy(manager.host, stack, file), stdout=sys.stderr.buffer
+        )
+    finally:
+        file.unlink(missing_ok=True)
     if code != 0:
         raise DockhandError(
             f"docker stack deploy failed (exit {code})",
@@ -296,7 +321,7 @@ def _stack_deploy(
 
 def _wait_for(
     s: Session,
-    client: Any,
+    client: DockerClient,
     stack: str,
     before: dict[str, int],
     names: list[str],
@@ -312,7 +337,7 @@ def _wait_for(
         _seconds(s, timeout),
     )
     if found != converge.CONVERGED:
-        cluster.show(s, [st for st in states if st.name in names], found, stack)
+        verdict.show([st for st in states if st.name in names], found, stack)
         raise DockhandError(
             f"{', '.join(names)} did not become ready ({found}): nothing else was deployed",
             hint="see the task errors above; `inv cluster logs SERVICE`",

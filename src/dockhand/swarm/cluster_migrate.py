@@ -14,14 +14,18 @@ import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dockhand.config.schema import Migration
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.swarm import argv, converge
-from dockhand.swarm.endpoint import Manager
+from dockhand.swarm import argv, converge, inspected
+from dockhand.swarm.endpoint import Manager, manager_of
+from dockhand.swarm.inspected import Service, Task, dig
 from dockhand.ui import console
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 
 @dataclass(frozen=True)
@@ -59,45 +63,43 @@ def from_model(
     """Pure: the job of `inv deploy`, from Compose's merged model of the
     service (`spec`) and the stack file about to be deployed."""
     key = next(iter(spec.get("networks") or {"default": None}))
-    network = (rendered.get("networks") or {}).get(key) or {}
+    declared = spec.get("environment")
     environment = {
-        k: str(v) for k, v in (spec.get("environment") or {}).items() if v is not None
+        str(k): str(v)
+        for k, v in (declared.items() if isinstance(declared, Mapping) else ())
+        if v is not None
     }
     return Job(
         migration.service,
         migration.run,
         image,
-        str(network.get("name") or f"{stack}_{key}"),
+        str(dig(rendered, "networks", key, "name") or f"{stack}_{key}"),
         environment,
     )
 
 
 def from_service(
-    service: Mapping[str, Any], command: tuple[str, ...], networks: Mapping[str, str]
+    service: Service, command: tuple[str, ...], networks: Mapping[str, str]
 ) -> Job:
     """Pure: a job in the deployed service's image, environment and first
     network (`networks`: network ids to names; an unknown id stays an id)."""
-    spec = service.get("Spec") or {}
-    template = spec.get("TaskTemplate") or {}
-    container = template.get("ContainerSpec") or {}
-    environment = dict(
-        entry.partition("=")[::2] for entry in container.get("Env") or ()
-    )
-    attached = [str(n.get("Target")) for n in template.get("Networks") or ()]
-    name = str(spec.get("Name") or "")
-    labels = spec.get("Labels") or {}
-    stack = str(labels.get(converge.NAMESPACE) or "")
+    stack, attached = service.stack, service.networks
     return Job(
-        name.removeprefix(f"{stack}_") if stack else name,
+        service.name.removeprefix(f"{stack}_") if stack else service.name,
         command,
-        str(container.get("Image") or ""),
+        service.image,
         networks.get(attached[0], attached[0]) if attached else "",
-        environment,
+        dict(service.environment),
     )
 
 
 def run_job(
-    s: Session, manager: Manager, client: Any, stack: str, job: Job, logs_to: IO[bytes]
+    s: Session,
+    manager: Manager,
+    client: DockerClient,
+    stack: str,
+    job: Job,
+    logs_to: IO[bytes],
 ) -> Outcome:
     """Create the job, wait for it to end, show its logs, remove it."""
     name = f"{stack}_migrate-{job.service}"
@@ -120,12 +122,12 @@ def run_job(
             f"could not start the migration job: {created.stderr.strip().splitlines()[-1:]}",
             hint="nothing ran; see `docker service ls` on the manager",
         )
-    tasks: list[Any] = []
+    tasks: list[Task] = []
 
     def look() -> list[converge.ServiceState]:
-        service = client.services.get(name)
-        tasks[:] = service.tasks()
-        return [converge.assess(service.attrs, tasks, short=job.service)]
+        found = client.services.get(name)
+        tasks[:] = [inspected.task(t) for t in found.tasks()]
+        return [converge.assess(inspected.service(found.attrs, job.service), tasks)]
 
     def decide(states: list[converge.ServiceState]) -> str | None:
         return {"completed": converge.CONVERGED, "failed": "failed"}.get(
@@ -144,19 +146,15 @@ def run_job(
     return Outcome(False, "; ".join(states[0].errors) or found, exit_code(tasks))
 
 
-def exit_code(tasks: list[Mapping[str, Any]]) -> int:
+def exit_code(tasks: list[Task]) -> int:
     """Pure: the exit code of the job's task that failed, else 1."""
-    for task in tasks:
-        code = ((task.get("Status") or {}).get("ContainerStatus") or {}).get("ExitCode")
-        if code:
-            return int(code)
-    return 1
+    return next((t.exit_code for t in tasks if t.exit_code), 1)
 
 
 def apply(
     s: Session,
     manager: Manager,
-    client: Any,
+    client: DockerClient,
     stack: str,
     migration: Migration,
     job: Job,
@@ -178,11 +176,40 @@ def apply(
     console.ok(f"migration {migration.label} done")
 
 
+def before_update(
+    s: Session,
+    manager: Manager,
+    client: DockerClient,
+    migration: Migration,
+    image: str,
+    service_model: Mapping[str, Any],
+    stack_file: Mapping[str, Any],
+) -> None:
+    """One migration of `inv deploy`, as a job in the image just pushed
+    (`image`); a failure stops the deploy before the app services update."""
+    if not image:
+        raise DockhandError(
+            f"migration {migration.label}: {migration.service} has no image built here",
+            hint="migrations run in a service `inv deploy` builds",
+        )
+    stack = s.settings.project
+    job = from_model(migration, image, stack, service_model, stack_file)
+    apply(
+        s,
+        manager,
+        client,
+        stack,
+        migration,
+        job,
+        after=": the stack was not updated, the old version still serves",
+        hint="fix the migration and deploy again",
+        code=1,
+    )
+
+
 def migrate(s: Session, *, status: bool) -> None:
     """`inv cluster migrate [--status]`: each configured migration (or its
     status command) in order, as a job in what the stack runs now."""
-    from dockhand.commands.cluster import manager_of
-
     migrations = s.settings.migrations
     if not migrations:
         raise DockhandError(
@@ -212,8 +239,8 @@ def migrate(s: Session, *, status: bool) -> None:
         if command is None:
             console.status(f"{migration.service}: no status command configured")
             continue
-        service = client.services.get(f"{stack}_{migration.service}").attrs
-        job = from_service(service, command, networks)
+        service = client.services.get(f"{stack}_{migration.service}")
+        job = from_service(inspected.service(service.attrs), command, networks)
         if not status:
             apply(
                 s,

@@ -5,11 +5,11 @@ saying where it runs."""
 
 from __future__ import annotations
 
-from dockhand.commands.cluster import manager_of
 from dockhand.docker import process
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.swarm import argv, converge
+from dockhand.swarm import argv, converge, inspected
+from dockhand.swarm.endpoint import manager_of
 
 
 def shell(s: Session, names: list[str], command: str | None, user: str | None) -> None:
@@ -24,24 +24,19 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
             hint=f"services: {', '.join(known) or 'none (inv deploy first)'}",
         )
     service = client.services.get(f"{stack}_{name}")
-    nodes = {n.id: str(n.attrs["Description"]["Hostname"]) for n in client.nodes.list()}
-    running = [
-        t
-        for t in service.tasks(filters={"desired-state": "running"})
-        if (t.get("Status") or {}).get("State") == "running"
-    ]
-    here = [t for t in running if nodes.get(str(t.get("NodeID"))) == manager.node]
+    nodes = {n.id: inspected.node(n.attrs).hostname for n in client.nodes.list()}
+    tasks = service.tasks(filters={"desired-state": "running"})
+    running = [t for t in map(inspected.task, tasks) if t.state == "running"]
+    here = [t for t in running if nodes.get(t.node) == manager.node]
     if not here:
-        where = ", ".join(
-            sorted({nodes.get(str(t.get("NodeID")), "?") for t in running})
-        )
+        where = ", ".join(sorted({nodes.get(t.node, "?") for t in running}))
         raise DockhandError(
             f"{name} has no running task on the manager ({manager.node}): "
             f"{'it runs on ' + where if where else 'none is running'}",
             hint=f"{manager.host} reaches the manager's engine only; open a shell with "
             "that node's own endpoint (docker -H ssh://NODE exec ...)",
         )
-    container = str(here[0]["Status"]["ContainerStatus"]["ContainerID"])
+    container = here[0].container
     interactive = command is None and process.interactive()
     exec_argv = argv.exec_in(
         manager.host,

@@ -1,6 +1,6 @@
 """When a stack has converged, as the engine says it.
 
-`assess` is pure: a service's inspect data and its tasks -> its state, read
+`assess` is pure: a service and its tasks (swarm.inspected) -> its state, read
 as the docker CLI's own progress does (cli/command/service/progress):
 UpdateStatus.State first (`paused`, `rollback_paused`, `rollback_completed`
 are failures), then the running tasks on the current image against the
@@ -19,7 +19,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dockhand.swarm import inspected
+from dockhand.swarm.inspected import GLOBAL, JOB, Service, Task
+from dockhand.swarm.inspected import NAMESPACE as NAMESPACE
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -32,7 +36,6 @@ CONVERGED, ROLLED_BACK, PAUSED, TIMED_OUT = (
 )
 VERDICTS = (CONVERGED, ROLLED_BACK, PAUSED, TIMED_OUT)
 EXIT_CODES = {CONVERGED: 0, ROLLED_BACK: 3, PAUSED: 4, TIMED_OUT: 5}
-NAMESPACE = "com.docker.stack.namespace"
 POLL = 0.25
 FAILED_TASK = ("failed", "rejected", "orphaned")
 
@@ -49,7 +52,7 @@ class ServiceState:
     errors: tuple[str, ...] = ()
     logs: tuple[str, ...] = field(default=(), compare=False)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "state": self.state,
@@ -64,112 +67,66 @@ class ServiceState:
         }
 
 
-def _image(spec: Mapping[str, Any]) -> str:
-    return str(
-        ((spec.get("TaskTemplate") or spec).get("ContainerSpec") or {}).get("Image")
-        or ""
-    )
+@dataclass(frozen=True)
+class Context:
+    """What `assess` knows beyond the service and its tasks.
 
+    `ours`: the service's UpdateStatus is this deploy's (its version moved
+    since the deploy began); an older one says nothing about this deploy.
+    `nodes`: node ID -> hostname; `away`: node ID -> why it takes no tasks
+    (inspected.absence); `since`: the service's version index before the
+    deploy: a task last changed before it failed in an earlier deploy (Swarm
+    keeps a few in its history), and its error is not this deploy's."""
 
-def _bare(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A task's spec as Swarm compares it with its service's (swarmkit's
-    IsTaskDirty): the template itself; the task also says its runtime."""
-    return {k: v for k, v in spec.items() if k != "Runtime"}
+    ours: bool = True
+    nodes: Mapping[str, str] = field(default_factory=dict)
+    away: Mapping[str, str] = field(default_factory=dict)
+    since: int = 0
 
 
 def assess(
-    service: Mapping[str, Any],
-    tasks: Sequence[Mapping[str, Any]],
-    *,
-    ours: bool = True,
-    nodes: Mapping[str, str] | None = None,
-    short: str = "",
-    away: Mapping[str, str] | None = None,
-    since: int = 0,
+    service: Service, tasks: Sequence[Task], context: Context = Context()
 ) -> ServiceState:
-    """`ours`: the service's UpdateStatus is this deploy's (its version moved
-    since the deploy began); an older one says nothing about this deploy.
-    `nodes`: node ID -> hostname; `away`: node ID -> why it takes no tasks
-    (`absence`); `since`: the service's version index before the deploy: a
-    task last changed before it failed in an earlier deploy (Swarm keeps a
-    few in its history), and its error is not this deploy's."""
-    spec = service.get("Spec") or {}
-    name = short or str(spec.get("Name") or "")
-    image = _image(spec)
-    mode = spec.get("Mode") or {}
-    job = "ReplicatedJob" in mode
-    live = [t for t in tasks if t.get("DesiredState") in ("running", "complete")]
-    if "Replicated" in mode:
-        desired = int((mode["Replicated"] or {}).get("Replicas", 1))
-    elif job:
-        desired = int((mode["ReplicatedJob"] or {}).get("TotalCompletions") or 1)
-    else:  # global: one per node the scheduler chose
-        desired = len({t.get("NodeID") for t in live})
+    job = service.mode == JOB
+    live = [t for t in tasks if t.desired in ("running", "complete")]
+    # global: one per node the scheduler chose
+    desired = service.wanted if service.mode != GLOBAL else len({t.node for t in live})
     done = "complete" if job else "running"
-    template = _bare(spec.get("TaskTemplate") or {})
-    running = [
-        t
-        for t in live
-        if (t.get("Status") or {}).get("State") == done
-        and _bare(t.get("Spec") or {}) == template
-    ]
-    update = str((service.get("UpdateStatus") or {}).get("State") or "") if ours else ""
+    running = [t for t in live if t.state == done and t.spec == service.template]
+    update = service.update if context.ours else ""
     failed = [
         t
         for t in tasks
-        if (t.get("Status") or {}).get("State") in FAILED_TASK
-        and _changed_since(t, since)
+        if t.state in FAILED_TASK and (t.version is None or t.version > context.since)
     ]
-    errors = tuple(dict.fromkeys(_task_error(t) for t in _newest(failed, 3)))
+    errors = tuple(dict.fromkeys(t.error for t in _newest(failed, 3)))
     # Why Swarm paused or rolled back ("update rolled back due to failure or
     # early termination of task ..."): a task stopped while still starting
     # (its healthcheck never passed) leaves no error of its own.
-    message = str((service.get("UpdateStatus") or {}).get("Message") or "")
-    if ours and message and update in ("paused", "rollback_started", "rollback_paused"):
-        errors = (message + _left(message, tasks, nodes or {}, away or {}), *errors)
-    where = tuple(
-        sorted(
-            {
-                (nodes or {}).get(str(t.get("NodeID")), str(t.get("NodeID")))
-                for t in running
-            }
-        )
-    )
+    message = service.message
+    if (
+        context.ours
+        and message
+        and update in ("paused", "rollback_started", "rollback_paused")
+    ):
+        errors = (message + _left(message, tasks, context), *errors)
+    where = tuple(sorted({context.nodes.get(t.node, t.node) for t in running}))
     state = _state(update, len(running), desired, bool(failed), job)
     return ServiceState(
-        name, state, len(running), desired, image, update, where, errors
+        service.name, state, len(running), desired, service.image, update, where, errors
     )
 
 
-def _changed_since(task: Mapping[str, Any], since: int) -> bool:
-    index = (task.get("Version") or {}).get("Index")
-    return index is None or int(index) > since
-
-
-def absence(node: Mapping[str, Any]) -> str:
-    """Why a node (its inspect data) runs no tasks: "drained", "down", or ""."""
-    if ((node.get("Spec") or {}).get("Availability") or "active") == "drain":
-        return "drained"
-    if ((node.get("Status") or {}).get("State") or "ready") in ("down", "disconnected"):
-        return "down"
-    return ""
-
-
-def _left(
-    message: str,
-    tasks: Sequence[Mapping[str, Any]],
-    nodes: Mapping[str, str],
-    away: Mapping[str, str],
-) -> str:
+def _left(message: str, tasks: Sequence[Task], context: Context) -> str:
     """Swarm's updater counts a new task stopped early as a failed one,
     whatever stopped it ("... early termination of task ID"): when its node
     was drained or went down, the service is not what failed."""
     task_id = message.rsplit(" ", 1)[-1]
-    node = next((str(t.get("NodeID")) for t in tasks if t.get("ID") == task_id), "")
-    if node not in away:
+    node = next((t.node for t in tasks if t.id == task_id), "")
+    if node not in context.away:
         return ""
-    name = nodes.get(node, node)
-    return f": {name} was {away[node]} under it; the service did not fail, deploy again"
+    name = context.nodes.get(node, node)
+    return f": {name} was {context.away[node]} under it; the service did not fail, deploy again"
 
 
 def _state(update: str, running: int, desired: int, failing: bool, job: bool) -> str:
@@ -191,21 +148,8 @@ def _state(update: str, running: int, desired: int, failing: bool, job: bool) ->
     return "failing" if failing else "starting"
 
 
-def _newest(tasks: Sequence[Mapping[str, Any]], n: int) -> list[Mapping[str, Any]]:
-    return sorted(
-        tasks, key=lambda t: str((t.get("Status") or {}).get("Timestamp")), reverse=True
-    )[:n]
-
-
-def _task_error(task: Mapping[str, Any]) -> str:
-    status = task.get("Status") or {}
-    detail = status.get("Err") or status.get("Message") or status.get("State")
-    code = (status.get("ContainerStatus") or {}).get("ExitCode")
-    return (
-        f"{detail} (exit {code})"
-        if code not in (None, 0) and "exit" not in str(detail)
-        else str(detail)
-    )
+def _newest(tasks: Sequence[Task], n: int) -> list[Task]:
+    return sorted(tasks, key=lambda t: t.timestamp, reverse=True)[:n]
 
 
 def verdict(states: Sequence[ServiceState]) -> str | None:
@@ -246,31 +190,31 @@ def read(
 ) -> list[ServiceState]:
     """Every service of the stack, assessed. `before`: each service's version
     index before the deploy (a service not in it is new)."""
-    listed = client.nodes.list()
-    nodes = {n.id: str(n.attrs["Description"]["Hostname"]) for n in listed}
-    away = {n.id: why for n in listed if (why := absence(n.attrs))}
+    listed = [inspected.node(n.attrs) for n in client.nodes.list()]
+    nodes = {n.id: n.hostname for n in listed}
+    away = {n.id: n.away for n in listed if n.away}
     states = []
-    for service in client.services.list(filters={"label": f"{NAMESPACE}={stack}"}):
-        index = int(service.attrs["Version"]["Index"])
-        ours = before.get(service.name) != index
-        short = service.name.removeprefix(f"{stack}_")
-        states.append(
-            assess(
-                service.attrs,
-                service.tasks(),
-                ours=ours,
-                nodes=nodes,
-                short=short,
-                away=away,
-                since=before.get(service.name, 0),
-            )
-        )
+    for found in client.services.list(filters={"label": f"{NAMESPACE}={stack}"}):
+        short = found.name.removeprefix(f"{stack}_")
+        service = inspected.service(found.attrs, short)
+        tasks = [inspected.task(t) for t in found.tasks()]
+        was = before.get(found.name)
+        context = Context(was != service.version, nodes, away, was or 0)
+        states.append(assess(service, tasks, context))
     return sorted(states, key=lambda s: s.name)
+
+
+def services(client: DockerClient, stack: str) -> dict[str, Service]:
+    """The stack's services, by their names in the compose files."""
+    return {
+        found.name.removeprefix(f"{stack}_"): inspected.service(found.attrs)
+        for found in client.services.list(filters={"label": f"{NAMESPACE}={stack}"})
+    }
 
 
 def versions(client: DockerClient, stack: str) -> dict[str, int]:
     return {
-        s.name: int(s.attrs["Version"]["Index"])
+        s.name: inspected.service(s.attrs).version
         for s in client.services.list(filters={"label": f"{NAMESPACE}={stack}"})
     }
 

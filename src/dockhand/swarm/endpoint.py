@@ -5,24 +5,33 @@ DOCKER_HOST, then DOCKER_CONTEXT, then the `swarm-lab` context when it
 exists (scripts/swarm-lab), then the CLI's current context. A context is
 read through the docker CLI, not docker-py, which sees contexts only when
 ~/.docker/config.json exists (docker-py#2622).
+
+Then the routing the cluster offers (`routing`): a setting, or whether the
+manager's kernel has IPVS.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
 from dockhand.swarm import argv, dial
+from dockhand.swarm.inspected import dig
+from dockhand.swarm.services import HOST, MESH
+from dockhand.ui import console
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
     from dockhand.config.settings import Settings
+    from dockhand.session import Session
 
 LAB = "swarm-lab"
 
@@ -138,5 +147,44 @@ def require_manager(manager: Manager, runner: Runner) -> Manager:
             hint="deploy to a manager node (`docker swarm init` makes one; the lab: "
             "scripts/swarm-lab up)",
         )
-    cluster = str((swarm.get("Cluster") or {}).get("ID") or "")
+    cluster = str(dig(swarm, "Cluster", "ID") or "")
     return Manager(manager.host, manager.source, node, cluster)
+
+
+def manager_of(s: Session) -> Manager:
+    """The project's manager, answering and a manager (the cluster tasks')."""
+    return require_manager(choose(s.settings, os.environ, s.runner), s.runner)
+
+
+ROUTING_WORDS = {
+    MESH: "virtual IPs and ingress-published ports",
+    HOST: "endpoint_mode dnsrr and host-mode ports: this cluster has no IPVS",
+}
+
+
+def _cache(cluster_id: str) -> Path:
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return home / "dockhand" / f"routing-{cluster_id or 'unknown'}"
+
+
+def routing(s: Session, manager: Manager, image: str) -> str:
+    """The setting, or (auto) whether the manager's kernel has IPVS, asked
+    once per cluster with a container of one of the stack's images."""
+    chosen = s.settings.deploy_routing
+    if chosen != "auto":
+        return chosen
+    cache = _cache(manager.cluster)
+    if cache.is_file() and cache.read_text().strip() in (MESH, HOST):
+        return cache.read_text().strip()
+    if not image:
+        return HOST  # nothing to ask with: the mode that works everywhere
+    found = s.runner.capture(argv.probe_ipvs(manager.host, image), timeout=120)
+    if found.code not in (0, 1):
+        console.warn(
+            f"could not ask the manager for IPVS ({found.stderr.strip()[:120]}): host routing"
+        )
+        return HOST
+    chosen = MESH if found.code == 0 else HOST
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(chosen)
+    return chosen
