@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.errors import DockhandError
 from dockhand.session import Session
+from dockhand.steps.confirm import refuse_without_terminal, yes_or_no
 from dockhand.swarm import argv, converge, verdict
 from dockhand.swarm.endpoint import manager_of
 from dockhand.swarm.inspected import Service
@@ -136,8 +137,6 @@ def rollback_plan(
 
 
 def rm(s: Session, yes: bool) -> None:
-    from dockhand.docker import process
-
     manager = manager_of(s)
     stack = s.settings.project
     states = converge.read(manager.client(s.runner), stack, {})
@@ -148,12 +147,10 @@ def rm(s: Session, yes: bool) -> None:
         f"removes from {manager.host}: the services {', '.join(st.name for st in states)}, the stack's networks, secrets and configs (volumes are kept)"
     )
     if not yes:
-        if not process.interactive():
-            raise DockhandError(
-                "removing the stack needs confirmation", hint="rerun with --yes"
-            )
-        if input("remove the stack? [y/N] ").strip().lower() not in ("y", "yes"):
-            raise DockhandError("nothing removed", hint="", code=1)
+        refuse_without_terminal("remove the stack", "inv cluster rm")
+        if not yes_or_no("remove the stack?"):
+            console.status("not confirmed: nothing changed")
+            return
     code = s.runner.stream(argv.stack_rm(manager.host, stack), stdout=sys.stderr.buffer)
     if code != 0 and not s.runner.dry:
         # A network goes only once the tasks on it are gone: remove what is
