@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from harness import remove_images, remove_untagged
+from harness import SET_UP, Stack, Stacks, remove_images, remove_untagged
 
 from helpers import compose_argv, free_port
 
@@ -117,6 +117,10 @@ class Compose:
             )
         return result
 
+    def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`run` that leaves the exit code to the caller (harness.Composed)."""
+        return self.run(*args, check=False)
+
 
 @contextmanager
 def _compose_project() -> Iterator[Compose]:
@@ -143,3 +147,36 @@ def module_project() -> Iterator[Compose]:
     """A fresh project shared by one module, removed with its volumes afterwards."""
     with _compose_project() as compose:
         yield compose
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> Iterator[Stacks]:
+    """Makes the test's stacks (harness.Stacks); all taken down when it ends."""
+    made = Stacks(tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(scope="module")
+def module_stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
+    """Makes the module's stacks (harness.Stacks); all taken down after it."""
+    made = Stacks(tmp_path_factory.mktemp("stacks"))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(scope="session")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The reference stack built, up and migrated, shared by the daily
+    commands' files (stack, logs, migrate, shell, clean): one start for all
+    of them. A test that stops, removes or changes anything of it puts it
+    back before it ends, so none depends on another or on the order."""
+    made = Stacks(tmp_path_factory.mktemp("running"))
+    try:
+        yield made.reference(*SET_UP)
+    finally:
+        made.close()

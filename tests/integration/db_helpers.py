@@ -1,5 +1,5 @@
-"""Shared by test_db.py and test_data_safety.py: a reference stack with rows
-in it, and ways to look at those rows that do not go through dockhand."""
+"""Shared by test_db.py and test_data_safety.py: ways to put rows in the
+reference stack and to look at them that do not go through dockhand."""
 
 from __future__ import annotations
 
@@ -9,35 +9,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import REPO, Stack, output, sql
 
 BACKUPS = REPO / "backups"
-
-
-def make_stack(folder: Path) -> Stack:
-    env_file = folder / "test.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    return Stack(root=REPO, env_file=env_file)
-
-
-def start(stack: Stack) -> None:
-    """Build, start and migrate: the stack a developer has after `inv setup`."""
-    up = stack.inv("up", "--build", timeout=1800)
-    assert up.returncode == 0, output(up)
-    migrated = stack.inv("migrate")
-    assert migrated.returncode == 0, output(migrated)
-
-
-def finish(stack: Stack) -> None:
-    """The stack (see Stack.destroy) and its backups."""
-    stack.destroy()
-    for leftover in [
-        *BACKUPS.glob(f"{stack.project}-*"),
-        *BACKUPS.glob(f".{stack.project}-*"),
-    ]:
-        leftover.unlink()
 
 
 # --- the backend's API ---------------------------------------------------------
@@ -76,39 +51,13 @@ def api_names(stack: Stack) -> list[str]:
 # --- straight to PostgreSQL, past dockhand ---------------------------------------
 
 
-def psql(stack: Stack, sql: str, database: str | None = None) -> str:
-    values = stack.values
-    result = stack.compose(
-        *("exec", "-T", "db", "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"),
-        *("-U", values["POSTGRES_USER"], "-d", database or values["POSTGRES_DB"]),
-        *("-c", sql),
-    )
-    assert result.returncode == 0, f"psql -c {sql!r}\n{result.stderr}"
-    return result.stdout
-
-
 def rows(stack: Stack) -> list[str]:
     """Every row of `items`, as id|name|created_at, in id order."""
-    return psql(
-        stack, "SELECT id, name, created_at FROM items ORDER BY id"
-    ).splitlines()
+    return sql(stack, "SELECT id, name, created_at FROM items ORDER BY id").splitlines()
 
 
 def databases(stack: Stack) -> set[str]:
-    return set(psql(stack, "SELECT datname FROM pg_database", "postgres").split())
-
-
-def volumes(stack: Stack) -> list[str]:
-    listed = subprocess.run(
-        [
-            *("docker", "volume", "ls", "-q", "--filter"),
-            f"label=com.docker.compose.project={stack.project}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return sorted(listed.stdout.split())
+    return set(sql(stack, "SELECT datname FROM pg_database", "postgres").split())
 
 
 def restore_command(result: subprocess.CompletedProcess[str]) -> list[str]:

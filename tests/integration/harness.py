@@ -7,6 +7,7 @@ taken down with its volumes afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from dotenv import dotenv_values
 
@@ -106,11 +108,74 @@ class Stack:
         return int(self.values[key])
 
     def destroy(self) -> None:
-        """Remove containers, networks, volumes and this project's image tags."""
+        """Remove containers, networks, volumes, this project's image tags,
+        and the backups and snapshots it left in its folder."""
         self.compose(
             "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "3"
         )
         remove_images(self.project)
+        backups = self.root / "backups"
+        for leftover in [
+            *backups.glob(f"{self.project}-*"),
+            *backups.glob(f".{self.project}-*"),
+        ]:
+            leftover.unlink()
+        shutil.rmtree(self.root / "snapshots" / self.project, ignore_errors=True)
+
+
+# The commands that give the stack a developer has after `inv setup`.
+SET_UP: tuple[tuple[str, ...], ...] = (("up", "--build"), ("migrate",))
+
+
+class Stacks:
+    """Makes the stacks of one test (or module) in `folder`, each started with
+    the `inv` commands given, every one of which must succeed; close() takes
+    every stack made down, even one whose start failed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.made: list[Stack] = []
+
+    def reference(
+        self, *started: tuple[str, ...], env_name: str = "test.env", **extra_env: str
+    ) -> Stack:
+        """The reference stack (see reference_stack), its env file `env_name`."""
+        stack = reference_stack(self._new_folder() / env_name, **extra_env)
+        return self._start(stack, started)
+
+    def copy(
+        self,
+        files: Iterable[str],
+        *started: tuple[str, ...],
+        own_cache: bool = False,
+        **extra_env: str,
+    ) -> Stack:
+        """A copy of the reference stack's `files` and services (see
+        copied_stack); `own_cache`: a cache folder no other run records in."""
+        root = self._new_folder() / "repo"
+        if own_cache:
+            extra_env["DOCKHAND_CACHE_DIR"] = str(root / "cache")
+        return self._start(copied_stack(root, files, extra_env), started)
+
+    def project(self, folder: Path, *started: tuple[str, ...], **values: str) -> Stack:
+        """One of the small projects under projects/ (see project_stack)."""
+        return self._start(project_stack(folder, self._new_folder(), **values), started)
+
+    def close(self) -> None:
+        for stack in self.made:
+            stack.destroy()
+
+    def _new_folder(self) -> Path:
+        folder = self.folder / f"stack-{len(self.made)}"
+        folder.mkdir()
+        return folder
+
+    def _start(self, stack: Stack, started: tuple[tuple[str, ...], ...]) -> Stack:
+        self.made.append(stack)  # before its start, which may fail
+        for args in started:
+            result = stack.inv(*args, timeout=1800)
+            assert result.returncode == 0, output(result)
+        return stack
 
 
 # The images untag() took the last tag of: kept, as the build cache other
@@ -179,6 +244,13 @@ def project_stack(folder: Path, tmp_path: Path, **values: str) -> Stack:
     env_file = tmp_path / f"{folder.name}.env"
     write_env(env_file, {"BASE_IMAGE": "debian:bookworm-slim", **values})
     return Stack(root=folder, env_file=env_file, files=("compose.yaml",))
+
+
+def reference_stack(env_file: Path, **extra_env: str) -> Stack:
+    """A Stack of the reference stack (this repository's files), with its own
+    env file written at `env_file`."""
+    write_env(env_file, env_lines(REPO / ".env.example"))
+    return Stack(root=REPO, env_file=env_file, extra_env=extra_env)
 
 
 def copy_reference(root: Path, files: Iterable[str]) -> Path:
@@ -261,3 +333,101 @@ class Tmux:
 
 def output(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+# --- looking past dockhand: psql, `inv ps`, and the engine's own listings --------
+
+
+class Composed(Protocol):
+    """Anything that runs `docker compose ARGS` on its project."""
+
+    def compose(self, *args: str) -> subprocess.CompletedProcess[str]: ...
+
+
+def sql(stack: Composed, query: str, database: str = "neuroagent") -> str:
+    """One query through psql in the db container (its socket: no password),
+    as the reference stack's user (.env.example), unaligned, without headers."""
+    result = stack.compose(
+        "exec", "-T", "db", "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+        "-U", "neuroagent", "-d", database, "-c", query,
+    )  # fmt: skip
+    assert result.returncode == 0, f"psql -c {query!r}\n{result.stderr}"
+    return result.stdout.strip()
+
+
+def ps(stack: Stack) -> dict[str, dict[str, Any]]:
+    """Service name -> its row of `inv ps --json`."""
+    result = stack.inv("ps", "--json")
+    assert result.returncode == 0, output(result)
+    return {row["service"]: row for row in json.loads(result.stdout)}
+
+
+def docker(*args: str) -> list[str]:
+    """The words `docker ARGS` prints: ids or names, one a line."""
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+
+
+def of_project(project: str) -> str:
+    """The filter for what Compose made for `project`."""
+    return f"label=com.docker.compose.project={project}"
+
+
+def containers_of(project: str, *, stopped_too: bool = True) -> list[str]:
+    """The ids of the project's containers, stopped ones too unless told."""
+    return docker(
+        "ps", "-q", *(["-a"] if stopped_too else []), "--filter", of_project(project)
+    )
+
+
+def volumes_of(project: str) -> list[str]:
+    return sorted(docker("volume", "ls", "-q", "--filter", of_project(project)))
+
+
+def networks_of(project: str) -> list[str]:
+    return docker("network", "ls", "-q", "--filter", of_project(project))
+
+
+def image_id(name: str) -> str:
+    """The id of the image `name`, or "" when the engine has none."""
+    return subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", name],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout.strip()
+
+
+def inspect(name: str) -> dict[str, Any]:
+    """`docker inspect` of one container or image."""
+    return _inspect(name)[0]
+
+
+def _inspect(*names: str) -> list[dict[str, Any]]:
+    out = subprocess.run(
+        ["docker", "inspect", *names],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    found: list[dict[str, Any]] = json.loads(out)
+    return found
+
+
+def inspect_service(stack: Stack, service: str) -> dict[str, Any]:
+    """`docker inspect` of the one container of `service`, running or not."""
+    ids = stack.compose("ps", "--all", "--quiet", service).stdout.split()
+    assert len(ids) == 1, f"{service}: {ids}"
+    return inspect(ids[0])
+
+
+def inspect_running(project: str) -> dict[str, dict[str, Any]]:
+    """Service name -> `docker inspect` of its running container."""
+    ids = containers_of(project, stopped_too=False)
+    assert ids, "no containers"
+    return {
+        c["Config"]["Labels"]["com.docker.compose.service"]: c for c in _inspect(*ids)
+    }

@@ -26,7 +26,9 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
-from harness import REPO, free_port, output, remove_images
+from harness import REPO, free_port, output, remove_images, sql
+from harness import containers_of as container_ids
+from harness import volumes_of as volumes
 
 SETUP_TIMEOUT = 1200
 PORT_KEYS = (
@@ -109,43 +111,7 @@ class Checkout:
         return self.values.get("COMPOSE_PROJECT_NAME", "")
 
     def sql(self, query: str) -> str:
-        found = self.compose(
-            "exec", "-T", "db", "psql", "-U", "neuroagent", "-d", "neuroagent",
-            "-Atc", query,
-        )  # fmt: skip
-        assert found.returncode == 0, found.stderr
-        return found.stdout.strip()
-
-
-def container_ids(project: str) -> list[str]:
-    return subprocess.run(
-        [
-            "docker",
-            "ps",
-            "-aq",
-            "--filter",
-            f"label=com.docker.compose.project={project}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-
-
-def volumes(project: str) -> list[str]:
-    return subprocess.run(
-        [
-            "docker",
-            "volume",
-            "ls",
-            "-q",
-            "--filter",
-            f"label=com.docker.compose.project={project}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+        return sql(self, query)
 
 
 def destroy(project: str) -> None:

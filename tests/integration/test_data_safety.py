@@ -5,32 +5,20 @@ the refusals above are what kept the data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from db_helpers import (
     api_names,
-    finish,
-    make_stack,
     post_item,
     rows,
-    start,
-    volumes,
 )
-from harness import Stack, output
+from harness import SET_UP, Stack, Stacks, output, volumes_of
 
 
 @pytest.fixture(scope="module")
-def stack(
-    base_image: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    s = make_stack(tmp_path_factory.mktemp("safety"))
-    try:
-        start(s)
-        yield s
-    finally:
-        finish(s)
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
+    return module_stacks.reference(*SET_UP)
 
 
 def written(stack: Stack, label: str) -> tuple[list[str], list[str]]:
@@ -61,11 +49,11 @@ def test_rows_survive_down_and_up(stack: Stack) -> None:
 
 def test_rows_survive_clean_without_volumes(stack: Stack) -> None:
     before, served = written(stack, "clean")
-    kept = volumes(stack)
+    kept = volumes_of(stack.project)
     clean = stack.inv("clean")
     assert clean.returncode == 0, output(clean)
     assert "data volumes kept" in clean.stderr
-    assert volumes(stack) == kept
+    assert volumes_of(stack.project) == kept
     up = stack.inv("up", "--build", timeout=1800)  # clean removed the images
     assert up.returncode == 0, output(up)
     assert rows(stack) == before
@@ -91,7 +79,7 @@ def test_volumes_without_a_terminal_or_yes_delete_nothing(
     stack: Stack, command: list[str]
 ) -> None:
     before, served = written(stack, " ".join(command))
-    kept = volumes(stack)
+    kept = volumes_of(stack.project)
     assert kept, "the stack should have data volumes"
 
     result = stack.inv(*command)  # stdin is not a terminal here
@@ -100,7 +88,7 @@ def test_volumes_without_a_terminal_or_yes_delete_nothing(
     assert "--yes" in result.stderr
     for name in kept:
         assert name in result.stderr  # it said what it would have deleted
-    assert volumes(stack) == kept
+    assert volumes_of(stack.project) == kept
     assert rows(stack) == before
     assert api_names(stack) == served
 
@@ -111,4 +99,4 @@ def test_volumes_with_yes_do_delete(stack: Stack) -> None:
     written(stack, "deleted")
     result = stack.inv("down", "--volumes", "--yes")
     assert result.returncode == 0, output(result)
-    assert volumes(stack) == []
+    assert volumes_of(stack.project) == []

@@ -19,27 +19,16 @@ from db_helpers import (
     BACKUPS,
     api_names,
     databases,
-    finish,
-    make_stack,
     post_item,
-    psql,
     restore_command,
     rows,
-    start,
 )
-from harness import Stack, Tmux, output, wait_for
+from harness import SET_UP, Stack, Stacks, Tmux, output, sql, wait_for
 
 
 @pytest.fixture(scope="module")
-def stack(
-    base_image: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    s = make_stack(tmp_path_factory.mktemp("db"))
-    try:
-        start(s)
-        yield s
-    finally:
-        finish(s)
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
+    return module_stacks.reference(*SET_UP)
 
 
 def backups_of(stack: Stack) -> set[Path]:
@@ -88,8 +77,8 @@ def test_backup_change_restore_returns_exactly_the_backed_up_rows(
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
 
     post_item(stack, "after the backup")
-    psql(stack, "DELETE FROM items WHERE name = 'alpha'")
-    psql(stack, "UPDATE items SET name = 'changed' WHERE name = 'beta'")
+    sql(stack, "DELETE FROM items WHERE name = 'alpha'")
+    sql(stack, "UPDATE items SET name = 'changed' WHERE name = 'beta'")
     assert rows(stack) != backed_up
 
     # The exact command db.backup printed, confirmed with --yes (no terminal here).
@@ -167,8 +156,7 @@ def wait_until_running(
     )
     wait_for(
         lambda: (
-            process.poll() is not None
-            or psql(stack, running, "postgres").strip() == "1"
+            process.poll() is not None or sql(stack, running, "postgres").strip() == "1"
         ),
         timeout=timeout,
         what=f"{program} to be running",
@@ -180,7 +168,7 @@ def test_a_backup_stopped_by_sigterm_leaves_nothing_behind(
 ) -> None:
     # Enough rows that pg_dump runs for a while; SIGTERM goes to inv alone, as
     # a closed IDE, `timeout` or a CI runner sends it.
-    psql(
+    sql(
         stack,
         "CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || md5((-g)::text) AS pad "
         "FROM generate_series(1, 1500000) AS g",
@@ -200,7 +188,7 @@ def test_a_backup_stopped_by_sigterm_leaves_nothing_behind(
         wait_for(
             lambda: (
                 process.poll() is not None
-                or psql(stack, dumping, "postgres").strip() == "1"
+                or sql(stack, dumping, "postgres").strip() == "1"
             ),
             timeout=120,
             what="pg_dump to be running",
@@ -215,12 +203,12 @@ def test_a_backup_stopped_by_sigterm_leaves_nothing_behind(
         # it runs on until its next write into the closed stream (over 30 s
         # on a loaded 2-core machine).
         wait_for(
-            lambda: psql(stack, dumping, "postgres").strip() == "0",
+            lambda: sql(stack, dumping, "postgres").strip() == "0",
             timeout=10,
             what="pg_dump to end",
         )
     finally:
-        psql(stack, "DROP TABLE IF EXISTS bulk")
+        sql(stack, "DROP TABLE IF EXISTS bulk")
 
 
 def test_backup_never_overwrites_a_file(stack: Stack, tmp_path: Path) -> None:
@@ -256,7 +244,7 @@ def test_a_truncated_dump_is_refused_and_changes_nothing(
     post_item(stack, f"kept through {cut.__name__}")
     good = tmp_path / "good.dump"
     backup_to(stack, good)
-    psql(stack, "INSERT INTO items (name) VALUES ('after the backup')")
+    sql(stack, "INSERT INTO items (name) VALUES ('after the backup')")
     before = rows(stack)
     truncated = tmp_path / "truncated.dump"
     truncated.write_bytes(cut(good.read_bytes()))
@@ -317,7 +305,7 @@ def test_a_restore_killed_half_way_leaves_the_database_intact(
     stack: Stack, tmp_path: Path
 ) -> None:
     # Enough data that pg_restore runs for seconds: time to kill it mid-way.
-    psql(
+    sql(
         stack,
         "CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || md5((-g)::text) AS pad "
         "FROM generate_series(1, 1500000) AS g; CREATE INDEX ON bulk (pad)",
@@ -325,7 +313,7 @@ def test_a_restore_killed_half_way_leaves_the_database_intact(
     big = tmp_path / "big.dump"
     try:
         backup_to(stack, big)
-        psql(stack, "DELETE FROM bulk WHERE id > 1000")
+        sql(stack, "DELETE FROM bulk WHERE id > 1000")
         post_item(stack, "written after the big backup")
         before = rows(stack)
         # Whichever database it writes into: the test does not assume how.
@@ -360,21 +348,21 @@ def test_a_restore_killed_half_way_leaves_the_database_intact(
         assert "swapping" not in log.read_text()
 
         wait_for(
-            lambda: psql(stack, restoring, "postgres").strip() == "0",
+            lambda: sql(stack, restoring, "postgres").strip() == "0",
             what="the orphaned pg_restore to end",
         )
         assert rows(stack) == before
-        assert psql(stack, "SELECT count(*) FROM bulk").strip() == "1000"
+        assert sql(stack, "SELECT count(*) FROM bulk").strip() == "1000"
         assert "written after the big backup" in api_names(stack)
 
         # The next restore clears what the killed one left, and completes.
         again = stack.inv("db.restore", str(big), "--yes")
         assert again.returncode == 0, output(again)
-        assert psql(stack, "SELECT count(*) FROM bulk").strip() == "1500000"
+        assert sql(stack, "SELECT count(*) FROM bulk").strip() == "1500000"
         assert "written after the big backup" not in api_names(stack)
         assert no_scratch_left(stack)
     finally:
-        psql(stack, "DROP TABLE IF EXISTS bulk")
+        sql(stack, "DROP TABLE IF EXISTS bulk")
         for safety in backups_of(stack):
             if "before-restore" in safety.name:
                 safety.unlink()

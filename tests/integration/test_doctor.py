@@ -11,7 +11,6 @@ import os
 import re
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 from harness import (
     REPO,
     Stack,
-    env_lines,
+    Stacks,
     free_port,
     output,
     unique_name,
@@ -30,12 +29,9 @@ SECRET_KEYS = ("POSTGRES_PASSWORD", "SECRET_KEY", "MINIO_ROOT_PASSWORD")
 
 
 @pytest.fixture
-def stack(tmp_path: Path, base_image: None) -> Iterator[Stack]:
-    env_file = tmp_path / ".env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    s = Stack(root=REPO, env_file=env_file)
-    yield s
-    s.destroy()  # nothing was started; this proves it stays that way
+def stack(stacks: Stacks, base_image: None) -> Stack:
+    # Taken down after the test: nothing was started; this proves it stays that way.
+    return stacks.reference(env_name=".env")
 
 
 def doctor(

@@ -4,11 +4,10 @@ what to do, a non-zero exit, and no traceback."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, env_lines, output, project_stack, write_env
+from harness import Stack, Stacks, output, reference_stack
 
 FAULTY = Path(__file__).parent / "projects" / "faulty"
 
@@ -23,17 +22,13 @@ def assert_one_clear_error(
 
 
 @pytest.fixture
-def faulty(tmp_path: Path) -> Iterator[Stack]:
-    s = project_stack(FAULTY, tmp_path)
-    yield s
-    s.destroy()
+def faulty(stacks: Stacks) -> Stack:
+    return stacks.project(FAULTY)
 
 
 @pytest.fixture
 def reference(tmp_path: Path) -> Stack:
-    env_file = tmp_path / "test.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    return Stack(root=REPO, env_file=env_file)
+    return reference_stack(tmp_path / "test.env")
 
 
 def test_a_service_that_exits_is_named_with_its_last_log_lines(faulty: Stack) -> None:

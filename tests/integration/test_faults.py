@@ -10,7 +10,6 @@ decorate it with @fault. Each gets its own Compose project.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Stack, output, project_stack, wait_for
+from harness import Stack, Stacks, inspect_service, networks_of, output, wait_for
 
 CRASHLOOP = Path(__file__).parent / "projects" / "crashloop"
 
@@ -58,27 +57,11 @@ class Run:
         return self.stack.compose(*args).stdout.split()
 
     def state(self, service: str) -> dict[str, Any]:
-        [container] = self.ids(service)
-        out = subprocess.run(
-            ["docker", "inspect", container], capture_output=True, text=True, check=True
-        ).stdout
-        state: dict[str, Any] = json.loads(out)[0]["State"]
+        state: dict[str, Any] = inspect_service(self.stack, service)["State"]
         return state
 
     def networks(self) -> list[str]:
-        return subprocess.run(
-            [
-                "docker",
-                "network",
-                "ls",
-                "--quiet",
-                "--filter",
-                f"label=com.docker.compose.project={self.stack.project}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
+        return networks_of(self.stack.project)
 
     def no_compose_left(self) -> None:
         """Nothing of Compose still runs for this project."""
@@ -496,8 +479,8 @@ def a_backup_to_a_full_disk(run: Run) -> None:
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Iterator[Run]:
-    stack = project_stack(CRASHLOOP, tmp_path)
+def run(tmp_path: Path, stacks: Stacks) -> Iterator[Run]:
+    stack = stacks.project(CRASHLOOP)
     stack.extra_env["INVOKE_DOCKHAND_WAIT_STABLE_SECONDS"] = "0.5"
     r = Run(stack, tmp_path)
     try:
@@ -507,7 +490,6 @@ def run(tmp_path: Path) -> Iterator[Run]:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        stack.destroy()
 
 
 @pytest.mark.parametrize("check", FAULTS, ids=[f.__name__ for f in FAULTS])

@@ -10,18 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Stack, Tmux, output, project_stack, wait_for
+from harness import Stack, Stacks, Tmux, wait_for
 
 FAULTY = Path(__file__).parent / "projects" / "faulty"
 
 
 @pytest.fixture
-def faulty(tmp_path: Path) -> Iterator[Stack]:
-    s = project_stack(FAULTY, tmp_path)
-    up = s.inv("up", "ok")
-    assert up.returncode == 0, output(up)
-    yield s
-    s.destroy()
+def faulty(stacks: Stacks) -> Stack:
+    return stacks.project(FAULTY, ("up", "ok"))
 
 
 @pytest.fixture

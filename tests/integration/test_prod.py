@@ -5,13 +5,19 @@ override, for every task, and `inv prod up` really runs the hardened stack.
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import REPO, Stack, env_lines, output, remove_images, write_env
+from harness import (
+    REPO,
+    Stack,
+    Stacks,
+    containers_of,
+    inspect_running,
+    output,
+    reference_stack,
+)
 
 SERVICES = {"db", "redis", "backend", "backend-ts"}
 PROD_FILE = str(REPO / "docker-compose.prod.yml")
@@ -19,9 +25,7 @@ PROD_FILE = str(REPO / "docker-compose.prod.yml")
 
 @pytest.fixture
 def dry_stack(tmp_path: Path) -> Stack:
-    env_file = tmp_path / "test.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    return Stack(root=REPO, env_file=env_file)
+    return reference_stack(tmp_path / "test.env")
 
 
 # Every task that runs Compose prints what it would run under --dry.
@@ -102,49 +106,16 @@ def test_prod_doctor_and_check_read_the_override(
 
 
 @pytest.fixture(scope="module")
-def prod_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    base = subprocess.run(
-        [str(REPO / "scripts" / "base-image")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert base.returncode == 0, base.stderr
-    env_file = tmp_path_factory.mktemp("prod") / "test.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    stack = Stack(root=REPO, env_file=env_file)
-    try:
-        up = stack.inv("prod", "up", "--build", timeout=1500)
-        assert up.returncode == 0, output(up)
-        assert "all services are ready" in up.stderr, output(up)
-        yield stack
-    finally:
-        stack.destroy()
-        remove_images(stack.project)
-
-
-def inspect(stack: Stack) -> dict[str, dict[str, Any]]:
-    ids = subprocess.run(
-        [
-            *("docker", "ps", "-q", "--filter"),
-            f"label=com.docker.compose.project={stack.project}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert ids, "no containers"
-    found = json.loads(
-        subprocess.run(
-            ["docker", "inspect", *ids], capture_output=True, text=True, check=True
-        ).stdout
-    )
-    return {c["Config"]["Labels"]["com.docker.compose.service"]: c for c in found}
+def prod_stack(base_image: None, module_stacks: Stacks) -> Stack:
+    stack = module_stacks.reference()
+    up = stack.inv("prod", "up", "--build", timeout=1500)
+    assert up.returncode == 0, output(up)
+    assert "all services are ready" in up.stderr, output(up)
+    return stack
 
 
 def test_prod_containers_are_hardened_and_healthy(prod_stack: Stack) -> None:
-    containers = inspect(prod_stack)
+    containers = inspect_running(prod_stack.project)
     assert set(containers) == SERVICES
     for service, attrs in containers.items():
         host = attrs["HostConfig"]
@@ -182,28 +153,16 @@ def test_prod_ps_migrate_and_check(prod_stack: Stack) -> None:
     assert set(results.values()) == {"ok"}, results
 
 
-def containers_of(stack: Stack) -> list[str]:
-    return subprocess.run(
-        [
-            *("docker", "ps", "-aq", "--filter"),
-            f"label=com.docker.compose.project={stack.project}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-
-
 def test_prod_down_then_up_again(prod_stack: Stack) -> None:
     down = prod_stack.inv("prod", "down")
     assert down.returncode == 0, output(down)
-    assert containers_of(prod_stack) == []
+    assert containers_of(prod_stack.project) == []
     # Back up (data volumes kept), so no other test depends on running first.
     up = prod_stack.inv("prod", "up", timeout=600)
     assert up.returncode == 0, output(up)
-    assert len(containers_of(prod_stack)) == len(SERVICES)
+    assert len(containers_of(prod_stack.project)) == len(SERVICES)
     # ... and up under the production override again, not the dev stack.
-    for service, attrs in inspect(prod_stack).items():
+    for service, attrs in inspect_running(prod_stack.project).items():
         labels = attrs["Config"]["Labels"]
         assert PROD_FILE in labels["com.docker.compose.project.config_files"], service
         assert attrs["HostConfig"]["ReadonlyRootfs"] is True, service

@@ -8,10 +8,9 @@ A copy of the reference stack, so a failing test can be added to it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from harness import Stack, copied_stack, output
+from harness import Stack, Stacks, output
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 
@@ -37,15 +36,8 @@ test('fails on purpose', () => assert.strictEqual(1, 2));
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, base_image: None
-) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("tests") / "repo"
-    s = copied_stack(root, COPIED)
-    built = s.inv("build", timeout=1200)
-    assert built.returncode == 0, output(built)
-    yield s
-    s.destroy()
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
+    return module_stacks.copy(COPIED, ("build",))
 
 
 def running(stack: Stack) -> set[str]:

@@ -22,7 +22,7 @@ from dotenv import dotenv_values
 from harness import (
     REPO,
     Stack,
-    env_lines,
+    Stacks,
     free_port,
     output,
     unique_name,
@@ -258,12 +258,8 @@ def test_no_secret_in_any_output(clone: Clone) -> None:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, base_image: None) -> Iterator[Stack]:
-    env_file = tmp_path / ".env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    s = Stack(root=REPO, env_file=env_file)
-    yield s
-    s.destroy()
+def stack(stacks: Stacks, base_image: None) -> Stack:
+    return stacks.reference(env_name=".env")
 
 
 def containers(stack: Stack) -> list[str]:

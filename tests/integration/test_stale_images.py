@@ -13,11 +13,11 @@ import secrets
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
+import harness
 import pytest
-from harness import Stack, copied_stack, output
+from harness import Stack, Stacks, output, ps
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 MAIN = Path("services/backend/app/main.py")
@@ -25,34 +25,18 @@ LABEL = "io.dockhand.steps.sources"
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, base_image: None
-) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("stale") / "repo"
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
     # Its own cache folder: what the test sees is not another run's record.
-    s = copied_stack(root, COPIED, {"DOCKHAND_CACHE_DIR": str(root / "cache")})
-    yield s
-    s.destroy()
+    return module_stacks.copy(COPIED, own_cache=True)
 
 
 def image_id(stack: Stack, service: str) -> str:
-    return subprocess.run(
-        [
-            "docker",
-            "image",
-            "inspect",
-            "--format",
-            "{{.Id}}",
-            f"{stack.project}-{service}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    """The id of the image Compose built for `service`, or ""."""
+    return harness.image_id(f"{stack.project}-{service}")
 
 
 def container_ids(stack: Stack) -> dict[str, str]:
-    rows = json.loads(stack.inv("ps", "--json").stdout)
+    rows = ps(stack).values()
     return {row["service"]: row["container"] for row in rows} | {
         f"{row['service']} started": row.get("started_at", "") for row in rows
     }

@@ -4,36 +4,22 @@ from services that stop, and crash loops under a restart policy."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from harness import Stack, output, project_stack
+from harness import Stack, Stacks, output
+from harness import inspect_service as inspect
 
 CRASHLOOP = Path(__file__).parent / "projects" / "crashloop"
 
 
 @pytest.fixture
-def crashloop(tmp_path: Path) -> Iterator[Stack]:
-    s = project_stack(CRASHLOOP, tmp_path)
-    yield s
-    s.destroy()
-
-
-def inspect(stack: Stack, service: str) -> dict[str, Any]:
-    ids = stack.compose("ps", "--all", "--quiet", service).stdout.split()
-    assert len(ids) == 1, f"{service}: {ids}"
-    out = subprocess.run(
-        ["docker", "inspect", ids[0]], capture_output=True, text=True, check=True
-    ).stdout
-    info: dict[str, Any] = json.loads(out)[0]
-    return info
+def crashloop(stacks: Stacks) -> Stack:
+    return stacks.project(CRASHLOOP)
 
 
 def error_line(result: subprocess.CompletedProcess[str]) -> str:

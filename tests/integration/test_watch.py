@@ -15,11 +15,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Stack, copied_stack, output, wait_for
+from harness import Stack, Stacks, output, wait_for
 
 COPIED = (
     "docker-compose.yml",
@@ -31,16 +30,9 @@ COPIED = (
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, base_image: None
-) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("watch") / "repo"
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
     # Its own cache folder: what the test sees is not another run's record.
-    s = copied_stack(root, COPIED, {"DOCKHAND_CACHE_DIR": str(root / "cache")})
-    up = s.inv("up", timeout=1200)
-    assert up.returncode == 0, output(up)
-    yield s
-    s.destroy()
+    return module_stacks.copy(COPIED, ("up",), own_cache=True)
 
 
 def get(port: int, path: str) -> str:

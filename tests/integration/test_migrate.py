@@ -1,17 +1,17 @@
-"""`inv migrate`'s safety net on the real engine: a snapshot before anything
+"""`inv migrate` on the real engine: nothing new applied twice, and its
+safety net: a snapshot before anything
 pending is applied (none when nothing is), the failed migration named, the
 database put back exactly (rows and schema) with --restore-on-failure, left
 half-migrated without it, and old automatic snapshots pruned.
 
-A copy of the reference stack, so a broken migration can be added to it.
+The safety net runs on a copy of the reference stack, so a broken migration
+can be added to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from harness import Stack, copied_stack, output
+from harness import Stack, Stacks, output, sql
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 
@@ -45,13 +45,8 @@ def downgrade() -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, base_image: None
-) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("migrate") / "repo"
-    s = copied_stack(root, COPIED)
-    yield s
-    s.destroy()
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
+    return module_stacks.copy(COPIED)
 
 
 def dump(stack: Stack) -> str:
@@ -63,15 +58,6 @@ def dump(stack: Stack) -> str:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines(keepends=True)
     return "".join(x for x in lines if not x.startswith(("\\restrict", "\\unrestrict")))
-
-
-def sql(stack: Stack, query: str) -> str:
-    result = stack.compose(
-        "exec", "-T", "db", "psql", "-U", "neuroagent", "-d", "neuroagent",
-        "-tAX", "-v", "ON_ERROR_STOP=1", "-c", query,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def snapshots(stack: Stack) -> list[str]:
@@ -149,3 +135,14 @@ def test_on_a_terminal_it_offers_to_put_the_snapshot_back(stack: Stack) -> None:
     assert "back as it was before" in screen, screen
     assert "EXIT=0" not in screen
     assert dump(stack) == before
+
+
+def test_migrate_twice_applies_nothing_new(running: Stack) -> None:
+    before = running.inv("migrate", "--status")
+    result = running.inv("migrate")
+    assert result.returncode == 0, output(result)
+    assert "no pending migrations" in result.stdout, output(result)  # backend-ts
+    assert "Running upgrade" not in result.stdout + result.stderr  # alembic
+    after = running.inv("migrate", "--status")
+    assert before.returncode == after.returncode == 0
+    assert before.stdout == after.stdout

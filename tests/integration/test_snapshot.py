@@ -7,48 +7,19 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import REPO, Stack, Stacks, output, sql
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, base_image: None
-) -> Iterator[Stack]:
-    env_file = tmp_path_factory.mktemp("snapshots") / "test.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    s = Stack(root=REPO, env_file=env_file)
-    try:
-        up = s.inv("up", timeout=1200)
-        assert up.returncode == 0, output(up)
-        migrated = s.inv("migrate")
-        assert migrated.returncode == 0, output(migrated)
-        yield s
-    finally:
-        s.destroy()
-        shutil.rmtree(REPO / "snapshots" / s.project, ignore_errors=True)
-        for leftover in (REPO / "backups").glob(f"{s.project}-*"):
-            leftover.unlink()
+def stack(base_image: None, module_stacks: Stacks) -> Stack:
+    return module_stacks.reference(("up",), ("migrate",))
 
 
 def rows(stack: Stack) -> str:
-    result = stack.compose(
-        "exec", "-T", "db", "psql", "-U", "neuroagent", "-d", "neuroagent",
-        "-tAX", "-c", "SELECT id, name FROM items ORDER BY id",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def sql(stack: Stack, statement: str) -> None:
-    result = stack.compose(
-        "exec", "-T", "db", "psql", "-U", "neuroagent", "-d", "neuroagent",
-        "-v", "ON_ERROR_STOP=1", "-c", statement,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    return sql(stack, "SELECT id, name FROM items ORDER BY id")
 
 
 def redis(stack: Stack, *args: str) -> str:
