@@ -41,12 +41,14 @@ CLOSED_PIPE = 141
 DEBUG = "DOCKHAND_DEBUG"
 
 
-class Command(Task[Callable[..., Any]]):
+# A task's body: Invoke's Context, then its options; it returns nothing.
+Body = Callable[..., None]
+
+
+class Command(Task[Body]):
     """A dockhand task: optional trailing services, errors as one line."""
 
-    def __init__(
-        self, body: Callable[..., Any], services: str | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, body: Body, services: str | None = None, **kwargs: Any) -> None:
         if services:
             kwargs["positional"] = [*(kwargs.get("positional") or []), services]
         super().__init__(body, **kwargs)
@@ -108,9 +110,9 @@ def stopped_by_signals_as_errors() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def command(**options: Any) -> Callable[[Callable[..., Any]], Command]:
+def command(**options: Any) -> Callable[[Body], Command]:
     """`@command(...)`: Invoke's @task with dockhand's task class."""
-    decorate: Callable[[Callable[..., Any]], Command] = task(klass=Command, **options)
+    decorate: Callable[[Body], Command] = task(klass=Command, **options)
     return decorate
 
 
@@ -148,7 +150,7 @@ def passed_on(c: Context, argv: list[str] | None = None) -> list[str]:
     return shlex.split(c.remainder) if c.remainder else []
 
 
-def seconds(option: str, value: Any) -> float | None:
+def seconds(option: str, value: str | None) -> float | None:
     """A --timeout: None (the configured default), or seconds above 0."""
     if value is None:
         return None
@@ -164,7 +166,7 @@ def seconds(option: str, value: Any) -> float | None:
     return number
 
 
-def lines(option: str, value: Any) -> str | None:
+def lines(option: str, value: str | None) -> str | None:
     """A --tail: None, `all`, or a whole number of lines (0 or more)."""
     if value is None:
         return None
@@ -177,7 +179,7 @@ def lines(option: str, value: Any) -> str | None:
     return text
 
 
-def project_name(option: str, value: Any) -> str:
+def project_name(option: str, value: str | None) -> str:
     """A Compose project name: lowercase letters, digits, - and _, starting
     with a letter or digit (Compose's own rule)."""
     if value is None or value == "":
@@ -214,7 +216,7 @@ def _real_date(text: str) -> bool:
     return True
 
 
-def when(option: str, value: Any) -> str | None:
+def when(option: str, value: str | None) -> str | None:
     """A --since: None, a duration (10m, 1h30m), a Unix time or a date/time."""
     if value is None:
         return None
