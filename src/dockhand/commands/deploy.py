@@ -69,10 +69,10 @@ def deploy(
 
     built = images.built_services(model)
     # Data to stdout (--json), so everything the tools print goes to stderr.
-    code = s.runner.stream(
+    code = s.runner.run(
         compose.build(s.find_compose(), s.project, list(built)),
         stdout=sys.stderr.buffer,
-    )
+    ).code
     if code != 0:
         raise DockhandError(
             "the build failed: nothing was deployed", hint="see above", code=code
@@ -202,7 +202,7 @@ def _prune(
         )
         return 0
     console.step(f"removing {names}: no longer in the compose files")
-    s.runner.stream(
+    s.runner.check(
         argv.service_rm(manager.host, *(f"{stack}_{name}" for name in gone)),
         stdout=sys.stderr.buffer,
         failure="docker service rm failed with exit code {code}",
@@ -282,9 +282,9 @@ def _stack_deploy(
     s: Session, manager: Manager, stack: str, file: Path, what: str
 ) -> None:
     console.step(f"docker stack deploy: {what}")
-    code = s.runner.stream(
+    code = s.runner.run(
         argv.stack_deploy(manager.host, stack, file), stdout=sys.stderr.buffer
-    )
+    ).code
     if code != 0:
         raise DockhandError(
             f"docker stack deploy failed (exit {code})",

@@ -98,13 +98,13 @@ def migrate(
             tty=False,
         )
         if status:
-            s.runner.stream(
+            s.runner.check(
                 command,
                 failure=f"'{migration.label}' failed with exit code {{code}}",
                 hint="its output is above",
             )
             continue
-        code = s.runner.stream(command)
+        code = s.runner.run(command).code
         if code != 0:
             from dockhand.commands import migrate_safety
 
@@ -152,4 +152,4 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
         tty=interactive(),
         user=user,
     )
-    s.runner.stream(argv, pass_on=True)
+    s.runner.pass_on(argv)

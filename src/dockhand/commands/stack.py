@@ -109,7 +109,7 @@ def run_then_wait(
         pool.shutdown(wait=False)
     limit = seconds(s, timeout)
     try:
-        s.runner.stream(
+        s.runner.check(
             argv,
             failure=failure,
             hint=COMPOSE_SAID,
@@ -194,7 +194,7 @@ def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
     argv = compose.down(s.find_compose(), s.project, volumes=volumes)
-    s.runner.stream(argv, failure="Compose could not stop the stack", hint=COMPOSE_SAID)
+    s.runner.check(argv, "Compose could not stop the stack", hint=COMPOSE_SAID)
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:
