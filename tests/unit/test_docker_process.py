@@ -46,6 +46,7 @@ def test_pass_on_raises_the_code_with_no_message() -> None:
         Runner().pass_on(["sh", "-c", "exit 3"])
     assert (passed.value.code, passed.value.message) == (3, "")
     Runner().pass_on(["true"])
+    Runner(dry=True).pass_on(["false"])
 
 
 def test_a_child_killed_by_a_signal_reports_128_plus_n() -> None:

@@ -244,9 +244,13 @@ def at_end(cleanup: Callable[[], object]) -> None:
 
 @dataclass(frozen=True)
 class Runner:
-    """Runs argv lists (never a shell string). Under `inv --dry`, commands that
-    change something are printed instead of run; read-only probes still run,
-    since they decide which command would be printed."""
+    """Runs argv lists (never a shell string). Under `inv --dry`, `run`,
+    `check`, `pass_on` and `handover` print the command and start nothing
+    (`run` gives exit code 0, so the others never raise); `capture` (a
+    read-only probe) and `serve` (a transport) still run, since they decide
+    which command would be printed. A caller tests `dry` only for what this
+    cannot know: a probe whose answer needs a change that was not made,
+    files, locks, prompts, the SDK and waits."""
 
     dry: bool = False
     echo: bool = False

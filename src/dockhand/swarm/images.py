@@ -113,11 +113,6 @@ def push_pinned(
                 f"could not push {ref}: nothing was deployed",
                 hint="check that the registry takes pushes (docker push)",
             )
-        if runner.dry:
-            pinned[service] = (
-                f"{repository(pull_registry, project, service)}@sha256:DRY"
-            )
-            continue
         listed = runner.capture(argv.repo_digests(ref), timeout=30)
         digest = digest_of(json.loads(listed.stdout or "[]") if listed.ok else [], repo)
         if not digest:
