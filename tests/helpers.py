@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from dockhand.docker.process import Captured, Runner
+from dockhand.docker.process import Captured, Completed, Runner
+from dockhand.ui import console
 
 Answer = Callable[[list[str], "IO[bytes] | None"], int]
 Reply = Callable[[list[str]], "tuple[int, str, str]"]
@@ -28,43 +30,49 @@ def _empty(argv: list[str]) -> tuple[int, str, str]:
 
 @dataclass(frozen=True)
 class FakeRunner(Runner):
-    """The real Runner's rules (--dry, `failure=`, `pass_on=`) over commands
+    """The real Runner's rules (--dry, `check`, `pass_on`) over commands
     that are recorded in `calls` and answered, never started: `answer` gives
-    a streamed command's exit code (and may write to its stdout), `reply` a
+    a run command's exit code (and may write to its stdout), `reply` a
     probe's (code, stdout, stderr)."""
 
     answer: Answer = _zero
     reply: Reply = _empty
-    said: Callable[[list[str]], str] = lambda argv: ""  # a streamed command's stderr
+    said: Callable[[list[str]], str] = lambda argv: ""  # a run command's stderr
     calls: list[list[str]] = field(default_factory=list)
-    # The engine's socket (Runner.ask_engine): not there unless a test says.
-    engine: Callable[[str], tuple[int, Any] | None] = lambda path: None
-    asked: list[str] = field(default_factory=list)
-
-    def ask_engine(self, path: str) -> tuple[int, Any] | None:
-        self.asked.append(path)
-        return self.engine(path)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         self.calls.append(list(argv))
         return Captured(tuple(argv), *self.reply(list(argv)))
 
-    def _stream(
+    def run(
         self,
         argv: Sequence[str],
         *,
-        stdout: IO[bytes] | None,
-        stdin: IO[bytes] | int | None,
-        errors: list[str] | None = None,
+        stdout: IO[bytes] | None = None,
+        stdin: IO[bytes] | int | None = None,
         until: float | None = None,
-    ) -> int:
-        self._announce(argv)
+        keep_stderr: bool = False,
+    ) -> Completed:
+        if self.dry or self.echo:
+            console.command(shlex.join(argv))
         self.calls.append(list(argv))
         if self.dry:
-            return 0
-        if errors is not None:
-            errors.append(self.said(list(argv)))
-        return self.answer(list(argv), stdout)
+            return Completed(tuple(argv), 0)
+        stderr = self.said(list(argv)) if keep_stderr else ""
+        return Completed(tuple(argv), self.answer(list(argv), stdout), stderr)
+
+
+@dataclass
+class FakeEngine:
+    """The engine's API on its socket (a Session's read_engine): each path
+    asked is recorded in `asked` and answered by `answer`."""
+
+    answer: Callable[[str], tuple[int, Any] | None]
+    asked: list[str] = field(default_factory=list)
+
+    def __call__(self, path: str) -> tuple[int, Any] | None:
+        self.asked.append(path)
+        return self.answer(path)
 
 
 def replying(code: int = 0, stdout: str = "", stderr: str = "") -> FakeRunner:

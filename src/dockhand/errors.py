@@ -17,7 +17,7 @@ class DockhandError(Exception):
 
 
 class CommandFailed(DockhandError):
-    """A command dockhand ran exited non-zero (`Runner.stream(argv, failure=...)`):
+    """A command dockhand ran exited non-zero (`Runner.check(argv, failure)`):
     the message says what could not be done; the exit code is the command's
     unless one is given."""
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.config import settings
 from dockhand.config.settings import Settings
-from dockhand.docker import compose
+from dockhand.docker import compose, engine_socket
 from dockhand.docker.compose import ComposeCli, Project
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
@@ -64,6 +64,9 @@ class Session:
     settings: settings.Settings
     runner: Runner
     compose_cli: ComposeCli | None = None
+    # Reads of the engine's API that spare a docker CLI process: a real
+    # command's is engine_socket.ask; none answer unless one is given.
+    read_engine: engine_socket.Reader = field(default=engine_socket.absent, repr=False)
     client: DockerClient | None = field(default=None, repr=False)
     _services: list[str] | None = field(default=None, repr=False)
     _model: ComposeModel | None = field(default=None, repr=False)
@@ -207,7 +210,9 @@ class Session:
         when it has none, the name is checked as `states` checks it."""
         from dockhand.docker import containers
 
-        if containers.running(self.runner, self.settings.project, name):
+        if containers.running(
+            self.runner, self.settings.project, name, engine=self.read_engine
+        ):
             return True
         self.states([name])
         return False
@@ -219,7 +224,9 @@ class Session:
         wrong one is the same clear error and a right one costs no call."""
         from dockhand.docker import containers
 
-        found = containers.states(self.runner, self.settings.project, names)
+        found = containers.states(
+            self.runner, self.settings.project, names, engine=self.read_engine
+        )
         if set(names) - {state.service for state in found}:
             self.check_services(names)
         return found

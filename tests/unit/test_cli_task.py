@@ -29,7 +29,7 @@ def passed_on(c: Context) -> None:
     """Run the user's own command, which exits 7."""
     from dockhand.docker.process import Runner
 
-    Runner().stream(["sh", "-c", "echo its own words >&2; exit 7"], pass_on=True)
+    Runner().pass_on(["sh", "-c", "echo its own words >&2; exit 7"])
 
 
 @command()

@@ -124,7 +124,7 @@ def test_a_failed_command_ends_with_the_cause_and_its_hint() -> None:
 
     script = f"import sys; sys.stderr.write({PORT!r}); sys.exit(1)"
     with pytest.raises(CommandFailed) as failed:
-        Runner().stream(
+        Runner().check(
             ["python3", "-c", script], failure="Compose could not start the stack"
         )
     assert failed.value.message == (
@@ -140,7 +140,7 @@ def test_without_a_cause_the_line_points_above() -> None:
     from dockhand.errors import CommandFailed
 
     with pytest.raises(CommandFailed) as failed:
-        Runner().stream(
+        Runner().check(
             ["sh", "-c", "exit 17"], failure="the build failed", hint="see above"
         )
     assert (failed.value.message, failed.value.hint, failed.value.code) == (

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from dockhand.docker import containers
-from helpers import FakeRunner
+from dockhand.docker.engine_socket import absent
+from helpers import FakeEngine, FakeRunner
 
 INSPECT = json.loads(
     (Path(__file__).parent / "data" / "inspect_backend.json").read_text()
@@ -88,9 +89,10 @@ def test_whether_a_service_runs_is_one_call_for_its_running_containers() -> None
         *("--filter", "status=running"),
     ]
     up = FakeRunner(reply=lambda argv: (0, "abc123\n", ""))
-    assert containers.running(up, "shop", "backend") and up.calls == [argv]
+    assert containers.running(up, "shop", "backend", engine=absent)
+    assert up.calls == [argv]
     down = FakeRunner(reply=lambda argv: (0, "", ""))
-    assert not containers.running(down, "shop", "backend")
+    assert not containers.running(down, "shop", "backend", engine=absent)
 
 
 def test_on_the_engine_s_socket_the_states_are_read_without_a_process() -> None:
@@ -99,31 +101,31 @@ def test_on_the_engine_s_socket_the_states_are_read_without_a_process() -> None:
             return 200, [{"Id": "c0ffee"}]
         return 200, INSPECT
 
-    runner = FakeRunner(engine=engine)
-    found = containers.states(runner, "shop")
+    runner, socket = FakeRunner(), FakeEngine(engine)
+    found = containers.states(runner, "shop", engine=socket)
     assert runner.calls == []  # no docker CLI started
     assert found == containers.parse(json.dumps([INSPECT]))
-    assert runner.asked[1] == "/containers/c0ffee/json"
-    assert containers.running(runner, "shop", "backend") and runner.calls == []
+    assert socket.asked[1] == "/containers/c0ffee/json"
+    assert containers.running(runner, "shop", "backend", engine=socket)
+    assert runner.calls == []
 
 
 def test_a_socket_that_does_not_answer_as_an_engine_leaves_it_to_the_cli() -> None:
-    runner = FakeRunner(
-        engine=lambda path: (500, {"message": "oops"}),
-        reply=lambda argv: (0, "", ""),
-    )
-    assert containers.states(runner, "shop") == []
+    runner = FakeRunner(reply=lambda argv: (0, "", ""))
+    engine = FakeEngine(lambda path: (500, {"message": "oops"}))
+    assert containers.states(runner, "shop", engine=engine) == []
     assert runner.calls == [containers.ps_argv("shop")]
 
 
 def test_images_are_inspected_on_the_socket_a_missing_one_left_out() -> None:
-    runner = FakeRunner(
-        engine=lambda path: (
+    runner = FakeRunner()
+    engine = FakeEngine(
+        lambda path: (
             (404, {"message": "no such image"})
             if "gone" in path
             else (200, {"Id": "sha256:1", "RepoTags": ["shop-web:latest"]})
         )
     )
-    text = containers.inspect_images(runner, ["shop-web", "gone"])
+    text = containers.inspect_images(runner, ["shop-web", "gone"], engine=engine)
     assert json.loads(text) == [{"Id": "sha256:1", "RepoTags": ["shop-web:latest"]}]
     assert runner.calls == []

@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+import pytest
+
 from dockhand.docker import engine_socket
 
 
@@ -83,3 +85,13 @@ def test_a_request_on_a_socket_gets_its_reply(tmp_path: Path) -> None:
         thread.join(timeout=10)
         server.close()
     assert asked[0].startswith(b"GET /containers/x/json HTTP/1.0\r\n")
+
+
+def test_a_command_asks_the_cli_s_socket_a_test_s_session_asks_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'nobody'}")
+    assert engine_socket.ask("/containers/json") is None  # no socket: the CLI
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2375")
+    assert engine_socket.ask("/containers/json") is None  # not a local socket
+    assert engine_socket.absent("/containers/json") is None

@@ -17,39 +17,40 @@ from dockhand.docker.process import Runner
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 
 
-def test_stream_returns_the_exit_code() -> None:
-    assert Runner().stream(["sh", "-c", "exit 5"]) == 5
+def test_run_returns_the_exit_code() -> None:
+    assert Runner().run(["sh", "-c", "exit 5"]).code == 5
 
 
-def test_stream_with_failure_raises_the_message_with_the_commands_code() -> None:
+def test_check_raises_the_failure_with_the_commands_code() -> None:
     with pytest.raises(CommandFailed) as failed:
-        Runner().stream(
+        Runner().check(
             ["sh", "-c", "exit 5"], failure="it failed ({code})", hint="look above"
         )
     assert (failed.value.message, failed.value.hint) == ("it failed (5)", "look above")
     assert failed.value.code == 5 and failed.value.argv == ("sh", "-c", "exit 5")
 
 
-def test_stream_with_failure_and_a_code_exits_with_that_code() -> None:
+def test_check_with_a_code_exits_with_that_code() -> None:
     with pytest.raises(CommandFailed) as failed:
-        Runner().stream(["sh", "-c", "exit 5"], failure="no", code=1)
+        Runner().check(["sh", "-c", "exit 5"], failure="no", code=1)
     assert failed.value.code == 1
 
 
-def test_stream_with_failure_returns_zero_on_success_and_under_dry() -> None:
-    assert Runner().stream(["true"], failure="never said") == 0
-    assert Runner(dry=True).stream(["false"], failure="never said") == 0
+def test_check_is_silent_on_success_and_under_dry() -> None:
+    Runner().check(["true"], failure="never said")
+    Runner(dry=True).check(["false"], failure="never said")
 
 
-def test_stream_passing_on_raises_the_code_with_no_message() -> None:
+def test_pass_on_raises_the_code_with_no_message() -> None:
     with pytest.raises(PassedOn) as passed:
-        Runner().stream(["sh", "-c", "exit 3"], pass_on=True)
+        Runner().pass_on(["sh", "-c", "exit 3"])
     assert (passed.value.code, passed.value.message) == (3, "")
-    assert Runner().stream(["true"], pass_on=True) == 0
+    Runner().pass_on(["true"])
+    Runner(dry=True).pass_on(["false"])
 
 
 def test_a_child_killed_by_a_signal_reports_128_plus_n() -> None:
-    assert Runner().stream(["sh", "-c", "kill -TERM $$"]) == 128 + signal.SIGTERM
+    assert Runner().run(["sh", "-c", "kill -TERM $$"]).code == 128 + signal.SIGTERM
 
 
 def test_ctrl_c_before_the_child_starts_still_reaches_it(
@@ -64,7 +65,7 @@ def test_ctrl_c_before_the_child_starts_still_reaches_it(
     monkeypatch.setattr(process.subprocess, "Popen", interrupted_just_before)
     started = time.monotonic()
     with pytest.raises(Interrupted):
-        Runner().stream(["sleep", "30"])
+        Runner().run(["sleep", "30"])
     assert time.monotonic() - started < 10
 
 
@@ -72,14 +73,14 @@ def test_dry_run_announces_and_runs_nothing(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     marker = tmp_path / "ran"
-    assert Runner(dry=True).stream(["touch", str(marker)]) == 0
+    assert Runner(dry=True).run(["touch", str(marker)]).code == 0
     assert not marker.exists()
     assert f"touch {marker}" in capsys.readouterr().err
 
 
 def test_missing_binary_is_one_clear_error() -> None:
     with pytest.raises(DockhandError, match="was not found on PATH"):
-        Runner().stream(["dockhand-no-such-binary"])
+        Runner().run(["dockhand-no-such-binary"])
     with pytest.raises(DockhandError, match="was not found on PATH"):
         Runner().capture(["dockhand-no-such-binary"])
 
@@ -104,7 +105,7 @@ def test_sigterm_and_sighup_are_passed_on_and_end_like_ctrl_c(signum: int) -> No
     started = time.monotonic()
     sent.start()
     with pytest.raises(Interrupted) as caught:
-        Runner().stream(["sleep", "30"])  # ends only if the signal reached it
+        Runner().run(["sleep", "30"])  # ends only if the signal reached it
     sent.join()
     assert time.monotonic() - started < 10
     assert caught.value.code == 128 + signum
@@ -125,33 +126,32 @@ def test_a_task_stopped_by_sigterm_runs_its_finally_blocks() -> None:
     assert "stopped by SIGTERM" in caught.value.message
 
 
-def test_stream_can_keep_stderr_while_it_is_still_shown(
+def test_run_can_keep_stderr_while_it_is_still_shown(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    kept: list[str] = []
     script = "import sys; sys.stderr.write('no such service: web\\n'); sys.exit(3)"
-    code = Runner().stream(["python3", "-c", script], errors=kept)
-    assert code == 3
-    assert kept == ["no such service: web\n"]
+    done = Runner().run(["python3", "-c", script], keep_stderr=True)
+    assert done.code == 3
+    assert done.stderr == "no such service: web\n"
     assert capfd.readouterr().err == "no such service: web\n"
 
 
-def test_stream_keeps_only_the_end_of_a_long_stderr() -> None:
-    kept: list[str] = []
+def test_run_keeps_only_the_end_of_a_long_stderr() -> None:
     script = "import sys; sys.stderr.write('x' * 200000 + 'the end')"
-    assert Runner().stream(["python3", "-c", script], errors=kept) == 0
-    assert len(kept[0]) == process.KEPT and kept[0].endswith("the end")
+    done = Runner().run(["python3", "-c", script], keep_stderr=True)
+    assert done.ok
+    assert len(done.stderr) == process.KEPT and done.stderr.endswith("the end")
 
 
 def test_a_child_still_running_at_its_deadline_is_stopped() -> None:
     began = time.monotonic()
     with pytest.raises(process.TimedOut):
-        Runner().stream(["sleep", "30"], until=time.time() + 0.5)
+        Runner().run(["sleep", "30"], until=time.time() + 0.5)
     assert time.monotonic() - began < 5
 
 
 def test_a_child_that_ends_before_its_deadline_gives_its_code() -> None:
-    assert Runner().stream(["sh", "-c", "exit 4"], until=time.time() + 30) == 4
+    assert Runner().run(["sh", "-c", "exit 4"], until=time.time() + 30).code == 4
 
 
 def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
@@ -165,7 +165,7 @@ def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
     started = time.monotonic()
     sent.start()
     with pytest.raises(Interrupted) as caught:
-        Runner().stream(["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"])
+        Runner().run(["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"])
     sent.join()
     assert time.monotonic() - started < 5
     assert caught.value.code == 143

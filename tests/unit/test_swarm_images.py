@@ -47,3 +47,21 @@ def test_no_registry_or_one_that_does_not_answer_is_one_line() -> None:
         match=r"^the registry 127.0.0.1:9 does not answer .*nothing was built",
     ):
         require_registry("127.0.0.1:9", timeout=2)
+
+
+def test_under_dry_the_pushes_are_said_and_the_pins_are_placeholders() -> None:
+    from dockhand.swarm import argv, images
+    from helpers import FakeRunner
+
+    runner = FakeRunner(dry=True)
+    pinned = images.push_pinned(
+        runner,
+        {"web": "shop-web"},
+        project="shop",
+        registry="127.0.0.1:5000",
+        pull_registry="registry:5000",
+        commit="0123456789ab",
+    )
+    ref = "127.0.0.1:5000/shop/web:0123456789ab-CONTENT"
+    assert runner.calls == [argv.tag("shop-web", ref), argv.push(ref)]
+    assert pinned == {"web": "registry:5000/shop/web@sha256:DRY"}

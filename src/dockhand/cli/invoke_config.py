@@ -14,6 +14,7 @@ from invoke.context import Context
 
 from dockhand.config import settings
 from dockhand.config.defaults import OWN
+from dockhand.docker import engine_socket
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
 from dockhand.session import Session
@@ -83,6 +84,7 @@ def session(c: Context, *, copied_ok: bool = False) -> Session:
     s = Session(
         settings=load_settings(config),
         runner=Runner(dry=bool(run.get("dry")), echo=bool(run.get("echo"))),
+        read_engine=engine_socket.ask,
     )
     if not (s.settings.project_given and s.settings.files_given):
         from dockhand import discovery

@@ -18,7 +18,7 @@ def clean(s: Session, *, volumes: bool, yes: bool) -> None:
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv clean --volumes"):
         return
     model = s.ask_model()  # None under Compose v1: it removes the images it named
-    s.runner.stream(
+    s.runner.check(
         compose.down(
             s.find_compose(), s.project, volumes=volumes, images=model is None
         ),
@@ -40,7 +40,7 @@ def remove_built_images(s: Session, model: dict[str, Any]) -> str:
             found[image] = int(size.stdout.strip())
     if not found:
         return f"; no image built by {s.settings.project} was left to remove"
-    s.runner.stream(
+    s.runner.check(
         containers.image_rm_argv(found),
         failure=f"the images built by {s.settings.project} could not all be removed",
         hint="see docker's output above; a container of another project may use one",

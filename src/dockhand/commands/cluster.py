@@ -54,7 +54,7 @@ def logs(s: Session, names: list[str], follow: bool, tail: str | None) -> None:
             "follow one service at a time", hint="e.g. inv cluster logs -f backend"
         )
     for name in names or known:
-        s.runner.stream(
+        s.runner.run(
             argv.service_logs(
                 manager.host, f"{s.settings.project}_{name}", follow=follow, tail=tail
             )
@@ -77,9 +77,9 @@ def rollback(s: Session, names: list[str], as_json: bool) -> int:
         console.status(f"never updated, nothing to roll back to: {', '.join(never)}")
     before = converge.versions(client, stack)
     for name in chosen:
-        code = s.runner.stream(
+        code = s.runner.run(
             argv.rollback(manager.host, f"{stack}_{name}"), stdout=sys.stderr.buffer
-        )
+        ).code
         if code != 0:
             raise DockhandError(
                 f"docker service rollback {name} failed",
@@ -151,8 +151,10 @@ def rm(s: Session, yes: bool) -> None:
         if not yes_or_no("remove the stack?"):
             console.status("not confirmed: nothing changed")
             return
-    code = s.runner.stream(argv.stack_rm(manager.host, stack), stdout=sys.stderr.buffer)
-    if code != 0 and not s.runner.dry:
+    code = s.runner.run(
+        argv.stack_rm(manager.host, stack), stdout=sys.stderr.buffer
+    ).code
+    if code != 0:  # never under --dry: run() gives 0
         # A network goes only once the tasks on it are gone: remove what is
         # left as they go.
         client = manager.client(s.runner)

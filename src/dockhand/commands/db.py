@@ -97,7 +97,7 @@ def shell(s: Session, command: str | None = None) -> None:
                 s.find_compose(), s.project, t.service, postgres.psql(t), tty=True
             )
         )
-    s.runner.stream(in_db(s, t, postgres.psql_command(t, command)), pass_on=True)
+    s.runner.pass_on(in_db(s, t, postgres.psql_command(t, command)))
 
 
 def backup(s: Session, output: str | None = None) -> None:

@@ -114,10 +114,10 @@ def _build_and_push(s: Session, model: Model) -> dict[str, str]:
     """Build, tag immutably, push: {service: its image, pinned by digest}."""
     built = images.built_services(model)
     # Data to stdout (--json), so everything the tools print goes to stderr.
-    code = s.runner.stream(
+    code = s.runner.run(
         compose.build(s.find_compose(), s.project, list(built)),
         stdout=sys.stderr.buffer,
-    )
+    ).code
     if code != 0:
         raise DockhandError(
             "the build failed: nothing was deployed", hint="see above", code=code
@@ -231,7 +231,7 @@ def _prune(
         )
         return 0
     console.step(f"removing {names}: no longer in the compose files")
-    s.runner.stream(
+    s.runner.check(
         argv.service_rm(manager.host, *(f"{stack}_{name}" for name in gone)),
         stdout=sys.stderr.buffer,
         failure="docker service rm failed with exit code {code}",
@@ -306,9 +306,9 @@ def _stack_deploy(
     console.step(f"docker stack deploy: {what}")
     file = _write(stack_file)
     try:
-        code = s.runner.stream(
+        code = s.runner.run(
             argv.stack_deploy(manager.host, stack, file), stdout=sys.stderr.buffer
-        )
+        ).code
     finally:
         file.unlink(missing_ok=True)
     if code != 0:

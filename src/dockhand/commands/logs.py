@@ -33,7 +33,7 @@ def logs(
         color=console.colour_wanted(sys.stdout),
     )
     try:
-        s.runner.stream(
+        s.runner.check(
             argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
         )
     except CommandFailed:

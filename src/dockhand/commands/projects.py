@@ -134,7 +134,7 @@ def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
         return
     for p in removable:
         for argv in projects.removal_argv(p, volumes=volumes):
-            code = s.runner.stream(argv)
+            code = s.runner.run(argv).code
             if code != 0:
                 raise DockhandError(
                     f"could not remove all of project {p.name}'s leftovers",

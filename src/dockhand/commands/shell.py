@@ -39,4 +39,4 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
         tty=interactive(),
         user=user,
     )
-    s.runner.stream(argv, pass_on=True)
+    s.runner.pass_on(argv)

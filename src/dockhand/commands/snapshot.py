@@ -228,7 +228,7 @@ def _volumes(s: Session) -> list[Volume]:
 
 
 def _stream(s: Session, argv: list[str], what: str, **io: object) -> None:
-    if s.runner.stream(argv, **io) != 0:  # type: ignore[arg-type]
+    if not s.runner.run(argv, **io).ok:  # type: ignore[arg-type]
         raise DockhandError(what, hint="docker's message is above")
 
 

@@ -37,7 +37,7 @@ def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
     argv = compose.down(s.find_compose(), s.project, volumes=volumes)
-    s.runner.stream(argv, failure="Compose could not stop the stack", hint=COMPOSE_SAID)
+    s.runner.check(argv, "Compose could not stop the stack", hint=COMPOSE_SAID)
 
 
 def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) -> None:

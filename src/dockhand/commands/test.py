@@ -78,7 +78,7 @@ def test(s: Session, names: Sequence[str], args: Sequence[str]) -> None:
                 s.find_compose(), s.project, name, command, tty=False, volumes=volumes
             )
         )
-        code = s.runner.stream(argv)
+        code = s.runner.run(argv).code
         if code != 0:
             failed.append((name, code))
     if failed:
@@ -107,5 +107,5 @@ def copy_in(
             f"could not copy the test files into {service}",
         ),
     ):
-        if s.runner.stream(argv) != 0:
+        if not s.runner.run(argv).ok:
             raise DockhandError(what, hint="see the docker output above")

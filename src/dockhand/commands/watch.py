@@ -173,7 +173,7 @@ def step(
             archive(rule, files, *ids[service], tar)
             tar.seek(0)
             argv = containers.cp_in_argv("-", container.container, "/")
-            if s.runner.stream(argv, stdin=tar) != 0:
+            if not s.runner.run(argv, stdin=tar).ok:
                 console.warn(f"{service}: could not sync {', '.join(files[:3])}")
                 continue
         synced += files
@@ -182,9 +182,7 @@ def step(
     if rebuild:
         console.step(f"{service}: what its image is built from changed; rebuilding")
         stale.build_labelled(s, [service])
-        s.runner.stream(
-            [*compose.up(s.find_compose(), s.project, [service]), "--no-deps"]
-        )
+        s.runner.run([*compose.up(s.find_compose(), s.project, [service]), "--no-deps"])
     elif synced:
         shown = ", ".join(synced[:3]) + (
             f" (+{len(synced) - 3})" if len(synced) > 3 else ""
@@ -192,7 +190,7 @@ def step(
         console.step(f"{service}: synced {shown}" + ("; restarting" if restart else ""))
         if restart:  # the engine's own restart: no Compose start-up on the way
             for state in s.states([service]):
-                s.runner.stream(containers.restart_argv(state.container, seconds=2))
+                s.runner.run(containers.restart_argv(state.container, seconds=2))
         remember_synced(s, service)
     if rebuild or synced:
         console.ok(f"{service} updated in {time.monotonic() - started:.1f} s")

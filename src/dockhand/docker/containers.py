@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dockhand.docker import engine_socket
+from dockhand.docker.engine_socket import Reader
 from dockhand.docker.process import Runner
 from dockhand.docker.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 
@@ -191,25 +192,50 @@ def _ids(runner: Runner, argv: list[str]) -> list[str]:
     return listed.stdout.split()
 
 
-def running(runner: Runner, project: str, service: str) -> bool:
+def _engine_ids(
+    engine: Reader, filters: dict[str, list[str]], *, all: bool
+) -> list[str] | None:
+    """The ids `docker ps --quiet --no-trunc [--all] --filter ...` prints,
+    read on the engine's socket; None when it does not answer."""
+    found = engine(engine_socket.containers_path(filters, all=all))
+    if found is None or found[0] != 200 or not isinstance(found[1], list):
+        return None
+    return [str(item.get("Id")) for item in found[1] if isinstance(item, dict)]
+
+
+def _engine_inspect(
+    engine: Reader, kind: str, names: Iterable[str]
+) -> list[dict[str, Any]] | None:
+    """What `docker {container,image} inspect NAMES` prints, parsed, read on
+    the engine's socket: one that is gone (404) is left out, as the CLI
+    leaves it out; None when the socket does not answer."""
+    found = []
+    for name in names:
+        reply = engine(engine_socket.inspect_path(kind, name))
+        if reply is None or reply[0] not in (200, 404):
+            return None
+        if reply[0] == 200 and isinstance(reply[1], dict):
+            found.append(reply[1])
+    return found
+
+
+def running(runner: Runner, project: str, service: str, *, engine: Reader) -> bool:
     """Whether a container of the service runs: one request on the engine's
-    socket (engine_socket), else one docker CLI call."""
-    ids = engine_socket.container_ids(
-        runner, ps_filters(project, [service], running=True), all=False
-    )
+    socket (`engine`), else one docker CLI call."""
+    ids = _engine_ids(engine, ps_filters(project, [service], running=True), all=False)
     if ids is None:
         ids = _ids(runner, running_argv(project, service))
     return bool(ids)
 
 
 def states(
-    runner: Runner, project: str, services: Iterable[str] = ()
+    runner: Runner, project: str, services: Iterable[str] = (), *, engine: Reader
 ) -> list[ServiceState]:
-    """The services' containers: on the engine's socket when it is the
-    docker CLI's (engine_socket), else `docker ps` and `docker inspect`."""
+    """The services' containers: on the engine's socket (`engine`) when it
+    answers, else `docker ps` and `docker inspect`."""
     services = list(services)
-    ids = engine_socket.container_ids(runner, ps_filters(project, services), all=True)
-    found = None if ids is None else engine_socket.inspect(runner, "containers", ids)
+    ids = _engine_ids(engine, ps_filters(project, services), all=True)
+    found = None if ids is None else _engine_inspect(engine, "containers", ids)
     if found is not None:
         return parse(json.dumps(found), services)
     ids = _ids(runner, ps_argv(project, services))
@@ -220,11 +246,11 @@ def states(
     return parse(runner.capture(inspect_argv(ids), timeout=30).stdout, services)
 
 
-def inspect_images(runner: Runner, images: Iterable[str]) -> str:
+def inspect_images(runner: Runner, images: Iterable[str], *, engine: Reader) -> str:
     """What `docker image inspect IMAGES` prints (one that is missing is
-    left out): on the engine's socket when it is the CLI's, else the CLI."""
+    left out): on the engine's socket (`engine`) when it answers, else the CLI."""
     images = list(images)
-    found = engine_socket.inspect(runner, "images", images)
+    found = _engine_inspect(engine, "images", images)
     if found is not None:
         return json.dumps(found)
     return runner.capture(image_inspect_argv(images), timeout=30).stdout

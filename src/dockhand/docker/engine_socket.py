@@ -21,12 +21,14 @@ from __future__ import annotations
 import _socket
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from dockhand.docker.process import Runner
+# A read-only GET of the engine's API: (status, JSON), or None when the caller
+# is to ask the docker CLI instead. The Session holds one: `ask` in a real
+# command; a test hands in its own.
+Reader = Callable[[str], "tuple[int, Any] | None"]
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 TIMEOUT = 10.0
@@ -136,26 +138,13 @@ def get(
     return parse_reply(b"".join(chunks))
 
 
-def container_ids(
-    runner: Runner, filters: Mapping[str, Iterable[str]], *, all: bool
-) -> list[str] | None:
-    """The ids `docker ps --quiet --no-trunc [--all] --filter ...` prints."""
-    found = runner.ask_engine(containers_path(filters, all=all))
-    if found is None or found[0] != 200 or not isinstance(found[1], list):
-        return None
-    return [str(item.get("Id")) for item in found[1] if isinstance(item, dict)]
+def ask(path: str) -> tuple[int, Any] | None:
+    """The Reader of a real command: GET `path` on the engine's socket when
+    it is the one the docker CLI would use; else None."""
+    where = local_socket()
+    return None if where is None else get(path, where)
 
 
-def inspect(
-    runner: Runner, kind: str, names: Iterable[str]
-) -> list[dict[str, Any]] | None:
-    """What `docker {container,image} inspect NAMES` prints, parsed: one
-    that is gone (404) is left out, as the CLI leaves it out."""
-    found = []
-    for name in names:
-        reply = runner.ask_engine(inspect_path(kind, name))
-        if reply is None or reply[0] not in (200, 404):
-            return None
-        if reply[0] == 200 and isinstance(reply[1], dict):
-            found.append(reply[1])
-    return found
+def absent(path: str) -> None:
+    """The Reader that never answers: the docker CLI is asked every time."""
+    return None

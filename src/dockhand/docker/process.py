@@ -18,13 +18,27 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 from dockhand.ui import console
 
 if TYPE_CHECKING:
     import socket
+
+
+@dataclass(frozen=True)
+class Completed:
+    """How a command that was shown, not kept, ended: its exit code, and
+    the end of its stderr when that was kept (Runner.run's keep_stderr)."""
+
+    argv: tuple[str, ...]
+    code: int
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
 
 
 @dataclass(frozen=True)
@@ -230,21 +244,16 @@ def at_end(cleanup: Callable[[], object]) -> None:
 
 @dataclass(frozen=True)
 class Runner:
-    """Runs argv lists (never a shell string). Under `inv --dry`, commands that
-    change something are printed instead of run; read-only probes still run,
-    since they decide which command would be printed."""
+    """Runs argv lists (never a shell string). Under `inv --dry`, `run`,
+    `check`, `pass_on` and `handover` print the command and start nothing
+    (`run` gives exit code 0, so the others never raise); `capture` (a
+    read-only probe) and `serve` (a transport) still run, since they decide
+    which command would be printed. A caller tests `dry` only for what this
+    cannot know: a probe whose answer needs a change that was not made,
+    files, locks, prompts, the SDK and waits."""
 
     dry: bool = False
     echo: bool = False
-
-    def ask_engine(self, path: str) -> tuple[int, Any] | None:
-        """A read-only GET of the engine's API on its socket, when that is the
-        socket the docker CLI would use (engine_socket): (status, JSON); else
-        None, and the caller asks the docker CLI."""
-        from dockhand.docker import engine_socket
-
-        where = engine_socket.local_socket()
-        return None if where is None else engine_socket.get(path, where)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         """Run a read-only probe and keep its output (small outputs only)."""
@@ -263,71 +272,82 @@ class Runner:
             return Captured(tuple(argv), 124, "", f"timed out after {timeout} s")
         return Captured(tuple(argv), done.returncode, done.stdout, done.stderr)
 
-    def stream(
+    def run(
         self,
         argv: Sequence[str],
         *,
-        failure: str | None = None,
-        hint: str = "see its output above",
-        code: int | None = None,
-        pass_on: bool = False,
         stdout: IO[bytes] | None = None,
         stdin: IO[bytes] | int | None = None,
-        errors: list[str] | None = None,
         until: float | None = None,
-    ) -> int:
+        keep_stderr: bool = False,
+    ) -> Completed:
         """Run a command that changes something, its output going straight to
-        our stdout/stderr (or to `stdout`), never held in memory. Ctrl-C,
-        SIGTERM or SIGHUP raises Interrupted once the child has exited.
+        our stdout/stderr (or to `stdout`), never held in memory, and return
+        how it ended: for a caller that decides (a retry). Ctrl-C, SIGTERM or
+        SIGHUP raises Interrupted once the child has exited.
 
-        A non-zero exit raises CommandFailed when `failure` says what could
-        not be done (`{code}` in it becomes the exit code; the error's code is
-        `code`, else the command's), or PassedOn with `pass_on` (the user's
-        own command: its code becomes ours, nothing said). Otherwise the exit
-        code is returned, for a caller that decides (a retry).
+        `keep_stderr`: its stderr is also kept (still shown as it comes).
+        `until` (time.time()): a child still running then is stopped as a
+        signal would stop it, and TimedOut is raised."""
+        self._announce(argv)
+        if self.dry:
+            return Completed(tuple(argv), 0)
+        kept: list[str] | None = [] if keep_stderr else None
+        code = self._start(argv, stdout=stdout, stdin=stdin, kept=kept, until=until)
+        return Completed(tuple(argv), code, "".join(kept or []))
 
-        With `failure`, the child's stderr is also kept (still shown as it
-        comes) and the cause it names, in the user's terms, ends the line
-        (dockhand.docker.compose_errors), with its hint; `errors` keeps it for a
-        caller that decides. `until` (time.time()): a child still running
-        then is stopped as a signal would stop it, and TimedOut is raised."""
-        kept = errors if errors is not None else [] if failure is not None else None
-        exited = self._stream(
-            argv, stdout=stdout, stdin=stdin, errors=kept, until=until
+    def check(
+        self,
+        argv: Sequence[str],
+        failure: str,
+        *,
+        hint: str = "see its output above",
+        code: int | None = None,
+        stdout: IO[bytes] | None = None,
+        stdin: IO[bytes] | int | None = None,
+        until: float | None = None,
+    ) -> None:
+        """Run a command that changes something (as `run`); a non-zero exit
+        raises CommandFailed: `failure` says what could not be done (`{code}`
+        in it becomes the exit code), ended by the cause its stderr names, in
+        the user's terms (dockhand.docker.compose_errors), with its hint. The
+        error's exit code is `code`, else the command's."""
+        done = self.run(argv, stdout=stdout, stdin=stdin, until=until, keep_stderr=True)
+        if done.ok:
+            return
+        from dockhand.docker import compose_errors
+
+        said = compose_errors.explain(done.stderr)
+        raise CommandFailed(
+            failure.replace("{code}", str(done.code))
+            + (f": {said.cause}" if said else ""),
+            hint=(said.hint if said and said.hint else hint),
+            code=done.code if code is None else code,
+            argv=tuple(argv),
         )
-        if exited != 0 and failure is not None:
-            from dockhand.docker import compose_errors
 
-            said = compose_errors.explain("".join(kept or []))
-            raise CommandFailed(
-                failure.replace("{code}", str(exited))
-                + (f": {said.cause}" if said else ""),
-                hint=(said.hint if said and said.hint else hint),
-                code=exited if code is None else code,
-                argv=tuple(argv),
-            )
-        if exited != 0 and pass_on:
-            raise PassedOn(exited)
-        return exited
+    def pass_on(self, argv: Sequence[str]) -> None:
+        """Run the user's own command (as `run`): a non-zero exit raises
+        PassedOn, so its code becomes ours with nothing said."""
+        done = self.run(argv)
+        if not done.ok:
+            raise PassedOn(done.code)
 
-    def _stream(
+    def _start(
         self,
         argv: Sequence[str],
         *,
         stdout: IO[bytes] | None,
         stdin: IO[bytes] | int | None,
-        errors: list[str] | None,
+        kept: list[str] | None,
         until: float | None,
     ) -> int:
-        self._announce(argv)
-        if self.dry:
-            return 0
         if shutil.which(argv[0]) is None:
             raise _missing(argv)
         with _signals_left_to_child() as (signals, child):
             if signals:  # stopped before anything started: start nothing
                 raise Interrupted(signals[0])
-            with _teed_stderr(errors) as stderr:
+            with _teed_stderr(kept) as stderr:
                 process = subprocess.Popen(
                     list(argv), stdout=stdout, stdin=stdin, stderr=stderr
                 )

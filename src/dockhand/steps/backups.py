@@ -43,12 +43,12 @@ def pg_dump(
     signal, it also ends the pg_dump in the container, which `compose exec`
     leaves running, found by an application_name of this run's own."""
     if s.runner.dry:
-        s.runner.stream(in_db(s, t, postgres.pg_dump(t, database=database)))
+        s.runner.run(in_db(s, t, postgres.pg_dump(t, database=database)))
         return
     application = postgres.DUMP_APPLICATION + secrets.token_hex(4)
     argv = in_db(s, t, postgres.pg_dump(t, database=database, application=application))
     try:
-        s.runner.stream(argv, stdout=out, failure=failure, hint=hint, code=code)
+        s.runner.check(argv, failure, stdout=out, hint=hint, code=code)
     except Interrupted:
         end = postgres.terminate_sql(application)
         s.runner.capture(

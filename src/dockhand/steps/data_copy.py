@@ -63,7 +63,7 @@ def copy_from(s: Session, folder: Path) -> None:
     if not s.runner.dry:
         dest.parent.mkdir(parents=True, exist_ok=True)
     console.step(f"backing up the database of {folder} (its stack keeps running)")
-    code = s.runner.stream(backup_argv(folder, dest))
+    code = s.runner.run(backup_argv(folder, dest)).code
     if code != 0:
         raise DockhandError(
             f"the backup of {folder} failed",

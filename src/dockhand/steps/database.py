@@ -74,13 +74,16 @@ def run_sql(
     message is above it), else the exit code is returned."""
     argv = in_db(s, t, postgres.psql_command(t, sql, database=database))
     with open(os.devnull, "wb") as devnull:
-        return s.runner.stream(
+        if failure is None:
+            return s.runner.run(argv, stdout=devnull).code
+        s.runner.check(
             argv,
             stdout=devnull,
             failure=failure,
             hint="psql's message is above",
             code=1,
         )
+        return 0
 
 
 def query(s: Session, t: Target, sql: str) -> list[str]:

@@ -189,9 +189,9 @@ def status(s: Session) -> None:
             console.status(f"{migration.service}: no status command configured")
             continue
         console.step(f"{migration.service}: {shlex.join(migration.status)}")
-        s.runner.stream(
+        s.runner.check(
             _in_service(s, migration, migration.status, running),
-            failure=f"'{migration.label}' failed with exit code {{code}}",
+            f"'{migration.label}' failed with exit code {{code}}",
             hint="its output is above",
         )
 
@@ -230,7 +230,7 @@ def _run(
 ) -> None:
     for migration in s.settings.migrations:
         console.step(f"{migration.service}: {shlex.join(migration.run)}")
-        code = s.runner.stream(_in_service(s, migration, migration.run, running))
+        code = s.runner.run(_in_service(s, migration, migration.run, running)).code
         if code != 0:
             raise failure(migration, code)
     console.ok("migrations applied")

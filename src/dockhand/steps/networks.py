@@ -93,7 +93,7 @@ def repair(runner: Runner, project: str, ids: list[str] | None = None) -> None:
             f"keeping {dup.keep[:12]}"
         )
         with open(os.devnull, "wb") as quiet:  # rm prints each id
-            code = runner.stream(rm_argv(dup.remove), stdout=quiet)
+            code = runner.run(rm_argv(dup.remove), stdout=quiet).code
         if code != 0:
             raise DockhandError(
                 f"could not remove the duplicate network {dup.name} ({short})",

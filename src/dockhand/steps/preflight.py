@@ -149,7 +149,7 @@ def database_login(s: Session, names: list[str]) -> None:
     credentials.remember_match(s, login)
     if login.matches is not None or not _has_data(s, database.service):
         return
-    s.runner.stream(
+    s.runner.check(
         compose.up(s.find_compose(), s.project, [database.service]),
         failure=f"Compose could not start {database.service}",
         hint=COMPOSE_SAID,
@@ -158,7 +158,7 @@ def database_login(s: Session, names: list[str]) -> None:
     login = credentials.probe(s)
     credentials.remember_match(s, login)
     if login.matches is False:
-        s.runner.stream(
+        s.runner.run(
             compose.stop(s.find_compose(), s.project, [database.service], timeout=5)
         )
         _refuse(s, login, f" ({database.service} is stopped again)")

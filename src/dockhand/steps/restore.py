@@ -59,11 +59,11 @@ def check_dump(s: Session, t: Target, path: Path) -> DumpInfo:
     the header and the table of contents, and fails on a file it cannot read."""
     argv = in_db(s, t, postgres.pg_restore_list())
     if s.runner.dry:
-        s.runner.stream(argv)
+        s.runner.run(argv)
         tell(f"  (input from {shown(path)})")
         return DumpInfo()
     with path.open("rb") as dump_file, tempfile.TemporaryFile() as listing:
-        s.runner.stream(
+        s.runner.check(
             argv,
             stdin=dump_file,
             stdout=listing,
@@ -104,16 +104,17 @@ def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
         failure=f"could not create the scratch database {t.scratch!r}; {UNCHANGED}",
     )
     argv = in_db(s, t, postgres.pg_restore(t, t.scratch))
-    said: list[str] = []
+    said = ""
     restored = False
     try:
         if s.runner.dry:
-            s.runner.stream(argv)
+            s.runner.run(argv)
             tell(f"  (input from {shown(path)})")
             code = 0
         else:
             with path.open("rb") as dump_file:
-                code = s.runner.stream(argv, stdin=dump_file, errors=said)
+                done = s.runner.run(argv, stdin=dump_file, keep_stderr=True)
+            code, said = done.code, done.stderr
         restored = code == 0
     finally:
         if not restored:
@@ -122,7 +123,7 @@ def restore_into_scratch(s: Session, t: Target, path: Path) -> None:
         raise DockhandError(
             f"the restore of {path} failed (pg_restore exited {code}); "
             f"database {t.name!r} is unchanged",
-            hint=dumps.restore_failure_hint("".join(said), code),
+            hint=dumps.restore_failure_hint(said, code),
             code=1,
         )
 

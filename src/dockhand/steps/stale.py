@@ -164,7 +164,9 @@ def find(
             if state.image and state.state == "running":
                 refs[state.service] = state.image
                 synced[state.service] = sources.recall_synced(folder, state.id)
-    images = parse_images(containers.inspect_images(s.runner, refs.values()))
+    images = parse_images(
+        containers.inspect_images(s.runner, refs.values(), engine=s.read_engine)
+    )
     stale = []
     for name, current in now.items():
         if synced.get(name) == current.digest:
@@ -216,9 +218,7 @@ def build_labelled(
     cli = s.find_compose()
     argv = compose.build(cli, project, list(names), no_cache=no_cache, pull=pull)
     try:
-        s.runner.stream(
-            argv, failure="the build failed", hint="see Compose's output above"
-        )
+        s.runner.check(argv, "the build failed", hint="see Compose's output above")
     finally:
         if override is not None:
             override.unlink(missing_ok=True)

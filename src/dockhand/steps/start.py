@@ -74,9 +74,9 @@ def run_then_wait(
         pool.shutdown(wait=False)
     limit = seconds(s, timeout)
     try:
-        s.runner.stream(
+        s.runner.check(
             argv,
-            failure=failure,
+            failure,
             hint=COMPOSE_SAID,
             until=began + limit if wait else None,
         )

@@ -113,7 +113,7 @@ def run_job(
         job.command,
     )
     if s.runner.dry:
-        s.runner.stream(create)
+        s.runner.run(create)
         return Outcome(ok=True)
     s.runner.capture(argv.service_rm(manager.host, name), timeout=60)  # a leftover
     created = s.runner.capture(create, timeout=120)
@@ -138,7 +138,7 @@ def run_job(
         found, states, _ = converge.wait(
             client, look, decide, s.settings.deploy_timeout
         )
-        s.runner.stream(argv.service_logs(manager.host, name, raw=True), stdout=logs_to)
+        s.runner.run(argv.service_logs(manager.host, name, raw=True), stdout=logs_to)
     finally:
         s.runner.capture(argv.service_rm(manager.host, name), timeout=60)
     if found == converge.CONVERGED:

@@ -48,4 +48,4 @@ def shell(s: Session, names: list[str], command: str | None, user: str | None) -
     )
     if command is None:
         s.runner.handover(exec_argv)
-    s.runner.stream(exec_argv, pass_on=True)
+    s.runner.pass_on(exec_argv)

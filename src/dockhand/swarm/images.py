@@ -93,8 +93,8 @@ def push_pinned(
         repo = repository(registry, project, service)
         if runner.dry:  # nothing was built: say what would be pushed
             ref = f"{repo}:{commit or 'nocommit'}-CONTENT"
-            runner.stream(argv.tag(local, ref))
-            runner.stream(argv.push(ref))
+            runner.run(argv.tag(local, ref))
+            runner.run(argv.push(ref))
             pinned[service] = (
                 f"{repository(pull_registry, project, service)}@sha256:DRY"
             )
@@ -106,18 +106,13 @@ def push_pinned(
                 hint="see the build output above",
             )
         ref = f"{repo}:{immutable_tag(commit, found.stdout.strip())}"
-        if runner.stream(argv.tag(local, ref), stdout=sys.stderr.buffer) != 0:
+        if not runner.run(argv.tag(local, ref), stdout=sys.stderr.buffer).ok:
             raise DockhandError(f"could not tag {local} as {ref}", hint="see above")
-        if runner.stream(argv.push(ref), stdout=sys.stderr.buffer) != 0:
+        if not runner.run(argv.push(ref), stdout=sys.stderr.buffer).ok:
             raise DockhandError(
                 f"could not push {ref}: nothing was deployed",
                 hint="check that the registry takes pushes (docker push)",
             )
-        if runner.dry:
-            pinned[service] = (
-                f"{repository(pull_registry, project, service)}@sha256:DRY"
-            )
-            continue
         listed = runner.capture(argv.repo_digests(ref), timeout=30)
         digest = digest_of(json.loads(listed.stdout or "[]") if listed.ok else [], repo)
         if not digest:
