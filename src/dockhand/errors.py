@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 
 class DockhandError(Exception):
     """A failure with a one-line message, a hint saying what to do, and an exit code."""
@@ -41,7 +43,6 @@ class Interrupted(DockhandError):
     signal: 130, 143, 129), no traceback."""
 
     def __init__(self, signum: int = 2) -> None:
-        import signal
 
         name = signal.Signals(signum).name
         super().__init__(

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from dockhand.config import settings
 from dockhand.config.settings import Settings
-from dockhand.docker import compose, engine_socket
+from dockhand.docker import (
+    compose,
+    compose_cache,
+    compose_errors,
+    containers,
+    engine,
+    engine_socket,
+    model,
+)
 from dockhand.docker.compose import ComposeCli, Project
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
@@ -94,8 +102,6 @@ class Session:
         files it comes from stay the same (compose_cache), else asked
         (`docker compose version --short`)."""
         if self.compose_cli is None:
-            from dockhand.docker import compose_cache
-
             override = self.settings.compose_command
             key, folder = compose_cache.fingerprint(override), compose_cache.location()
             cli = compose_cache.recall(key, folder)
@@ -113,8 +119,6 @@ class Session:
         """The engine through the docker SDK, connected and pinged on the
         first call."""
         if self.client is None:
-            from dockhand.docker import engine
-
             self.client = engine.connect()
         return self.client
 
@@ -128,8 +132,6 @@ class Session:
         Compose's own message."""
         result = self.runner.capture(argv, timeout=60)
         if not result.ok:
-            from dockhand.docker import compose_errors  # its patterns only for an error
-
             files = " ".join(f"-f {f}" for f in self.project.files)
             said = result.stderr.strip() or result.stdout.strip()
             reason = compose_errors.explain(said)
@@ -162,8 +164,6 @@ class Session:
         if cli.is_v1:
             return None
         if self._model is None:
-            from dockhand.docker import model
-
             text = self._load(compose.config_json(cli, self.project))
             try:
                 self._model = model.parse(dict(json.loads(text)))
@@ -208,7 +208,6 @@ class Session:
     def is_running(self, name: str) -> bool:
         """Whether the service has a running container: one docker CLI call;
         when it has none, the name is checked as `states` checks it."""
-        from dockhand.docker import containers
 
         if containers.running(
             self.runner, self.settings.project, name, engine=self.read_engine
@@ -222,7 +221,6 @@ class Session:
         docker CLI: no SDK import for a command that only looks. A name
         without containers is only then checked against the services, so a
         wrong one is the same clear error and a right one costs no call."""
-        from dockhand.docker import containers
 
         found = containers.states(
             self.runner, self.settings.project, names, engine=self.read_engine

@@ -6,6 +6,7 @@ Nothing here runs anything, so each builder is tested by comparing lists.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -88,7 +89,6 @@ def base(cli: ComposeCli, project: Project) -> list[str]:
 def config_shown(cli: ComposeCli, project: Project) -> str:
     """The `config` command a person can paste to see what Compose says of
     the files (for a hint: names only, run from the project's folder)."""
-    import shlex
 
     files = [arg for f in project.files for arg in ("-f", f.name)]
     return shlex.join([*cli.argv, *files, "config"])

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
+from dockhand.docker import compose
 from dockhand.docker.compose import ComposeCli, Project, Version
 
 # Where the docker CLI looks for plugins (docker/cli, cli-plugins/manager).
@@ -154,7 +155,6 @@ def project_fingerprint(
     its env file, the .env beside the first file, the environment and the
     Compose that reads them), and a short tag naming the project's files in
     the cache."""
-    from dockhand.docker import compose
 
     files = [*project.files]
     if project.env_file is not None:

@@ -7,6 +7,7 @@ layout rule), so every way of starting one, and its signals, lives here.
 
 from __future__ import annotations
 
+import atexit
 import os
 import select
 import shlex
@@ -14,12 +15,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, NoReturn
 
+from dockhand.docker import compose_errors
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 from dockhand.ui import console
 
@@ -111,7 +114,6 @@ def _teed_stderr(kept: list[str] | None) -> Iterator[int | None]:
     if kept is None:
         yield None
         return
-    import threading
 
     terminal = sys.stderr.isatty()
     if terminal:
@@ -236,7 +238,6 @@ _AT_END: list[Callable[[], object]] = []
 def at_end(cleanup: Callable[[], object]) -> None:
     """Run `cleanup` when dockhand ends: at exit, or before a handover
     replaces the process (exec runs no atexit handler)."""
-    import atexit
 
     _AT_END.append(cleanup)
     atexit.register(cleanup)
@@ -315,7 +316,6 @@ class Runner:
         done = self.run(argv, stdout=stdout, stdin=stdin, until=until, keep_stderr=True)
         if done.ok:
             return
-        from dockhand.docker import compose_errors
 
         said = compose_errors.explain(done.stderr)
         raise CommandFailed(
