@@ -341,8 +341,8 @@ def test_good_values_in_every_form(
 
 
 def test_the_schema_and_the_defaults_have_the_same_keys(tmp_path: Path) -> None:
-    from dockhand.config.schema import schema
     from dockhand.config.settings import ENV_KEYS
+    from dockhand.config.settings import parsers as schema
 
     assert set(schema(tmp_path)) == set(DEFAULTS) - {"root"}
     assert set(ENV_KEYS) <= set(DEFAULTS)
