@@ -442,6 +442,22 @@ def test_inv_prod_beats_a_variable(tmp_path: Path) -> None:
     assert load_settings(config).prod is True
 
 
+def test_the_files_invoke_loaded_are_found(tmp_path: Path) -> None:
+    """Invoke has no public API for them: this fails first if it renames the
+    private attributes invoke_config reads."""
+    from dockhand.cli.invoke_config import _loaded_file
+
+    config = invoke_config(tmp_path, "dockhand: {}\n", "dockhand: {prod: true}\n")
+    assert _loaded_file(config, "project") == (
+        tmp_path / "invoke.yaml",
+        {"dockhand": {}},
+    )
+    assert _loaded_file(config, "runtime") == (
+        tmp_path / "ci.yaml",
+        {"dockhand": {"prod": True}},
+    )
+
+
 @pytest.mark.parametrize(
     ("project", "runtime", "environ", "message"),
     [

@@ -291,7 +291,7 @@ def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:
             found[key] = value
             continue
         nested = key.split("_")[0]
-        if nested in ("services", "migrations", "database"):
+        if nested in KEYS and not KEYS[nested].env:
             raise DockhandError(
                 f"{var}: dockhand.{nested} cannot be set by a variable",
                 hint="put it in a config file: `inv -f FILE ...` or INVOKE_RUNTIME_CONFIG=FILE",
