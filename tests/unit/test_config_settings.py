@@ -341,8 +341,8 @@ def test_good_values_in_every_form(
 
 
 def test_the_schema_and_the_defaults_have_the_same_keys(tmp_path: Path) -> None:
-    from dockhand.config.schema import schema
     from dockhand.config.settings import ENV_KEYS
+    from dockhand.config.settings import parsers as schema
 
     assert set(schema(tmp_path)) == set(DEFAULTS) - {"root"}
     assert set(ENV_KEYS) <= set(DEFAULTS)
@@ -440,6 +440,22 @@ def test_inv_prod_beats_a_variable(tmp_path: Path) -> None:
     assert load_settings(config).prod is False
     config[OWN]["prod"] = True
     assert load_settings(config).prod is True
+
+
+def test_the_files_invoke_loaded_are_found(tmp_path: Path) -> None:
+    """Invoke has no public API for them: this fails first if it renames the
+    private attributes invoke_config reads."""
+    from dockhand.cli.invoke_config import _loaded_file
+
+    config = invoke_config(tmp_path, "dockhand: {}\n", "dockhand: {prod: true}\n")
+    assert _loaded_file(config, "project") == (
+        tmp_path / "invoke.yaml",
+        {"dockhand": {}},
+    )
+    assert _loaded_file(config, "runtime") == (
+        tmp_path / "ci.yaml",
+        {"dockhand": {"prod": True}},
+    )
 
 
 @pytest.mark.parametrize(

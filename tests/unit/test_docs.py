@@ -1,6 +1,8 @@
 """The docs against the code: docs/docker.md lists every variable of
 .env.example (same names, same order, the same defaults, the same ones
-marked secret); the examples of docs/development.md run."""
+marked secret); docs/configuration.md's table of keys is the one the
+declarations in dockhand.config.settings make; the examples of
+docs/development.md run."""
 
 from __future__ import annotations
 
@@ -47,3 +49,31 @@ def test_the_development_guides_test_session_example_runs() -> None:
     text = (REPO / "docs" / "development.md").read_text()
     (example,) = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
     exec(compile(example, "docs/development.md", "exec"), {})  # noqa: S102
+
+
+CONFIGURATION = REPO / "docs" / "configuration.md"
+
+
+def test_the_table_of_keys_is_made_from_their_declarations() -> None:
+    from dockhand.config.keys import markdown_table
+    from dockhand.config.settings import KEYS
+
+    text = CONFIGURATION.read_text()
+    start = text.index("| key | type and range | default | meaning |")
+    table = text[start : text.index("\n\n", start) + 1]
+    assert table == markdown_table(KEYS), (
+        "docs/configuration.md differs from the keys declared in "
+        "dockhand.config.settings.Settings; print the table with: python -c "
+        "'from dockhand.config.keys import markdown_table; "
+        "from dockhand.config.settings import KEYS; print(markdown_table(KEYS))'"
+    )
+
+
+def test_the_keys_no_variable_can_set_are_named_with_the_variables() -> None:
+    from dockhand.config.settings import KEYS
+
+    text = CONFIGURATION.read_text()
+    section = text.split("\n## Environment variables\n", 1)[1].split("\n## ", 1)[0]
+    for name, key in KEYS.items():
+        if not key.env:
+            assert f"`{name}`" in section, name

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from invoke.config import Config
 from invoke.context import Context
 
 from dockhand.config import settings
@@ -21,23 +21,34 @@ from dockhand.session import Session
 
 # Invoke's config levels that are files, lowest precedence first; the
 # INVOKE_DOCKHAND_* variables rank between project and runtime, as Invoke's own.
-# Invoke keeps each level's data and path in Config._<level> and
-# Config._<level>_path (private, but so since Invoke 1.0); without them every
-# key is said to come from invoke.yaml, and the variables beat every file.
 _FILE_LEVELS = ("system", "user", "project")
 _ABOVE_ENV = ("runtime",)
 
 
+def _loaded_file(
+    config: Config, level: str
+) -> tuple[Path, Mapping[str, object]] | None:
+    """The file Invoke loaded at a config level, and what it holds.
+
+    Not public in Invoke: its API gives the merged config only, and keeps
+    each level's path and data in Config._<level>_path and Config._<level>
+    (private, but so since Invoke 1.0). Without them every key would be said
+    to come from invoke.yaml, and the variables would beat every file."""
+    path = getattr(config, f"_{level}_path", None)
+    data = getattr(config, f"_{level}", None)
+    return (Path(path), data) if path and isinstance(data, Mapping) else None
+
+
 def _file_sections(
-    config: Any, levels: Sequence[str], root: Path
-) -> list[tuple[str, Any]]:
+    config: Config, levels: Sequence[str], root: Path
+) -> list[tuple[str, object]]:
     """(file name, its dockhand section) of each config file Invoke loaded."""
     found = []
     for level in levels:
-        data = getattr(config, f"_{level}", None)
-        path = getattr(config, f"_{level}_path", None)
-        if isinstance(data, Mapping) and "dockhand" in data and path:
-            found.append((_relative(Path(path), root), data["dockhand"]))
+        loaded = _loaded_file(config, level)
+        if loaded and "dockhand" in loaded[1]:
+            path, data = loaded
+            found.append((_relative(path, root), data["dockhand"]))
     return found
 
 
@@ -48,7 +59,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def load_settings(config: Any) -> settings.Settings:
+def load_settings(config: Config) -> settings.Settings:
     """Settings from Invoke's merged `dockhand` section and the INVOKE_DOCKHAND_*
     variables namespace() took from the environment, each key checked and,
     when wrong, named with the file or the variable it came from."""

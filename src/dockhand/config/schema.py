@@ -4,8 +4,9 @@ Each parser returns the value as Settings holds it, or raises Bad saying
 what was expected (settings.load turns that into one line naming the file
 or variable). The values come from YAML (typed) or from INVOKE_DOCKHAND_*
 (always strings), so every parser takes both: "180" is a number, "no" is
-false, "a.yml,b.yml" is a list. A new key gets a parser here, a default in
-defaults.py, a row in docs/configuration.md and in tests/unit/test_settings.py.
+false, "a.yml,b.yml" is a list. A parser that reads paths is made for the
+project's folder (files(root), ...). Which key uses which parser, with its
+default and its documentation, is declared in settings.Settings.
 
 Longer than 350 lines: one parser per key of the section, all in one file, so
 that a reader (and a new key) finds every rule of invoke.yaml in one place.
@@ -16,10 +17,15 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
+# A key's parser: (the key's path, for the message; the value as given) -> the
+# value as Settings holds it, or Bad.
+Parser = Callable[[str, object], T]
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -58,7 +64,7 @@ class DatabaseSettings:
 class Bad(Exception):
     """`value` at `key` (a path such as services.web.port) is not `expected`."""
 
-    def __init__(self, key: str, value: Any, expected: str) -> None:
+    def __init__(self, key: str, value: object, expected: str) -> None:
         super().__init__(key)
         self.key, self.value, self.expected = key, value, expected
 
@@ -75,21 +81,21 @@ _PROFILE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
 
-def _string_keys(key: str, value: Mapping[Any, Any]) -> None:
-    for name in value:
+def _string_keys(key: str, names: Collection[object]) -> None:
+    for name in names:
         if not isinstance(name, str):
             at = f"{key}.{name}" if key else str(name)
             raise Bad(at, name, f'a name, as a string (quote it: "{name}")')
 
 
-def check_keys(key: str, value: Mapping[str, Any], known: Sequence[str]) -> None:
-    _string_keys(key, value)
-    for name in value:
+def check_keys(key: str, names: Collection[object], known: Sequence[str]) -> None:
+    _string_keys(key, names)
+    for name in names:
         if name not in known:
             raise Unknown(f"{key}.{name}" if key else str(name), known)
 
 
-def _text(key: str, value: Any, *, empty: bool = True, what: str = "") -> str:
+def string(key: str, value: object, *, empty: bool = True, what: str = "") -> str:
     if value is None and empty:
         return ""
     if not isinstance(value, str) or (not empty and not value.strip()):
@@ -100,8 +106,8 @@ def _text(key: str, value: Any, *, empty: bool = True, what: str = "") -> str:
     return value
 
 
-def _number(
-    key: str, value: Any, unit: str, *, above: float | None = None, least: float = 0
+def number(
+    key: str, value: object, unit: str, *, above: float | None = None, least: float = 0
 ) -> float:
     expected = (
         f"a number of {unit} greater than {above:g}"
@@ -121,15 +127,15 @@ def _number(
     return number
 
 
-def _seconds(key: str, value: Any) -> float:
-    return _number(key, value, "seconds", above=0)
+def seconds(key: str, value: object) -> float:
+    return number(key, value, "seconds", above=0)
 
 
-def _window(key: str, value: Any) -> float:
-    return _number(key, value, "seconds", least=0)
+def window(key: str, value: object) -> float:
+    return number(key, value, "seconds", least=0)
 
 
-def _whole(key: str, value: Any, what: str) -> int:
+def whole(key: str, value: object, what: str) -> int:
     """A whole number of `what`, 0 or more: 3 or "3", never 1.5, -1 or "3.0"."""
     expected = f"a whole number of {what} (0 or more)"
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -142,19 +148,19 @@ def _whole(key: str, value: Any, what: str) -> int:
     return int(text)
 
 
-def _restarts(key: str, value: Any) -> int:
-    return _whole(key, value, "restarts")
+def restarts(key: str, value: object) -> int:
+    return whole(key, value, "restarts")
 
 
-def _megabytes(key: str, value: Any) -> float:
-    return _number(key, value, "MB", above=0)
+def megabytes(key: str, value: object) -> float:
+    return number(key, value, "MB", above=0)
 
 
-def _gigabytes(key: str, value: Any) -> float:
-    return _number(key, value, "GB", least=0)
+def gigabytes(key: str, value: object) -> float:
+    return number(key, value, "GB", least=0)
 
 
-def _flag(key: str, value: Any) -> bool:
+def flag(key: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower() if isinstance(value, (str, int)) else None
@@ -165,7 +171,7 @@ def _flag(key: str, value: Any) -> bool:
     raise Bad(key, value, "true or false (from a variable also 1/0, yes/no, on/off)")
 
 
-def _words(key: str, value: Any, separators: str, what: str) -> tuple[str, ...]:
+def _words(key: str, value: object, separators: str, what: str) -> tuple[str, ...]:
     """A list of non-empty strings, or one string split on `separators`."""
     expected = f"a list of {what} (or one string, split on {' or '.join(separators)})"
     if value is None:
@@ -179,14 +185,14 @@ def _words(key: str, value: Any, separators: str, what: str) -> tuple[str, ...]:
     raise Bad(key, value, expected)
 
 
-def _files(root: Path) -> Callable[[str, Any], tuple[Path, ...]]:
-    def parse(key: str, value: Any) -> tuple[Path, ...]:
+def files(root: Path) -> Parser[tuple[Path, ...]]:
+    def parse(key: str, value: object) -> tuple[Path, ...]:
         return tuple(root / name for name in _words(key, value, ",:", "file names"))
 
     return parse
 
 
-def _profiles(key: str, value: Any) -> tuple[str, ...]:
+def profiles(key: str, value: object) -> tuple[str, ...]:
     names = _words(key, value, ",", "profile names")
     for name in names:
         if not _PROFILE.match(name):
@@ -194,10 +200,10 @@ def _profiles(key: str, value: Any) -> tuple[str, ...]:
     return names
 
 
-def _project_name(root: Path) -> Callable[[str, Any], str]:
-    def parse(key: str, value: Any) -> str:
+def project_name(root: Path) -> Parser[str]:
+    def parse(key: str, value: object) -> str:
         # Compose's rule for names; the directory name is only a fallback.
-        name = _text(key, value) or re.sub(r"[^a-z0-9_-]", "", root.name.lower())
+        name = string(key, value) or re.sub(r"[^a-z0-9_-]", "", root.name.lower())
         if not _PROJECT_NAME.match(name):
             raise Bad(key, name, "a Compose project name ([a-z0-9][a-z0-9_-]*)")
         return name
@@ -205,9 +211,9 @@ def _project_name(root: Path) -> Callable[[str, Any], str]:
     return parse
 
 
-def _path(root: Path) -> Callable[[str, Any], Path]:
-    def parse(key: str, value: Any) -> Path:
-        path = root / _text(key, value, empty=False, what="a file name (one string)")
+def file_path(root: Path) -> Parser[Path]:
+    def parse(key: str, value: object) -> Path:
+        path = root / string(key, value, empty=False, what="a file name (one string)")
         if path.is_dir():
             raise Bad(key, value, "a file name, and this is a folder")
         return path
@@ -215,18 +221,18 @@ def _path(root: Path) -> Callable[[str, Any], Path]:
     return parse
 
 
-def _version(key: str, value: Any) -> str:
+def version(key: str, value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise Bad(
             key, value, 'a quoted version such as "5.6.1" (YAML reads 5.10 as 5.1)'
         )
-    text = _text(key, value).strip()
+    text = string(key, value).strip()
     if text and not _VERSION.match(text):
         raise Bad(key, value, 'a version like "5.6.1" (quoted)')
     return text
 
 
-def _argv(key: str, value: Any) -> tuple[str, ...]:
+def argv(key: str, value: object) -> tuple[str, ...]:
     expected = "a command: a string split like a shell would, or a list of words"
     if isinstance(value, str) and value.strip():
         try:
@@ -241,7 +247,7 @@ def _argv(key: str, value: Any) -> tuple[str, ...]:
 _MIGRATION_KEYS = ("service", "run", "status", "pending")
 
 
-def _migrations(key: str, value: Any) -> tuple[Migration, ...]:
+def migrations(key: str, value: object) -> tuple[Migration, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -255,10 +261,10 @@ def _migrations(key: str, value: Any) -> tuple[Migration, ...]:
         status, pending = entry.get("status"), entry.get("pending")
         result.append(
             Migration(
-                service=_text(f"{at}.service", entry.get("service"), empty=False),
-                run=_argv(f"{at}.run", entry.get("run")),
-                status=_argv(f"{at}.status", status) if status is not None else None,
-                pending=None if pending is None else _argv(f"{at}.pending", pending),
+                service=string(f"{at}.service", entry.get("service"), empty=False),
+                run=argv(f"{at}.run", entry.get("run")),
+                status=argv(f"{at}.status", status) if status is not None else None,
+                pending=None if pending is None else argv(f"{at}.pending", pending),
             )
         )
     return tuple(result)
@@ -267,29 +273,29 @@ def _migrations(key: str, value: Any) -> tuple[Migration, ...]:
 _SERVICE_KEYS = ("shell", "port", "path", "test", "test_files")
 
 
-def _test_files(root: Path, key: str, value: Any) -> tuple[Path, str] | None:
+def test_files(root: Path, key: str, value: object) -> tuple[Path, str] | None:
     if value is None:
         return None
     expected = "HOST_FOLDER:CONTAINER_FOLDER, the container folder absolute"
-    host, sep, inside = _text(key, value, empty=False, what=expected).rpartition(":")
+    host, sep, inside = string(key, value, empty=False, what=expected).rpartition(":")
     if not sep or not host or not inside.startswith("/"):
         raise Bad(key, value, expected)
     return (root / host, inside.rstrip("/") or "/")
 
 
-def _stale_mode(key: str, value: Any) -> str:
+def stale_mode(key: str, value: object) -> str:
     expected = "one of rebuild, warn, off"
-    text = _text(key, value, empty=False, what=expected).strip().lower()
+    text = string(key, value, empty=False, what=expected).strip().lower()
     if text not in ("rebuild", "warn", "off"):
         raise Bad(key, value, expected)
     return text
 
 
-def _kept(key: str, value: Any) -> int:
-    return _whole(key, value, "snapshots")
+def kept(key: str, value: object) -> int:
+    return whole(key, value, "snapshots")
 
 
-def _port(key: str, value: Any) -> int | None:
+def port(key: str, value: object) -> int | None:
     if value is None:
         return None
     expected = "a port number (1-65535)"
@@ -304,42 +310,49 @@ def _port(key: str, value: Any) -> int | None:
     return port
 
 
-def _services(key: str, value: Any, root: Path) -> dict[str, ServiceSettings]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise Bad(key, value, "a mapping of service name to {shell, port, path, test}")
-    _string_keys(key, value)
-    services = {}
-    for name, entry in value.items():
-        at = f"{key}.{name}"
-        entry = {} if entry is None else entry
-        if not isinstance(entry, Mapping):
-            raise Bad(at, entry, "a mapping with shell, port, path and test")
-        check_keys(at, entry, _SERVICE_KEYS)
-        path = _text(f"{at}.path", entry.get("path", "/"), empty=False)
-        if not path.startswith("/"):
-            raise Bad(f"{at}.path", path, "a URL path starting with /")
-        services[str(name)] = ServiceSettings(
-            shell=_text(f"{at}.shell", entry.get("shell", "sh"), empty=False),
-            port=_port(f"{at}.port", entry.get("port")),
-            path=path,
-            test=None
-            if entry.get("test") is None
-            else _argv(f"{at}.test", entry["test"]),
-            test_files=_test_files(root, f"{at}.test_files", entry.get("test_files")),
-        )
-    return services
+def services(root: Path) -> Parser[dict[str, ServiceSettings]]:
+    def parse(key: str, value: object) -> dict[str, ServiceSettings]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise Bad(
+                key, value, "a mapping of service name to {shell, port, path, test}"
+            )
+        _string_keys(key, value)
+        services = {}
+        for name, entry in value.items():
+            at = f"{key}.{name}"
+            entry = {} if entry is None else entry
+            if not isinstance(entry, Mapping):
+                raise Bad(at, entry, "a mapping with shell, port, path and test")
+            check_keys(at, entry, _SERVICE_KEYS)
+            path = string(f"{at}.path", entry.get("path", "/"), empty=False)
+            if not path.startswith("/"):
+                raise Bad(f"{at}.path", path, "a URL path starting with /")
+            services[str(name)] = ServiceSettings(
+                shell=string(f"{at}.shell", entry.get("shell", "sh"), empty=False),
+                port=port(f"{at}.port", entry.get("port")),
+                path=path,
+                test=None
+                if entry.get("test") is None
+                else argv(f"{at}.test", entry["test"]),
+                test_files=test_files(
+                    root, f"{at}.test_files", entry.get("test_files")
+                ),
+            )
+        return services
+
+    return parse
 
 
-def _database(key: str, value: Any) -> DatabaseSettings | None:
+def database(key: str, value: object) -> DatabaseSettings | None:
     if value is None or value == {}:
         return None
     if not isinstance(value, Mapping):
         raise Bad(key, value, "a mapping with service, user_var and name_var")
     check_keys(key, value, tuple(DatabaseSettings.__dataclass_fields__))
     return DatabaseSettings(
-        **{k: _text(f"{key}.{k}", v, empty=False) for k, v in value.items()}
+        **{k: string(f"{key}.{k}", v, empty=False) for k, v in value.items()}
     )
 
 
@@ -347,48 +360,16 @@ ROUTINGS = ("auto", "mesh", "host")
 _REGISTRY = re.compile(r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")
 
 
-def _routing(key: str, value: Any) -> str:
-    if (text := _text(key, value).strip().lower() or "auto") not in ROUTINGS:
+def routing(key: str, value: object) -> str:
+    if (text := string(key, value).strip().lower() or "auto") not in ROUTINGS:
         raise Bad(key, value, "auto, mesh or host")
     return text
 
 
-def _registry(key: str, value: Any) -> str:  # HOST[:PORT][/PATH], no scheme
-    text = _text(key, value).strip()
+def registry(key: str, value: object) -> str:  # HOST[:PORT][/PATH], no scheme
+    text = string(key, value).strip()
     if text and not _REGISTRY.match(text):
         raise Bad(
             key, value, "a registry address such as 127.0.0.1:5000 or ghcr.io/team"
         )
     return text
-
-
-def schema(root: Path) -> dict[str, Callable[[str, Any], Any]]:
-    """Every key of the `dockhand` section and its parser; DEFAULTS has the same keys."""
-    return {
-        "project": _project_name(root),
-        "compose_files": _files(root),
-        "prod_files": _files(root),
-        "prod": _flag,
-        "profiles": _profiles,
-        "env_file": _path(root),
-        "env_example": _path(root),
-        "default_service": _text,
-        "wait_timeout": _seconds,
-        "wait_stable_seconds": _window,
-        "wait_max_restarts": _restarts,
-        "compose_command": _text,
-        "compose_version": _version,
-        "services": lambda key, value: _services(key, value, root),
-        "migrations": _migrations,
-        "database": _database,
-        "image_size_budget_mb": _megabytes,
-        "min_free_disk_gb": _gigabytes,
-        "stale_images": _stale_mode,
-        "migrate_snapshots": _kept,
-        "watch_files": _files(root),
-        "deploy_endpoint": _text,
-        "deploy_registry": _registry,
-        "deploy_pull_registry": _registry,
-        "deploy_routing": _routing,
-        "deploy_timeout": _seconds,
-    }

@@ -8,19 +8,21 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from dockhand.config.defaults import DEFAULTS, ENV_PREFIX
+from dockhand.config import schema as parse
+from dockhand.config.defaults import ENV_PREFIX
+from dockhand.config.keys import Key, setting
 from dockhand.config.schema import (
     Bad,
     DatabaseSettings,
     Migration,
+    Parser,
     ServiceSettings,
     Unknown,
     check_keys,
-    schema,
 )
 from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
@@ -28,38 +30,179 @@ from dockhand.errors import DockhandError
 
 @dataclass(frozen=True)
 class Settings:
-    root: Path
-    project: str
-    compose_files: tuple[Path, ...]
-    prod_files: tuple[Path, ...]
-    prod: bool
-    profiles: tuple[str, ...]
-    env_file: Path
-    env_example: Path
-    default_service: str
-    wait_timeout: float
-    compose_command: str
-    wait_stable_seconds: float = DEFAULTS["wait_stable_seconds"]  # up this long = ready
-    wait_max_restarts: int = DEFAULTS["wait_max_restarts"]  # more: a crash loop
-    compose_version: str = ""  # the Compose the project pins; doctor warns on another
-    services: Mapping[str, ServiceSettings] = field(default_factory=dict)
-    migrations: tuple[Migration, ...] = ()
-    database: DatabaseSettings | None = None
-    image_size_budget_mb: float = 350
-    min_free_disk_gb: float = 2
-    stale_images: str = "rebuild"  # rebuild, warn or off (dockhand.steps.stale)
-    migrate_snapshots: int = 5  # automatic snapshots before migrate kept; 0: none
-    watch_files: tuple[Path, ...] = ()  # compose files `inv watch` adds (develop.watch)
+    """What a command knows of its project. Each key of the `dockhand` section
+    is declared once, here: the type a command sees, and in setting() its
+    default as a user would write it, its parser (schema.py), whether an
+    INVOKE_DOCKHAND_<KEY> variable can set it, and its row of the table in
+    docs/configuration.md. A new key is one more field."""
+
+    root: Path  # the folder of tasks.py, from namespace(); not a key
+    project: str = setting(
+        "",
+        at_root=parse.project_name,
+        kind="string, `[a-z0-9][a-z0-9_-]*`",
+        shown="the name Compose gives the project (see [How dockhand finds the project](#how-dockhand-finds-the-project)), which `inv setup` makes each checkout's own",
+        doc="Compose project name, passed as `-p` to every command; set here, every checkout of the repository shares that one stack ([checkouts.md](checkouts.md))",
+    )
+    compose_files: tuple[Path, ...] = setting(
+        ["docker-compose.yml"],
+        at_root=parse.files,
+        kind="list of file names, or one string split on `,` or `:`",
+        shown="the files Compose finds (see below)",
+        doc="compose files, in merge order, each passed with `-f`; when set, exactly these (no override file is added)",
+    )
+    prod_files: tuple[Path, ...] = setting(
+        ["docker-compose.prod.yml"],
+        at_root=parse.files,
+        kind="as `compose_files`",
+        doc="files added after `compose_files` when the production override is selected (`inv prod ...`)",
+    )
+    prod: bool = setting(
+        False,
+        parse.flag,
+        kind="`true` or `false` (strings: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`)",
+        doc="select the production override for every command (`INVOKE_DOCKHAND_PROD=1`)",
+    )
+    profiles: tuple[str, ...] = setting(
+        [],
+        parse.profiles,
+        kind="list of profile names (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`), or one string split on `,`",
+        doc="Compose profiles to enable, each passed with `--profile`; `profiles: storage` is the one profile `storage`",
+    )
+    env_file: Path = setting(  # noqa: RUF009 - setting() is a field()
+        ".env",
+        at_root=parse.file_path,
+        kind="one file name (a string, not a list)",
+        doc="the env file Compose interpolates from, passed with `--env-file` when it exists",
+    )
+    env_example: Path = setting(  # noqa: RUF009 - setting() is a field()
+        ".env.example",
+        at_root=parse.file_path,
+        kind="one file name",
+        doc="the template `inv setup` creates `env_file` from",
+    )
+    default_service: str = setting(
+        "",
+        parse.string,
+        kind="string",
+        doc="the service `inv shell` opens when none is named",
+    )
+    wait_timeout: float = setting(
+        180,
+        parse.seconds,
+        kind="number of seconds, greater than 0",
+        doc="how long `inv up`, `inv restart` and `inv migrate` wait for health",
+    )
+    wait_stable_seconds: float = setting(
+        2.5,
+        parse.window,
+        kind="number of seconds, 0 or more",
+        doc="a service is ready once it has stayed up (healthy, or running without a healthcheck) this long since its last start; see [inv up](commands.md#inv-up-service)",
+    )
+    wait_max_restarts: int = setting(
+        2,
+        parse.restarts,
+        kind="whole number, 0 or more",
+        doc="a service restarted more often than this during a wait fails it at once (a crash loop)",
+    )
+    compose_command: str = setting(
+        "",
+        parse.string,
+        kind="string (split on spaces)",
+        shown="detected",
+        doc="force a Compose binary, e.g. `/usr/bin/docker-compose`",
+    )
+    compose_version: str = setting(
+        "",
+        parse.version,
+        kind='a quoted version, `"5.6.1"` or `"5.6"`',
+        doc="the Compose version the project is tested with; `inv doctor` warns when another one runs (this repository's `scripts/engine` installs exactly this one). Quote it: YAML reads `5.10` as the number 5.1",
+    )
+    services: Mapping[str, ServiceSettings] = setting(
+        {},
+        at_root=parse.services,
+        kind="mapping of service name (a string) to `{shell, port, path, test, test_files}`",
+        env=False,
+        doc="per service: `shell` (a non-empty string, for `inv shell`, default `sh`), `port` (the container port a browser opens, 1-65535) and `path` (starting with `/`, default `/`); `inv up` prints `http://localhost:HOSTPORT/PATH` with the host port Compose published; `test` (a command, as `migrations.run`) is what `inv test` runs in the container, and `test_files` (`HOST_FOLDER:CONTAINER_FOLDER`, the host folder relative to `tasks.py`) the files it copies in first, for tests the image leaves out ([daily.md](daily.md#tests-in-the-containers))",
+    )
+    migrations: tuple[Migration, ...] = setting(
+        [],
+        parse.migrations,
+        kind="list of `{service, run, status, pending}`",
+        env=False,
+        doc="in order; `service` a string, `run` a command (a string split like a shell would, quotes balanced, or a list of words; never run through a shell), `status` optional, a command too; `pending` optional, a command printing what `run` would apply, one a line (nothing: up to date): with it on every entry, `inv migrate` snapshots the database only when something is pending ([daily.md](daily.md#migrations-with-a-safety-net))",
+    )
+    database: DatabaseSettings | None = setting(  # noqa: RUF009 - setting() is a field()
+        {},
+        parse.database,
+        kind="`{service, user_var, name_var, password_var}`, each a string",
+        shown="none",
+        env=False,
+        doc="the PostgreSQL service and the env variables naming its user, database and password (`password_var` default `POSTGRES_PASSWORD`); `inv migrate` waits for this service to be healthy, `inv up` and `inv doctor` check the password against its data",
+    )
+    image_size_budget_mb: float = setting(
+        350,
+        parse.megabytes,
+        kind="number, greater than 0",
+        doc="`inv check` fails an image larger than this",
+    )
+    min_free_disk_gb: float = setting(
+        2,
+        parse.gigabytes,
+        kind="number, 0 or more",
+        doc="`inv doctor` warns when Docker's disk has less free space",
+    )
+    stale_images: str = setting(
+        "rebuild",
+        parse.stale_mode,
+        kind="`rebuild`, `warn` or `off`",
+        doc="an image older than its sources: `inv up` rebuilds it (`rebuild`) or only says so (`warn`); `inv ps` and `inv restart` name it unless `off` ([daily.md](daily.md#stale-images))",
+    )
+    migrate_snapshots: int = setting(
+        5,
+        parse.kept,
+        kind="whole number, 0 or more",
+        doc="the automatic snapshots `inv migrate` keeps in `backups/` (older ones are removed); `0` takes none",
+    )
+    watch_files: tuple[Path, ...] = setting(
+        [],
+        at_root=parse.files,
+        kind="as `compose_files`",
+        doc="compose files with `develop.watch` rules that `inv watch` adds to `compose_files` (a file of their own: Compose v1 rejects `develop`)",
+    )
+    deploy_endpoint: str = setting(
+        "",
+        parse.string,
+        kind="string: a Docker context name or a host URL (`ssh://user@host`, `unix:///...`, `tcp://...`)",
+        doc="the Swarm manager `inv deploy` and `inv cluster ...` talk to; none: `DOCKER_HOST`, else the `swarm-lab` context when it exists, else the current context (see [deploy.md](deploy.md#which-cluster))",
+    )
+    deploy_registry: str = setting(
+        "",
+        parse.registry,
+        kind="`HOST[:PORT][/PATH]`",
+        doc="where `inv deploy` pushes the images it builds (required by `inv deploy`)",
+    )
+    deploy_pull_registry: str = setting(
+        "",
+        parse.registry,
+        kind="`HOST[:PORT][/PATH]`",
+        shown="`deploy_registry`",
+        doc="the same registry as the cluster's nodes reach it (the lab: `registry:5000`)",
+    )
+    deploy_routing: str = setting(
+        "auto",
+        parse.routing,
+        kind="`auto`, `mesh` or `host`",
+        doc="how the stack is reached: `mesh` (virtual IPs, ingress ports), `host` (`endpoint_mode: dnsrr`, `mode: host` ports, for clusters without IPVS); `auto` asks the manager's kernel",
+    )
+    deploy_timeout: float = setting(
+        300,
+        parse.seconds,
+        kind="number of seconds, greater than 0",
+        doc="how long `inv deploy` waits for the stack to converge",
+    )
     # The checkout an env file was copied from (dockhand.config.checkout), when it was.
     copied_from: str = ""
-    # `inv deploy`: the Swarm manager (a context name or a Docker host URL;
-    # empty: DOCKER_HOST, else the swarm-lab context, else the current one),
-    # where images are pushed, the name nodes pull them by, and the routing.
-    deploy_endpoint: str = ""
-    deploy_registry: str = ""
-    deploy_pull_registry: str = ""
-    deploy_routing: str = "auto"
-    deploy_timeout: float = 300
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
@@ -80,32 +223,14 @@ class Settings:
         return self.services.get(name, ServiceSettings())
 
 
+# Every key of the `dockhand` section, in the order of the docs' table.
+KEYS: dict[str, Key] = {
+    f.name: f.metadata["key"] for f in fields(Settings) if "key" in f.metadata
+}
+# Each key's default, as a user would write it (raw: the parsers read them).
+DEFAULTS: dict[str, Any] = {name: key.default for name, key in KEYS.items()}
 # Keys a variable can set: those whose value can be written as one string.
-ENV_KEYS = (
-    "project",
-    "compose_files",
-    "prod_files",
-    "prod",
-    "profiles",
-    "env_file",
-    "env_example",
-    "default_service",
-    "wait_timeout",
-    "wait_stable_seconds",
-    "wait_max_restarts",
-    "compose_command",
-    "compose_version",
-    "image_size_budget_mb",
-    "min_free_disk_gb",
-    "stale_images",
-    "migrate_snapshots",
-    "watch_files",
-    "deploy_endpoint",
-    "deploy_registry",
-    "deploy_pull_registry",
-    "deploy_routing",
-    "deploy_timeout",
-)
+ENV_KEYS = tuple(name for name, key in KEYS.items() if key.env)
 INTERNAL = ("root",)  # set by dockhand.namespace(), not by a user
 
 
@@ -118,7 +243,12 @@ def _nearest(word: str, known: Sequence[str]) -> str:
     return f"; did you mean {found[0]}?" if found else ""
 
 
-def _show(value: Any) -> str:
+def parsers(root: Path) -> dict[str, Parser[object]]:
+    """Every key of the `dockhand` section and its parser, for a project in `root`."""
+    return {name: key.parser(root) for name, key in KEYS.items()}
+
+
+def _show(value: object) -> str:
     text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -161,7 +291,7 @@ def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:
             found[key] = value
             continue
         nested = key.split("_")[0]
-        if nested in ("services", "migrations", "database"):
+        if nested in KEYS and not KEYS[nested].env:
             raise DockhandError(
                 f"{var}: dockhand.{nested} cannot be set by a variable",
                 hint="put it in a config file: `inv -f FILE ...` or INVOKE_RUNTIME_CONFIG=FILE",
@@ -173,7 +303,7 @@ def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
-def load(section: Any, origins: Mapping[str, str] | None = None) -> Settings:
+def load(section: object, origins: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the `dockhand` section of an Invoke config, checked
     against the schema. `origins` says where each top-level key came from (a
     file name, or an INVOKE_DOCKHAND_* variable); invoke.yaml when not said."""
@@ -187,14 +317,14 @@ def load(section: Any, origins: Mapping[str, str] | None = None) -> Settings:
             hint=f"fix it in {origin} (every setting: docs/configuration.md)",
         )
     root = Path(str(section.get("root") or ".")).resolve()
-    parsers = schema(root)
+    parse_key = parsers(root)
     try:
         check_keys(
-            "", {k: v for k, v in section.items() if k not in INTERNAL}, list(parsers)
+            "", {k: v for k, v in section.items() if k not in INTERNAL}, list(parse_key)
         )
-        values = {
+        values: dict[str, Any] = {  # each as its field's type
             key: parse(key, section[key] if key in section else DEFAULTS[key])
-            for key, parse in parsers.items()
+            for key, parse in parse_key.items()
         }
     except Bad as bad:
         raise _bad_value(bad, origins) from None

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from dockhand.config.defaults import DEFAULTS
+from dockhand.config.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from dockhand.docker.states import ServiceState
