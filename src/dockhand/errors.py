@@ -43,7 +43,6 @@ class Interrupted(DockhandError):
     signal: 130, 143, 129), no traceback."""
 
     def __init__(self, signum: int = 2) -> None:
-
         name = signal.Signals(signum).name
         super().__init__(
             "interrupted" if name == "SIGINT" else f"stopped by {name}",

@@ -24,6 +24,7 @@ from dockhand.errors import DockhandError
 from dockhand.postgres import dumps
 from dockhand.session import Session
 from dockhand.steps import migrations
+from dockhand.steps import restore as restoring
 from dockhand.steps.backups import (
     dump,
     new_backup_path,
@@ -43,10 +44,8 @@ from dockhand.steps.database import (
     tell,
     tell_undo,
 )
-from dockhand.steps.restore import described, restore
+from dockhand.steps.restore import described
 from dockhand.ui import sizes
-
-__all__ = ["backup", "reset", "restore", "shell"]
 
 
 def reset(s: Session, *, yes: bool = False, no_backup: bool = False) -> None:
@@ -141,3 +140,10 @@ def backup(s: Session, output: str | None = None) -> None:
         "restore it with: "
         + dumps.restore_command(dest, Path.cwd(), prod=s.settings.prod)
     )
+
+
+def restore(s: Session, file: str, *, yes: bool = False) -> None:
+    """Check, ask, back up, restore into scratch, swap in: a bad dump changes
+    nothing (the steps `snapshot.restore`, `setup --data-from` and migrate's
+    way back share)."""
+    restoring.restore(s, file, yes=yes)

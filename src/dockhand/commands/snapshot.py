@@ -249,7 +249,6 @@ def _start(s: Session, services: Sequence[str]) -> None:
 
 
 def save(s: Session, name: str | None) -> None:
-
     stamp = dumps.timestamp(datetime.now(timezone.utc))
     name = check_name(name or stamp)
     where = folder(s) / name
@@ -326,7 +325,6 @@ def save(s: Session, name: str | None) -> None:
 
 
 def restore(s: Session, name: str, *, yes: bool) -> None:
-
     where, manifest = load(s, name)
     s.require_engine()
     console.step(f"checking snapshot {name!r}")
@@ -376,7 +374,6 @@ def restore(s: Session, name: str, *, yes: bool) -> None:
 
 
 def rm(s: Session, name: str, *, yes: bool) -> None:
-
     where, manifest = load(s, name)
     total = sum(int(e.get("size", 0)) for e in manifest.get("entries", []))
     if not confirm(

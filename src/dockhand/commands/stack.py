@@ -33,7 +33,6 @@ def up(
 
 
 def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
-
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
     argv = compose.down(s.find_compose(), s.project, volumes=volumes)

@@ -37,7 +37,6 @@ def _engine() -> str:
 
 
 def version(s: Session, *, as_json: bool = False) -> None:
-
     rows = {
         "dockhand": f"{DISTRIBUTION} {__version__}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",

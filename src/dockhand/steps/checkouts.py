@@ -315,6 +315,5 @@ def _ports(s: Session, project: str, *, moving: bool) -> dict[str, str]:
 
 
 def _write(path: Path, values: dict[str, str]) -> None:
-
     text = path.read_text(encoding="utf-8")
     write_private(path, checkout.set_keys(text, values, "this checkout's (inv setup)"))
