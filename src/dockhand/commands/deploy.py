@@ -58,15 +58,15 @@ def deploy(
     manager = require_manager(choose(s.settings, os.environ, s.runner), s.runner)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
-    typed = s.ask_model()  # the stack file is written from Compose's own JSON
-    model: dict[str, Any] | None = None if typed is None else dict(typed.raw)
-    if model is None:
+    typed = s.ask_model()
+    if typed is None:
         raise DockhandError(
             "inv deploy needs Compose v2 or newer (its merged model)",
             hint="install the Compose v2 plugin (scripts/engine does)",
         )
+    model: dict[str, Any] = dict(typed.raw)  # images, migrations, contents
     stack = s.settings.project
-    refuse(stackfile.problems(model, stack))
+    refuse(stackfile.problems(typed, stack))
 
     built = images.built_services(model)
     # Data to stdout (--json), so everything the tools print goes to stderr.
@@ -98,7 +98,7 @@ def deploy(
     }
     routing = cluster.routing(s, manager, next(iter(pinned.values()), ""))
     rendered = stackfile.render(
-        model,
+        typed,
         stackfile.Target(
             stack,
             routing,
@@ -120,7 +120,7 @@ def deploy(
         if _label(current.get(name)) != spec_digest
     ]
     before = converge.versions(client, stack)
-    gone = sorted(set(current) - set(rendered.stack["services"]))
+    gone = sorted(set(current) - set(rendered.services))
     if not changed:
         console.ok("nothing changed: every service already runs this spec")
         code = verdict.report(s, manager, client, stack, before, 5.0, as_json, started)
@@ -130,10 +130,10 @@ def deploy(
     try:
         migrating = [m for m in s.settings.migrations if m.service in changed]
         database = s.settings.database.service if s.settings.database else ""
-        if migrating and database in rendered.stack["services"]:
+        if migrating and database in rendered.services:
             first = {
                 **rendered.stack,
-                "services": {database: rendered.stack["services"][database]},
+                "services": {database: rendered.services[database]},
             }
             _stack_deploy(
                 s, manager, stack, _write(first), f"the database ({database})"
