@@ -47,7 +47,7 @@ def builds(found: ComposeModel | None, names: Sequence[str]) -> dict[str, Build]
     without names) that Compose builds, and how."""
     if found is None:
         return {}
-    wanted = readiness.scope(found.raw, names).services or frozenset()
+    wanted = readiness.scope(found, names).services or frozenset()
     return {
         service.name: service.build
         for service in found.built()
