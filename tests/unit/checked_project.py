@@ -12,6 +12,7 @@ from dockhand.checks.registry import FAIL, Check, Facts, Processes
 from dockhand.config.settings import load
 from dockhand.docker import model
 from dockhand.docker.compose import ComposeCli
+from dockhand.docker.image import image_of
 from dockhand.docker.process import Runner
 from dockhand.session import Session
 
@@ -117,6 +118,11 @@ def facts_for(root: Path, budget_mb: float = 350, **overrides: Any) -> Facts:
     for key in ("dev", "prod"):  # the models as Compose prints them, parsed
         if isinstance(values[key], dict):
             values[key] = model.parse(values[key])
+    if isinstance(values["images"], dict):  # as the engine inspects them, parsed
+        values["images"] = {
+            name: None if attrs is None else image_of(attrs)
+            for name, attrs in values["images"].items()
+        }
     settings = load(
         {"root": str(root), "project": "p", "image_size_budget_mb": budget_mb}
     )

@@ -12,6 +12,7 @@ from dockhand.checks import machine
 from dockhand.checks.facts import Engine, Facts
 from dockhand.config.settings import load
 from dockhand.docker import model
+from dockhand.docker.image import image_of
 
 
 def test_needed_images_are_build_bases_and_pulled_images() -> None:
@@ -70,7 +71,7 @@ def test_an_image_is_asked_for_once_whoever_reads_it(tmp_path: Path) -> None:
     )
     check = machine.check_images(found)
     assert check.ok and check.detail == "redis:7 present"
-    assert found.image("redis:7") == {"Size": 1, "Config": {"User": "redis"}}
+    assert found.image("redis:7") == image_of({"Size": 1, "Config": {"User": "redis"}})
     assert found.image("base:none") is None
     assert asked == ["redis:7", "base:none"]
 

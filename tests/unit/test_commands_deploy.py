@@ -14,11 +14,11 @@ def running(spec_digest: str) -> inspected.Service:
 
 
 def rendered(**digests: str) -> stackfile.Rendered:
-    services = {
+    services: dict[str, stackfile.JSON] = {
         name: {"deploy": {"labels": {stackfile.SPEC_LABEL: digest}}}
         for name, digest in digests.items()
     }
-    return stackfile.Rendered({"services": services}, [])
+    return stackfile.Rendered({"services": dict(services)}, [], services, digests)
 
 
 def test_a_deploy_changes_the_services_whose_spec_moved_and_names_those_gone() -> None:

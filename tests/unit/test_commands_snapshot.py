@@ -8,6 +8,7 @@ import pytest
 from dockhand.commands import snapshot
 from dockhand.commands.snapshot import Volume
 from dockhand.docker import containers
+from dockhand.docker.model import parse
 from dockhand.errors import DockhandError
 
 MODEL = {
@@ -28,13 +29,13 @@ MODEL = {
 
 
 def test_the_named_volumes_with_who_mounts_them() -> None:
-    assert snapshot.project_volumes(MODEL, "shop", "db") == [
+    assert snapshot.project_volumes(parse(MODEL), "shop", "db") == [
         Volume("custom", ("redis", "web"), database=False),
         Volume("shop_db-data", ("db",), database=True),
     ]
     # Without a name in the model: Compose's own PROJECT_SOURCE.
     bare = {**MODEL, "volumes": {}}
-    assert snapshot.project_volumes(bare, "p", None)[0].name == "p_cache"
+    assert snapshot.project_volumes(parse(bare), "p", None)[0].name == "p_cache"
 
 
 @pytest.mark.parametrize("name", ["before-upgrade", "20260102T150405Z", "a.b_c"])

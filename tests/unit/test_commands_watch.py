@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dockhand.commands import watch
 from dockhand.commands.watch import Rule
+from dockhand.docker.model import parse
 
 MODEL = {
     "services": {
@@ -27,12 +28,12 @@ MODEL = {
 
 
 def test_rules_of_the_services_named() -> None:
-    rules = watch.rules_of(MODEL, [])
+    rules = watch.rules_of(parse(MODEL), [])
     assert rules == [
         Rule("api", "sync+restart", Path("/src/api"), "/app", ("tests/",)),
         Rule("api", "rebuild", Path("/src/api/Dockerfile"), None),
     ]
-    assert watch.rules_of(MODEL, ["db"]) == []
+    assert watch.rules_of(parse(MODEL), ["db"]) == []
 
 
 def test_changed_is_what_was_added_or_changed() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dockhand.docker import inventory as projects
+from dockhand.docker.states import container_of
 
 
 def container(
@@ -30,12 +31,15 @@ def container(
 
 def gathered() -> list[projects.Project]:
     return projects.gather(
-        [
-            container("alive", "web", "/here", True, "8078"),
-            container("alive", "db", "/here", False),
-            container("dead", "web", "/gone", False, "8178"),
-            {"Id": "x", "Config": {"Labels": {}}},  # not Compose's
-        ],
+        map(
+            container_of,
+            [
+                container("alive", "web", "/here", True, "8078"),
+                container("alive", "db", "/here", False),
+                container("dead", "web", "/gone", False, "8178"),
+                {"Id": "x", "Config": {"Labels": {}}},  # not Compose's
+            ],
+        ),
         [
             ("alive_data", f"{projects.PROJECT}=alive,com.docker.compose.volume=data"),
             ("dead_data", f"{projects.PROJECT}=dead"),

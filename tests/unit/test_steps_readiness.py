@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from dockhand.docker.model import parse
 from dockhand.docker.states import ServiceState
 from dockhand.steps import readiness
 from dockhand.steps.readiness import Rules, Scope, Watch, judge
@@ -73,22 +74,25 @@ def look(w: Watch, now: float) -> Watch:
 
 
 def test_scope_is_the_names_and_what_they_depend_on() -> None:
-    assert readiness.scope(MODEL, ["backend"]).services == {
+    assert readiness.scope(parse(MODEL), ["backend"]).services == {
         "backend",
         "migrate",
         "redis",
         "db",
     }
-    assert readiness.scope(MODEL, ["worker"]).services == {
+    assert readiness.scope(parse(MODEL), ["worker"]).services == {
         "worker",
         "backend",
         "migrate",
         "redis",
         "db",
     }
-    assert readiness.scope(MODEL, ["db"]).services == {"db"}
-    assert readiness.scope(MODEL, ["docs", "redis"]).services == {"docs", "redis"}
-    everything = readiness.scope(MODEL, [])
+    assert readiness.scope(parse(MODEL), ["db"]).services == {"db"}
+    assert readiness.scope(parse(MODEL), ["docs", "redis"]).services == {
+        "docs",
+        "redis",
+    }
+    everything = readiness.scope(parse(MODEL), [])
     assert everything.services == set(MODEL["services"])
     assert everything.awaited == {"migrate"}
 
@@ -100,7 +104,7 @@ def test_scope_without_a_model_is_the_names_or_everything() -> None:
 
 
 def test_a_job_has_no_restart_policy_and_a_dependent_waiting_for_it() -> None:
-    scope = readiness.scope(MODEL, [])
+    scope = readiness.scope(parse(MODEL), [])
     assert scope.is_job(state("exited", service="migrate", policy="no"))
     assert scope.is_job(state("exited", service="migrate", policy=""))
     # awaited, but restarted by the engine: a service, not a job

@@ -9,15 +9,17 @@ from typing import Any
 
 import pytest
 
+from dockhand.docker.model import parse
+from dockhand.swarm import stackfile
 from dockhand.swarm.stackfile import (
     FAIL,
     HOST,
     MESH,
     SPEC_LABEL,
     WARN,
+    Note,
+    Rendered,
     Target,
-    problems,
-    render,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -83,6 +85,14 @@ def model() -> dict[str, Any]:
         "networks": {"default": {"name": "shop_default", "ipam": {}}},
         "volumes": {"db-data": {"name": "shop_db-data"}},
     }
+
+
+def render(raw: dict[str, Any], target: Target) -> Rendered:
+    return stackfile.render(parse(raw), target)
+
+
+def problems(raw: dict[str, Any], stack: str) -> list[Note]:
+    return stackfile.problems(parse(raw), stack)
 
 
 IMAGES = {"db": "reg:5000/shop/db@sha256:aa", "web": "reg:5000/shop/web@sha256:bb"}

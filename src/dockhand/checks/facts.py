@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dockhand import envfile
 from dockhand.checks import credentials
@@ -42,6 +42,7 @@ from dockhand.checks.probes import (
 from dockhand.checks.result import SKIP, Check, Problem, skipped
 from dockhand.docker import containers, engine
 from dockhand.docker.dockerfile import Dockerfile
+from dockhand.docker.image import InspectedImage
 from dockhand.docker.model import ComposeModel, Service
 from dockhand.errors import DockhandError
 
@@ -67,12 +68,12 @@ class Facts:
         settings: Settings,
         session: Session | None = None,
         environ: Mapping[str, str] | None = None,
-        **known: Any,
+        **known: object,
     ) -> None:
         self.settings = settings
         self._session = session
         self.environ = os.environ if environ is None else environ
-        self._images: dict[str, Mapping[str, Any] | Problem | None] = {}
+        self._images: dict[str, InspectedImage | Problem | None] = {}
         # cached_property reads the instance dict first: a known fact is
         # never probed.
         self.__dict__.update(known)
@@ -256,7 +257,7 @@ class Facts:
 
     # --- what the engine holds -----------------------------------------------
 
-    def image(self, name: str) -> Mapping[str, Any] | Problem | None:
+    def image(self, name: str) -> InspectedImage | Problem | None:
         """The engine's inspect data of one image (None: it has none), asked
         once per name: doctor's images and check's image-size read it alike."""
         if name not in self._images:
@@ -269,7 +270,7 @@ class Facts:
         return self._images[name]
 
     @cached_property
-    def images(self) -> Mapping[str, Mapping[str, Any] | None] | Problem:
+    def images(self) -> Mapping[str, InspectedImage | None] | Problem:
         """Each building service's image as the engine inspects it (None: not
         built)."""
         if self.client is None:
@@ -278,12 +279,12 @@ class Facts:
             return Problem(
                 "no compose model to name the images (see compose files)", status=SKIP
             )
-        found: dict[str, Mapping[str, Any] | None] = {}
+        found: dict[str, InspectedImage | None] = {}
         for service in self.builds:
-            attrs = self.image(image_name(self.compose, self.project, service))
-            if isinstance(attrs, Problem):
-                return attrs
-            found[service.name] = attrs
+            image = self.image(image_name(self.compose, self.project, service))
+            if isinstance(image, Problem):
+                return image
+            found[service.name] = image
         return found
 
     @cached_property

@@ -12,12 +12,13 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from dockhand.checks.base_images import build_bases
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, Problem, failed, passed, skipped
 from dockhand.docker.dockerfile import Dockerfile
+from dockhand.docker.image import InspectedImage
 from dockhand.docker.model import ComposeModel
 from dockhand.ui import sizes
 
@@ -121,10 +122,15 @@ def images_check(
 # --- disk -------------------------------------------------------------------
 
 
+class DiskUsage(Protocol):
+    @property
+    def free(self) -> float: ...
+
+
 def disk_check(
     path: Path,
     min_free_gb: float,
-    usage: Callable[[Path], Any] = shutil.disk_usage,
+    usage: Callable[[Path], DiskUsage] = shutil.disk_usage,
     where: str = "",
 ) -> Check:
     try:
@@ -173,7 +179,7 @@ def check_images(facts: Facts) -> Check:
                 froms[service.name] = build_bases(parsed, service.build.args)
     return images_check(
         needed_images(model, base, froms),
-        lambda image: isinstance(facts.image(image), Mapping),
+        lambda image: isinstance(facts.image(image), InspectedImage),
         lambda image: registry_answers(client, image),
     )
 

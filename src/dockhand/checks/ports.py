@@ -20,7 +20,7 @@ from dockhand.checks import host
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, Problem, failed, passed, skipped
 from dockhand.docker import states
-from dockhand.docker.model import ComposeModel
+from dockhand.docker.model import ComposeModel, items, mapping, strings, text
 from dockhand.docker.process import Runner
 
 if TYPE_CHECKING:
@@ -189,17 +189,18 @@ def proxied_container_ip(holder: str, proc: Path = Path("/proc")) -> str | None:
 def containers_by_ip(client: DockerClient | None) -> dict[str, ContainerPort]:
     """Each running container's network addresses -> the container."""
     found: dict[str, ContainerPort] = {}
-    for summary in client.api.containers() if client is not None else ():
-        labels = summary.get("Labels") or {}
+    for summary in map(mapping, client.api.containers() if client is not None else ()):
+        labels = strings(summary.get("Labels"))
+        names = items(summary.get("Names")) or ["?"]
         holder = ContainerPort(
-            (summary.get("Names") or ["?"])[0].lstrip("/"),
+            text(names[0]).lstrip("/"),
             labels.get(states.PROJECT, ""),
             labels.get(states.SERVICE, ""),
         )
-        networks = (summary.get("NetworkSettings") or {}).get("Networks") or {}
+        networks = mapping(mapping(summary.get("NetworkSettings")).get("Networks"))
         for network in networks.values():
-            if network.get("IPAddress"):
-                found[network["IPAddress"]] = holder
+            if address := text(mapping(network).get("IPAddress")):
+                found[address] = holder
     return found
 
 
@@ -216,7 +217,7 @@ def port_checks(
     for p in ports:
         name = f"port {p.port}"
         what = f"{p.service}" + (f", {p.variable}" if p.variable else "")
-        holder = (holders or {}).get(p.port)
+        holder = holders.get(p.port) if holders else None
         if holder is not None and holder.project == project:
             checks.append(passed(name, f"published by this stack ({holder.container})"))
             continue

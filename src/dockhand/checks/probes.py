@@ -11,12 +11,13 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dockhand.checks.compose_model import variables_in
 from dockhand.checks.result import SKIP, Problem
 from dockhand.docker import engine, model, states
-from dockhand.docker.model import ComposeModel, Service
+from dockhand.docker.image import InspectedImage, image_of
+from dockhand.docker.model import ComposeModel, Raw, Service, items, mapping, text
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class Engine:
     """The engine that answered, and what it said about itself."""
 
     client: DockerClient
-    version: Mapping[str, Any]
+    version: Raw  # the engine's `version` JSON
     where: str  # engine.endpoint(), for messages
 
 
@@ -71,7 +72,7 @@ def probe_engine(
             )
     try:
         client = connect()
-        version = client.version()
+        version = mapping(client.version())
     except DockhandError as exc:
         return Problem(exc.message, exc.hint)
     except Exception as exc:  # the SDK raises requests' errors too
@@ -168,18 +169,15 @@ def image_name(cli: ComposeCli, project: str, service: Service) -> str:
     return service.image or f"{project}{'_' if cli.is_v1 else '-'}{service.name}"
 
 
-def inspect_image(
-    client: DockerClient, name: str
-) -> Mapping[str, Any] | Problem | None:
+def inspect_image(client: DockerClient, name: str) -> InspectedImage | Problem | None:
     from docker.errors import DockerException, NotFound
 
     try:
-        attrs: Mapping[str, Any] = client.api.inspect_image(name)
+        return image_of(client.api.inspect_image(name))
     except NotFound:
         return None
     except DockerException as exc:
         return Problem(f"the engine failed: {str(exc)[:200]}", status=SKIP)
-    return attrs
 
 
 def container_processes(client: DockerClient, project: str) -> list[Processes]:
@@ -192,17 +190,15 @@ def container_processes(client: DockerClient, project: str) -> list[Processes]:
         owner = str(container.labels.get(states.SERVICE, "?"))
         name = str(container.name)
         try:
-            top: Mapping[str, Any] = client.api.top(
-                str(container.id), ps_args="-o pid,uid,comm"
-            )
-            titles = [t.upper() for t in top.get("Titles") or []]
+            top = mapping(client.api.top(str(container.id), ps_args="-o pid,uid,comm"))
+            titles = [text(t).upper() for t in items(top.get("Titles"))]
             uid_at, command_at = titles.index("UID"), titles.index("COMMAND")
         except (DockerException, ValueError) as exc:
             running.append(Processes(owner, name, (), str(exc)[:200]))
             continue
         rows = tuple(
-            (str(row[uid_at]), str(row[command_at]))
-            for row in top.get("Processes") or []
+            (text(row[uid_at]), text(row[command_at]))
+            for row in map(items, items(top.get("Processes")))
         )
         running.append(Processes(owner, name, rows))
     return sorted(running, key=lambda p: (p.service, p.container))

@@ -4,9 +4,6 @@ running as root."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     OK,
@@ -17,13 +14,14 @@ from dockhand.checks.result import (
     skipped_for,
 )
 from dockhand.docker.dockerfile import is_root
+from dockhand.docker.image import InspectedImage
 from dockhand.docker.model import Service
 from dockhand.ui import sizes
 
 
 def _images(
     name: str, facts: Facts
-) -> Check | list[tuple[Service, Mapping[str, Any] | None]]:
+) -> Check | list[tuple[Service, InspectedImage | None]]:
     early = facts.needs_model(name)
     if early:
         return early
@@ -60,11 +58,11 @@ def check_image_size(facts: Facts) -> Check:
         return images
     problems, good, missing = [], [], []
     budget = facts.settings.image_size_budget_mb
-    for service, attrs in images:
-        if attrs is None:
+    for service, image in images:
+        if image is None:
             missing.append(service.name)
             continue
-        size = float(attrs.get("Size") or 0)
+        size = image.size
         if size > budget * 1e6:
             problems.append(
                 (
@@ -88,11 +86,11 @@ def check_image_user(facts: Facts) -> Check:
     if isinstance(images, Check):
         return images
     problems, good, missing = [], [], []
-    for service, attrs in images:
-        if attrs is None:
+    for service, image in images:
+        if image is None:
             missing.append(service.name)
             continue
-        user = str((attrs.get("Config") or {}).get("User") or "")
+        user = image.user
         if is_root(user):
             problems.append(
                 (

@@ -22,7 +22,7 @@ def check_swarm_compat(facts: Facts) -> Check:
     if isinstance(services, Check):
         return services
     assert not isinstance(facts.prod, Problem)  # _prod_services said so
-    notes = problems(facts.prod.raw, facts.settings.project)
+    notes = problems(facts.prod, facts.settings.project)
     failures = [str(n) for n in notes if n.level == FAIL]
     if failures:
         return failed(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dockhand.docker import compose, containers
+from dockhand.docker.model import ComposeModel
 from dockhand.session import Session
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console, sizes
@@ -24,17 +23,19 @@ def clean(s: Session, *, volumes: bool, yes: bool) -> None:
         ),
         failure="Compose could not remove the project",
     )
-    removed = "" if model is None else remove_built_images(s, dict(model.raw))
+    removed = "" if model is None else remove_built_images(s, model)
     console.ok(
         f"removed containers{', volumes' if volumes else ''} and networks{removed}"
         + ("" if volumes else "; data volumes kept")
     )
 
 
-def remove_built_images(s: Session, model: dict[str, Any]) -> str:
-    """Remove the images the project built; what was removed, for the summary."""
+def remove_built_images(s: Session, model: ComposeModel) -> str:
+    """Remove the images the project built; what was removed, for the summary.
+    Never an image a service only pulls: other projects may share it."""
     found: dict[str, int] = {}
-    for image in containers.built_images(model, s.settings.project):
+    project = s.settings.project
+    for image in sorted({model.image_of(b.name, project) for b in model.built()}):
         size = s.runner.capture(containers.image_size_argv(image), timeout=30)
         if size.ok and size.stdout.strip().isdigit():
             found[image] = int(size.stdout.strip())

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockhand.config.schema import Migration
 from dockhand.docker import compose
+from dockhand.docker.model import ComposeModel
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.swarm import (
@@ -76,14 +77,15 @@ def deploy(
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
     stack = s.settings.project
-    model = _model(s)
+    typed = _model(s)
+    model: Model = dict(typed.raw)  # images, migrations, contents
     pinned = _build_and_push(s, model)
     if s.runner.dry:
         console.status("(dry run: the stack is not deployed)")
         return 0
     client = manager.client(s.runner)
     current = converge.services(client, stack)
-    rendered = _render(s, manager, model, pinned, current, stack_file)
+    rendered = _render(s, manager, typed, pinned, current, stack_file)
     found = plan(rendered, current, s.settings.migrations)
     before = converge.versions(client, stack)
     if not found.changed:
@@ -96,7 +98,7 @@ def deploy(
     return _prune(s, manager, client, stack, found.gone, prune) if code == 0 else code
 
 
-def _model(s: Session) -> Model:
+def _model(s: Session) -> ComposeModel:
     """Compose's merged model of the production stack, when Swarm can take
     all of it."""
     typed = s.ask_model()  # the stack file is written from Compose's own JSON
@@ -105,9 +107,8 @@ def _model(s: Session) -> Model:
             "inv deploy needs Compose v2 or newer (its merged model)",
             hint="install the Compose v2 plugin (scripts/engine does)",
         )
-    model: Model = dict(typed.raw)
-    refuse(stackfile.problems(model, s.settings.project))
-    return model
+    refuse(stackfile.problems(typed, s.settings.project))
+    return typed
 
 
 def _build_and_push(s: Session, model: Model) -> dict[str, str]:
@@ -135,7 +136,7 @@ def _build_and_push(s: Session, model: Model) -> dict[str, str]:
 def _render(
     s: Session,
     manager: Manager,
-    model: Model,
+    typed: ComposeModel,
     pinned: dict[str, str],
     current: Mapping[str, Service],
     stack_file: Path | None,
@@ -144,8 +145,9 @@ def _render(
     routing the cluster offers (a copy kept at `stack_file`); what it cannot
     carry stops here."""
     routed = routing(s, manager, next(iter(pinned.values()), ""))
+    model: Model = dict(typed.raw)
     rendered = stackfile.render(
-        model,
+        typed,
         stackfile.Target(
             s.settings.project,
             routed,
@@ -175,7 +177,7 @@ def plan(
         for name, spec_digest in rendered.spec_digests().items()
         if _label(current.get(name)) != spec_digest
     ]
-    gone = sorted(set(current) - set(rendered.stack["services"]))
+    gone = sorted(set(current) - set(rendered.services))
     return Plan(changed, gone, [m for m in migrations if m.service in changed])
 
 
@@ -194,10 +196,10 @@ def _roll_out(
     failure stops here, the old version still serving); then the stack."""
     stack = s.settings.project
     database = s.settings.database.service if s.settings.database else ""
-    if found.migrating and database in rendered.stack["services"]:
+    if found.migrating and database in rendered.services:
         first = {
             **rendered.stack,
-            "services": {database: rendered.stack["services"][database]},
+            "services": {database: rendered.services[database]},
         }
         _stack_deploy(s, manager, stack, first, f"the database ({database})")
         _wait_for(s, client, stack, before, [database], timeout)

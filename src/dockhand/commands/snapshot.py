@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dockhand.docker import compose, containers
+from dockhand.docker.model import ComposeModel
 from dockhand.errors import DockhandError
 from dockhand.postgres import dumps
 from dockhand.session import Session
@@ -48,22 +49,20 @@ class Volume:
 
 
 def project_volumes(
-    model: Mapping[str, Any], project: str, database: str | None
+    model: ComposeModel, project: str, database: str | None
 ) -> list[Volume]:
     """Pure: the named volumes the services mount, with who mounts them."""
-    declared = model.get("volumes") or {}
     users: dict[str, list[str]] = {}
-    for service, spec in sorted((model.get("services") or {}).items()):
-        for mount in spec.get("volumes") or ():
-            if isinstance(mount, Mapping) and mount.get("type") == "volume":
-                source = str(mount.get("source") or "")
-                if source:
-                    users.setdefault(source, []).append(service)
-    found = []
-    for source, services in sorted(users.items()):
-        name = str((declared.get(source) or {}).get("name") or f"{project}_{source}")
-        found.append(Volume(name, tuple(services), database in services))
-    return found
+    for service in model.by_name():
+        for mount in service.volumes:
+            if mount.type == "volume" and mount.source:
+                users.setdefault(mount.source, []).append(service.name)
+    return [
+        Volume(
+            model.volume_name(source, project), tuple(services), database in services
+        )
+        for source, services in sorted(users.items())
+    ]
 
 
 def check_name(name: str) -> str:
@@ -218,7 +217,7 @@ def _volumes(s: Session) -> list[Volume]:
             hint=f"this machine runs {s.find_compose()}; install the Compose v2 plugin",
         )
     database = s.settings.database.service if s.settings.database else None
-    found = project_volumes(model.raw, s.settings.project, database)
+    found = project_volumes(model, s.settings.project, database)
     if not found:
         raise DockhandError(
             f"project {s.settings.project!r} has no named volumes to snapshot",

@@ -20,10 +20,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 from dockhand.docker import compose, compose_cache, containers
 from dockhand.docker.dockerignore import ignore_rules
+from dockhand.docker.model import ComposeModel, parse
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import sources
@@ -44,23 +45,16 @@ class Rule:
     ignore: tuple[str, ...] = ()
 
 
-def rules_of(model: Mapping[str, Any], names: Sequence[str]) -> list[Rule]:
+def rules_of(model: ComposeModel, names: Sequence[str]) -> list[Rule]:
     """Pure: the develop.watch rules of the services named (all without)."""
-    found = []
-    for service, spec in sorted((model.get("services") or {}).items()):
-        if names and service not in names:
-            continue
-        for rule in (spec.get("develop") or {}).get("watch") or ():
-            found.append(
-                Rule(
-                    service,
-                    str(rule.get("action")),
-                    Path(str(rule.get("path"))),
-                    rule.get("target"),
-                    tuple(rule.get("ignore") or ()),
-                )
-            )
-    return found
+    return [
+        Rule(
+            service.name, rule.action, Path(rule.path), rule.target or None, rule.ignore
+        )
+        for service in model.by_name()
+        if not names or service.name in names
+        for rule in service.watch
+    ]
 
 
 def stamps(rule: Rule) -> Stamps:
@@ -80,7 +74,9 @@ def changed(old: Stamps, new: Stamps) -> list[str]:
     return sorted(rel for rel, stamp in new.items() if old.get(rel) != stamp)
 
 
-def archive(rule: Rule, rels: Sequence[str], uid: int, gid: int, out: Any) -> None:
+def archive(
+    rule: Rule, rels: Sequence[str], uid: int, gid: int, out: IO[bytes]
+) -> None:
     """A tar of the changed files at their place in the container, owned by
     the container's user, with their modes."""
     assert rule.target is not None
@@ -211,7 +207,7 @@ def remember_synced(s: Session, service: str) -> None:
         sources.remember_synced(compose_cache.location(), state.id, digest)
 
 
-def watch_model(s: Session) -> dict[str, Any]:
+def watch_model(s: Session) -> ComposeModel:
     """The model with the watch files added (Compose v2+ only)."""
     from dataclasses import replace
 
@@ -235,4 +231,4 @@ def watch_model(s: Session) -> dict[str, Any]:
         raise DockhandError(f"Compose could not load the project: {said}", hint="")
     import json
 
-    return dict(json.loads(result.stdout))
+    return parse(json.loads(result.stdout))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockhand.docker.states import container_of
+from dockhand.docker.states import Container
 
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
@@ -79,7 +79,7 @@ def parse_labels(text: str) -> dict[str, str]:
 
 
 def gather(
-    containers: Iterable[Mapping[str, Any]],
+    containers: Iterable[Container],
     volumes: Iterable[tuple[str, str]],
     networks: Iterable[tuple[str, str]],
     images: Iterable[str],
@@ -87,14 +87,15 @@ def gather(
     sizes: Mapping[str, int],
     exists: Callable[[str], bool] | None = None,
 ) -> list[Project]:
-    """Every project: `containers` as `docker inspect` gives them, volumes
+    """Every project: `containers` as `docker inspect` gives them (parsed:
+    states.container_of), volumes
     and networks as (name, labels text), image tags as REPOSITORY:TAG."""
     found: dict[str, Project] = {}
 
     def project(name: str) -> Project:
         return found.setdefault(name, Project(name))
 
-    for item in map(container_of, containers):
+    for item in containers:
         labels = item.labels
         name = labels.get(PROJECT)
         if not name:

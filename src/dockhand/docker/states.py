@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from dockhand.docker.model import items, mapping, strings, text
+
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 ONEOFF = "com.docker.compose.oneoff"
@@ -43,9 +45,9 @@ class ServiceState:
 
     def host_port(self, container_port: int) -> str | None:
         prefix = f"{container_port}/tcp->"
-        for mapping in self.ports:
-            if mapping.startswith(prefix):
-                return mapping.removeprefix(prefix).rsplit(":", 1)[-1]
+        for published in self.ports:
+            if published.startswith(prefix):
+                return published.removeprefix(prefix).rsplit(":", 1)[-1]
         return None
 
     @property
@@ -65,19 +67,20 @@ class Container:
     host_ports: tuple[int, ...] = ()  # the ports its HostConfig binds
 
 
-def container_of(attrs: Mapping[str, Any]) -> Container:
+def container_of(attrs: object) -> Container:
     """Pure: a Container from `docker inspect` data."""
-    config, host = attrs.get("Config") or {}, attrs.get("HostConfig") or {}
+    found = mapping(attrs)
+    bindings = mapping(mapping(found.get("HostConfig")).get("PortBindings"))
     ports = [
-        int(binding["HostPort"])
-        for bindings in (host.get("PortBindings") or {}).values()
-        for binding in bindings or ()
-        if str(binding.get("HostPort") or "").isdigit()
+        int(port)
+        for targets in bindings.values()
+        for binding in items(targets)
+        if (port := text(mapping(binding).get("HostPort"))).isdigit()
     ]
     return Container(
-        id=str(attrs.get("Id") or ""),
-        labels={str(k): str(v) for k, v in (config.get("Labels") or {}).items()},
-        running=bool((attrs.get("State") or {}).get("Running")),
+        id=text(found.get("Id")),
+        labels=strings(mapping(found.get("Config")).get("Labels")),
+        running=bool(mapping(found.get("State")).get("Running")),
         host_ports=tuple(ports),
     )
 

@@ -7,14 +7,13 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from dockhand.checks.ports import port_in_use
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR, Identity
 from dockhand.docker import compose_cache, containers, engine
 from dockhand.docker import inventory as projects
-from dockhand.docker.states import PROJECT
+from dockhand.docker.states import PROJECT, Container, container_of
 from dockhand.envfile.generation import write_private
 from dockhand.errors import DockhandError
 from dockhand.session import Session
@@ -68,7 +67,7 @@ def forget(projects: set[str]) -> None:
 # --- what the engine holds ----------------------------------------------------
 
 
-def all_containers(s: Session) -> list[dict[str, Any]]:
+def all_containers(s: Session) -> list[Container]:
     """`docker inspect` of every container on the engine, stopped ones too."""
     listed = s.runner.capture(containers.all_ids_argv(), timeout=30)
     if not listed.ok:
@@ -81,26 +80,18 @@ def all_containers(s: Session) -> list[dict[str, Any]]:
         data = json.loads(found.stdout or "[]")
     except ValueError:
         return []
-    return [d for d in data if isinstance(d, dict)]
+    return [container_of(d) for d in data if isinstance(d, dict)]
 
 
-def labels(inspected: dict[str, Any]) -> dict[str, str]:
-    return dict((inspected.get("Config") or {}).get("Labels") or {})
-
-
-def bound_ports(inspected: list[dict[str, Any]], but: str = "") -> set[int]:
+def bound_ports(inspected: list[Container], but: str = "") -> set[int]:
     """Host ports any container (running or not) is set to publish, except
     those of project `but`."""
-    ports = set()
-    for item in inspected:
-        if but and labels(item).get(PROJECT) == but:
-            continue
-        bindings = (item.get("HostConfig") or {}).get("PortBindings") or {}
-        for targets in bindings.values():
-            for target in targets or ():
-                if str(target.get("HostPort") or "").isdigit():
-                    ports.add(int(target["HostPort"]))
-    return ports
+    return {
+        port
+        for item in inspected
+        if not (but and item.labels.get(PROJECT) == but)
+        for port in item.host_ports
+    }
 
 
 def claimed_ports(root: Path) -> set[int]:
@@ -116,15 +107,15 @@ def claimed_ports(root: Path) -> set[int]:
     return ports
 
 
-def project_made_here(inspected: list[dict[str, Any]], root: Path, env: Path) -> str:
+def project_made_here(inspected: list[Container], root: Path, env: Path) -> str:
     """The project of containers Compose made from this folder and env file,
     if any (a checkout from before names of its own keeps its stack and data;
     a test's stack from the same folder has an env file of its own)."""
     names = {
-        labels(item).get(PROJECT, "")
+        item.labels.get(PROJECT, "")
         for item in inspected
-        if labels(item).get(WORKING_DIR) == str(root)
-        and labels(item).get(ENV_FILE) == str(env)
+        if item.labels.get(WORKING_DIR) == str(root)
+        and item.labels.get(ENV_FILE) == str(env)
     }
     names.discard("")
     return sorted(names)[0] if len(names) == 1 else ""
@@ -257,7 +248,7 @@ def _warn_about_orphans(s: Session, own: str) -> None:
     keys = set(model.volumes) if model else set()
     if not keys:
         return
-    in_use = {labels(item).get(PROJECT) for item in all_containers(s)}
+    in_use = {item.labels.get(PROJECT) for item in all_containers(s)}
     listed = s.runner.capture(projects.LIST_VOLUMES, timeout=30)
     on_record = recorded()
     found = set()

@@ -14,13 +14,14 @@ window, pass with a warning naming the crash (compose#12424).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from dockhand.config.settings import DEFAULTS
 
 if TYPE_CHECKING:
+    from dockhand.docker.model import ComposeModel
     from dockhand.docker.states import ServiceState
 
 # The defaults of the wait_stable_seconds and wait_max_restarts settings.
@@ -59,23 +60,15 @@ class Scope:
         return self.awaited is None or state.service in self.awaited
 
 
-def _depends_on(spec: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
-    """`config --format json` always gives the long form: name -> condition."""
-    found = spec.get("depends_on") or {}
-    if isinstance(found, list):  # the short form, should a model ever carry it
-        return {str(name): {} for name in found}
-    return {str(k): v or {} for k, v in found.items()}
-
-
-def scope(model: Mapping[str, Any], names: Sequence[str]) -> Scope:
+def scope(model: ComposeModel, names: Sequence[str]) -> Scope:
     """What `inv up NAMES` (or `inv restart NAMES`) waits for: those services
     and, transitively, what they depend on; every service without names."""
-    services: Mapping[str, Mapping[str, Any]] = model.get("services") or {}
+    services = model.services
     awaited = frozenset(
         dependency
-        for spec in services.values()
-        for dependency, how in _depends_on(spec).items()
-        if how.get("condition") == COMPLETED
+        for service in services.values()
+        for dependency, how in service.depends_on.items()
+        if how.condition == COMPLETED
     )
     if not names:
         return Scope(frozenset(services), awaited)
@@ -86,7 +79,8 @@ def scope(model: Mapping[str, Any], names: Sequence[str]) -> Scope:
         if name in wanted:
             continue
         wanted.add(name)
-        todo.extend(_depends_on(services.get(name) or {}))
+        if name in services:
+            todo.extend(services[name].depends_on)
     return Scope(frozenset(wanted), awaited)
 
 

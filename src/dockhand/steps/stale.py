@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockhand.docker import compose, compose_cache, containers, model
+from dockhand.docker.image import image_of
 from dockhand.docker.model import Build, ComposeModel
 from dockhand.docker.states import ServiceState, parse_time
 from dockhand.session import Session
@@ -46,7 +47,7 @@ def builds(found: ComposeModel | None, names: Sequence[str]) -> dict[str, Build]
     without names) that Compose builds, and how."""
     if found is None:
         return {}
-    wanted = readiness.scope(found.raw, names).services or frozenset()
+    wanted = readiness.scope(found, names).services or frozenset()
     return {
         service.name: service.build
         for service in found.built()
@@ -93,17 +94,16 @@ def parse_images(text: str) -> dict[str, Image]:
     except ValueError:
         return {}
     images: dict[str, Image] = {}
-    for attrs in found if isinstance(found, list) else ():
-        labels = (attrs.get("Config") or {}).get("Labels") or {}
-        created = parse_time(str(attrs.get("Created") or ""))
+    for inspected in map(image_of, found if isinstance(found, list) else ()):
+        created = parse_time(inspected.created)
         image = Image(
-            str(labels.get(sources.LABEL, "")),
+            inspected.labels.get(sources.LABEL, ""),
             created.timestamp() if created else 0.0,
         )
-        for key in [attrs.get("Id", ""), *(attrs.get("RepoTags") or ())]:
-            images[str(key)] = image
-            if ":" in str(key) and str(key).endswith(":latest"):
-                images[str(key)[: -len(":latest")]] = image
+        for key in [inspected.id, *inspected.tags]:
+            images[key] = image
+            if ":" in key and key.endswith(":latest"):
+                images[key[: -len(":latest")]] = image
     return images
 
 

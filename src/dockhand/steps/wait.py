@@ -269,7 +269,7 @@ def wait_scope(s: Session, names: list[str]) -> readiness.Scope:
     model = s.ask_model()
     if model is None:
         return readiness.scope_without_model(names)
-    return readiness.scope(model.raw, names)
+    return readiness.scope(model, names)
 
 
 def rules_of(s: Session) -> readiness.Rules:

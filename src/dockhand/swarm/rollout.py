@@ -5,7 +5,9 @@ from Compose's `restart:`, the endpoint mode, and how updates roll."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+
+from dockhand.docker.jsondoc import JSON, JSONValue, as_json
+from dockhand.docker.model import Service, items, mapping, text
 
 HOST = "host"  # the routing without IPVS (services.MESH is the other)
 WARN = "warn"
@@ -23,52 +25,51 @@ RESOURCES = {
     "cpus": ("limits", "cpus"),
     "mem_reservation": ("reservations", "memory"),
 }
+# Keys of `deploy:` a stack file takes as Compose gives them.
+COPIED = (
+    "mode",
+    "replicas",
+    "labels",
+    "update_config",
+    "rollback_config",
+    "restart_policy",
+)
 
 
 def deploy(
-    name: str,
-    spec: Mapping[str, Any],
+    service: Service,
     routing: str,
     pin: str,
     host_ports: bool,
     local: bool,
     note: Callable[[str, str], None],
-) -> dict[str, Any]:
-    given = dict(spec.get("deploy") or {})
-    deploy: dict[str, Any] = {
-        k: v
-        for k, v in given.items()
-        if k
-        in (
-            "mode",
-            "replicas",
-            "labels",
-            "update_config",
-            "rollback_config",
-            "restart_policy",
-        )
-        and v not in (None, {})
+) -> JSON:
+    given = service.deploy.raw
+    deploy: JSON = {
+        k: as_json(v) for k, v in given.items() if k in COPIED and v not in (None, {})
     }
-    resources = _resources(given.get("resources") or {}, spec, note)
+    resources = _resources(mapping(given.get("resources")), service, note)
     if resources:
         deploy["resources"] = resources
-    placement = dict(given.get("placement") or {})
-    constraints = list(placement.get("constraints") or [])
+    given_placement = mapping(given.get("placement"))
+    constraints: list[JSONValue] = [
+        as_json(c) for c in items(given_placement.get("constraints"))
+    ]
     if local and pin:
         constraint = f"node.hostname == {pin}"
         if constraint not in constraints:
             constraints.append(constraint)
-    placement = {
-        k: v
-        for k, v in placement.items()
+    placement: JSON = {
+        k: as_json(v)
+        for k, v in given_placement.items()
         if v and k in ("preferences", "max_replicas_per_node")
     }
     if constraints:
         placement["constraints"] = constraints
     if placement:
         deploy["placement"] = placement
-    if "restart_policy" not in deploy and spec.get("restart"):
-        condition = RESTART.get(str(spec["restart"]).split(":")[0])
+    if "restart_policy" not in deploy and service.restart:
+        condition = RESTART.get(service.restart.split(":")[0])
         if condition:
             deploy["restart_policy"] = {"condition": condition}
     if routing == HOST:
@@ -76,10 +77,10 @@ def deploy(
     # Roll start-first where two copies can run at once: no host-mode port
     # to share (moby#36934), no local data volume to share.
     order = "stop-first" if host_ports or local else "start-first"
-    update = {
+    update: JSON = {
         "order": order,
         "failure_action": "rollback",
-        **(deploy.get("update_config") or {}),
+        **_object(deploy.get("update_config")),
     }
     if update["order"] == "start-first" and host_ports:
         note(
@@ -90,20 +91,29 @@ def deploy(
     deploy["update_config"] = update
     deploy["rollback_config"] = {
         "order": update["order"],
-        **(deploy.get("rollback_config") or {}),
+        **_object(deploy.get("rollback_config")),
     }
     return deploy
 
 
+def _object(value: JSONValue) -> JSON:
+    return value if isinstance(value, dict) else {}
+
+
 def _resources(
-    given: Mapping[str, Any], spec: Mapping[str, Any], note: Any
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    given: Mapping[str, object], service: Service, note: Callable[[str, str], None]
+) -> JSON:
+    outside = {
+        "mem_limit": service.mem_limit,
+        "cpus": service.cpus,
+        "mem_reservation": text(service.raw.get("mem_reservation")),
+    }
+    out: JSON = {}
     for part in ("limits", "reservations"):
-        values = dict(given.get(part) or {})
+        values = _object(as_json(given.get(part)))
         for key, (where, what) in RESOURCES.items():
-            if where == part and spec.get(key) and what not in values:
-                values[what] = spec[key]
+            if where == part and outside[key] and what not in values:
+                values[what] = outside[key]
         for key in list(values):
             if key not in ("cpus", "memory"):
                 note(
@@ -112,9 +122,9 @@ def _resources(
                 )
                 del values[key]
         if "cpus" in values:
-            values["cpus"] = f"{float(values['cpus']):g}"
+            values["cpus"] = f"{float(text(values['cpus'])):g}"
         if "memory" in values:
-            values["memory"] = str(values["memory"])
+            values["memory"] = text(values["memory"])
         if values:
             out[part] = values
     return out

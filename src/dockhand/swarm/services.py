@@ -9,10 +9,10 @@ the stack still does what the file says, a failure when it would not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from dockhand.docker.jsondoc import JSON, JSONValue, as_json
+from dockhand.docker.model import Mount, Port, Service, mapping
 from dockhand.swarm import rollout
 from dockhand.swarm.rollout import HOST as HOST
 from dockhand.swarm.rollout import WARN as WARN
@@ -103,20 +103,26 @@ class Context:
     local_volumes: frozenset[str]  # top-level volume keys on a local driver
 
 
-def service(
-    name: str, spec: Mapping[str, Any], ctx: Context
-) -> tuple[dict[str, Any], list[Note]]:
+@dataclass(frozen=True)
+class Translated:
+    spec: JSON  # the stack file's service, its deploy: aside
+    deploy: JSON
+    notes: list[Note]
+
+
+def service(svc: Service, ctx: Context) -> Translated:
+    name = svc.name
     notes: list[Note] = []
 
     def note(level: str, message: str) -> None:
         notes.append(Note(name, level, message))
 
-    out: dict[str, Any] = {}
-    for key, value in spec.items():
+    out: JSON = {}
+    for key, value in svc.raw.items():
         if value is None or key in SILENT or key.startswith("x-"):
             continue
         if key in KEPT:
-            out[key] = value
+            out[key] = as_json(value)
         elif key in REFUSED:
             if value not in (False, [], {}, ""):
                 note(FAIL, f"{key}: {REFUSED[key]}")
@@ -134,138 +140,120 @@ def service(
 
     if ctx.image:
         out["image"] = ctx.image
-        if "build" in spec:
+        if svc.build is not None:
             note(WARN, "build replaced by the image built and pushed by `inv deploy`")
-    elif "image" not in spec:
+    elif svc.image is None:
         note(FAIL, "no image: nothing builds it and it names none")
     else:
-        note(
-            WARN, f"image {spec['image']} is not built here: it is not pinned by digest"
-        )
-    if conditions := _conditions(spec.get("depends_on")):
+        note(WARN, f"image {svc.image} is not built here: it is not pinned by digest")
+    if svc.depends_on:
+        conditions = [f"{k}: {d.condition}" for k, d in svc.depends_on.items()]
         note(
             WARN,
             f"depends_on ({', '.join(conditions)}) dropped: Swarm starts services in "
             "no order; `inv deploy` deploys the database first, and the service "
             "must retry its connections",
         )
-    ports, port_notes = _ports(spec.get("ports") or [], ctx.routing)
+    ports, port_notes = _ports(svc.ports, ctx.routing)
     for message in port_notes:
         note(WARN, message)
     if ports:
         out["ports"] = ports
     # `docker stack deploy` drops the short tmpfs: form without a word: as
     # tmpfs mounts, a read-only service still gets its scratch space.
-    tmpfs = spec.get("tmpfs") or []
-    mounts = [
-        *(spec.get("volumes") or []),
-        *_tmpfs(tmpfs if isinstance(tmpfs, list) else [tmpfs]),
-    ]
-    volumes, volume_notes, local = _volumes(mounts, ctx)
+    volumes, volume_notes, local = _volumes([*svc.volumes, *_tmpfs(svc.tmpfs)], ctx)
     notes.extend(Note(name, level, message) for level, message in volume_notes)
     if volumes:
         out["volumes"] = volumes
-    out["networks"] = _networks(spec.get("networks"))
+    out["networks"] = _networks(svc)
     host_ports = bool(ports) and ctx.routing == HOST
-    out["deploy"] = rollout.deploy(
-        name, spec, ctx.routing, ctx.pin, host_ports, local, note
-    )
-    return out, notes
+    deploy = rollout.deploy(svc, ctx.routing, ctx.pin, host_ports, local, note)
+    return Translated(out, deploy, notes)
 
 
-def _conditions(depends_on: Any) -> list[str]:
-    if isinstance(depends_on, Mapping):
-        return [
-            f"{k}: {(v or {}).get('condition', 'service_started')}"
-            for k, v in depends_on.items()
-        ]
-    return [str(d) for d in depends_on or []]
-
-
-def _ports(ports: list[Any], routing: str) -> tuple[list[dict[str, Any]], list[str]]:
+def _ports(ports: tuple[Port, ...], routing: str) -> tuple[list[JSONValue], list[str]]:
     """Published ports as integers, in the mode the cluster offers."""
-    out, notes = [], []
+    out: list[JSONValue] = []
+    notes = []
     mode = "host" if routing == HOST else "ingress"
     for port in ports:
-        if not isinstance(port, Mapping):
-            notes.append(f"port {port!r} dropped: not in Compose's long form")
-            continue
-        if port.get("host_ip"):
+        if port.host_ip:
             notes.append(
-                f"port {port.get('published')}:{port.get('target')} bound to "
-                f"{port['host_ip']} dropped: a Swarm port cannot be bound to one address"
+                f"port {port.published or None}:{port.target} bound to "
+                f"{port.host_ip} dropped: a Swarm port cannot be bound to one address"
             )
             continue
-        entry: dict[str, Any] = {"target": int(port["target"]), "mode": mode}
-        published = str(port.get("published") or "")
-        if published.isdigit():
-            entry["published"] = int(published)
-        elif published:
+        entry: JSON = {"target": port.target, "mode": mode}
+        if port.published.isdigit():
+            entry["published"] = int(port.published)
+        elif port.published:
             notes.append(
-                f"port range {published} dropped: publish each port on its own"
+                f"port range {port.published} dropped: publish each port on its own"
             )
             continue
-        entry["protocol"] = port.get("protocol") or "tcp"
+        entry["protocol"] = port.protocol
         out.append(entry)
     return out, notes
 
 
 def _volumes(
-    volumes: list[Any], ctx: Context
-) -> tuple[list[dict[str, Any]], list[tuple[str, str]], bool]:
-    out, notes, local = [], [], False
+    volumes: list[Mount], ctx: Context
+) -> tuple[list[JSONValue], list[tuple[str, str]], bool]:
+    out: list[JSONValue] = []
+    notes, local = [], False
     for volume in volumes:
-        if not isinstance(volume, Mapping):
-            notes.append(
-                (WARN, f"volume {volume!r} dropped: not in Compose's long form")
-            )
-            continue
-        kind = volume.get("type")
-        if kind == "bind":
+        if volume.type == "bind":
             notes.append(
                 (
                     FAIL,
-                    f"bind mount {volume.get('source')} -> {volume.get('target')}: the "
-                    "path would have to exist on every node; use a volume or a config",
+                    f"bind mount {volume.source} -> {volume.target}: the path would "
+                    "have to exist on every node; use a volume or a config",
                 )
             )
             continue
-        entry = {
+        entry: JSON = {
             k: v
-            for k, v in volume.items()
-            if k in ("type", "source", "target", "read_only")
+            for k, v in (
+                ("type", volume.type),
+                ("source", volume.source),
+                ("target", volume.target),
+            )
+            if v
         }
-        if kind == "volume" and (volume.get("volume") or {}).get("nocopy"):
+        if volume.read_only:
+            entry["read_only"] = True
+        if volume.type == "volume" and volume.nocopy:
             entry["volume"] = {"nocopy": True}
-        if kind == "tmpfs" and (size := (volume.get("tmpfs") or {}).get("size")):
-            entry["tmpfs"] = {"size": int(size) if str(size).isdigit() else size}
-        if kind == "volume" and volume.get("source") in ctx.local_volumes:
+        if volume.type == "tmpfs" and (size := volume.tmpfs_size):
+            entry["tmpfs"] = {"size": int(size) if size.isdigit() else size}
+        if volume.type == "volume" and volume.source in ctx.local_volumes:
             local = True
         out.append(entry)
     return out, notes, local
 
 
-def _tmpfs(paths: list[str]) -> list[dict[str, Any]]:
+def _tmpfs(paths: tuple[str, ...]) -> list[Mount]:
     mounts = []
     for path in paths:
-        target, _, options = str(path).partition(":")
-        mount: dict[str, Any] = {"type": "tmpfs", "target": target}
+        target, _, options = path.partition(":")
+        size = ""
         for option in options.split(","):
             if option.startswith("size="):
-                mount["tmpfs"] = {"size": option[5:]}
-        mounts.append(mount)
+                size = option[5:]
+        mounts.append(Mount("tmpfs", "", target, tmpfs_size=size))
     return mounts
 
 
-def _networks(networks: Any) -> dict[str, Any]:
-    if not networks:
+def _networks(svc: Service) -> JSON:
+    if not svc.networks:
         return {"default": None}
-    if isinstance(networks, list):
-        return dict.fromkeys(networks)
+    given = mapping(svc.raw.get("networks"))
     return {
         key: {
-            k: v for k, v in (value or {}).items() if k in ("aliases", "ipv4_address")
+            k: as_json(v)
+            for k, v in mapping(given.get(key)).items()
+            if k in ("aliases", "ipv4_address")
         }
         or None
-        for key, value in networks.items()
+        for key in svc.networks
     }

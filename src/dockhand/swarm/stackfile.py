@@ -17,8 +17,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from dockhand.docker.jsondoc import JSON, JSONValue, as_json
+from dockhand.docker.model import ComposeModel, Resource
 from dockhand.swarm.services import FAIL, HOST, MESH, WARN, Context, Note, service
 
 __all__ = [
@@ -37,7 +38,7 @@ __all__ = [
 # that would change nothing can be seen to, and skipped (`inv deploy`).
 SPEC_LABEL = "dockhand.spec"
 VERSION = "3.9"  # the newest schema the 20.10 CLI reads; newer CLIs read it too
-LOCAL_DRIVERS = (None, "", "local")
+LOCAL_DRIVERS = ("", "local")
 
 
 @dataclass(frozen=True)
@@ -51,27 +52,26 @@ class Target:
 
 @dataclass(frozen=True)
 class Rendered:
-    stack: dict[str, Any]
+    stack: JSON
     notes: list[Note]
+    services: dict[str, JSON] = field(default_factory=dict)  # stack["services"]
+    digests: Mapping[str, str] = field(default_factory=dict)  # SPEC_LABEL's
 
     @property
     def failures(self) -> list[Note]:
         return [n for n in self.notes if n.level == FAIL]
 
     def spec_digests(self) -> dict[str, str]:
-        return {
-            name: spec["deploy"]["labels"][SPEC_LABEL]
-            for name, spec in self.stack["services"].items()
-        }
+        return dict(self.digests)
 
 
-def render(model: Mapping[str, Any], target: Target) -> Rendered:
+def render(model: ComposeModel, target: Target) -> Rendered:
     notes: list[Note] = []
     # A name Compose made up (PROJECT_KEY) is left to the stack to make.
-    project = str(model.get("name") or target.stack)
-    volumes, local = _volumes(model.get("volumes") or {}, project)
-    stack: dict[str, Any] = {"version": VERSION, "services": {}}
-    for name, spec in (model.get("services") or {}).items():
+    project = model.name or target.stack
+    volumes, local = _volumes(model.volumes, project)
+    translated = {}
+    for name, svc in model.services.items():
         ctx = Context(
             stack=target.stack,
             routing=target.routing,
@@ -79,28 +79,39 @@ def render(model: Mapping[str, Any], target: Target) -> Rendered:
             pin=target.pins.get(name, ""),
             local_volumes=local,
         )
-        translated, found = service(name, spec, ctx)
-        notes += found
-        stack["services"][name] = translated
-    stack["networks"] = _networks(model.get("networks") or {}, project, notes)
+        translated[name] = service(svc, ctx)
+        notes += translated[name].notes
+    top: JSON = {"networks": _networks(model.networks, project, notes)}
     if volumes:
-        stack["volumes"] = volumes
-    for kind in ("secrets", "configs"):
-        if entries := _contents(kind, model.get(kind) or {}, target, notes):
-            stack[kind] = entries
-    stack = escape(stack)
-    for spec in stack["services"].values():
-        labels = spec["deploy"].setdefault("labels", {})
-        labels[SPEC_LABEL] = digest(spec, _used(spec, stack))
-    return Rendered(stack, notes)
+        top["volumes"] = volumes
+    for kind, entries in (("secrets", model.secrets), ("configs", model.configs)):
+        if found := _contents(kind, entries, target, notes):
+            top[kind] = found
+    top = _escaped(top)
+    services: dict[str, JSON] = {}
+    digests = {}
+    for name, svc in model.services.items():
+        spec = _escaped(translated[name].spec)
+        deploy = _escaped(translated[name].deploy)
+        labels = deploy.get("labels")
+        own = labels if isinstance(labels, dict) else {}
+        deploy["labels"] = own  # where Compose had them, else last
+        digests[name] = digest(spec, deploy, _used(svc.secrets, svc.configs, top))
+        deploy["labels"] = {**own, SPEC_LABEL: digests[name]}
+        services[name] = {**spec, "deploy": deploy}
+    stack: JSON = {"version": VERSION, "services": dict(services), **top}
+    return Rendered(stack, notes, services, digests)
 
 
-def digest(spec: Mapping[str, Any], used: Mapping[str, Any]) -> str:
+def digest(spec: JSON, deploy: JSON, used: JSON) -> str:
     """sha256 of a service's spec (its own label aside) and of the networks,
     volumes, secrets and configs it uses, as they are rendered."""
-    deploy = dict(spec.get("deploy") or {})
-    deploy["labels"] = {
-        k: v for k, v in (deploy.get("labels") or {}).items() if k != SPEC_LABEL
+    labels = deploy.get("labels")
+    deploy = {
+        **deploy,
+        "labels": {k: v for k, v in labels.items() if k != SPEC_LABEL}
+        if isinstance(labels, dict)
+        else {},
     }
     body = json.dumps(
         {**spec, "deploy": deploy, "uses": used}, sort_keys=True, default=str
@@ -108,77 +119,79 @@ def digest(spec: Mapping[str, Any], used: Mapping[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def _used(spec: Mapping[str, Any], stack: Mapping[str, Any]) -> dict[str, Any]:
-    used: dict[str, Any] = {}
-    for kind in ("secrets", "configs"):
-        for ref in spec.get(kind) or []:
-            key = ref if isinstance(ref, str) else ref.get("source")
-            used[f"{kind}/{key}"] = (stack.get(kind) or {}).get(key)
+def _used(secrets: tuple[str, ...], configs: tuple[str, ...], top: JSON) -> JSON:
+    used: JSON = {}
+    for kind, keys in (("secrets", secrets), ("configs", configs)):
+        entries = top.get(kind)
+        for key in keys:
+            used[f"{kind}/{key}"] = (
+                entries.get(key) if isinstance(entries, dict) else None
+            )
     return used
 
 
 def _volumes(
-    volumes: Mapping[str, Any], project: str
-) -> tuple[dict[str, Any], frozenset[str]]:
-    out: dict[str, Any] = {}
+    volumes: Mapping[str, Resource], project: str
+) -> tuple[JSON, frozenset[str]]:
+    out: JSON = {}
     local = set()
     for key, volume in volumes.items():
-        volume = dict(volume or {})
-        entry: dict[str, Any] = {}
-        if volume.get("external"):
-            entry = {"external": True, "name": volume.get("name") or key}
+        entry: JSON = {}
+        if volume.external:
+            entry = {"external": True, "name": volume.name or key}
         else:
-            if volume.get("name") and volume["name"] != f"{project}_{key}":
-                entry["name"] = volume["name"]
-            for k in ("driver", "driver_opts", "labels"):
-                if volume.get(k):
-                    entry[k] = volume[k]
-            if volume.get("driver") in LOCAL_DRIVERS:
+            if volume.name and volume.name != f"{project}_{key}":
+                entry["name"] = volume.name
+            if volume.driver:
+                entry["driver"] = volume.driver
+            entry.update(_copied(volume, "driver_opts", "labels"))
+            if volume.driver in LOCAL_DRIVERS:
                 local.add(key)
         out[key] = entry or None
     return out, frozenset(local)
 
 
+def _copied(resource: Resource, *keys: str) -> JSON:
+    """The keys of `resource` that are set, as Compose gives them."""
+    return {k: as_json(resource.raw[k]) for k in keys if resource.raw.get(k)}
+
+
 def _networks(
-    networks: Mapping[str, Any], project: str, notes: list[Note]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, network in {"default": {}, **networks}.items():
-        network = dict(network or {})
-        if network.get("external"):
-            out[key] = {"external": True, "name": network.get("name") or key}
+    networks: Mapping[str, Resource], project: str, notes: list[Note]
+) -> JSON:
+    out: JSON = {}
+    for key, network in {"default": Resource("default"), **networks}.items():
+        if network.external:
+            out[key] = {"external": True, "name": network.name or key}
             continue
-        driver = network.get("driver") or "overlay"
+        driver = network.driver or "overlay"
         if driver != "overlay":
             notes.append(
                 Note("", WARN, f"network {key}: driver {driver} replaced by overlay")
             )
-        entry: dict[str, Any] = {"driver": "overlay", "attachable": True}
-        if network.get("name") and network["name"] != f"{project}_{key}":
-            entry["name"] = network["name"]
-        for k in ("driver_opts", "labels", "internal"):
-            if network.get(k):
-                entry[k] = network[k]
+        entry: JSON = {"driver": "overlay", "attachable": True}
+        if network.name and network.name != f"{project}_{key}":
+            entry["name"] = network.name
+        entry.update(_copied(network, "driver_opts", "labels", "internal"))
         out[key] = entry
     return out
 
 
 def _contents(
-    kind: str, entries: Mapping[str, Any], target: Target, notes: list[Note]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    kind: str, entries: Mapping[str, Resource], target: Target, notes: list[Note]
+) -> JSON:
+    out: JSON = {}
     for key, entry in entries.items():
-        entry = dict(entry or {})
-        if entry.get("external"):
-            out[key] = {"external": True, "name": entry.get("name") or key}
-        elif entry.get("file"):
+        if entry.external:
+            out[key] = {"external": True, "name": entry.name or key}
+        elif entry.file:
             sha = target.contents.get(f"{kind}/{key}", "")
             name = (
                 f"{target.stack}_{key}_{sha[:12]}" if sha else f"{target.stack}_{key}"
             )
-            out[key] = {"file": entry["file"], "name": name}
+            out[key] = {"file": entry.file, "name": name}
         else:
-            source = "environment" if entry.get("environment") else "content"
+            source = "environment" if entry.raw.get("environment") else "content"
             notes.append(
                 Note(
                     "",
@@ -190,24 +203,24 @@ def _contents(
     return out
 
 
-def escape(value: Any) -> Any:
+def escape(value: JSONValue) -> JSONValue:
     """`docker stack deploy` interpolates ${VAR} again: every $ Compose left
     in a value (a password, a shell command) must reach the service as is."""
     if isinstance(value, str):
         return value.replace("$", "$$")
     if isinstance(value, list):
         return [escape(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: escape(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return _escaped(value)
     return value
 
 
-def problems(model: Mapping[str, Any], stack: str) -> list[Note]:
+def _escaped(document: JSON) -> JSON:
+    return {k: escape(v) for k, v in document.items()}
+
+
+def problems(model: ComposeModel, stack: str) -> list[Note]:
     """What the translation would say of this model, whatever the cluster:
     the Swarm-compatibility check (`checks/swarm.py`) reads it."""
-    built = {
-        name: f"{stack}-{name}@sha256:0"
-        for name, s in (model.get("services") or {}).items()
-        if "build" in s
-    }
+    built = {s.name: f"{stack}-{s.name}@sha256:0" for s in model.built()}
     return render(model, Target(stack, MESH, built)).notes
