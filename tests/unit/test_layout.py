@@ -1,5 +1,11 @@
-"""The layout of the tree itself: test files one per module and named after
-it, no module over ~350 lines without a reason at its top, no import circle.
+"""The layout of the tree itself, as docs/development.md describes it: the
+folders are layers and imports run down them, no command imports another,
+no import circle through any import (inside functions and under
+TYPE_CHECKING too), imports inside functions only where LAZY says why, at
+most ten modules at the root, each task's wiring, body and tests under one
+name; test files named after their modules, no module over ~350 lines
+without a reason at its top; the typed edges (few `Any`, few `(x or {})`
+chains), one module that reads call frames, one that asks the user.
 
 pytest imports test files by their basename (the rootdir import mode that
 lets them import harness.py), so two files of one name in tests/unit and
@@ -8,9 +14,13 @@ tests/integration stop the whole run at collection."""
 from __future__ import annotations
 
 import ast
+import fnmatch
 import itertools
+import re
 from collections import Counter
 from pathlib import Path
+
+from invoke.collection import Collection
 
 TESTS = Path(__file__).resolve().parents[1]
 SRC = TESTS.parent / "src" / "dockhand"
@@ -56,11 +66,15 @@ def test_the_layout_rules_see_what_they_judge() -> None:
     assert module_named("docker_compose") == SRC / "docker" / "compose.py"
     assert module_named("postgres") == SRC / "postgres" / "__init__.py"
     assert module_named("no_such_module") is None
-    assert ("dockhand.session", "dockhand.discovery") in edges(
+    assert edges(
         "dockhand.session",
         ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                  "    from dockhand import discovery\n"),
-    )  # fmt: skip
+                  "    from dockhand import discovery\n"
+                  "def f():\n    from dockhand.docker.compose import up\n"),
+        {"dockhand.discovery", "dockhand.docker.compose", "dockhand.docker"},
+    ) == {("dockhand.discovery", False), ("dockhand.docker.compose", True)}  # fmt: skip
+    assert layer_of("dockhand.steps.wait") == layer_of("dockhand.steps")
+    assert layer_of("dockhand.cli.task") < layer_of("dockhand.commands.stack")
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
         ["a", "b", "c"]
     ]
@@ -85,23 +99,37 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def edges(name: str, tree: ast.Module) -> set[tuple[str, str]]:
-    """What a module imports when it is imported: its top-level imports and
-    those under `if TYPE_CHECKING:` (a circle there breaks type checkers and
-    readers alike); not the imports inside functions, which run later."""
-    nodes = list(tree.body)
-    for node in tree.body:
-        if isinstance(node, ast.If):
-            nodes += node.body
+def edges(name: str, tree: ast.Module, known: set[str]) -> set[tuple[str, bool]]:
+    """Every module of `known` that `name` imports, anywhere in it (the top,
+    under TYPE_CHECKING, inside functions), each with whether the import is
+    inside a function. `from package import module` is an edge to the
+    module; `from module import name` one to the module."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inside.update(id(n) for n in ast.walk(node) if n is not node)
     found = set()
-    for node in nodes:
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
-                found.add(f"{node.module}.{alias.name}")
-                found.add(node.module)
+                full = f"{node.module}.{alias.name}"
+                target = full if full in known else node.module
+                if target in known and target != name:
+                    found.add((target, id(node) in inside))
         elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {(name, other) for other in found if other != name}
+            for alias in node.names:
+                if alias.name in known and alias.name != name:
+                    found.add((alias.name, id(node) in inside))
+    return found
+
+
+def graph() -> dict[str, set[tuple[str, bool]]]:
+    known = modules()
+    names = set(known)
+    return {
+        name: edges(name, ast.parse(path.read_text()), names)
+        for name, path in known.items()
+    }
 
 
 def circles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -132,10 +160,251 @@ def reach(graph: dict[str, set[str]], start: str) -> set[str]:
 
 
 def test_no_import_circle() -> None:
-    known = modules()
-    graph: dict[str, set[str]] = {name: set() for name in known}
-    for name, path in known.items():
-        for _, other in edges(name, ast.parse(path.read_text())):
-            if other in known:
-                graph[name].add(other)
-    assert circles(graph) == []
+    plain = {name: {other for other, _ in out} for name, out in graph().items()}
+    assert circles(plain) == []
+
+
+# The layers, top to bottom: a module imports from its own layer or a lower
+# one, never a higher one (docs/development.md says what each holds).
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("dockhand", "dockhand.cli"),
+    ("dockhand.commands",),
+    ("dockhand.steps",),
+    ("dockhand.checks",),
+    ("dockhand.swarm",),
+    ("dockhand.session", "dockhand.discovery"),
+    ("dockhand.envfile",),
+    ("dockhand.config",),
+    ("dockhand.docker",),
+    ("dockhand.postgres",),
+    ("dockhand.ui",),
+    ("dockhand.errors", "dockhand._version"),
+)
+
+
+def layer_of(module: str) -> int:
+    best = None
+    for number, layer in enumerate(LAYERS):
+        for prefix in layer:
+            inside = module == prefix or module.startswith(prefix + ".")
+            if inside and (best is None or len(prefix) > best[1]):
+                best = (number, len(prefix))
+    assert best is not None, f"{module} is in no layer: add it to LAYERS"
+    return best[0]
+
+
+def test_every_module_is_in_a_layer_and_imports_run_down() -> None:
+    upward = [
+        f"{name} -> {other}"
+        for name, out in sorted(graph().items())
+        for other, _ in sorted(out)
+        if layer_of(other) < layer_of(name)
+    ]
+    assert upward == []
+
+
+def test_no_command_imports_another_command() -> None:
+    crossing = [
+        f"{name} -> {other}"
+        for name, out in sorted(graph().items())
+        if name.startswith("dockhand.commands.")
+        for other, _ in sorted(out)
+        if other.startswith("dockhand.commands.")
+    ]
+    assert crossing == []
+
+
+# Imports inside functions, and why each is one: everything else is
+# imported at the top of its module, where a reader sees it.
+LAZY_IMPORTERS = {
+    "dockhand": "namespace() runs for `inv --list`: a task's modules load when it runs",
+    "dockhand.cli.*": "`inv --list` imports every cli module: each task imports its "
+    "command when it runs, so the list costs what a bare Invoke project's does",
+}
+LAZY_MODULES = {
+    "docker": "the docker SDK takes about 0.2 s to import: only code that talks to "
+    "the engine through it pays",
+    "rich": "tens of ms: plain output (a pipe, NO_COLOR) never imports it",
+    "dotenv": "python-dotenv only where an env file is read",
+    "pty": "POSIX only, where a terminal is handed over",
+    "termios": "POSIX only, where a terminal is handed over",
+    "fcntl": "POSIX only, where a terminal is handed over",
+}
+LAZY_PAIRS = {
+    ("dockhand.steps.start", "dockhand.steps.preflight"): "only `inv up` runs the "
+    "preflight (ports, the database's password) and needs the checks it imports",
+}
+
+
+def lazy_imports(name: str, tree: ast.Module) -> list[str]:
+    """Each import inside a function of `name`, as the module it names."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and inner.module:
+                    found += [f"{inner.module}.{a.name}" for a in inner.names]
+                elif isinstance(inner, ast.Import):
+                    found += [a.name for a in inner.names]
+    return found
+
+
+def lazy_allowed(name: str, imported: str) -> bool:
+    if any(fnmatch.fnmatch(name, pattern) for pattern in LAZY_IMPORTERS):
+        return True
+    if imported.split(".")[0] in LAZY_MODULES:
+        return True
+    return any(
+        name == importer and (imported == target or imported.startswith(target + "."))
+        for importer, target in LAZY_PAIRS
+    )
+
+
+def test_imports_inside_functions_are_the_listed_ones() -> None:
+    unlisted = [
+        f"{name}: {imported}"
+        for name, path in sorted(modules().items())
+        for imported in lazy_imports(name, ast.parse(path.read_text()))
+        if not lazy_allowed(name, imported)
+    ]
+    assert unlisted == [], "import it at the top, or add it to LAZY_* with its reason"
+
+
+def test_the_lazy_list_is_not_stale() -> None:
+    used = {
+        (name, imported)
+        for name, path in modules().items()
+        for imported in lazy_imports(name, ast.parse(path.read_text()))
+    }
+    stale = [
+        pair
+        for pair in LAZY_PAIRS
+        if not any(n == pair[0] and i.startswith(pair[1]) for n, i in used)
+    ]
+    assert stale == []
+
+
+def test_at_most_ten_modules_at_the_root() -> None:
+    root = sorted(path.name for path in SRC.glob("*.py"))
+    assert len(root) <= 10, root
+
+
+def source_lines() -> list[tuple[Path, str]]:
+    return [
+        (path, line)
+        for path in sorted(SRC.rglob("*.py"))
+        for line in path.read_text().splitlines()
+    ]
+
+
+def test_data_is_typed_where_it_enters() -> None:
+    """The engine's and Compose's JSON are parsed into types at the edge: few
+    lines say `Any`, few guard with `(x or {}).get`."""
+    any_lines = [
+        f"{path.relative_to(SRC)}: {line.strip()}"
+        for path, line in source_lines()
+        if re.search(r"\bAny\b", line)
+    ]
+    chains = [
+        f"{path.relative_to(SRC)}: {line.strip()}"
+        for path, line in source_lines()
+        if "or {}).get" in line
+    ]
+    assert len(any_lines) <= 60, "\n".join(any_lines)
+    assert len(chains) <= 10, "\n".join(chains)
+
+
+def test_call_frames_are_read_in_one_module() -> None:
+    readers = {
+        path.relative_to(SRC)
+        for path, line in source_lines()
+        if "_getframe" in line or "currentframe" in line
+    }
+    assert len(readers) <= 1, readers
+
+
+def test_one_module_asks_the_user() -> None:
+    askers = {
+        str(path.relative_to(SRC))
+        for path, line in source_lines()
+        if re.search(r"(?<![\w.])input\(|\.input\(", line)
+    }
+    assert askers <= {"steps/confirm.py"}, askers
+
+
+# Tasks that set a switch for the tasks after them: wiring only, no body.
+SWITCHES = {
+    "prod": "selects the production files for the tasks after it",
+    "cluster": "sends the tasks after it to the Swarm",
+}
+
+
+def tasks() -> list[tuple[str, str, str]]:
+    """(task, group, function) of every task: its group is its cli module's
+    name, its function the Python name of its body there."""
+    from dockhand import namespace
+
+    found = []
+
+    def walk(collection: Collection, prefix: str) -> None:
+        for name, task in sorted(collection.tasks.items()):
+            group = task.body.__module__.removeprefix("dockhand.cli.")
+            found.append((prefix + name, group, task.body.__name__))
+        for name, inner in sorted(collection.collections.items()):
+            walk(inner, f"{prefix}{name}.")
+
+    walk(namespace(SRC), "")
+    return found
+
+
+def task_tests(group: str) -> list[str]:
+    """The test files named after a task group, unit and integration."""
+    candidates = (
+        f"unit/test_commands_{group}.py",
+        f"unit/test_cli_{group}.py",
+        f"integration/test_{group}.py",
+    )
+    return [name for name in candidates if (TESTS / name).is_file()]
+
+
+def defines(path: Path, function: str) -> bool:
+    names = {
+        node.name
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    return function in names or function.rstrip("_") in names
+
+
+def test_each_task_has_its_wiring_body_and_tests_under_one_name() -> None:
+    """`inv logs`: cli/logs.py, commands/logs.py `logs`, test_logs.py."""
+    unpaired = []
+    for name, group, function in tasks():
+        if "." in group:
+            unpaired.append(f"{name}: wired in {group}, not cli/<group>.py")
+            continue
+        body = SRC / "commands" / f"{group}.py"
+        if name not in SWITCHES and not (body.is_file() and defines(body, function)):
+            unpaired.append(f"{name}: no {function} in commands/{group}.py")
+        if not task_tests(group):
+            unpaired.append(f"{name}: no tests/**/test_{group}.py")
+    assert unpaired == []
+    assert {name for name, *_ in tasks()} >= set(SWITCHES)
+
+
+def task_rows() -> list[str]:
+    """docs/development.md's table of tasks, as the tree has it."""
+    rows = []
+    for name, group, _ in tasks():
+        body = "(a switch)" if name in SWITCHES else f"`commands/{group}.py`"
+        tests = ", ".join(f"`{path}`" for path in task_tests(group))
+        rows.append(f"| `inv {name}` | `cli/{group}.py` | {body} | {tests} |")
+    return rows
+
+
+def test_the_development_guide_lists_every_task_with_its_paths() -> None:
+    text = (TESTS.parent / "docs" / "development.md").read_text()
+    table = text.split("| task | wiring | body | tests |\n| --- | --- | --- | --- |\n")
+    assert len(table) == 2, "the table of tasks is missing"
+    written = table[1].split("\n\n", 1)[0].splitlines()
+    assert written == task_rows(), "\n".join(["the table should read:", *task_rows()])

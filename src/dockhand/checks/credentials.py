@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dockhand import postgres
-from dockhand.docker import containers
+from dockhand.docker import compose_cache, containers
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -162,8 +162,6 @@ def _password(
 
 
 def _memory(s: Session) -> tuple[str | None, str]:
-    from dockhand.docker import compose_cache
-
     key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
     return key, f"login-{tag}.json"
 
@@ -177,7 +175,6 @@ def remembered_match(
     before, and its volume is the one it was verified in: one look at the
     volume (`created_of` gives its CreatedAt, else `docker volume inspect`),
     no psql. False when it cannot be told so cheaply."""
-    from dockhand.docker import compose_cache
 
     key, name = _memory(s)
     text = (
@@ -201,7 +198,6 @@ def remembered_match(
 def remember_match(s: Session, login: Login) -> None:
     """Keep a verified login (SCRAM verifiers only: an MD5 one is too easily
     reversed to be written to a cache), readable by this user alone."""
-    from dockhand.docker import compose_cache
 
     if not (
         login.matches

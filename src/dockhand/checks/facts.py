@@ -40,7 +40,9 @@ from dockhand.checks.probes import (
     probe_engine,
 )
 from dockhand.checks.result import SKIP, Check, Problem, skipped
+from dockhand.discovery import older_project
 from dockhand.docker import containers, engine
+from dockhand.docker.compose import Project
 from dockhand.docker.dockerfile import Dockerfile
 from dockhand.docker.image import InspectedImage
 from dockhand.docker.model import ComposeModel, Service
@@ -160,7 +162,6 @@ class Facts:
     def older_project(self) -> str:
         """The project this folder's containers run under, when this checkout
         has no name of its own yet and it is another one."""
-        from dockhand.discovery import older_project
 
         try:
             return older_project(self._s)
@@ -190,8 +191,6 @@ class Facts:
         return found
 
     def _project(self, files: Sequence[Path]) -> Project:
-        from dockhand.docker.compose import Project
-
         return Project(self.project, tuple(files), None, self.settings.profiles)
 
     @cached_property

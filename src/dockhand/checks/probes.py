@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.checks.compose_model import variables_in
 from dockhand.checks.result import SKIP, Problem
-from dockhand.docker import engine, model, states
+from dockhand.docker import compose, engine, model, states
 from dockhand.docker.image import InspectedImage, image_of
 from dockhand.docker.model import ComposeModel, Raw, Service, items, mapping, text
 from dockhand.errors import DockhandError
@@ -92,7 +92,6 @@ def compose_model(
 ) -> ComposeModel | Problem:
     """The files as Compose reads them with the env files given; on Compose
     v1, which prints no JSON, whether it accepts them."""
-    from dockhand.docker import compose
 
     files = " + ".join(f.name for f in project.files)
     config = compose.config_shown(cli, project)
@@ -134,7 +133,6 @@ def compose_variables(
 ) -> set[str] | Problem:
     """Every variable the files interpolate: `config --variables` (2.24+),
     else the ${VAR}s of the uninterpolated model."""
-    from dockhand.docker import compose
 
     if cli.is_v1:
         return Problem(

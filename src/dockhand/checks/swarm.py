@@ -9,14 +9,13 @@ from __future__ import annotations
 from dockhand.checks.compose import _prod_services
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, Problem, failed, passed, warned
+from dockhand.swarm.stackfile import FAIL, problems
 
 # Notes that say something the stack still does: no warning for them.
 _TRANSLATED = ("build replaced", "depends_on (")
 
 
 def check_swarm_compat(facts: Facts) -> Check:
-    from dockhand.swarm.stackfile import FAIL, problems
-
     name = "swarm-compat"
     services = _prod_services(name, facts)
     if isinstance(services, Check):

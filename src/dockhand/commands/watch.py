@@ -14,11 +14,12 @@ read): no inotify binding is among the dependencies.
 
 from __future__ import annotations
 
+import json
 import tarfile
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -27,7 +28,7 @@ from dockhand.docker.dockerignore import ignore_rules
 from dockhand.docker.model import ComposeModel, parse
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import sources
+from dockhand.steps import sources, stale
 from dockhand.ui import console
 
 POLL = 0.2
@@ -148,7 +149,6 @@ def step(
     ids: Mapping[str, tuple[int, int]],
 ) -> None:
     """One look at one service's rules: sync, restart or rebuild."""
-    from dockhand.steps import stale
 
     synced: list[str] = []
     restart = rebuild = False
@@ -195,7 +195,6 @@ def step(
 def remember_synced(s: Session, service: str) -> None:
     """The container now runs the working tree's sources: noted by its id,
     so `inv ps` judges what it runs (ops.stale), not its older image."""
-    from dockhand.steps import stale
 
     wanted = stale.builds(stale.build_model(s), [service])
     if service not in wanted:
@@ -209,7 +208,6 @@ def remember_synced(s: Session, service: str) -> None:
 
 def watch_model(s: Session) -> ComposeModel:
     """The model with the watch files added (Compose v2+ only)."""
-    from dataclasses import replace
 
     if s.find_compose().is_v1:
         raise DockhandError(
@@ -229,6 +227,5 @@ def watch_model(s: Session) -> ComposeModel:
     if not result.ok:
         said = (result.stderr.strip() or "no output").splitlines()[-1]
         raise DockhandError(f"Compose could not load the project: {said}", hint="")
-    import json
 
     return parse(json.loads(result.stdout))
