@@ -17,11 +17,9 @@ from dockhand.config.settings import Settings
 from dockhand.docker import (
     compose,
     compose_cache,
-    compose_errors,
     containers,
     engine,
     engine_socket,
-    model,
 )
 from dockhand.docker.compose import ComposeCli, Project
 from dockhand.docker.process import Runner
@@ -134,6 +132,8 @@ class Session:
         if not result.ok:
             files = " ".join(f"-f {f}" for f in self.project.files)
             said = result.stderr.strip() or result.stdout.strip()
+            from dockhand.docker import compose_errors  # its rules only for an error
+
             reason = compose_errors.explain(said)
             message = compose_errors.lines(said)
             cause = reason.cause if reason else message[-1] if message else "no output"
@@ -166,6 +166,8 @@ class Session:
         if self._model is None:
             text = self._load(compose.config_json(cli, self.project))
             try:
+                from dockhand.docker import model  # its types only where it is asked
+
                 self._model = model.parse(dict(json.loads(text)))
             except ValueError as exc:
                 raise DockhandError(

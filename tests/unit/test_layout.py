@@ -233,6 +233,14 @@ LAZY_MODULES = {
 LAZY_PAIRS = {
     ("dockhand.steps.start", "dockhand.steps.preflight"): "only `inv up` runs the "
     "preflight (ports, the database's password) and needs the checks it imports",
+    ("dockhand.session", "dockhand.docker.model"): "the model's types (a few ms "
+    "of dataclasses) only for the commands that ask Compose for the model",
+    ("dockhand.session", "dockhand.docker.compose_errors"): "its rules compile "
+    "only when a Compose call failed",
+    ("dockhand.docker.process", "dockhand.docker.compose_errors"): "the same, for "
+    "every command: only a failed one reads its rules",
+    ("dockhand.commands.migrate", "dockhand.steps.migration_safety"): "`inv "
+    "migrate --status` needs none of the snapshot's modules (backups, restore)",
 }
 
 

@@ -20,7 +20,8 @@ from dockhand.checks import host
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import Check, Problem, failed, passed, skipped
 from dockhand.docker import states
-from dockhand.docker.model import ComposeModel, items, mapping, strings, text
+from dockhand.docker.jsondoc import items, mapping, strings, text
+from dockhand.docker.model import ComposeModel
 from dockhand.docker.process import Runner
 
 if TYPE_CHECKING:

@@ -17,7 +17,8 @@ from dockhand.checks.compose_model import variables_in
 from dockhand.checks.result import SKIP, Problem
 from dockhand.docker import compose, engine, model, states
 from dockhand.docker.image import InspectedImage, image_of
-from dockhand.docker.model import ComposeModel, Raw, Service, items, mapping, text
+from dockhand.docker.jsondoc import Raw, items, mapping, text
+from dockhand.docker.model import ComposeModel, Service
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:

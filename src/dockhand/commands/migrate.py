@@ -1,6 +1,6 @@
 """`inv migrate`: the configured migrations, applied in order with a
-snapshot first (dockhand.steps.migrations, shared with `inv setup`), or with
-`status`, shown."""
+snapshot first (dockhand.steps.migration_safety, shared with `inv setup`), or
+with `status`, shown (dockhand.steps.migrations)."""
 
 from __future__ import annotations
 
@@ -14,4 +14,6 @@ def migrate(
     if status:
         migrations.status(s)
     else:
-        migrations.apply_safely(s, restore_on_failure=restore_on_failure)
+        from dockhand.steps import migration_safety
+
+        migration_safety.apply_safely(s, restore_on_failure=restore_on_failure)

@@ -18,7 +18,7 @@ from dockhand.checks.report import machine_step
 from dockhand.docker import engine
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import checkouts, data_copy, migrations, start, status
+from dockhand.steps import checkouts, data_copy, migration_safety, start, status
 from dockhand.steps.confirm import volume_names
 from dockhand.ui import console
 
@@ -213,7 +213,7 @@ def setup(
     steps.append(
         (
             "migrate",
-            lambda: migrations.apply_safely(s) if s.settings.migrations else None,
+            lambda: migration_safety.apply_safely(s) if s.settings.migrations else None,
         )
     )
     for number, (step, run) in enumerate(steps, 1):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dockhand.docker.model import items, mapping, strings, text
+from dockhand.docker.jsondoc import items, mapping, strings, text
 
 
 @dataclass(frozen=True)

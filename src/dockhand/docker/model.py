@@ -15,27 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-Raw = Mapping[str, object]  # one JSON object, as Compose printed it
-EMPTY: Raw = {}  # read only, never written to
-
-
-def mapping(value: object) -> Raw:
-    """`value` when it is a JSON object, else an empty one (null, absent)."""
-    return value if isinstance(value, Mapping) else EMPTY
-
-
-def items(value: object) -> list[object]:
-    return list(value) if isinstance(value, list) else []
-
-
-def text(value: object) -> str:
-    """A scalar as text; "" for null or absent."""
-    return "" if value is None else str(value)
-
-
-def strings(value: object) -> dict[str, str]:
-    """A JSON object of scalars (labels, build args) as text; null is ""."""
-    return {str(k): text(v) for k, v in mapping(value).items()}
+from dockhand.docker.jsondoc import Raw, items, mapping, strings, text
 
 
 @dataclass(frozen=True)

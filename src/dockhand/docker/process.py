@@ -22,7 +22,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, NoReturn
 
-from dockhand.docker import compose_errors
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
 from dockhand.ui import console
 
@@ -316,6 +315,8 @@ class Runner:
         done = self.run(argv, stdout=stdout, stdin=stdin, until=until, keep_stderr=True)
         if done.ok:
             return
+
+        from dockhand.docker import compose_errors  # its rules only for an error
 
         said = compose_errors.explain(done.stderr)
         raise CommandFailed(

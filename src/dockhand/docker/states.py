@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from dockhand.docker.model import items, mapping, strings, text
+from dockhand.docker.jsondoc import items, mapping, strings, text
 
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"

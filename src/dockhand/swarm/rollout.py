@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from dockhand.docker.jsondoc import JSON, JSONValue, as_json
-from dockhand.docker.model import Service, items, mapping, text
+from dockhand.docker.jsondoc import JSON, JSONValue, as_json, items, mapping, text
+from dockhand.docker.model import Service
 
 HOST = "host"  # the routing without IPVS (services.MESH is the other)
 WARN = "warn"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dockhand.docker.jsondoc import JSON, JSONValue, as_json
-from dockhand.docker.model import Mount, Port, Service, mapping
+from dockhand.docker.jsondoc import JSON, JSONValue, as_json, mapping
+from dockhand.docker.model import Mount, Port, Service
 from dockhand.swarm import rollout
 from dockhand.swarm.rollout import HOST as HOST
 from dockhand.swarm.rollout import WARN as WARN
