@@ -21,7 +21,7 @@ from harness import Stack, Stacks, output, ps
 
 COPIED = ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
 MAIN = Path("services/backend/app/main.py")
-LABEL = "io.dockhand.steps.sources"
+LABEL = "io.dockhand.sources"
 
 
 @pytest.fixture(scope="module")

@@ -239,6 +239,8 @@ LAZY_PAIRS = {
     "only when a Compose call failed",
     ("dockhand.docker.process", "dockhand.docker.compose_errors"): "the same, for "
     "every command: only a failed one reads its rules",
+    ("dockhand.steps.stale", "dockhand.docker.model"): "the same, for `inv ps` "
+    "and `inv restart`: only a model read back from the cache is parsed here",
     ("dockhand.commands.migrate", "dockhand.steps.migration_safety"): "`inv "
     "migrate --status` needs none of the snapshot's modules (backups, restore)",
 }

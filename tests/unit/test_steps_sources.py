@@ -212,3 +212,9 @@ def test_the_walk_sends_what_the_matcher_sends(tmp_path: Path, rules: str) -> No
     parsed = ignore_rules(rules)
     walked = {rel for rel, _, _ in sources.walk(tmp_path, parsed)}
     assert walked == {n for n in names if not ignored(parsed, n)}
+
+
+def test_the_label_keeps_its_name_for_images_built_before() -> None:
+    """Images built by every earlier release carry this label: a new name
+    would call all of them stale (a move of this module renamed it once)."""
+    assert sources.LABEL == "io.dockhand.sources"

@@ -23,11 +23,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from re import Pattern
+from typing import TYPE_CHECKING
 
 from dockhand.docker.dockerignore import ignore_rules
-from dockhand.docker.model import Build
 
-LABEL = "io.dockhand.steps.sources"  # the image label holding the digest
+if TYPE_CHECKING:
+    from dockhand.docker.model import Build
+
+LABEL = "io.dockhand.sources"  # the image label holding the digest
 RACY_SECONDS = 2.0
 
 Rules = Sequence[tuple[bool, Pattern[str]]]

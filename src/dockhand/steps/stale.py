@@ -13,14 +13,17 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dockhand.docker import compose, compose_cache, containers, model
+from dockhand.docker import compose, compose_cache, containers
 from dockhand.docker.image import image_of
-from dockhand.docker.model import Build, ComposeModel
 from dockhand.docker.states import ServiceState, parse_time
 from dockhand.session import Session
 from dockhand.steps import readiness, sources
 from dockhand.ui import console
+
+if TYPE_CHECKING:
+    from dockhand.docker.model import Build, ComposeModel
 
 SHOWN = 3  # changed files named in the one line; the rest counted
 
@@ -71,6 +74,8 @@ def build_model(s: Session) -> ComposeModel | None:
     if key is not None and not s.model_loaded():
         text = compose_cache.recall_text(key, folder, name)
         if text is not None:
+            from dockhand.docker import model  # its types only once a model is read
+
             return model.parse(dict(json.loads(text)))
     found = s.ask_model()
     if found is None:
