@@ -17,8 +17,6 @@ from dockhand.config.settings import Settings
 from dockhand.docker import (
     compose,
     compose_cache,
-    containers,
-    engine,
     engine_socket,
 )
 from dockhand.docker.compose import ComposeCli, Project
@@ -117,6 +115,8 @@ class Session:
         """The engine through the docker SDK, connected and pinged on the
         first call."""
         if self.client is None:
+            from dockhand.docker import engine  # the SDK's modules load on first use
+
             self.client = engine.connect()
         return self.client
 
@@ -211,6 +211,8 @@ class Session:
         """Whether the service has a running container: one docker CLI call;
         when it has none, the name is checked as `states` checks it."""
 
+        from dockhand.docker import containers  # see LAZY_PAIRS
+
         if containers.running(
             self.runner, self.settings.project, name, engine=self.read_engine
         ):
@@ -223,6 +225,8 @@ class Session:
         docker CLI: no SDK import for a command that only looks. A name
         without containers is only then checked against the services, so a
         wrong one is the same clear error and a right one costs no call."""
+
+        from dockhand.docker import containers  # see LAZY_PAIRS
 
         found = containers.states(
             self.runner, self.settings.project, names, engine=self.read_engine

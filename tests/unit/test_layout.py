@@ -235,6 +235,11 @@ LAZY_PAIRS = {
     "preflight (ports, the database's password) and needs the checks it imports",
     ("dockhand.session", "dockhand.docker.model"): "the model's types (a few ms "
     "of dataclasses) only for the commands that ask Compose for the model",
+    ("dockhand.session", "dockhand.docker.containers"): "`inv logs`, `down` and "
+    "`migrate --status` never read containers through dockhand: the readers "
+    "(and the states' parser) load for the commands that do",
+    ("dockhand.session", "dockhand.docker.engine"): "the SDK's side of the "
+    "engine loads for the commands that connect",
     ("dockhand.session", "dockhand.docker.compose_errors"): "its rules compile "
     "only when a Compose call failed",
     ("dockhand.docker.process", "dockhand.docker.compose_errors"): "the same, for "
