@@ -16,7 +16,6 @@ from dockhand.config import settings
 from dockhand.config.settings import Settings
 from dockhand.docker import (
     compose,
-    compose_cache,
     engine_socket,
 )
 from dockhand.docker.compose import ComposeCli, Project
@@ -99,6 +98,8 @@ class Session:
         (`docker compose version --short`)."""
         if self.compose_cli is None:
             override = self.settings.compose_command
+            from dockhand.docker import compose_cache  # see LAZY_PAIRS
+
             key, folder = compose_cache.fingerprint(override), compose_cache.location()
             cli = compose_cache.recall(key, folder)
             if cli is None:

@@ -226,6 +226,7 @@ LAZY_MODULES = {
     "the engine through it pays",
     "rich": "tens of ms: plain output (a pipe, NO_COLOR) never imports it",
     "dotenv": "python-dotenv only where an env file is read",
+    "concurrent": "a thread pool only where a command waits while Compose runs",
     "pty": "POSIX only, where a terminal is handed over",
     "termios": "POSIX only, where a terminal is handed over",
     "fcntl": "POSIX only, where a terminal is handed over",
@@ -235,6 +236,9 @@ LAZY_PAIRS = {
     "preflight (ports, the database's password) and needs the checks it imports",
     ("dockhand.session", "dockhand.docker.model"): "the model's types (a few ms "
     "of dataclasses) only for the commands that ask Compose for the model",
+    ("dockhand.session", "dockhand.docker.compose_cache"): "`inv ps` asks the "
+    "engine, not Compose: which Compose runs is looked up (and its files "
+    "hashed) only by a command that runs Compose",
     ("dockhand.session", "dockhand.docker.containers"): "`inv logs`, `down` and "
     "`migrate --status` never read containers through dockhand: the readers "
     "(and the states' parser) load for the commands that do",
@@ -246,6 +250,8 @@ LAZY_PAIRS = {
     "every command: only a failed one reads its rules",
     ("dockhand.steps.stale", "dockhand.docker.model"): "the same, for `inv ps` "
     "and `inv restart`: only a model read back from the cache is parsed here",
+    ("dockhand.commands.stack", "dockhand.steps.stale"): "`inv down` and the "
+    "`inv ps` of a stopped stack never look at images",
     ("dockhand.commands.migrate", "dockhand.steps.migration_safety"): "`inv "
     "migrate --status` needs none of the snapshot's modules (backups, restore)",
 }

@@ -9,7 +9,7 @@ from dockhand.docker import compose
 from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import stale, start, status
+from dockhand.steps import start, status
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console
 
@@ -60,6 +60,8 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
     elif names:
         names = s.check_services(names)
     argv = compose.restart(s.find_compose(), s.project, names)
+    from dockhand.steps import stale  # see LAZY_PAIRS
+
     stale.warn(s, names, "a restart keeps its image; `inv up` rebuilds it", seen)
     start.run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
@@ -81,4 +83,6 @@ def ps(s: Session, names: list[str], *, as_json: bool) -> None:
             console.out().print(status.table(states, with_details=True))
     if states:
         # Without names, `states` is every container: no second look.
+        from dockhand.steps import stale  # see LAZY_PAIRS
+
         stale.warn(s, names, "`inv up` rebuilds it", None if names else states)

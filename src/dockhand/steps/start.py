@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from dockhand.docker import compose
 from dockhand.docker.compose import COMPOSE_SAID
@@ -69,6 +68,8 @@ def run_then_wait(
     began = time.time()
     model = None
     if wait and not s.runner.dry:
+        from concurrent.futures import ThreadPoolExecutor
+
         pool = ThreadPoolExecutor(max_workers=1)
         model = pool.submit(s.ask_model)
         pool.shutdown(wait=False)
