@@ -252,6 +252,10 @@ LAZY_PAIRS = {
     "and `inv restart`: only a model read back from the cache is parsed here",
     ("dockhand.commands.stack", "dockhand.steps.stale"): "`inv down` and the "
     "`inv ps` of a stopped stack never look at images",
+    ("dockhand.steps.start", "dockhand.steps.stale"): "the same: `inv restart` "
+    "and `inv ps` import start for its wait, only build and up label images",
+    ("dockhand.steps.status", "dockhand.config.checkout"): "only the URLs after "
+    "a wait need the checkout's host name (and its hashing); `inv ps` does not",
     ("dockhand.commands.migrate", "dockhand.steps.migration_safety"): "`inv "
     "migrate --status` needs none of the snapshot's modules (backups, restore)",
 }

@@ -10,7 +10,7 @@ from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.docker.process import TimedOut
 from dockhand.errors import CommandFailed, DockhandError
 from dockhand.session import Session
-from dockhand.steps import stale, status
+from dockhand.steps import status
 from dockhand.steps import wait as waits
 from dockhand.steps.wait import rules_of, seconds, still_waited_for, wait_scope
 from dockhand.ui import console
@@ -102,7 +102,8 @@ def build(
     s: Session, names: list[str], *, no_cache: bool = False, pull: bool = False
 ) -> None:
     """Build the services named (all when none), each image labelled with
-    the digest of its sources (ops.stale)."""
+    the digest of its sources (steps.stale)."""
+    from dockhand.steps import stale  # see LAZY_PAIRS
 
     try:
         stale.build_labelled(s, names, no_cache=no_cache, pull=pull)
@@ -137,6 +138,8 @@ def up(
     checks = build or s.settings.stale_images != "off"
     labelled = checks and not s.runner.dry and not s.find_compose().is_v1
     if labelled:
+        from dockhand.steps import stale  # see LAZY_PAIRS
+
         stale.before_up(s, names, every=build, no_build=no_build)
     argv = compose.up(
         s.find_compose(),

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from dockhand.config.checkout import host_name
 from dockhand.config.settings import Settings
 from dockhand.docker.states import ServiceState
 from dockhand.steps.wait import HealthFailure
@@ -120,6 +119,7 @@ def urls(settings: Settings, states: Sequence[ServiceState]) -> list[tuple[str, 
     """The browser URL of each configured service, with the port Compose
     published, under the project's own host (NAME.localhost: browsers keep
     cookies per host, so two checkouts' sessions stay apart)."""
+    from dockhand.config.checkout import host_name  # see LAZY_PAIRS
 
     host = host_name(settings.project)
     found = []
