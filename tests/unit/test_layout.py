@@ -242,6 +242,9 @@ LAZY_PAIRS = {
     ("dockhand.session", "dockhand.docker.containers"): "`inv logs`, `down` and "
     "`migrate --status` never read containers through dockhand: the readers "
     "(and the states' parser) load for the commands that do",
+    ("dockhand.docker.containers", "dockhand.docker.engine"): "the SDK's side "
+    "words an unreachable engine; `inv shell` and `ps` read through the CLI or "
+    "the socket and need it only for that line",
     ("dockhand.session", "dockhand.docker.engine"): "the SDK's side of the "
     "engine loads for the commands that connect",
     ("dockhand.session", "dockhand.docker.compose_errors"): "its rules compile "

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from dockhand.docker import engine, engine_socket
+from dockhand.docker import engine_socket
 from dockhand.docker.engine_socket import Reader
 from dockhand.docker.process import Runner
 from dockhand.docker.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
@@ -186,6 +186,8 @@ def unreachable_reason(stderr: str) -> str:
 def _ids(runner: Runner, argv: list[str]) -> list[str]:
     listed = runner.capture(argv, timeout=30)
     if not listed.ok:
+        from dockhand.docker import engine  # see LAZY_PAIRS
+
         raise engine.unreachable(unreachable_reason(listed.stderr))
     return listed.stdout.split()
 
