@@ -1,8 +1,9 @@
 """The battery of faults on the real engine: one table (FAULTS), each a
 function that provokes a fault during or around a command on the crashloop
-project and asserts the exit code, the one line, what survived (containers
-left running, the lock released, files) and what was left behind (no
-Compose process, no stray container or network).
+project (or, for a real dump, the reference stack's database) and asserts
+the exit code, the one line, what survived (containers left running, the
+lock released, files) and what was left behind (no Compose process, no
+stray container or network).
 
 To add a fault: write a function `def name(run: Run) -> None` below and
 decorate it with @fault. Each gets its own Compose project.
