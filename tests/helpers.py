@@ -1,5 +1,5 @@
 """What unit and integration tests share: the one fake runner, the one free
-port. A Session takes its runner (and its Compose CLI) as arguments, so a
+port, whether this run is CI. A Session takes its runner (and its Compose CLI) as arguments, so a
 test hands it a FakeRunner; nothing is patched."""
 
 from __future__ import annotations
@@ -118,3 +118,14 @@ def compose_argv(project: str, env_file: Path, files: Iterable[Path]) -> list[st
     for file in files:
         argv += ["-f", str(file)]
     return argv
+
+
+# What CI runners set CI to is not one word (true, 1, yes, a name): any value
+# counts but the two that plainly mean "not CI".
+NOT_CI = ("", "0", "false")
+
+
+def is_ci(value: str | None) -> bool:
+    """Whether the variable CI, holding `value`, marks a CI run, where a test
+    that needs the engine must fail rather than skip."""
+    return value is not None and value.strip().lower() not in NOT_CI

@@ -6,8 +6,11 @@ traceback, and change nothing: no file of the project, no container,
 network or volume of its Compose project.
 
 To add a case: append a Case to the list of its class (or a new class to
-CLASSES). Most run under `inv --dry`, or fail before the engine is asked;
-those marked `engine` talk to the real engine, and prove it was left alone.
+CLASSES). A case runs for real, on the engine: `inv up ok` unless its argv
+says otherwise, so a check that went missing shows as `ok` started (left on
+the engine, which the test sees), never as a pass. The few that run under
+`inv --dry`, where "nothing left on the engine" cannot fail, say why in
+`dry_because`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ SETTINGS = (
     "dockhand:\n  project: faulty\n  compose_files: [compose.yaml]\n  prod_files: []\n"
 )
 DRY = ("--dry", "down")
+UP = ("up", "ok")  # real: the check must stop it before anything starts
 
 
 @dataclass(frozen=True)
@@ -26,13 +30,14 @@ class Case:
     says: tuple[str, ...]  # fragments of the one error line
     yaml: str | None = None  # invoke.yaml; None keeps the project's own
     env: dict[str, str] = field(default_factory=dict)
-    argv: tuple[str, ...] = DRY
+    argv: tuple[str, ...] = UP
     code: int = 1
     unset: tuple[str, ...] = ()  # of the variables the harness sets
     files: dict[str, str] = field(default_factory=dict)  # written into the project
     env_file: str | None = None  # the env file's text; None keeps BASE_IMAGE only
     remove: tuple[str, ...] = ()  # files of the project deleted first
     cls: str = ""  # the class, set from CLASSES
+    dry_because: str = ""  # why argv runs under --dry; empty: it runs for real
 
 
 def settings(*lines: str) -> str:
@@ -55,8 +60,6 @@ def compose(*lines: str) -> dict[str, str]:
     """compose.yaml: the `ok` service followed by `lines` (YAML, indented)."""
     return {"compose.yaml": COMPOSE + "".join(f"{line}\n" for line in lines)}
 
-
-UP = ("up", "ok")  # real: the check must stop it before anything starts
 
 SETTINGS_CASES = [
     Case(
@@ -533,139 +536,144 @@ def dry(*argv: str) -> tuple[str, ...]:
     return ("--dry", *argv)
 
 
+# deploy and rollback act on a Swarm stack (this engine's, or a cluster's):
+# a check that went missing would change it, and a stack's services carry no
+# Compose project label for "nothing left on the engine" to find.
+SWARM = "a missed check would change a Swarm stack the test cannot see"
+
+
 OPTION_CASES = [
     Case(
         "deploy --stack-file in no folder",
         ("--stack-file /no/such/folder/stack.yml: there is no folder /no/such/folder",),
         argv=dry("deploy", "--stack-file", "/no/such/folder/stack.yml"),
+        dry_because=SWARM,
     ),
     Case(
         "deploy --stack-file empty",
         ("--stack-file is empty",),
         argv=dry("deploy", "--stack-file", ""),
+        dry_because=SWARM,
     ),
     Case(
         "deploy --stack-file a folder",
         ("--stack-file /tmp is a folder",),
         argv=dry("deploy", "--stack-file", "/tmp"),
+        dry_because=SWARM,
     ),
     Case(
         "up --timeout abc",
         ("--timeout takes a number of seconds greater than 0, not 'abc'",),
-        argv=dry("up", "--timeout", "abc"),
+        argv=("up", "--timeout", "abc"),
     ),
-    Case("up --timeout 0", ("--timeout", "not '0'"), argv=dry("up", "--timeout", "0")),
-    Case(
-        "up --timeout -5", ("--timeout", "not '-5'"), argv=dry("up", "--timeout", "-5")
-    ),
+    Case("up --timeout 0", ("--timeout", "not '0'"), argv=("up", "--timeout", "0")),
+    Case("up --timeout -5", ("--timeout", "not '-5'"), argv=("up", "--timeout", "-5")),
     Case(
         "up --timeout nan",
         ("--timeout", "not 'nan'"),
-        argv=dry("up", "--timeout", "nan"),
+        argv=("up", "--timeout", "nan"),
     ),
     Case(
         "up --timeout inf",
         ("--timeout", "not 'inf'"),
-        argv=dry("up", "--timeout", "inf"),
+        argv=("up", "--timeout", "inf"),
     ),
     Case(
         "up --timeout 1e999",
         ("--timeout", "not '1e999'"),
-        argv=dry("up", "--timeout", "1e999"),
+        argv=("up", "--timeout", "1e999"),
     ),
-    Case("up --timeout ''", ("--timeout", "not ''"), argv=dry("up", "--timeout", "")),
-    Case(
-        "up --timeout 5m", ("--timeout", "not '5m'"), argv=dry("up", "--timeout", "5m")
-    ),
+    Case("up --timeout ''", ("--timeout", "not ''"), argv=("up", "--timeout", "")),
+    Case("up --timeout 5m", ("--timeout", "not '5m'"), argv=("up", "--timeout", "5m")),
     Case(
         "restart --timeout abc",
         ("--timeout", "not 'abc'"),
-        argv=dry("restart", "--timeout", "abc"),
+        argv=("restart", "--timeout", "abc"),
     ),
     Case(
         "restart --timeout 0",
         ("--timeout", "not '0'"),
-        argv=dry("restart", "--timeout", "0"),
+        argv=("restart", "--timeout", "0"),
     ),
     Case(
         "setup --timeout abc",
         ("--timeout", "not 'abc'"),
-        argv=dry("setup", "--timeout", "abc"),
+        argv=("setup", "--timeout", "abc"),
     ),
     Case(
         "setup --timeout -1",
         ("--timeout", "not '-1'"),
-        argv=dry("setup", "--timeout", "-1"),
+        argv=("setup", "--timeout", "-1"),
     ),
     Case(
         "logs --tail ten",
         ("--tail takes a number of lines, not 'ten'",),
-        argv=dry("logs", "--tail", "ten"),
+        argv=("logs", "--tail", "ten"),
     ),
-    Case("logs --tail -5", ("--tail", "not '-5'"), argv=dry("logs", "--tail", "-5")),
+    Case("logs --tail -5", ("--tail", "not '-5'"), argv=("logs", "--tail", "-5")),
     Case(
         "deploy --timeout abc",
         ("--timeout", "not 'abc'"),
         argv=dry("deploy", "--timeout", "abc"),
+        dry_because=SWARM,
     ),
     Case(
         "rollback without cluster",
         ("inv rollback works on the cluster's stack",),
         argv=dry("rollback"),
+        dry_because=SWARM,
     ),
-    Case("logs --tail 1.5", ("--tail", "not '1.5'"), argv=dry("logs", "--tail", "1.5")),
-    Case("logs --tail ''", ("--tail", "not ''"), argv=dry("logs", "--tail", "")),
+    Case("logs --tail 1.5", ("--tail", "not '1.5'"), argv=("logs", "--tail", "1.5")),
+    Case("logs --tail ''", ("--tail", "not ''"), argv=("logs", "--tail", "")),
     Case(
         "logs --since yesterday",
         ("--since takes a duration, a date or a time, not 'yesterday'",),
-        argv=dry("logs", "--since", "yesterday"),
+        argv=("logs", "--since", "yesterday"),
     ),
-    Case("logs --since 5x", ("--since", "not '5x'"), argv=dry("logs", "--since", "5x")),
-    Case(
-        "logs --since -1h", ("--since", "not '-1h'"), argv=dry("logs", "--since", "-1h")
-    ),
+    Case("logs --since 5x", ("--since", "not '5x'"), argv=("logs", "--since", "5x")),
+    Case("logs --since -1h", ("--since", "not '-1h'"), argv=("logs", "--since", "-1h")),
     Case(
         "logs --since a bad date",
         ("--since", "not '2026-13-45'"),
-        argv=dry("logs", "--since", "2026-13-45"),
+        argv=("logs", "--since", "2026-13-45"),
     ),
     Case(
         "shell: two services",
         ("one service at a time, got 2",),
-        argv=dry("shell", "ok", "crash"),
+        argv=("shell", "ok", "crash"),
     ),
-    Case("shell -c ''", ("-c",), argv=dry("shell", "-c", "")),
+    Case("shell -c ''", ("-c",), argv=("shell", "-c", "")),
     Case(
         "db.shell without a database",
         ("no database is configured",),
-        argv=dry("db.shell"),
+        argv=("db.shell",),
     ),
     Case(
         "db.backup without a database",
         ("no database is configured",),
-        argv=dry("db.backup"),
+        argv=("db.backup",),
     ),
     Case(
         "db.reset without a database",
         ("no database is configured",),
-        argv=dry("db.reset", "--yes"),
+        argv=("db.reset", "--yes"),
     ),
     Case(
         "migrate --status without migrations",
         ("no migrations are configured",),
         settings(),
-        argv=dry("migrate", "--status"),
+        argv=("migrate", "--status"),
     ),
     Case(
         "inv prod alone",
         ("inv prod selects the production files", "none follows"),
         settings("prod_files: [compose.yaml]"),
-        argv=("--dry", "prod"),
+        argv=("prod",),
     ),
     Case(
         "inv prod without prod files",
         ("inv prod: no production files are configured",),
-        argv=("--dry", "prod", "down"),
+        argv=("prod", "down"),
     ),
 ]
 
@@ -676,27 +684,27 @@ PATH_CASES = [
         "restore of a missing file",
         ("nope.dump",),
         settings(DB),
-        argv=dry("db.restore", "nope.dump", "--yes"),
+        argv=("db.restore", "nope.dump", "--yes"),
     ),
     Case(
         "restore of a folder",
         ("backups is not a file",),
         settings(DB),
-        argv=dry("db.restore", "backups", "--yes"),
+        argv=("db.restore", "backups", "--yes"),
         files={"backups/.keep": ""},
     ),
     Case(
         "restore of a text file",
         ("notes.txt", "pg_dump -Fc"),
         settings(DB),
-        argv=dry("db.restore", "notes.txt", "--yes"),
+        argv=("db.restore", "notes.txt", "--yes"),
         files={"notes.txt": "SELECT 1;\n"},
     ),
     Case(
         "restore of an empty file",
         ("empty.dump",),
         settings(DB),
-        argv=dry("db.restore", "empty.dump", "--yes"),
+        argv=("db.restore", "empty.dump", "--yes"),
         files={"empty.dump": ""},
     ),
     Case(

@@ -1,7 +1,8 @@
 """Fixtures for tests against a real Docker engine and the reference stack.
 
-Without an engine these tests skip with the reason; with CI=true they fail
-instead, because a CI run that skipped them proves nothing.
+Without an engine these tests skip with the reason; with CI set (to anything
+but empty, 0 or false) they fail instead, because a CI run that skipped them
+proves nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from harness import SET_UP, Stack, Stacks, remove_images, remove_untagged
 
-from helpers import compose_argv, free_port
+from helpers import compose_argv, free_port, is_ci
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -36,8 +37,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: integration tests must not skip)")
+    if is_ci(ci := os.environ.get("CI")):
+        pytest.fail(f"{reason} (CI={ci}: integration tests must not skip)")
     pytest.skip(reason)
 
 

@@ -5,9 +5,9 @@ service names. Each must exit non-zero with exactly one `error:` line naming
 the culprit, never a traceback, and leave the project as it was: its files,
 and no container, network or volume of its Compose project.
 
-Each case runs against a fresh copy of the `faulty` project; most under
-`inv --dry` or stopped before the engine is asked, so a missing check shows
-as a started container, not a hung test.
+Each case runs against a fresh copy of the `faulty` project, for real (most
+as `inv up ok`), so a missing check shows as a started container, not a hung
+test and not a pass; the few under `inv --dry` say why in the battery.
 """
 
 from __future__ import annotations
@@ -204,6 +204,12 @@ def test_the_battery_covers_every_class() -> None:
     assert len(BAD) >= 120
     assert len({case.name for case in BAD}) == len(BAD)
     assert all(CLASSES.values())
+
+
+def test_a_case_runs_for_real_or_says_why_not() -> None:
+    """Under --dry, "nothing left on the engine" cannot fail: a case that runs
+    there says why (battery.py's dry_because), and one that says so runs there."""
+    assert [c.name for c in BAD if ("--dry" in c.argv) != bool(c.dry_because)] == []
 
 
 def test_a_broken_runtime_config_file_is_named(project: Copy, tmp_path: Path) -> None:

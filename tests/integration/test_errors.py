@@ -17,6 +17,9 @@ def assert_one_clear_error(
 ) -> None:
     assert result.returncode != 0, output(result)
     assert "Traceback" not in result.stderr, output(result)
+    # one line, not one among several: a second `error:` is a second story
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output(result)
     for fragment in fragments:
         assert fragment in result.stderr, output(result)
 

@@ -1,8 +1,9 @@
 """The battery of faults on the real engine: one table (FAULTS), each a
 function that provokes a fault during or around a command on the crashloop
-project and asserts the exit code, the one line, what survived (containers
-left running, the lock released, files) and what was left behind (no
-Compose process, no stray container or network).
+project (or, for a real dump, the reference stack's database) and asserts
+the exit code, the one line, what survived (containers left running, the
+lock released, files) and what was left behind (no Compose process, no
+stray container or network).
 
 To add a fault: write a function `def name(run: Run) -> None` below and
 decorate it with @fault. Each gets its own Compose project.
@@ -22,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Stack, Stacks, inspect_service, networks_of, output, wait_for
+from harness import (
+    Stack,
+    Stacks,
+    inspect_service,
+    networks_of,
+    output,
+    sql,
+    wait_for,
+)
 
 CRASHLOOP = Path(__file__).parent / "projects" / "crashloop"
 
@@ -33,6 +42,7 @@ class Run:
 
     stack: Stack
     tmp: Path
+    stacks: Stacks  # for a fault that needs another project
     started: list[subprocess.Popen[str]] = field(default_factory=list)
 
     def inv(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -458,21 +468,19 @@ def a_backup_to_a_read_only_folder(run: Run) -> None:
 
 @fault
 def a_backup_to_a_full_disk(run: Run) -> None:
-    """pg_dump's output cannot be written: no partial file is left."""
-    extra = run.tmp / "db.yaml"
-    extra.write_text(
-        "dockhand: {database: {service: base, user_var: U, name_var: N}}\n"
-    )
-    assert run.inv("up", "base").returncode == 0
+    """A real dump of the reference database outgrows a 256 KiB disk mid-way:
+    one line naming the full disk, and no partial file left behind."""
+    db = run.stacks.reference(("up", "db"))
+    # ~1.6 MB of md5 text, which -Fc's compression leaves well over 256 KiB
+    sql(db, "CREATE TABLE filler AS SELECT g, md5(g::text) AS h"
+            " FROM generate_series(1, 50000) g")  # fmt: skip
     with tmpfs(run.tmp / "full") as folder:
-        fill(folder)
-        (folder / "filler").unlink()
-        fill(folder)  # full again, with room for nothing
-        result = run.inv("-f", str(extra), "db.backup", "-o", str(folder / "x.dump"))
-        assert result.returncode != 0, output(result)
+        result = db.inv("db.backup", "-o", str(folder / "x.dump"))
+        assert result.returncode == 1, output(result)
         assert "Traceback" not in result.stderr, output(result)
-        assert len(errors(result.stderr)) == 1, output(result)
-        assert sorted(p.name for p in folder.iterdir()) == ["filler"]
+        [line] = errors(result.stderr)
+        assert f"no space left on {folder}" in line, output(result)
+        assert list(folder.iterdir()) == [], output(result)
 
 
 # --- the runner ------------------------------------------------------------------
@@ -482,7 +490,7 @@ def a_backup_to_a_full_disk(run: Run) -> None:
 def run(tmp_path: Path, stacks: Stacks) -> Iterator[Run]:
     stack = stacks.project(CRASHLOOP)
     stack.extra_env["INVOKE_DOCKHAND_WAIT_STABLE_SECONDS"] = "0.5"
-    r = Run(stack, tmp_path)
+    r = Run(stack, tmp_path, stacks)
     try:
         yield r
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from dockhand import postgres
-from dockhand.errors import DockhandError, Interrupted
+from dockhand.errors import CommandFailed, DockhandError, Interrupted
 from dockhand.postgres import Target, dumps
 from dockhand.session import Session
 from dockhand.steps.database import in_db, shown, step, tell
@@ -84,9 +84,33 @@ def dump(s: Session, t: Target, database: str, dest: Path) -> None:
             os.fsync(out.fileno())
         os.replace(partial, dest)
         done = True
+    except (CommandFailed, OSError) as failed:
+        # Compose only says "write /dev/stdout: no space left on device" and
+        # exits 1, which reads as pg_dump's fault: ask the disk, before the
+        # partial file goes and frees what it took.
+        if _out_of_space(dest.parent):
+            raise DockhandError(
+                f"no space left on {shown(dest.parent)}: the dump of database "
+                f"{database!r} outgrew it",
+                hint="free some space there and run it again; the partial dump "
+                "was removed",
+            ) from failed
+        raise
     finally:
         if not done:
             partial.unlink(missing_ok=True)
+
+
+# Less than this free counts as full: a write fails on the last block or so.
+FULL_BELOW = 64 * 1024
+
+
+def _out_of_space(folder: Path) -> bool:
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < FULL_BELOW
 
 
 def writable(dest: Path, given: str) -> None:
