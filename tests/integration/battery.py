@@ -894,6 +894,12 @@ ENDPOINT_CASES = [
         argv=UP,
     ),
     Case(
+        "DOCKER_HOST a missing socket (logs)",
+        ("DOCKER_HOST=unix:///nowhere/docker.sock", "not reachable", "no socket"),
+        env={"DOCKER_HOST": "unix:///nowhere/docker.sock"},
+        argv=("logs", "--tail", "1"),
+    ),
+    Case(
         "DOCKER_HOST nonsense",
         ("nonsense",),
         env={"DOCKER_HOST": "nonsense://x"},
