@@ -742,6 +742,20 @@ ENV_FILE_CASES = [
         argv=UP,
     ),
     Case(
+        "an env file that is not UTF-8 (up)",
+        ("faulty.env, line 2", "byte 0xE9 is not UTF-8"),
+        env_file="BASE_IMAGE=debian:bookworm-slim\nNAME=caf\udce9\n",  # Latin-1
+        argv=UP,
+    ),
+    Case(
+        "an env file that is not UTF-8 (doctor, the project not named)",
+        ("faulty.env, line 2", "byte 0xE9 is not UTF-8"),
+        "dockhand:\n  compose_files: [compose.yaml]\n  prod_files: []\n",
+        env_file="BASE_IMAGE=debian:bookworm-slim\nNAME=caf\udce9\n",
+        unset=("INVOKE_DOCKHAND_PROJECT",),
+        argv=("doctor",),
+    ),
+    Case(
         "the env file is a folder",
         ("INVOKE_DOCKHAND_ENV_FILE=envdir", "this is a folder"),
         env={"INVOKE_DOCKHAND_ENV_FILE": "envdir"},
