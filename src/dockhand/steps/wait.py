@@ -174,16 +174,14 @@ def _wait(
         if action.startswith("exec_"):
             continue  # a health probe's exec
         if key not in watches:
-            if action == "start":
+            if action == "create":  # Compose makes a successor before the stop
+                for k, w in watches.items():
+                    if readiness.replaces(w, attributes):
+                        watches[k] = readiness.being_replaced(w)
+            elif action == "start":
                 _adopt(client, key, attributes, scope, watches)
             continue  # another container
-        if action == "kill":
-            watches[key] = readiness.killed(watches[key])
-        elif action == "start":
-            watches[key] = readiness.started(watches[key])
-        elif action == "die":
-            exit_code = attributes.get("exitCode")
-            watches[key] = readiness.died(watches[key], int(exit_code or 0))
+        watches[key] = readiness.on_event(watches[key], action, attributes)
         watches[key] = _refresh(client, watches[key])
     now = time.time()
     verdicts = {
