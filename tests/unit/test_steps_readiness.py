@@ -260,11 +260,12 @@ def test_a_stop_that_was_asked_for_is_no_crash() -> None:
     # None did: someone else stopped it, and the wait ends now, not at the
     # deadline.
     late = 1 + RULES.stopped_grace
+    again = "it was killed outside this command: `inv up` starts it again"
     assert verdict(look(w, late), late) == readiness.Verdict(
-        "failed", "was killed during the wait (exit code 137)"
+        "failed", "was killed during the wait (exit code 137)", hint=again
     )
     assert verdict(look(gone, late), late) == readiness.Verdict(
-        "failed", "was killed and removed during the wait"
+        "failed", "was killed and removed during the wait", hint=again
     )
 
 
@@ -281,7 +282,9 @@ def test_a_stop_event_says_stopped_and_a_start_forgets_it() -> None:
     assert (w.stopping, w.how, w.last_exit) == (True, "stopped", None)
     w = readiness.observe(w, state("exited", exit_code=0), T0 + 1)
     assert verdict(w, 4) == readiness.Verdict(
-        "failed", "was stopped during the wait (exit code 0)"
+        "failed",
+        "was stopped during the wait (exit code 0)",
+        hint="it was stopped outside this command: `inv up` starts it again",
     )
     again = readiness.on_event(w, "start", {})
     assert (again.stopping, again.how, again.ended_at) == (False, "", None)

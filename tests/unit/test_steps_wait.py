@@ -211,6 +211,8 @@ def test_a_docker_kill_during_the_wait_ends_it_naming_the_kill() -> None:
     )
     assert failure(ended) == "web was killed during the wait (exit code 137)"
     assert took == pytest.approx(1.01 + GRACE)
+    assert isinstance(ended, HealthFailure)
+    assert ended.hint == "it was killed outside this command: `inv up` starts it again"
 
 
 def test_a_docker_stop_during_the_wait_ends_it_naming_the_stop() -> None:

@@ -192,6 +192,7 @@ class Verdict:
     reason: str = ""  # failed: what happened, after the service name
     recheck_at: float | None = None  # waiting: when to inspect it again, our clock
     warning: str = ""  # ready: a crash it recovered from
+    hint: str = ""  # failed: what to do, when it is not to fix the service
 
 
 def _crash_exit(w: Watch) -> int | None:
@@ -221,10 +222,13 @@ def _stopped(w: Watch, now: float, rules: Rules) -> Verdict:
             "waiting", "was stopped", recheck_at=ended_at + rules.stopped_grace
         )
     how = w.how or "killed"
+    hint = f"it was {how} outside this command: `inv up` starts it again"
     if w.state.state == "removed":
-        return Verdict("failed", f"was {how} and removed during the wait")
+        return Verdict("failed", f"was {how} and removed during the wait", hint=hint)
     return Verdict(
-        "failed", f"was {how} during the wait (exit code {w.state.exit_code})"
+        "failed",
+        f"was {how} during the wait (exit code {w.state.exit_code})",
+        hint=hint,
     )
 
 

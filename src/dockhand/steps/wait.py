@@ -251,10 +251,11 @@ def _check(
         (watches[k].state, v) for k, v in verdicts.items() if v.status == "failed"
     ]
     if failed:
-        first = failed[0][0].service
+        first, verdict = failed[0]
         raise HealthFailure(
             ", ".join(f"{s.service} {v.reason}" for s, v in failed),
-            hint=f"fix it, then `inv up` again; more with `inv logs {first}`",
+            hint=verdict.hint
+            or f"fix it, then `inv up` again; more with `inv logs {first.service}`",
             details=[
                 (s.service, diagnose(client, s.id or s.container)) for s, _ in failed
             ],
