@@ -323,3 +323,15 @@ def test_a_start_after_a_stop_is_judged_again() -> None:
     w = readiness.died(w, 5)
     w = readiness.observe(w, state("exited", exit_code=5, started=1.0), T0 + 2)
     assert verdict(w, 2) == readiness.Verdict("failed", "exited (5)")
+
+
+def test_the_deadline_names_each_late_service_with_why() -> None:
+    late = [
+        (readiness.watch(state(service="web", health="starting"), job=False, now=T0),
+         readiness.Verdict("waiting")),
+        (readiness.watch(state(service="db"), job=False, now=T0),
+         readiness.Verdict("waiting", "running, not yet for 3 s")),
+    ]  # fmt: skip
+    assert readiness.deadline_failure(late) == (
+        "db (running, not yet for 3 s), web (starting) not healthy after the deadline"
+    )

@@ -232,6 +232,19 @@ def _stopped(w: Watch, now: float, rules: Rules) -> Verdict:
     )
 
 
+def deadline_failure(late: Iterable[tuple[Watch, Verdict]]) -> str:
+    """The line when the deadline passed: each service not ready, with what
+    it was waiting for (or its state)."""
+    return (
+        ", ".join(
+            sorted(
+                f"{w.state.service} ({v.reason or w.state.summary})" for w, v in late
+            )
+        )
+        + " not healthy after the deadline"
+    )
+
+
 def young(s: ServiceState, rules: Rules) -> str:
     """Up, but not yet for the stability window."""
     return f"{s.health or 'running'}, not yet for {rules.stable_seconds:g} s"

@@ -189,13 +189,7 @@ def _wait(
     }
     late = {key: w for key, w in watches.items() if verdicts[key].status != "ready"}
     raise HealthFailure(
-        ", ".join(
-            sorted(
-                f"{w.state.service} ({verdicts[key].reason or w.state.summary})"
-                for key, w in late.items()
-            )
-        )
-        + " not healthy after the deadline",
+        readiness.deadline_failure([(w, verdicts[key]) for key, w in late.items()]),
         hint="raise the deadline with --timeout, or look at the output above",
         details=[
             (w.state.service, diagnose(client, w.state.id)) for w in late.values()
