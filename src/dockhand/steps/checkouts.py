@@ -97,7 +97,6 @@ def bound_ports(inspected: list[Container], but: str = "") -> set[int]:
 
 def claimed_ports(root: Path) -> set[int]:
     """The host ports other checkouts' env files set (their stacks may be down)."""
-
     ports: set[int] = set()
     for folder in set(recorded().values()):
         other = Path(folder)
@@ -137,7 +136,6 @@ def _explicit_source(s: Session) -> str:
 
 
 def _current(s: Session) -> Identity:
-
     env = s.settings.env_file
     values = envfile.values(env) if env.is_file() else {}
     return checkout.identity(values, s.settings.root)
@@ -277,7 +275,6 @@ def _warn_about_orphans(s: Session, own: str) -> None:
 def _ports(s: Session, project: str, *, moving: bool) -> dict[str, str]:
     """Free host ports for this checkout: the example's defaults when nobody
     has them, else the next free ones."""
-
     settings = s.settings
     source = (
         settings.env_example if settings.env_example.is_file() else settings.env_file

@@ -65,7 +65,6 @@ def published_ports(s: Session) -> list[Published]:
     """The host ports the stack publishes (with the variable setting each),
     from the model; remembered by its fingerprint, as no secret is in them.
     Nothing under Compose v1, which has no model to read them from."""
-
     if s.find_compose().is_v1:
         return []
     key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)

@@ -38,7 +38,8 @@ MAX_RESTARTS = int(DEFAULTS["wait_max_restarts"])
 
 # How long a container stopped by a kill may stay down before the wait
 # fails: a restart's `start` follows its `stop` within milliseconds, and a
-# replacement is known by its `create` before the old one is stopped.
+# replacement is known by its `create`, before the old one is stopped
+# (Compose v2), or milliseconds after (v1).
 STOPPED_GRACE = 2.0
 
 # The condition a dependent sets when it waits for a service to finish.
