@@ -81,6 +81,17 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
     assert envfile.values(good) == {"A": "1", "NAME": "caf\u00e9"}
 
 
+def test_every_reader_of_an_env_file_goes_through_envfile_values() -> None:
+    """So a file that is not UTF-8 is named wherever it is read."""
+    src = Path(envfile.__file__).parents[1]
+    callers = sorted(
+        str(path.relative_to(src))
+        for path in src.rglob("*.py")
+        if "dotenv_values(" in path.read_text().replace("`dotenv_values(path)`", "")
+    )
+    assert callers == ["envfile/reading.py"]
+
+
 def test_secret_marks_count_only_directly_above(example: Path) -> None:
     env = envfile.read(example)
     assert env.secret_keys == {"POSTGRES_PASSWORD", "SECRET_KEY"}
