@@ -220,6 +220,7 @@ def test_a_container_compose_replaces_during_the_wait_is_not_a_failure(
         ("docker kill", r"slowdep was killed during the wait \(exit code 137\)"),
         ("compose stop", r"slowdep was stopped during the wait \(exit code \d+\)"),
     ],
+    ids=["docker kill", "compose stop"],
 )
 def test_a_service_stopped_by_someone_else_ends_the_wait_within_seconds(
     crashloop: Stack, how: str, said: str
