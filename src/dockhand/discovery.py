@@ -73,11 +73,11 @@ folder_name = checkout.folder_name
 
 
 def _variables(settings: Settings) -> dict[str, str | None]:
-    from dotenv import dotenv_values
+    from dockhand import envfile  # python-dotenv, only where an env file is read
 
     values: dict[str, str | None] = {}
     if settings.env_file.is_file():
-        values.update(dotenv_values(settings.env_file))
+        values.update(envfile.values(settings.env_file))
     values.update({k: v for k, v in os.environ.items() if k.startswith("COMPOSE_")})
     return values
 
@@ -152,11 +152,11 @@ def _whose(settings: Settings, variables: Mapping[str, str | None]) -> tuple[str
 
 
 def _marker(settings: Settings) -> str | None:
-    from dotenv import dotenv_values
+    from dockhand import envfile  # python-dotenv, only where an env file is read
 
     if not settings.env_file.is_file():
         return None
-    return dotenv_values(settings.env_file).get(MARKER_VAR)
+    return envfile.values(settings.env_file).get(MARKER_VAR)
 
 
 def _name(

@@ -750,6 +750,20 @@ ENV_FILE_CASES = [
         argv=UP,
     ),
     Case(
+        "an env file that is not UTF-8 (up)",
+        ("faulty.env, line 2", "byte 0xE9 is not UTF-8"),
+        env_file="BASE_IMAGE=debian:bookworm-slim\nNAME=caf\udce9\n",  # Latin-1
+        argv=UP,
+    ),
+    Case(
+        "an env file that is not UTF-8 (doctor, the project not named)",
+        ("faulty.env, line 2", "byte 0xE9 is not UTF-8"),
+        "dockhand:\n  compose_files: [compose.yaml]\n  prod_files: []\n",
+        env_file="BASE_IMAGE=debian:bookworm-slim\nNAME=caf\udce9\n",
+        unset=("INVOKE_DOCKHAND_PROJECT",),
+        argv=("doctor",),
+    ),
+    Case(
         "the env file is a folder",
         ("INVOKE_DOCKHAND_ENV_FILE=envdir", "this is a folder"),
         env={"INVOKE_DOCKHAND_ENV_FILE": "envdir"},
@@ -900,6 +914,12 @@ ENDPOINT_CASES = [
         ("/nowhere/docker.sock",),
         env={"DOCKER_HOST": "unix:///nowhere/docker.sock"},
         argv=UP,
+    ),
+    Case(
+        "DOCKER_HOST a missing socket (logs)",
+        ("DOCKER_HOST=unix:///nowhere/docker.sock", "not reachable", "no socket"),
+        env={"DOCKER_HOST": "unix:///nowhere/docker.sock"},
+        argv=("logs", "--tail", "1"),
     ),
     Case(
         "DOCKER_HOST nonsense",

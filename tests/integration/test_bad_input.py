@@ -73,7 +73,8 @@ def set_up(project: Copy, case: Case) -> None:
     for name in case.remove:
         (project.root / name).unlink()
     if case.env_file is not None:
-        project.env_file.write_text(case.env_file)
+        # surrogateescape: a case's \udcXX is the byte XX (a file not UTF-8)
+        project.env_file.write_bytes(case.env_file.encode("utf-8", "surrogateescape"))
     prepare(project, case.yaml, case.env)
     project.unset = case.unset
 

@@ -214,6 +214,60 @@ def test_a_container_compose_replaces_during_the_wait_is_not_a_failure(
     assert new["Id"] != old and new["State"]["Health"]["Status"] == "healthy"
 
 
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        ("docker kill", r"slowdep was killed during the wait \(exit code 137\)"),
+        ("compose stop", r"slowdep was stopped during the wait \(exit code \d+\)"),
+    ],
+    ids=["docker kill", "compose stop"],
+)
+def test_a_service_stopped_by_someone_else_ends_the_wait_within_seconds(
+    crashloop: Stack, how: str, said: str
+) -> None:
+    """`docker kill` or `docker compose stop` in another terminal while `inv
+    up --timeout 120` waits: the wait ends a few seconds later, naming the
+    service and how it ended, not 117 s later blaming the deadline."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "up", "slowdep", "--timeout", "120"],
+        cwd=crashloop.root,
+        env=crashloop.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # the wait has seen the container
+            seen.append(line)
+            if line.strip() == "slowdep: starting":
+                break
+        if how == "docker kill":
+            key = inspect(crashloop, "slowdep")["Id"]
+            stopped = subprocess.run(
+                ["docker", "kill", key], capture_output=True, text=True, check=False
+            )
+        else:
+            stopped = crashloop.compose("stop", "slowdep")
+        assert stopped.returncode == 0, stopped.stderr
+        at = time.monotonic()
+        out, rest = process.communicate(timeout=60)  # the deadline is 120 s away
+        took = time.monotonic() - at
+    finally:
+        if process.poll() is None:
+            process.kill()
+    err = "".join(seen) + rest
+    assert process.returncode == 1, out + err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and re.search(said, lines[0]), err
+    assert "deadline" not in err and "Traceback" not in err, err
+    # The 2 s grace, the start-up of nothing else: far from the 120 s.
+    assert took < 20, f"{took:.1f} s\n{err}"
+    assert inspect(crashloop, "slowdep")["State"]["Status"] == "exited"
+
+
 # --- the deadline covers the whole command ------------------------------------
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dockhand import discovery
 from dockhand.config import settings
+from dockhand.errors import DockhandError
 
 
 def touch(folder: Path, *names: str) -> None:
@@ -54,3 +57,12 @@ def test_settings_say_whether_project_and_files_were_given(tmp_path: Path) -> No
         {"root": str(tmp_path), "project": "shop", "compose_files": ["c.yaml"]}
     )
     assert (given.project_given, given.files_given) == (True, True)
+
+
+def test_an_env_file_that_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> None:
+    """The variables Compose would see, read for a project without a name."""
+    (tmp_path / ".env").write_bytes(b"COMPOSE_PROJECT_NAME=caf\xe9\n")
+    bare = settings.load({"root": str(tmp_path)})
+    for reading in (discovery._variables, discovery._marker):
+        with pytest.raises(DockhandError, match=r"\.env, line 1: byte 0xE9 is not"):
+            reading(bare)

@@ -64,6 +64,34 @@ def test_read_gives_dotenv_values_and_the_line_of_each_key(example: Path) -> Non
     assert lines["PUBLIC_NAME"] == 14
 
 
+LATIN1 = "A=1\n# caf\u00e9, as Latin-1 writes it\nNAME=caf\u00e9\n".encode("latin-1")
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
+    """python-dotenv reads UTF-8 only: a Latin-1 byte is named, not a crash."""
+    path = tmp_path / ".env"
+    path.write_bytes(LATIN1)
+    for reading in (envfile.read, envfile.values):
+        with pytest.raises(DockhandError) as raised:
+            reading(path)
+        assert raised.value.message == f"{path}, line 2: byte 0xE9 is not UTF-8"
+        assert "save it as UTF-8" in raised.value.hint
+    good = tmp_path / "good.env"
+    good.write_text("A=1\nNAME=caf\u00e9\n", encoding="utf-8")
+    assert envfile.values(good) == {"A": "1", "NAME": "caf\u00e9"}
+
+
+def test_every_reader_of_an_env_file_goes_through_envfile_values() -> None:
+    """So a file that is not UTF-8 is named wherever it is read."""
+    src = Path(envfile.__file__).parents[1]
+    callers = sorted(
+        str(path.relative_to(src))
+        for path in src.rglob("*.py")
+        if "dotenv_values(" in path.read_text().replace("`dotenv_values(path)`", "")
+    )
+    assert callers == ["envfile/reading.py"]
+
+
 def test_secret_marks_count_only_directly_above(example: Path) -> None:
     env = envfile.read(example)
     assert env.secret_keys == {"POSTGRES_PASSWORD", "SECRET_KEY"}

@@ -262,6 +262,12 @@ LAZY_PAIRS = {
     "a wait need the checkout's host name (and its hashing); `inv ps` does not",
     ("dockhand.commands.migrate", "dockhand.steps.migration_safety"): "`inv "
     "migrate --status` needs none of the snapshot's modules (backups, restore)",
+    ("dockhand.discovery", "dockhand.envfile"): "python-dotenv (the env file's "
+    "reader) only for a project that does not name itself",
+    ("dockhand.checks.credentials", "dockhand.envfile"): "python-dotenv only "
+    "where the database's password is looked for",
+    ("dockhand.steps.database", "dockhand.envfile"): "python-dotenv only where "
+    "the database's user and name are looked for in the env file",
 }
 
 

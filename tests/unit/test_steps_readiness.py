@@ -3,13 +3,14 @@ model, jobs, and the verdicts on container states, events and the time."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
 from dockhand.docker.model import parse
-from dockhand.docker.states import ServiceState
+from dockhand.docker.states import NUMBER, ONEOFF, SERVICE, ServiceState
 from dockhand.steps import readiness
 from dockhand.steps.readiness import Rules, Scope, Watch, judge
 
@@ -249,9 +250,64 @@ def test_a_stop_that_was_asked_for_is_no_crash() -> None:
     w = readiness.died(readiness.killed(w), 137)
     w = readiness.observe(w, state("exited", exit_code=137), T0 + 1)
     assert w.last_exit is None
-    assert verdict(w, 1) == readiness.Verdict("waiting", "was stopped")
+    # A start or a replacement may follow within the grace, counted from the
+    # first look that found it ended.
+    assert verdict(w, 1) == readiness.Verdict(
+        "waiting", "was stopped", recheck_at=T0 + 1 + RULES.stopped_grace
+    )
     gone = readiness.observe(w, state("removed", exit_code=137), T0 + 2)
     assert verdict(gone, 2).status == "waiting"
+    # None did: someone else stopped it, and the wait ends now, not at the
+    # deadline.
+    late = 1 + RULES.stopped_grace
+    again = "it was killed outside this command: `inv up` starts it again"
+    assert verdict(look(w, late), late) == readiness.Verdict(
+        "failed", "was killed during the wait (exit code 137)", hint=again
+    )
+    assert verdict(look(gone, late), late) == readiness.Verdict(
+        "failed", "was killed and removed during the wait", hint=again
+    )
+
+
+def test_a_stop_event_says_stopped_and_a_start_forgets_it() -> None:
+    """`docker stop`: kill (TERM), die, stop; events decoded by on_event."""
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    for action, attributes in [
+        ("kill", {"signal": "15"}),
+        ("die", {"exitCode": "0"}),
+        ("stop", {}),
+        ("health_status: healthy", {}),
+    ]:
+        w = readiness.on_event(w, action, attributes)
+    assert (w.stopping, w.how, w.last_exit) == (True, "stopped", None)
+    w = readiness.observe(w, state("exited", exit_code=0), T0 + 1)
+    assert verdict(w, 4) == readiness.Verdict(
+        "failed",
+        "was stopped during the wait (exit code 0)",
+        hint="it was stopped outside this command: `inv up` starts it again",
+    )
+    again = readiness.on_event(w, "start", {})
+    assert (again.stopping, again.how, again.ended_at) == (False, "", None)
+
+
+def test_a_die_event_without_a_kill_keeps_its_exit_code() -> None:
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    assert readiness.on_event(w, "die", {"exitCode": "4"}).last_exit == 4
+    assert readiness.on_event(w, "stop", {}) == w  # no kill before: nothing
+
+
+def test_a_stopped_container_being_replaced_waits_for_its_successor() -> None:
+    w = readiness.watch(state(started=0.0), job=False, now=T0)
+    labels = {SERVICE: "web", NUMBER: "1", ONEOFF: "False"}
+    assert not readiness.replaces(w, labels)  # the state says no number
+    w = readiness.watch(replace(state(started=0.0), number="1"), job=False, now=T0)
+    assert readiness.replaces(w, labels)
+    assert not readiness.replaces(w, {**labels, ONEOFF: "True"})  # compose run
+    assert not readiness.replaces(w, {**labels, NUMBER: "2"})  # a scale-up
+    assert not readiness.replaces(w, {**labels, SERVICE: "db"})
+    w = readiness.being_replaced(readiness.killed(w))
+    w = readiness.observe(w, replace(state("removed"), number="1"), T0 + 1)
+    assert verdict(w, 30) == readiness.Verdict("waiting", "was replaced")
 
 
 def test_a_die_without_a_kill_is_a_crash() -> None:
@@ -267,3 +323,15 @@ def test_a_start_after_a_stop_is_judged_again() -> None:
     w = readiness.died(w, 5)
     w = readiness.observe(w, state("exited", exit_code=5, started=1.0), T0 + 2)
     assert verdict(w, 2) == readiness.Verdict("failed", "exited (5)")
+
+
+def test_the_deadline_names_each_late_service_with_why() -> None:
+    late = [
+        (readiness.watch(state(service="web", health="starting"), job=False, now=T0),
+         readiness.Verdict("waiting")),
+        (readiness.watch(state(service="db"), job=False, now=T0),
+         readiness.Verdict("waiting", "running, not yet for 3 s")),
+    ]  # fmt: skip
+    assert readiness.deadline_failure(late) == (
+        "db (running, not yet for 3 s), web (starting) not healthy after the deadline"
+    )

@@ -143,12 +143,12 @@ def _password(
 ) -> tuple[str, str, Mapping[str, str | None]]:
     """The password variable, its value (the environment's, else the env
     file's) and the env file's values."""
-    from dotenv import dotenv_values
+    from dockhand import envfile  # python-dotenv, only where an env file is read
 
     database = s.settings.database
     variable = database.password_var if database else "POSTGRES_PASSWORD"
     env_file = s.settings.env_file
-    values = dotenv_values(env_file) if env_file.is_file() else {}
+    values = envfile.values(env_file) if env_file.is_file() else {}
     return variable, environ.get(variable) or values.get(variable) or "", values
 
 

@@ -37,7 +37,9 @@ def logs(
             argv, failure="Compose could not show the logs", hint=COMPOSE_SAID
         )
     except CommandFailed:
-        # Only now is it worth asking Compose for the services: a wrong name
-        # gets the same line as before, the right one pays no extra call.
+        # Only now is it worth asking the engine and Compose: an engine that
+        # does not answer, or a wrong name, gets the same line as `inv up`
+        # gives; a command that succeeds pays no extra call.
+        s.require_engine()
         s.check_services(names)
         raise

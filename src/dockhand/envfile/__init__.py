@@ -34,6 +34,7 @@ from dockhand.envfile.reading import (
     and_more,
     fix_for,
     read,
+    values,
 )
 
 __all__ = [
@@ -61,5 +62,6 @@ __all__ = [
     "render_new",
     "secret_like",
     "secret_values",
+    "values",
     "write_private",
 ]

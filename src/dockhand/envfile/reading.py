@@ -188,15 +188,43 @@ def read(path: Path) -> EnvFile:
         raise DockhandError(
             f"{path} does not exist", hint="run `inv setup` to create it"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
+    except OSError as exc:
         raise DockhandError(
             f"cannot read {path}: {exc}", hint="check the file and its permissions"
         ) from None
     with _dotenv_warnings() as warnings:
-        values = dotenv_values(path)
+        found = values(path)
     lines = text.splitlines()
     errors = tuple(
         _problem(path, n, lines[n - 1] if 0 < n <= len(lines) else "")
         for n in warnings.lines
     )
-    return EnvFile(path, text, values, _entries(parse_bindings(text)), errors)
+    return EnvFile(path, text, found, _entries(parse_bindings(text)), errors)
+
+
+def values(path: Path) -> dict[str, str | None]:
+    """`dotenv_values(path)`, every reader's: python-dotenv reads UTF-8
+    only, and a file that is not is named with its line, not a crash."""
+    try:
+        return dict(dotenv_values(path))
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
+
+
+def not_utf8(path: Path) -> DockhandError:
+    """The first byte of `path` that is not UTF-8, with its line."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        where = f"line {line}: byte 0x{data[exc.start]:02X}"
+    else:  # changed since it was read
+        where = "a byte"
+    return DockhandError(
+        f"{path}, {where} is not UTF-8",
+        hint="save it as UTF-8 (an editor's 'save with encoding'; "
+        "`iconv -f latin1 -t utf-8` for a Latin-1 file)",
+    )

@@ -8,6 +8,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from dockhand import envfile
 from dockhand.checks.ports import port_in_use
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR, Identity
@@ -96,14 +97,12 @@ def bound_ports(inspected: list[Container], but: str = "") -> set[int]:
 
 def claimed_ports(root: Path) -> set[int]:
     """The host ports other checkouts' env files set (their stacks may be down)."""
-    from dotenv import dotenv_values
-
     ports: set[int] = set()
     for folder in set(recorded().values()):
         other = Path(folder)
         if other == root or not (other / ".env").is_file():
             continue
-        ports.update(checkout.port_keys(dotenv_values(other / ".env")).values())
+        ports.update(checkout.port_keys(envfile.values(other / ".env")).values())
     return ports
 
 
@@ -137,10 +136,8 @@ def _explicit_source(s: Session) -> str:
 
 
 def _current(s: Session) -> Identity:
-    from dotenv import dotenv_values
-
     env = s.settings.env_file
-    values = dotenv_values(env) if env.is_file() else {}
+    values = envfile.values(env) if env.is_file() else {}
     return checkout.identity(values, s.settings.root)
 
 
@@ -278,14 +275,12 @@ def _warn_about_orphans(s: Session, own: str) -> None:
 def _ports(s: Session, project: str, *, moving: bool) -> dict[str, str]:
     """Free host ports for this checkout: the example's defaults when nobody
     has them, else the next free ones."""
-    from dotenv import dotenv_values
-
     settings = s.settings
     source = (
         settings.env_example if settings.env_example.is_file() else settings.env_file
     )
-    current = dotenv_values(settings.env_file)
-    wanted = checkout.port_keys(dotenv_values(source))
+    current = envfile.values(settings.env_file)
+    wanted = checkout.port_keys(envfile.values(source))
     wanted = {k: v for k, v in wanted.items() if k not in os.environ}
     if not wanted or s.runner.dry:
         return {}

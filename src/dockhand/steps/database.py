@@ -21,7 +21,7 @@ def target(s: Session) -> Target:
     """The configured database, its user and name: from the running
     container's environment (what the server was started with), else the env
     file, else PostgreSQL's defaults. The password is never read."""
-    from dotenv import dotenv_values
+    from dockhand import envfile  # python-dotenv, only where an env file is read
 
     database = s.settings.database
     if database is None:
@@ -40,7 +40,7 @@ def target(s: Session) -> Target:
                 )
                 break
     if s.settings.env_file.is_file():
-        sources.append(dict(dotenv_values(s.settings.env_file)))
+        sources.append(envfile.values(s.settings.env_file))
     return postgres.resolve_target(
         database.service, database.user_var, database.name_var, *sources
     )

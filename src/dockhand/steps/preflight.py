@@ -65,8 +65,6 @@ def published_ports(s: Session) -> list[Published]:
     """The host ports the stack publishes (with the variable setting each),
     from the model; remembered by its fingerprint, as no secret is in them.
     Nothing under Compose v1, which has no model to read them from."""
-    from dotenv import dotenv_values
-
     if s.find_compose().is_v1:
         return []
     key, tag = compose_cache.project_fingerprint(s.find_compose(), s.project)
@@ -78,7 +76,7 @@ def published_ports(s: Session) -> list[Published]:
         pass  # not remembered (or damaged): asked
     model = s.ask_model()
     env = s.settings.env_file
-    values = dict(dotenv_values(env)) if env.is_file() else {}
+    values = envfile.values(env) if env.is_file() else {}
     values.update({k: v for k, v in os.environ.items() if k in values})
     found = ports.published_ports(model, values)
     if key is not None:

@@ -10,15 +10,23 @@ the engine's `RestartCount` (reset by every manual start, so it counts the
 crashes since `inv up` or `inv restart` started it) says how often it has
 crashed. More restarts than a limit fail it at once; fewer, followed by the
 window, pass with a warning naming the crash (compose#12424).
+
+A crash is a `die` without a `kill`. A `kill` is a stop someone asked for:
+Compose replacing the container (it creates the new one first), a restart
+(a `start` follows at once), or someone else (`docker kill`, `docker stop`,
+`docker compose stop`), whom no restart policy overrides. A stopped
+container that neither starts again nor is being replaced within a short
+grace fails the wait, named with how it ended, long before the deadline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from dockhand.config.settings import DEFAULTS
+from dockhand.docker.states import NUMBER, ONEOFF, SERVICE
 
 if TYPE_CHECKING:
     from dockhand.docker.model import ComposeModel
@@ -28,6 +36,12 @@ if TYPE_CHECKING:
 STABLE_SECONDS = float(DEFAULTS["wait_stable_seconds"])
 MAX_RESTARTS = int(DEFAULTS["wait_max_restarts"])
 
+# How long a container stopped by a kill may stay down before the wait
+# fails: a restart's `start` follows its `stop` within milliseconds, and a
+# replacement is known by its `create`, before the old one is stopped
+# (Compose v2), or milliseconds after (v1).
+STOPPED_GRACE = 2.0
+
 # The condition a dependent sets when it waits for a service to finish.
 COMPLETED = "service_completed_successfully"
 
@@ -36,6 +50,7 @@ COMPLETED = "service_completed_successfully"
 class Rules:
     stable_seconds: float = STABLE_SECONDS
     max_restarts: int = MAX_RESTARTS
+    stopped_grace: float = STOPPED_GRACE
 
 
 @dataclass(frozen=True)
@@ -102,16 +117,56 @@ class Watch:
     looked_at: float  # our clock, when `state` was read
     last_exit: int | None = None
     stopping: bool = False  # killed on request (a stop, a restart, a replacement)
+    how: str = ""  # stopping: "killed", or "stopped" once a `stop` event says so
+    ended_at: float | None = None  # stopping: our clock, when first seen ended
+    replaced: bool = False  # Compose created its successor (same service, number)
 
 
 def watch(state: ServiceState, *, job: bool, now: float) -> Watch:
     return Watch(state, job, seen_at=now, looked_at=now)
 
 
+ENDED = ("exited", "dead", "removed")
+
+
 def observe(w: Watch, state: ServiceState, now: float) -> Watch:
-    """A fresh inspect of the container; a new start restarts the window."""
+    """A fresh inspect of the container; a new start restarts the window;
+    a stopped one's grace counts from the first look that finds it ended."""
     seen_at = w.seen_at if state.started_at == w.state.started_at else now
-    return replace(w, state=state, seen_at=seen_at, looked_at=now)
+    ended_at = w.ended_at
+    if w.stopping and state.state in ENDED and ended_at is None:
+        ended_at = now
+    return replace(w, state=state, seen_at=seen_at, looked_at=now, ended_at=ended_at)
+
+
+def on_event(w: Watch, action: str, attributes: Mapping[str, str]) -> Watch:
+    """What one engine event says of the watched container (a fresh inspect
+    follows each): `kill`, `stop`, `die` (with its exitCode), `start`."""
+    if action == "kill":
+        return killed(w)
+    if action == "stop":
+        return replace(w, how="stopped") if w.stopping else w
+    if action == "die":
+        return died(w, int(attributes.get("exitCode") or 0))
+    if action == "start":
+        return started(w)
+    return w
+
+
+def replaces(w: Watch, attributes: Mapping[str, str]) -> bool:
+    """Whether a container just created (its labels: `attributes`) is the
+    successor Compose makes of `w`'s: same service and number, not a one-off
+    (`compose run`)."""
+    return (
+        attributes.get(ONEOFF) != "True"
+        and attributes.get(SERVICE) == w.state.service
+        and bool(w.state.number)
+        and attributes.get(NUMBER) == w.state.number
+    )
+
+
+def being_replaced(w: Watch) -> Watch:
+    return replace(w, replaced=True)
 
 
 def died(w: Watch, exit_code: int) -> Watch:
@@ -123,13 +178,13 @@ def died(w: Watch, exit_code: int) -> Watch:
 
 def killed(w: Watch) -> Watch:
     """A `kill` event: someone stops it (Compose replacing it, `restart`
-    itself, a user); its exit is not this service failing."""
-    return replace(w, stopping=True)
+    itself, a user); its exit is not this service crashing."""
+    return replace(w, stopping=True, how=w.how or "killed")
 
 
 def started(w: Watch) -> Watch:
     """A `start` event: whatever stopped it, it runs again."""
-    return replace(w, stopping=False)
+    return replace(w, stopping=False, how="", ended_at=None, replaced=False)
 
 
 @dataclass(frozen=True)
@@ -138,6 +193,7 @@ class Verdict:
     reason: str = ""  # failed: what happened, after the service name
     recheck_at: float | None = None  # waiting: when to inspect it again, our clock
     warning: str = ""  # ready: a crash it recovered from
+    hint: str = ""  # failed: what to do, when it is not to fix the service
 
 
 def _crash_exit(w: Watch) -> int | None:
@@ -155,6 +211,41 @@ def _times(n: int) -> str:
     return "1 time" if n == 1 else f"{n} times"
 
 
+def _stopped(w: Watch, now: float, rules: Rules) -> Verdict:
+    """Killed or stopped on request, and ended: its successor is awaited
+    (the deadline names it should none start); a start may follow within
+    the grace; after it, someone else stopped it."""
+    if w.replaced:
+        return Verdict("waiting", "was replaced")
+    ended_at = w.looked_at if w.ended_at is None else w.ended_at
+    if now < ended_at + rules.stopped_grace:
+        return Verdict(
+            "waiting", "was stopped", recheck_at=ended_at + rules.stopped_grace
+        )
+    how = w.how or "killed"
+    hint = f"it was {how} outside this command: `inv up` starts it again"
+    if w.state.state == "removed":
+        return Verdict("failed", f"was {how} and removed during the wait", hint=hint)
+    return Verdict(
+        "failed",
+        f"was {how} during the wait (exit code {w.state.exit_code})",
+        hint=hint,
+    )
+
+
+def deadline_failure(late: Iterable[tuple[Watch, Verdict]]) -> str:
+    """The line when the deadline passed: each service not ready, with what
+    it was waiting for (or its state)."""
+    return (
+        ", ".join(
+            sorted(
+                f"{w.state.service} ({v.reason or w.state.summary})" for w, v in late
+            )
+        )
+        + " not healthy after the deadline"
+    )
+
+
 def young(s: ServiceState, rules: Rules) -> str:
     """Up, but not yet for the stability window."""
     return f"{s.health or 'running'}, not yet for {rules.stable_seconds:g} s"
@@ -164,10 +255,8 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
     """Ready, failed or waiting, now. `since`: when the command began (our
     clock); a restart after it is a crash of this start, worth a warning."""
     s = w.state
-    if w.stopping and s.state in ("exited", "dead", "removed"):
-        # Stopped on request: a replacement (or a start) may follow; if
-        # none does, the deadline names it.
-        return Verdict("waiting", "was stopped")
+    if w.stopping and s.state in ENDED:
+        return _stopped(w, now, rules)
     if s.state == "removed":
         return Verdict("failed", "was removed")
     if w.job:

@@ -174,16 +174,14 @@ def _wait(
         if action.startswith("exec_"):
             continue  # a health probe's exec
         if key not in watches:
-            if action == "start":
+            if action == "create":  # Compose makes a successor before the stop
+                for k, w in watches.items():
+                    if readiness.replaces(w, attributes):
+                        watches[k] = readiness.being_replaced(w)
+            elif action == "start":
                 _adopt(client, key, attributes, scope, watches)
             continue  # another container
-        if action == "kill":
-            watches[key] = readiness.killed(watches[key])
-        elif action == "start":
-            watches[key] = readiness.started(watches[key])
-        elif action == "die":
-            exit_code = attributes.get("exitCode")
-            watches[key] = readiness.died(watches[key], int(exit_code or 0))
+        watches[key] = readiness.on_event(watches[key], action, attributes)
         watches[key] = _refresh(client, watches[key])
     now = time.time()
     verdicts = {
@@ -191,13 +189,7 @@ def _wait(
     }
     late = {key: w for key, w in watches.items() if verdicts[key].status != "ready"}
     raise HealthFailure(
-        ", ".join(
-            sorted(
-                f"{w.state.service} ({verdicts[key].reason or w.state.summary})"
-                for key, w in late.items()
-            )
-        )
-        + " not healthy after the deadline",
+        readiness.deadline_failure([(w, verdicts[key]) for key, w in late.items()]),
         hint="raise the deadline with --timeout, or look at the output above",
         details=[
             (w.state.service, diagnose(client, w.state.id)) for w in late.values()
@@ -253,10 +245,11 @@ def _check(
         (watches[k].state, v) for k, v in verdicts.items() if v.status == "failed"
     ]
     if failed:
-        first = failed[0][0].service
+        first, verdict = failed[0]
         raise HealthFailure(
             ", ".join(f"{s.service} {v.reason}" for s, v in failed),
-            hint=f"fix it, then `inv up` again; more with `inv logs {first}`",
+            hint=verdict.hint
+            or f"fix it, then `inv up` again; more with `inv logs {first.service}`",
             details=[
                 (s.service, diagnose(client, s.id or s.container)) for s, _ in failed
             ],
