@@ -54,7 +54,7 @@ def http(method: str, url: str, body: object = None) -> tuple[int, Any]:
         return error.code, json.load(error)
 
 
-def ps(stack: Compose) -> dict[str, dict[str, Any]]:
+def compose_ps(stack: Compose) -> dict[str, dict[str, Any]]:
     """Service name -> `ps` entry; Compose prints a JSON array before 2.21."""
     out = stack.run("ps", "--format", "json").stdout.strip()
     rows = (
@@ -73,7 +73,7 @@ def migrate(stack: Compose) -> tuple[str, str]:
 
 
 def test_every_service_is_running_and_healthy(stack: Compose) -> None:
-    services = ps(stack)
+    services = compose_ps(stack)
     assert set(services) == SERVICES  # minio only with --profile storage
     for name, row in services.items():
         assert (row["State"], row["Health"]) == ("running", "healthy"), name
@@ -160,7 +160,7 @@ def test_a_row_survives_down_and_up(stack: Compose) -> None:
 
 
 def test_services_stop_fast_and_cleanly(stack: Compose) -> None:
-    containers = {name: row["ID"] for name, row in ps(stack).items()}
+    containers = {name: row["ID"] for name, row in compose_ps(stack).items()}
     started = time.monotonic()
     stack.run("stop", "--timeout", "10")
     # Each service handles docker stop's signal itself; none waits for SIGKILL.
@@ -176,7 +176,7 @@ def test_production_override_renders_and_hardens_every_service(stack: Compose) -
     assert "shared_buffers=512MB" in config["db"]["command"]
 
     prod.run("up", "-d", "--wait", timeout=300)
-    for name, row in ps(prod).items():
+    for name, row in compose_ps(prod).items():
         host = inspect(row["ID"])["HostConfig"]
         assert host["ReadonlyRootfs"] is True, name
         assert host["Memory"] == 2 * 1024**3, name
