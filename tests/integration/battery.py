@@ -916,6 +916,12 @@ ENDPOINT_CASES = [
         argv=UP,
     ),
     Case(
+        "DOCKER_HOST a missing socket (down)",
+        ("unix:///nowhere/docker.sock", "not reachable"),
+        env={"DOCKER_HOST": "unix:///nowhere/docker.sock"},
+        argv=("down",),
+    ),
+    Case(
         "DOCKER_HOST a missing socket (logs)",
         ("DOCKER_HOST=unix:///nowhere/docker.sock", "not reachable", "no socket"),
         env={"DOCKER_HOST": "unix:///nowhere/docker.sock"},

@@ -53,6 +53,14 @@ CASES = [
         "the Docker engine is not reachable at tcp://127.0.0.1:1",
     ),
     (
+        # Compose 5's words for it (inv down and inv restart showed only
+        # "Compose could not stop the stack").
+        "failed to connect to the docker API at unix:///nonexistent/docker.sock; "
+        "check if the path is correct and if the daemon is running: dial unix "
+        "/nonexistent/docker.sock: connect: no such file or directory",
+        "the Docker engine is not reachable at unix:///nonexistent/docker.sock",
+    ),
+    (
         'Failed to initialize: unable to resolve docker endpoint: context "nope": '
         "context not found: open /root/.docker/contexts/meta/ca37/meta.json",
         "the Docker context 'nope' does not exist",

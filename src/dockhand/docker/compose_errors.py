@@ -125,9 +125,14 @@ RULES: list[Rule] = [
         ),
     ),
     (
-        re.compile(r"Cannot connect to the Docker daemon at (\S+?)\.? Is"),
-        said(
-            "the Docker engine is not reachable at {1}",
+        # The docker CLI's words, and Compose 5's ("failed to connect to the
+        # docker API at ADDRESS; check if the path is correct ...").
+        re.compile(
+            r"Cannot connect to the Docker daemon at (\S+?)\.? Is"
+            r"|failed to connect to the docker API at (\S+?);"
+        ),
+        lambda m, _text: Reason(
+            f"the Docker engine is not reachable at {m[1] or m[2]}",
             "start it (scripts/engine on Linux as root, or start Docker Desktop), "
             "or point DOCKER_HOST at a running engine",
         ),
