@@ -28,8 +28,8 @@ The parts, one module each:
   dockerfile, dockerignore): daily commands read them too.
 
 A new check: write it as a function of `Facts` in the module of its subject
-(or a new one: a Swarm compatibility check would be `swarm.py`, reading
+(or a new one, as the Swarm compatibility check is `swarm.py`, reading
 `facts.prod`), add any fact it needs to `Facts` as a cached property, and
-list it in `DOCTOR`, `CHECK` or both. A check whose input could not be had
+list it in `registry.py`'s `DOCTOR`, `CHECK` or both. A check whose input could not be had
 (no image built, nothing running, no Compose v2) is a skip, never a pass.
 """
