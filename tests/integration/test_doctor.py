@@ -69,7 +69,7 @@ def test_a_ready_machine_passes_every_check(stack: Stack) -> None:
     for name in (
         *("docker CLI", "engine", "compose", "compose files", "images", "disk"),
         *("env example", "env file", "env syntax", "env complete", "env secrets"),
-        *("env permissions", "project name"),
+        *("env permissions", "project name", "support"),
     ):
         assert name in checks
     assert f"port {stack.port('BACKEND_PORT')}" in checks

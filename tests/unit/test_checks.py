@@ -20,6 +20,7 @@ from dockhand.checks import registry
 from dockhand.checks.checkout import check_database_login, check_project_name
 from dockhand.checks.env import check_env_example, check_env_file
 from dockhand.checks.registry import OK
+from dockhand.checks.support import check_support
 
 
 def test_a_good_project_passes_every_check(tmp_path: Path) -> None:
@@ -130,6 +131,7 @@ def test_each_broken_file_fails_its_check(
 def test_doctor_is_the_machine_checks_then_env_files_and_checkout() -> None:
     assert registry.DOCTOR[: len(registry.MACHINE)] == registry.MACHINE
     assert registry.DOCTOR[len(registry.MACHINE) :] == (
+        check_support,
         check_env_example,
         check_env_file,
         check_project_name,

@@ -39,6 +39,7 @@ from dockhand.checks.runtime import (
     check_image_size,
     check_image_user,
 )
+from dockhand.checks.support import check_support
 from dockhand.checks.swarm import check_swarm_compat
 from dockhand.checks.tools import (
     check_compose,
@@ -88,6 +89,7 @@ MACHINE: tuple[CheckFunction, ...] = (
 
 DOCTOR: tuple[CheckFunction, ...] = (
     *MACHINE,
+    check_support,
     check_env_example,
     check_env_file,
     check_project_name,
