@@ -928,6 +928,18 @@ ENDPOINT_CASES = [
         argv=("logs", "--tail", "1"),
     ),
     Case(
+        "DOCKER_HOST a missing socket (restart)",
+        ("unix:///nowhere/docker.sock", "not reachable"),
+        env={"DOCKER_HOST": "unix:///nowhere/docker.sock"},
+        argv=("restart",),
+    ),
+    Case(
+        "DOCKER_HOST refused (restart)",
+        ("tcp://127.0.0.1:1", "not reachable"),
+        env={"DOCKER_HOST": "tcp://127.0.0.1:1"},
+        argv=("restart",),
+    ),
+    Case(
         "DOCKER_HOST nonsense",
         ("nonsense",),
         env={"DOCKER_HOST": "nonsense://x"},
