@@ -189,6 +189,9 @@ def first(pair: Pair) -> Pair:
     setup = pair.a.inv("setup", timeout=SETUP_TIMEOUT)
     pair.made.append(pair.a.project)
     assert setup.returncode == 0, output(setup)
+    # A row only the first checkout's database holds: the tests that copy,
+    # delete or share data look for it, in whatever order they run.
+    pair.a.sql("CREATE TABLE marks (v text); INSERT INTO marks VALUES ('from-a')")
     return pair
 
 
@@ -262,9 +265,6 @@ def test_rows_stay_in_their_checkout_and_down_volumes_leaves_the_other(
     both: Pair,
 ) -> None:
     a, b = both.a, both.b
-    a.sql(
-        "CREATE TABLE IF NOT EXISTS marks (v text); INSERT INTO marks VALUES ('from-a')"
-    )
     assert b.sql("SELECT to_regclass('marks') IS NULL") == "t"
     down = b.inv("down", "--volumes", "--yes")
     assert down.returncode == 0, output(down)
@@ -415,16 +415,24 @@ def test_setup_data_from_copies_another_checkouts_database(
 
 
 def test_gc_removes_what_a_deleted_checkout_left_and_keeps_its_volumes(
-    both: Pair,
+    both: Pair, tmp_path: Path
 ) -> None:
-    a, b = both.a, both.b
-    gone = b.project
+    """A third checkout of its own is set up and its folder deleted, so the
+    pair stays whole for the tests that run after this one."""
+    a = both.a
+    d = Checkout(tmp_path / "four" / "neuroagent", a.cache)
+    copy_tree(d.root)
+    shutil.copy2(a.root / ".env.example", d.root / ".env.example")
+    setup = d.inv("setup", timeout=SETUP_TIMEOUT)
+    gone = d.project
+    both.made.append(gone)
+    assert setup.returncode == 0, output(setup)
     assert container_ids(gone) and volumes(gone)
-    shutil.rmtree(b.root)
+    shutil.rmtree(d.root)
     dry = a.inv("--dry", "gc")
     assert dry.returncode == 0, output(dry)
     text = " ".join(dry.stderr.split())
-    assert f"{gone} (was {b.root})" in text and f"volume {gone}_db-data" in text
+    assert f"{gone} (was {d.root})" in text and f"volume {gone}_db-data" in text
     assert a.project not in text  # a checkout that exists is never a leftover
     refused = a.inv("gc", "--project", gone)
     assert refused.returncode == 1 and "without a terminal" in one_error(refused)
