@@ -88,6 +88,22 @@ CASES = [
         "a build step failed: `/bin/sh -c false` exited 2",
     ),
     (
+        # Compose 2.26 and 2.40 building on Engine 20.10 (its BuildKit, without buildx)
+        'failed to solve: executor failed running [/bin/sh -c echo "broken" && '
+        "exit 7]: exit code: 7",
+        'a build step failed: `/bin/sh -c echo "broken" && exit 7` exited 7',
+    ),
+    (
+        # Compose 2.26 names no file for bad YAML (2.40 and 5.6 say "failed to parse FILE")
+        "yaml: line 9: did not find expected ',' or ']'",
+        "a compose file is not valid YAML: line 9: did not find expected ',' or ']'",
+    ),
+    (
+        'yaml: unmarshal errors:\n  line 4: mapping key "a" already defined at line 2',
+        'a compose file is not valid YAML: line 4: mapping key "a" already defined '
+        "at line 2",
+    ),
+    (
         "network p_default is ambiguous (2 matches found based on name)",
         "two networks are named p_default",
     ),

@@ -117,6 +117,11 @@ RULES: list[Rule] = [
     ),
     (re.compile(r"failed to parse (?P<file>\S+?): (?P<why>.*)"), _bad_yaml),
     (
+        # Compose 2.26's words name no file: the caller's hint names them.
+        re.compile(r"^yaml: (?:unmarshal errors:\n)?(.+)", re.MULTILINE),
+        said("a compose file is not valid YAML: {1}", ""),
+    ),
+    (
         re.compile(r"open (\S+\.ya?ml): no such file or directory"),
         said(
             "the compose file {1} does not exist",
@@ -160,6 +165,13 @@ RULES: list[Rule] = [
     (
         re.compile(
             r'process "(?P<cmd>.*)" did not complete successfully: exit code: (?P<code>\d+)'
+        ),
+        _BUILD_STEP,
+    ),
+    (
+        # The BuildKit in Engine 20.10, which Compose 2.x builds with there.
+        re.compile(
+            r"executor failed running \[(?P<cmd>.*)\]: exit code: (?P<code>\d+)"
         ),
         _BUILD_STEP,
     ),
