@@ -79,7 +79,9 @@ def docker_config(
 
 
 @pytest.fixture
-def stack(stacks: Stacks, docker_config: str, tmp_path: Path) -> Stack:
+def stack(
+    stacks: Stacks, docker_config: str, tmp_path: Path, base_image: None
+) -> Stack:
     made = stacks.project(VERSIONS, APP_PORT=str(free_port()))
     made.extra_env.update(
         DOCKER_CONFIG=docker_config,
@@ -149,6 +151,23 @@ def test_a_failed_build_step_is_named(stack: Stack) -> None:
         "exit 7",
         "exited 7",
     )
+
+
+@pytest.mark.parametrize(
+    "args", [("up", "app"), ("up", "--build", "broken")], ids=["image", "base-image"]
+)
+def test_an_image_the_engine_cannot_get_is_named(
+    stack: Stack, args: tuple[str, ...]
+) -> None:
+    """Pulled by Compose for a service, or by the builder for FROM."""
+    stack.extra_env.update(
+        INVOKE_DOCKHAND_PROFILES="broken", BASE_IMAGE="dockhand-no-such-image:1"
+    )
+    result = stack.inv(*args, timeout=300)
+    assert_one_clear_error(result, "could not be pulled")
+    if "app" in args:  # 5 names the image, 2.x only the service
+        (line,) = (s for s in result.stderr.splitlines() if s.startswith("error:"))
+        assert "dockhand-no-such-image" in line or "service app" in line, line
 
 
 def test_a_port_another_process_holds_is_named(stack: Stack) -> None:
