@@ -107,10 +107,32 @@ def started_at(container: str) -> str:
 
 
 def test_daily_commands(stack: Stack) -> None:
+    daily(stack)
+
+
+V1 = Path("/usr/bin/docker-compose")  # Debian's 1.29, which scripts/test installs
+
+
+def test_daily_commands_under_compose_v1(
+    stacks: Stacks, tmp_path: Path, base_image: None
+) -> None:
+    """v1 through compose_command: the same commands (logs --since aside,
+    which v1 lacks; errors are not compared, v1 words them its own way)."""
+    if not V1.exists():
+        _unavailable(f"Compose v1 is missing at {V1}: scripts/test installs it")
+    stack = stacks.project(VERSIONS, APP_PORT=str(free_port()))
+    stack.extra_env.update(
+        INVOKE_DOCKHAND_COMPOSE_COMMAND=str(V1),
+        DOCKHAND_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    daily(stack)
+
+
+def daily(stack: Stack) -> None:
+    """up, ps, logs, shell -c (exec), restart and down, each exit 0 and
+    doing what it says."""
     run(stack, "up")
-    rows = {
-        row["service"]: row for row in json.loads(run(stack, "ps", "--json").stdout)
-    }
+    rows = rows_of(stack)
     assert set(rows) == {"app"}, rows
     assert rows["app"]["state"] == "running", rows
     assert rows["app"]["health"] == "healthy", rows
