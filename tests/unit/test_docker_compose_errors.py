@@ -88,6 +88,60 @@ CASES = [
         "a build step failed: `/bin/sh -c false` exited 2",
     ),
     (
+        # Compose 2.26 and 2.40 building on Engine 20.10 (its BuildKit, without buildx)
+        'failed to solve: executor failed running [/bin/sh -c echo "broken" && '
+        "exit 7]: exit code: 7",
+        'a build step failed: `/bin/sh -c echo "broken" && exit 7` exited 7',
+    ),
+    (
+        # Compose 2.26 names no file for bad YAML (2.40 and 5.6 say "failed to parse FILE")
+        "yaml: line 9: did not find expected ',' or ']'",
+        "a compose file is not valid YAML: line 9: did not find expected ',' or ']'",
+    ),
+    (
+        'yaml: unmarshal errors:\n  line 4: mapping key "a" already defined at line 2',
+        'a compose file is not valid YAML: line 4: mapping key "a" already defined '
+        "at line 2",
+    ),
+    (
+        # BuildKit (Engine 28, buildx 0.29) escapes the quotes in the step
+        'failed to solve: process "/bin/sh -c echo \\"broken\\" && exit 7" did '
+        "not complete successfully: exit code: 7",
+        'a build step failed: `/bin/sh -c echo "broken" && exit 7` exited 7',
+    ),
+    (
+        # BuildKit, when the FROM image is neither here nor pullable
+        "failed to solve: nosuch:1: failed to resolve source metadata for "
+        'docker.io/library/nosuch:1: failed to do request: Head "https://registry-1'
+        '.docker.io/v2/library/nosuch/manifests/1": dial tcp: lookup '
+        "registry-1.docker.io: no such host",
+        "the base image docker.io/library/nosuch:1 could not be pulled: failed to "
+        "do request",
+    ),
+    (
+        # Engine 20.10's BuildKit (Compose 2.26 and 2.40 there), the same
+        "failed to solve: rpc error: code = Unknown desc = failed to solve with "
+        "frontend dockerfile.v0: failed to create LLB definition: failed to do "
+        'request: Head "https://registry-1.docker.io/v2/library/nosuch/manifests/1":'
+        " dial tcp: lookup registry-1.docker.io: no such host",
+        'a base image could not be pulled: failed to do request: Head "https://'
+        'registry-1.docker.io/v2/library/nosuch/manifests/1"',
+    ),
+    (
+        # Engine 20.10's classic builder (Compose 5.6 there, without buildx)
+        'Step 2/5 : FROM ${BASE_IMAGE}\nGet "https://registry-1.docker.io/v2/": '
+        "dial tcp: lookup registry-1.docker.io: no such host",
+        'an image could not be pulled: Get "https://registry-1.docker.io/v2/"',
+    ),
+    (
+        # Compose 2.26 and 2.40 name the service where 5.6 names the image
+        ' app Pulling \n app Error Get "https://registry-1.docker.io/v2/": dial '
+        "tcp: lookup registry-1.docker.io: no such host\nError response from "
+        'daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup '
+        "registry-1.docker.io: no such host",
+        "the image of service app could not be pulled: Get",
+    ),
+    (
         "network p_default is ambiguous (2 matches found based on name)",
         "two networks are named p_default",
     ),

@@ -113,7 +113,25 @@ def test_a_job_has_no_restart_policy_and_a_dependent_waiting_for_it() -> None:
     # no restart policy, but nothing waits for it to complete
     assert not scope.is_job(state("exited", service="docs", policy="no"))
     # Compose v1: no model, so any container without a policy may be one
-    assert readiness.scope_without_model([]).is_job(state(service="docs", policy="no"))
+    assert readiness.scope_without_model([]).is_job(state(policy="no")) is None
+    assert readiness.scope_without_model([]).is_job(state(policy="always")) is False
+
+
+def test_under_compose_v1_a_container_without_a_policy_is_ready_up_or_done() -> None:
+    """v1 gives no model to tell a job from a service: such a container is
+    ready when it exits 0 (a job) and when it stays up and healthy (a
+    service); a running one waited for its exit forever."""
+    maybe = readiness.scope_without_model([]).is_job(state(policy="no"))
+    up = readiness.watch(state(health="healthy", policy="no"), job=maybe, now=T0)
+    assert verdict(up, 1).status == "waiting"
+    assert verdict(look(up, 3), 3) == readiness.Verdict("ready")
+
+    def ended(code: int) -> readiness.Verdict:
+        s = state("exited", exit_code=code, policy="no")
+        return verdict(readiness.watch(s, job=maybe, now=T0), 1)
+
+    assert ended(0) == readiness.Verdict("ready")
+    assert ended(2) == readiness.Verdict("failed", "exited (2)")
 
 
 def test_running_is_ready_only_after_the_stability_window() -> None:

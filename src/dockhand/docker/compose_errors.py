@@ -66,24 +66,37 @@ def _bad_yaml(m: re.Match[str], _text: str) -> Reason:
     )
 
 
+_PULL_HINT = (
+    "build it or load it (`docker load`), or set BASE_IMAGE to an image this engine has"
+)
+
+
 def _pull(m: re.Match[str], text: str) -> Reason:
     image = re.search(r"Image (\S+) Error", text) or re.search(
         r"pull access denied for ([^,\s]+)", text
     )
-    what = f"the image {image[1]}" if image else "an image"
+    # Compose 2.x names the service whose image it pulled, 5 the image.
+    service = None if image else re.search(r"^(\S+) Error ", text, re.MULTILINE)
+    what = (
+        f"the image {image[1]}"
+        if image
+        else f"the image of service {service[1]}"
+        if service
+        else "an image"
+    )
+    return Reason(f"{what} could not be pulled: {m[0].strip()}", _PULL_HINT)
+
+
+def _build_step(m: re.Match[str], _text: str) -> Reason:
+    # BuildKit quotes the step's command, escaping the quotes inside it.
+    command = m["cmd"].replace('\\"', '"')
     return Reason(
-        f"{what} could not be pulled: {m[0].strip()}",
-        "build it or load it (`docker load`), or set BASE_IMAGE to an image "
-        "this engine has",
+        f"a build step failed: `{command}` exited {m['code']}",
+        "the step's output is above; fix the Dockerfile or what it copies",
     )
 
 
 Rule = tuple[re.Pattern[str], Make]
-
-_BUILD_STEP = said(
-    "a build step failed: `{cmd}` exited {code}",
-    "the step's output is above; fix the Dockerfile or what it copies",
-)
 
 # The first rule that matches wins: the specific before the general.
 RULES: list[Rule] = [
@@ -117,6 +130,11 @@ RULES: list[Rule] = [
     ),
     (re.compile(r"failed to parse (?P<file>\S+?): (?P<why>.*)"), _bad_yaml),
     (
+        # Compose 2.26's words name no file: the caller's hint names them.
+        re.compile(r"^yaml: (?:unmarshal errors:\n)?(.+)", re.MULTILINE),
+        said("a compose file is not valid YAML: {1}", ""),
+    ),
+    (
         re.compile(r"open (\S+\.ya?ml): no such file or directory"),
         said(
             "the compose file {1} does not exist",
@@ -145,9 +163,28 @@ RULES: list[Rule] = [
         ),
     ),
     (
+        # BuildKit's words for a FROM image it can neither find nor pull.
+        re.compile(r"failed to resolve source metadata for (\S+): (.*)"),
+        lambda m, _text: Reason(
+            f"the base image {m[1]} could not be pulled: {_short(m[2])}", _PULL_HINT
+        ),
+    ),
+    (
+        # Engine 20.10's BuildKit: the image is named only in the URL.
+        re.compile(
+            r"failed to create LLB definition: "
+            r"((?:failed to do request|pull access denied)[^\n]*)"
+        ),
+        lambda m, _text: Reason(
+            f"a base image could not be pulled: {_short(m[1])}", _PULL_HINT
+        ),
+    ),
+    (
+        # The classic builder writes the registry's answer bare.
         re.compile(
             r"pull access denied for [^\n]*|manifest for [^\n]* not found[^\n]*"
-            r"|(?<=Error response from daemon: )Get \"https://[^\n]*"
+            r"|(?:(?<=Error response from daemon: )|^)Get \"https://[^\n]*",
+            re.MULTILINE,
         ),
         _pull,
     ),
@@ -155,13 +192,20 @@ RULES: list[Rule] = [
         re.compile(
             r"The command '(?P<cmd>.*)' returned a non-zero code: (?P<code>\d+)"
         ),
-        _BUILD_STEP,
+        _build_step,
     ),
     (
         re.compile(
             r'process "(?P<cmd>.*)" did not complete successfully: exit code: (?P<code>\d+)'
         ),
-        _BUILD_STEP,
+        _build_step,
+    ),
+    (
+        # The BuildKit in Engine 20.10, which Compose 2.x builds with there.
+        re.compile(
+            r"executor failed running \[(?P<cmd>.*)\]: exit code: (?P<code>\d+)"
+        ),
+        _build_step,
     ),
     (
         re.compile(r'unable to prepare context: path "([^"]+)" not found'),

@@ -59,7 +59,7 @@ class Scope:
 
     `services` None: every service container of the project. `awaited` None:
     not known (Compose v1 has no JSON model), and then a container with no
-    restart policy that exits 0 counts as a finished job, as before."""
+    restart policy is ready when it exits 0 (a job) or stays up (a service)."""
 
     services: frozenset[str] | None
     awaited: frozenset[str] | None = frozenset()
@@ -67,12 +67,13 @@ class Scope:
     def covers(self, service: str) -> bool:
         return self.services is None or service in self.services
 
-    def is_job(self, state: ServiceState) -> bool:
+    def is_job(self, state: ServiceState) -> bool | None:
         """A job is meant to finish: no restart policy, and (when the model is
-        known) a dependent waits for it with service_completed_successfully."""
+        known) a dependent waits for it with service_completed_successfully.
+        None: it may be one (no policy, and no model to tell)."""
         if state.restart_policy not in ("", "no"):
             return False
-        return self.awaited is None or state.service in self.awaited
+        return None if self.awaited is None else state.service in self.awaited
 
 
 def scope(model: ComposeModel, names: Sequence[str]) -> Scope:
@@ -112,7 +113,7 @@ class Watch:
     we first saw its current start, and the exit code of the last `die`."""
 
     state: ServiceState
-    job: bool
+    job: bool | None  # None: a job or a service, not known (Compose v1)
     seen_at: float  # our clock, when state.started_at was first seen
     looked_at: float  # our clock, when `state` was read
     last_exit: int | None = None
@@ -122,7 +123,7 @@ class Watch:
     replaced: bool = False  # Compose created its successor (same service, number)
 
 
-def watch(state: ServiceState, *, job: bool, now: float) -> Watch:
+def watch(state: ServiceState, *, job: bool | None, now: float) -> Watch:
     return Watch(state, job, seen_at=now, looked_at=now)
 
 
@@ -259,6 +260,8 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
         return _stopped(w, now, rules)
     if s.state == "removed":
         return Verdict("failed", "was removed")
+    if w.job is None and s.state in ("exited", "dead") and s.exit_code == 0:
+        return Verdict("ready")  # finished, so it was a job; up, it is a service
     if w.job:
         if s.state in ("exited", "dead"):
             if s.exit_code == 0:
