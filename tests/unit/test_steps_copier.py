@@ -1,5 +1,5 @@
-"""`inv watch`'s pure parts: the develop.watch rules, what changed, and the
-archive whose entries carry the container user's ids (dockhand.commands.watch)."""
+"""The copier's pure parts: the develop.watch rules, what changed, and the
+archive whose entries carry the container user's ids (dockhand.steps.copier)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import io
 import tarfile
 from pathlib import Path
 
-from dockhand.commands import watch
-from dockhand.commands.watch import Rule
 from dockhand.docker.model import parse
+from dockhand.steps import copier as watch
+from dockhand.steps.copier import Rule
 
 MODEL = {
     "services": {
@@ -65,3 +65,13 @@ def test_the_archive_puts_files_at_the_target_owned_by_the_user(tmp_path: Path) 
         assert (member.uid, member.gid, member.uname) == (1001, 1001, "")
         assert member.mode & 0o777 == 0o640
         assert tar.extractfile(member).read() == b"x = 1\n"  # type: ignore[union-attr]
+
+
+def test_removed_is_what_is_gone() -> None:
+    old = {"a.py": (1, 2, 3), "gone.py": (1, 1, 1)}
+    assert watch.removed(old, {"a.py": (1, 2, 4)}) == ["gone.py"]
+
+
+def test_inside_is_the_files_place_in_the_container() -> None:
+    assert watch.inside(Rule("api", "sync", Path("/s"), "/app/"), "m.py") == "/app/m.py"
+    assert watch.inside(Rule("api", "sync", Path("/s/f"), "/app/f"), "") == "/app/f"

@@ -130,6 +130,33 @@ def volume_untar_argv(volume: str, image: str) -> list[str]:
     ]
 
 
+# The watch probe (dockhand.docker.sync_probe): a container that never starts,
+# made to receive one file the way Compose's watch sends files.
+PROBE_LABEL = "dockhand.watch-probe"
+
+
+def probe_create_argv(image: str, user: str) -> list[str]:
+    return [
+        *("docker", "create", "--label", f"{PROBE_LABEL}=1", "--network", "none"),
+        *("--user", user, "--entrypoint", "true", image),
+    ]
+
+
+def cp_archive_in_argv(source: str, container: str, inside: str) -> list[str]:
+    """`docker cp -a`: the files owned by the container's user as the engine
+    looks it up (CopyUIDGID, the option Compose's watch copies with)."""
+    return ["docker", "cp", "-a", source, f"{container}:{inside}"]
+
+
+def cp_out_argv(container: str, inside: str) -> list[str]:
+    """A path of a container as a tar archive on stdout (its owners kept)."""
+    return ["docker", "cp", f"{container}:{inside}", "-"]
+
+
+def rm_argv(container: str) -> list[str]:
+    return ["docker", "rm", "--force", "--volumes", container]
+
+
 def restart_argv(container: str, *, seconds: int) -> list[str]:
     """Restart one container, stopping it within `seconds`."""
     return ["docker", "restart", "-t", str(seconds), container]
