@@ -83,3 +83,16 @@ def test_a_prefixed_line_is_read_too() -> None:
     assert read('   ⦿ Syncing service "app" after 1 changes were detected') == Said(
         "sync", ("app",)
     )
+
+
+def test_a_failed_delete_and_copy_are_each_a_line() -> None:
+    """Compose joins the errors of one batch (errors.Join): a line each."""
+    msg = (
+        "Error handling changed files: deleting paths in 5c3e: exit code 1\\n"
+        "copying files to 5c3e: Error response from daemon: no space left on device"
+    )
+    said = read(LOGRUS.format("warning", msg))
+    assert said == Said(
+        "failed",
+        text="deleting paths in 5c3e: exit code 1\nno space left on device",
+    )

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dockhand.docker import compose, compose_watch, sync_probe
+from dockhand.docker import compose, compose_watch, containers, sync_probe
 from dockhand.docker.compose import Project
 from dockhand.docker.model import ComposeModel, parse
 from dockhand.docker.states import ServiceState
@@ -127,11 +127,19 @@ def start_line(
 class Follower:
     """Compose's watch output, line by line, turned into dockhand's: a line
     per service per change, the reason when it fails, the record of what
-    the container runs at the end of each batch."""
+    the container runs at the end of each batch.
+
+    Compose deletes a file as the service's user, who may not write the
+    folder (the reference stack's /app is root's): the batch then fails
+    before its restart. dockhand deletes those files as root and restarts
+    the service itself, so a file deleted in the tree is gone here too."""
 
     s: Session
     rules: Sequence[Rule]
     started: dict[str, float] = field(default_factory=dict)
+    gone: dict[str, list[str]] = field(default_factory=dict)
+    restarted: set[str] = field(default_factory=set)
+    deleted_by_us: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
     last: str = ""  # the last thing Compose said that was not routine
 
@@ -140,62 +148,115 @@ class Follower:
         if said.kind == "sync":
             (service,) = said.services
             self.started.setdefault(service, time.monotonic())
-            console.step(f"{service}: {self.synced(service, said.paths)}")
+            rules = self.syncing(service)
+            self.gone.setdefault(service, []).extend(
+                where(p, rules) for p in said.paths if not Path(p).exists()
+            )
+            console.step(f"{service}: {synced(rules, said.paths)}")
         elif said.kind == "rebuild":
             for service in said.services:
                 self.started.setdefault(service, time.monotonic())
                 console.step(
                     f"{service}: what its image is built from changed; rebuilding"
                 )
+        elif said.kind == "restarted":
+            self.restarted.update(said.services)
         elif said.kind == "failed":
             for service in said.services or tuple(self.started):
-                self.failed.add(service)
-                console.warn(f"{service}: {COMPOSE} could not update it: {said.text}")
-            self.last = said.text
+                self.fail(service, said.text)
         elif said.kind == "done":
             self.done(said.services or tuple(self.started))
         elif said.kind in ("warning", "other") and said.text.strip():
             self.last = said.text.strip()
             (console.warn if said.kind == "warning" else console.status)(self.last)
 
-    def synced(self, service: str, paths: Sequence[str]) -> str:
-        """`synced a.py; deleted b.py; restarting`: the paths as the rule
-        names them (Compose 2.26 names none)."""
-        rules = [r for r in self.rules if r.service == service and r.target]
-        there = [relative(p, rules) for p in paths if Path(p).is_file()]
-        gone = [relative(p, rules) for p in paths if not Path(p).exists()]
-        said = []
-        if there or not gone:
-            said.append(f"synced {copier.shown(there)}" if there else "synced")
-        if gone:
-            said.append(f"deleted {copier.shown(gone)}")
-        if any(r.action == "sync+restart" for r in rules):
-            said.append("restarting")
-        return "; ".join(said)
+    def syncing(self, service: str) -> list[Rule]:
+        return [r for r in self.rules if r.service == service and r.target]
+
+    def fail(self, service: str, text: str) -> None:
+        rest = [t for t in text.splitlines() if "deleting paths in" not in t]
+        if len(rest) < len(text.splitlines()) and self.delete(service):
+            if not rest:
+                return
+            text = compose_watch.reason(rest[-1])
+        self.failed.add(service)
+        self.last = text
+        console.warn(f"{service}: {COMPOSE} could not update it: {text}")
+
+    def delete(self, service: str) -> bool:
+        paths = [p for p in self.gone.get(service, []) if p]
+        if not paths:
+            return False
+        for state in self.s.states([service]):
+            if not self.s.runner.run(containers.delete_argv(state.container, paths)).ok:
+                return False
+        self.deleted_by_us.add(service)
+        return True
 
     def done(self, services: Sequence[str]) -> None:
         for service in services:
             began = self.started.pop(service, None)
+            self.gone.pop(service, None)
+            ours = service in self.deleted_by_us
+            self.deleted_by_us.discard(service)
+            restarted = service in self.restarted
+            self.restarted.discard(service)
             if began is None:
                 continue
             if service in self.failed:
                 self.failed.discard(service)
                 continue
+            restart = any(r.action == "sync+restart" for r in self.syncing(service))
+            if ours and restart and not restarted:  # Compose stopped before it
+                for state in self.s.states([service]):
+                    self.s.runner.run(
+                        containers.restart_argv(state.container, seconds=2)
+                    )
             copier.remember_synced(self.s, service)
             console.ok(f"{service} updated in {time.monotonic() - began:.1f} s")
+
+
+def synced(rules: Sequence[Rule], paths: Sequence[str]) -> str:
+    """Pure: `synced a.py; deleted b.py; restarting`, the paths as the rule
+    names them (Compose 2.26 names none)."""
+    there = [relative(p, rules) for p in paths if Path(p).is_file()]
+    gone = [relative(p, rules) for p in paths if not Path(p).exists()]
+    said = []
+    if there or not gone:
+        said.append(f"synced {copier.shown(there)}" if there else "synced")
+    if gone:
+        said.append(f"deleted {copier.shown(gone)}")
+    if any(r.action == "sync+restart" for r in rules):
+        said.append("restarting")
+    return "; ".join(said)
+
+
+def where(path: str, rules: Sequence[Rule]) -> str:
+    """Pure: a changed file's place in the container ("" outside every rule)."""
+    for rule in rules:
+        rel = below(path, rule)
+        if rel is not None:
+            return copier.inside(rule, "" if rel == "." else rel)
+    return ""
+
+
+def below(path: str, rule: Rule) -> str | None:
+    """Pure: `path` relative to the rule's path (as written, or resolved:
+    Compose names files by their resolved path), None when outside it."""
+    for base in (rule.path, rule.path.resolve()):
+        try:
+            return str(Path(path).relative_to(base))
+        except ValueError:
+            continue
+    return None
 
 
 def relative(path: str, rules: Sequence[Rule]) -> str:
     """Pure: a changed file as its rule names it (its path below the rule's)."""
     for rule in rules:
-        try:
-            rel = Path(path).relative_to(rule.path.resolve())
-        except ValueError:
-            try:
-                rel = Path(path).relative_to(rule.path)
-            except ValueError:
-                continue
-        return str(rel) if str(rel) != "." else Path(path).name
+        rel = below(path, rule)
+        if rel is not None:
+            return rel if rel != "." else Path(path).name
     return Path(path).name
 
 

@@ -5,6 +5,7 @@ and the end of a batch of changes (`batch complete`, a debug line)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -19,7 +20,9 @@ _FAILED = re.compile(
     r"(?:Build failed|Failed to recreate services? after update"
     r"|Application failed to start after update)\. Error: (.*)$"
 )
-_HANDLING = re.compile(r"Error handling changed files(?: for service (\S+))?: (.*)$")
+_HANDLING = re.compile(
+    r"Error handling changed files(?: for service (\S+))?: ([\s\S]*)$"
+)
 _QUOTED = re.compile(r'"([^"]+)"')
 _DAEMON = "Error response from daemon: "
 
@@ -42,7 +45,11 @@ def reason(text: str) -> str:
 
 
 def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    """A Go-quoted string's text (JSON's escapes are Go's, but for \\x)."""
+    try:
+        return str(json.loads(f'"{text}"'))
+    except ValueError:
+        return re.sub(r"\\(.)", r"\1", text)
 
 
 def read(line: str) -> Said:
@@ -51,7 +58,9 @@ def read(line: str) -> Said:
     text = text.strip()
     if (handling := _HANDLING.search(text)) is not None:
         services = (handling.group(1),) if handling.group(1) else ()
-        return Said("failed", services, text=reason(handling.group(2)))
+        # errors.Join: one line per container and step (delete, copy)
+        each = [reason(part) for part in handling.group(2).splitlines() if part.strip()]
+        return Said("failed", services, text="\n".join(each))
     if text.startswith("batch complete"):
         service = re.search(r"service\[([^\]]+)\]", text)
         return Said("done", (service.group(1),) if service else ())

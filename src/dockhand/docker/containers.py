@@ -73,6 +73,13 @@ def exec_argv(container: str, command: Iterable[str]) -> list[str]:
     return ["docker", "exec", container, *command]
 
 
+def delete_argv(container: str, paths: Iterable[str]) -> list[str]:
+    """Delete paths in a running container as root: the service's user may
+    not write the folder its code is in (the reference stack's /app is
+    root's), yet a file deleted in the tree must go."""
+    return ["docker", "exec", "--user", "0", container, "rm", "-rf", "--", *paths]
+
+
 def projects_made_in_argv(folder: str, env_file: str) -> list[str]:
     """The project of every container Compose made from `folder` with
     `env_file` (a test's stack from the same folder has an env file of its own)."""

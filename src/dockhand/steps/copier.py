@@ -4,7 +4,7 @@ into the service's user (dockhand.docker.sync_probe says where).
 It sends the changed files as a tar archive whose entries already carry
 the container user's uid and gid (`docker cp -`), so the files belong to
 the service's user, deletes in the container what was deleted in the tree
-(as the container's user, as Compose does), then restarts the service
+(as root: the service's user may not write the folder), then restarts the service
 (sync+restart) or rebuilds it (rebuild).
 
 The working tree is looked at every POLL seconds (a stat of each file, no
@@ -151,8 +151,10 @@ def step(
         if files and not copy_in(s, rule, files, ids[service], container.container):
             console.warn(f"{service}: could not sync {shown(files)}")
             continue
-        rm = ["rm", "-rf", "--", *(inside(rule, rel) for rel in gone)]
-        if gone and not s.runner.run(containers.exec_argv(container.container, rm)).ok:
+        rm = containers.delete_argv(
+            container.container, [inside(rule, r) for r in gone]
+        )
+        if gone and not s.runner.run(rm).ok:
             console.warn(f"{service}: could not delete {shown(gone)}")
             continue
         synced += files
