@@ -64,7 +64,7 @@ def watch(s: Session, names: Sequence[str], *, use_copier: bool = False) -> None
     fails = {} if use_copier else probe(s, found, running, ids)
     by_compose = [n for n in services if not use_copier and n not in fails]
     copied = [rule for rule in found if rule.service not in by_compose]
-    console.ok(start_line(by_compose, sorted({r.service for r in copied}), fails))
+    first = start_line(by_compose, sorted({r.service for r in copied}), fails)
     seen = {rule: copier.stamps(rule) for rule in copied}
 
     def look() -> None:
@@ -73,10 +73,12 @@ def watch(s: Session, names: Sequence[str], *, use_copier: bool = False) -> None
             copier.step(s, service, rules, seen, ids)
 
     if not by_compose:
+        console.ok(first)
         while True:
             time.sleep(copier.POLL)
             look()
-    follower = Follower(s, [r for r in found if r.service in by_compose])
+    # Said once Compose's watch is on: a change saved before would be missed.
+    follower = Follower(s, [r for r in found if r.service in by_compose], first)
     argv = compose.watch(s.find_compose(), project, by_compose)
     code = s.runner.follow(argv, follower.line, idle=look, every=copier.POLL)
     raise DockhandError(
@@ -136,6 +138,7 @@ class Follower:
 
     s: Session
     rules: Sequence[Rule]
+    first: str  # the start line, said when Compose says its watch is on
     started: dict[str, float] = field(default_factory=dict)
     gone: dict[str, list[str]] = field(default_factory=dict)
     restarted: set[str] = field(default_factory=set)
@@ -145,7 +148,9 @@ class Follower:
 
     def line(self, line: str) -> None:
         said = compose_watch.read(line)
-        if said.kind == "sync":
+        if said.kind == "enabled":
+            console.ok(self.first)
+        elif said.kind == "sync":
             (service,) = said.services
             self.started.setdefault(service, time.monotonic())
             rules = self.syncing(service)
