@@ -141,6 +141,8 @@ def test_a_saved_change_is_served_live_and_kept(
             lambda: "ok backend-ts updated in" in log.read_text(), what="the ok line"
         )
 
+    with capsys.disabled():
+        print(log.read_text())
     owners = stack.compose(
         "exec", "-T", "backend", "stat", "-c", "%u", "/app/app/main.py"
     ).stdout.strip()
@@ -171,7 +173,7 @@ def there(stack: Stack, inside: str) -> str:
 
 @pytest.mark.parametrize("path", list(PATHS))
 def test_a_file_deleted_in_the_tree_is_deleted_in_the_container(
-    stack: Stack, path: str
+    stack: Stack, path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     name = f"deleted-{secrets.token_hex(4)}.txt"
     made = stack.root / "services" / "backend-ts" / name
@@ -181,6 +183,8 @@ def test_a_file_deleted_in_the_tree_is_deleted_in_the_container(
         made.unlink()
         wait_for(lambda: there(stack, f"/app/{name}") == "gone", what=f"{name} deleted")
         wait_for(lambda: f"deleted {name}" in log.read_text(), what="the deleted line")
+    with capsys.disabled():  # what the user saw, in the test's output
+        print(f"\n{log.read_text()}")
 
 
 def test_the_probe_finds_whether_compose_can_sync_into_a_user(
