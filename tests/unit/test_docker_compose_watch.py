@@ -96,3 +96,14 @@ def test_a_failed_delete_and_copy_are_each_a_line() -> None:
         "failed",
         text="deleting paths in 5c3e: exit code 1\nno space left on device",
     )
+
+
+def test_a_refused_delete_is_read_without_its_stream_header() -> None:
+    """Compose passes the container's `rm` stderr on raw, header bytes and all."""
+    line = (
+        "\x02\x00\x00\x00\x00\x00\x00Arm: cannot remove '/app/x.txt': Permission denied"
+    )
+    assert read(line) == Said(
+        "refused", text="rm: cannot remove '/app/x.txt': Permission denied"
+    )
+    assert read("a\x00b") == Said("other", text="ab")

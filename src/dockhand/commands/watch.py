@@ -171,6 +171,8 @@ class Follower:
                 self.fail(service, said.text)
         elif said.kind == "done":
             self.done(said.services or tuple(self.started))
+        elif said.kind == "refused":
+            pass  # Compose's delete as the service's user: dockhand deletes it
         elif said.kind in ("warning", "other") and said.text.strip():
             self.last = said.text.strip()
             (console.warn if said.kind == "warning" else console.status)(self.last)
@@ -213,10 +215,7 @@ class Follower:
                 continue
             restart = any(r.action == "sync+restart" for r in self.syncing(service))
             if ours and restart and not restarted:  # Compose stopped before it
-                for state in self.s.states([service]):
-                    self.s.runner.run(
-                        containers.restart_argv(state.container, seconds=2)
-                    )
+                copier.restart_service(self.s, service)
             copier.remember_synced(self.s, service)
             console.ok(f"{service} updated in {time.monotonic() - began:.1f} s")
 

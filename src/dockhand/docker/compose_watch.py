@@ -25,12 +25,17 @@ _HANDLING = re.compile(
 )
 _QUOTED = re.compile(r'"([^"]+)"')
 _DAEMON = "Error response from daemon: "
+# What `rm` says in the container when Compose deletes as the service's
+# user, passed on raw (a stream header's bytes before it).
+_REFUSED = re.compile(r"rm: cannot remove '[^']*': Permission denied")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
 class Said:
     """kind: enabled, sync, rebuild, restarted, failed, done (a batch
-    ended), warning, debug (nothing for the user) or other (shown as is)."""
+    ended), refused (a delete the service's user may not make), warning,
+    debug (nothing for the user) or other (shown as is)."""
 
     kind: str
     services: tuple[str, ...] = ()
@@ -79,4 +84,6 @@ def read(line: str) -> Said:
         return Said("restarted", tuple(_QUOTED.findall(restarted.group(1))))
     if (failed := _FAILED.search(text)) is not None:
         return Said("failed", text=reason(failed.group(1)))
-    return Said("other", text=line)
+    if (refused := _REFUSED.search(text)) is not None:
+        return Said("refused", text=refused.group(0))
+    return Said("other", text=_UNPRINTABLE.sub("", line))

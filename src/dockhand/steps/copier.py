@@ -13,6 +13,7 @@ read): no inotify binding is among the dependencies.
 
 from __future__ import annotations
 
+import os
 import tarfile
 import tempfile
 import time
@@ -172,12 +173,20 @@ def step(
             *(["restarting"] if restart else []),
         ]
         console.step(f"{service}: {'; '.join(said)}")
-        if restart:  # the engine's own restart: no Compose start-up on the way
-            for state in s.states([service]):
-                s.runner.run(containers.restart_argv(state.container, seconds=2))
+        if restart:
+            restart_service(s, service)
         remember_synced(s, service)
     if rebuild or synced or deleted:
         console.ok(f"{service} updated in {time.monotonic() - started:.1f} s")
+
+
+def restart_service(s: Session, service: str) -> None:
+    """The engine's own restart: no Compose start-up on the way. The names
+    `docker restart` prints are not shown: the step line said it."""
+    with open(os.devnull, "wb") as nowhere:
+        for state in s.states([service]):
+            argv = containers.restart_argv(state.container, seconds=2)
+            s.runner.run(argv, stdout=nowhere)
 
 
 def copy_in(
