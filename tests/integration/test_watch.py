@@ -183,6 +183,14 @@ def test_a_file_deleted_in_the_tree_is_deleted_in_the_container(
         made.unlink()
         wait_for(lambda: there(stack, f"/app/{name}") == "gone", what=f"{name} deleted")
         wait_for(lambda: f"deleted {name}" in log.read_text(), what="the deleted line")
+        # ... and restarted after it (Compose stops before its restart when
+        # its own delete is refused: dockhand restarts it then).
+        wait_for(
+            lambda: log.read_text().count("ok backend-ts updated in") == 2,
+            what="the second ok line",
+        )
+    # Compose's refused `rm` (dockhand deleted the file as root) is not shown.
+    assert "Permission denied" not in log.read_text()
     with capsys.disabled():  # what the user saw, in the test's output
         print(f"\n{log.read_text()}")
 

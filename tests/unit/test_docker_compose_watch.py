@@ -106,4 +106,8 @@ def test_a_refused_delete_is_read_without_its_stream_header() -> None:
     assert read(line) == Said(
         "refused", text="rm: cannot remove '/app/x.txt': Permission denied"
     )
+    split = (
+        "rm: \x02\x00\x00\x00\x00\x00\x00)cannot remove '/app/x.txt': Permission denied"
+    )
+    assert read(split) == read(line)  # seen on Engine 28: a header inside
     assert read("a\x00b") == Said("other", text="ab")

@@ -27,7 +27,8 @@ _QUOTED = re.compile(r'"([^"]+)"')
 _DAEMON = "Error response from daemon: "
 # What `rm` says in the container when Compose deletes as the service's
 # user, passed on raw (a stream header's bytes before it).
-_REFUSED = re.compile(r"rm: cannot remove '[^']*': Permission denied")
+# `rm` writes in pieces: a frame's header can fall inside the words too.
+_REFUSED = re.compile(r"rm: .{0,8}?cannot remove '([^']*)': Permission denied")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -84,6 +85,9 @@ def read(line: str) -> Said:
         return Said("restarted", tuple(_QUOTED.findall(restarted.group(1))))
     if (failed := _FAILED.search(text)) is not None:
         return Said("failed", text=reason(failed.group(1)))
-    if (refused := _REFUSED.search(text)) is not None:
-        return Said("refused", text=refused.group(0))
-    return Said("other", text=_UNPRINTABLE.sub("", line))
+    plain = _UNPRINTABLE.sub("", line)
+    if (refused := _REFUSED.search(plain)) is not None:
+        return Said(
+            "refused", text=f"rm: cannot remove '{refused.group(1)}': Permission denied"
+        )
+    return Said("other", text=plain)
