@@ -1,67 +1,41 @@
-"""`inv watch`'s pure parts: the develop.watch rules, what changed, and the
-archive whose entries carry the container user's ids (dockhand.commands.watch)."""
+"""`inv watch`'s pure parts (dockhand.commands.watch): the first line, which
+names the path each service is watched by and why, and a changed file as
+its rule names it."""
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
-from dockhand.commands import watch
-from dockhand.commands.watch import Rule
-from dockhand.docker.model import parse
-
-MODEL = {
-    "services": {
-        "api": {
-            "develop": {
-                "watch": [
-                    {"action": "sync+restart", "path": "/src/api", "target": "/app",
-                     "ignore": ["tests/"]},
-                    {"action": "rebuild", "path": "/src/api/Dockerfile"},
-                ]
-            }
-        },
-        "db": {},
-    }
-}  # fmt: skip
+from dockhand.commands.watch import relative, start_line, synced, where
+from dockhand.steps.copier import Rule
 
 
-def test_rules_of_the_services_named() -> None:
-    rules = watch.rules_of(parse(MODEL), [])
-    assert rules == [
-        Rule("api", "sync+restart", Path("/src/api"), "/app", ("tests/",)),
-        Rule("api", "rebuild", Path("/src/api/Dockerfile"), None),
-    ]
-    assert watch.rules_of(parse(MODEL), ["db"]) == []
+def test_the_start_line_names_each_path_and_why() -> None:
+    assert start_line(["api", "web"], [], {}) == (
+        "watching api, web with Compose's watch (Ctrl-C to stop)"
+    )
+    getent = 'getent unable to find entry "app" in passwd database'
+    assert start_line(["web"], ["api"], {"api": getent}) == (
+        "watching web with Compose's watch; api with dockhand's copier: "
+        f"Compose's watch fails here ({getent}) (Ctrl-C to stop)"
+    )
+    assert start_line([], ["api"], {}) == (
+        "watching api with dockhand's copier: as --copier asks (Ctrl-C to stop)"
+    )
 
 
-def test_changed_is_what_was_added_or_changed() -> None:
-    old = {"a.py": (1, 2, 3), "b.py": (1, 2, 3), "gone.py": (1, 1, 1)}
-    new = {"a.py": (1, 2, 3), "b.py": (1, 2, 4), "c.py": (5, 5, 5)}
-    assert watch.changed(old, new) == ["b.py", "c.py"]
+def test_a_changed_file_is_named_below_its_rule(tmp_path: Path) -> None:
+    rules = [Rule("api", "sync", tmp_path / "src", "/app")]
+    assert relative(str(tmp_path / "src" / "pkg" / "m.py"), rules) == "pkg/m.py"
+    assert relative("/elsewhere/x.py", rules) == "x.py"
 
 
-def test_the_stamps_leave_out_ignored_files(tmp_path: Path) -> None:
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "t.py").write_text("")
-    (tmp_path / "__pycache__").mkdir()
-    (tmp_path / "__pycache__" / "x.pyc").write_text("")
-    (tmp_path / "main.py").write_text("")
-    rule = Rule("api", "sync", tmp_path, "/app", ("tests/",))
-    assert list(watch.stamps(rule)) == ["main.py"]
-
-
-def test_the_archive_puts_files_at_the_target_owned_by_the_user(tmp_path: Path) -> None:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "m.py").write_text("x = 1\n")
-    (tmp_path / "pkg" / "m.py").chmod(0o640)
-    out = io.BytesIO()
-    watch.archive(Rule("api", "sync", tmp_path, "/app/"), ["pkg/m.py"], 1001, 1001, out)
-    out.seek(0)
-    with tarfile.open(fileobj=out) as tar:
-        (member,) = tar.getmembers()
-        assert member.name == "app/pkg/m.py"
-        assert (member.uid, member.gid, member.uname) == (1001, 1001, "")
-        assert member.mode & 0o777 == 0o640
-        assert tar.extractfile(member).read() == b"x = 1\n"  # type: ignore[union-attr]
+def test_a_synced_batch_names_what_was_synced_and_deleted(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("")
+    rules = [Rule("api", "sync+restart", tmp_path / "src", "/app")]
+    paths = [str(tmp_path / "src" / "a.py"), str(tmp_path / "src" / "gone.py")]
+    assert synced(rules, paths) == "synced a.py; deleted gone.py; restarting"
+    assert synced(rules, []) == "synced; restarting"  # Compose 2.26 names none
+    assert where(paths[1], rules) == "/app/gone.py"
+    assert where("/elsewhere/x.py", rules) == ""

@@ -192,3 +192,59 @@ def test_what_runs_at_the_end_runs_before_a_handover_too() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert done.stdout == "cleaned\nhanded over\n", done
+
+
+def test_follow_hands_over_each_line_and_gives_the_exit_code() -> None:
+    seen: list[str] = []
+    idle: list[bool] = []
+    script = "echo one; echo two >&2; sleep 0.5; echo three; exit 3"
+    code = Runner().follow(
+        ["sh", "-c", script], seen.append, idle=lambda: idle.append(True), every=0.1
+    )
+    assert code == 3
+    assert seen == ["one", "two", "three"]
+    assert idle  # the half second without a line
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    from pathlib import Path
+
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
+
+
+def test_follow_stops_the_whole_group_on_a_signal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker compose watch` is the docker CLI and its plugin, a grandchild:
+    a Ctrl-C sent to dockhand alone ends both. The grandchild here ignores
+    SIGINT (a background job of sh), so it takes the SIGTERM after GRACE."""
+    import threading
+
+    monkeypatch.setattr(process, "GRACE", 0.5, raising=False)
+    grandchild: list[int] = []
+
+    def each(line: str) -> None:
+        grandchild.append(int(line))
+        threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+
+    started = time.monotonic()
+    with pytest.raises(Interrupted) as caught:
+        Runner().follow(["sh", "-c", "sleep 30 & echo $!; wait"], each)
+    assert caught.value.code == 130
+    assert time.monotonic() - started < 10
+    assert grandchild and not _alive(grandchild[0])
+
+
+def test_follow_ends_the_child_when_a_line_raises() -> None:
+    def each(line: str) -> None:
+        raise DockhandError(f"bad line {line}")
+
+    started = time.monotonic()
+    with pytest.raises(DockhandError, match="bad line hello"):
+        Runner().follow(["sh", "-c", "echo hello; exec sleep 30"], each)
+    assert time.monotonic() - started < 10

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
 @command(
     services="services",
     help={
-        "services": "services to keep in step (default: every one with develop.watch)"
+        "services": "services to keep in step (default: every one with develop.watch)",
+        "copier": "use dockhand's copier even where Compose's own watch works",
     },
 )
-def watch(c: Context, services: list[str] | None = None) -> None:
+def watch(c: Context, services: list[str] | None = None, copier: bool = False) -> None:
     """Keep running services in step with the working tree (develop.watch)."""
     from dockhand.commands import watch as ops
 
-    ops.watch(session(c), services or [])
+    ops.watch(session(c), services or [], use_copier=copier)

@@ -174,6 +174,15 @@ def up(
     return [*argv, *services]
 
 
+def watch(cli: ComposeCli, project: Project, services: Sequence[str]) -> list[str]:
+    """Compose's own `develop.watch` for running services (v2.22+: --no-up;
+    dockhand starts them itself). --verbose: each batch of changes ends with
+    a `batch complete` line, and a sync names its files (Compose reads
+    them in dockhand.docker.compose_watch)."""
+    _needs_v2(cli, "`compose watch`")
+    return [*base(cli, project), "--verbose", "watch", "--no-up", *services]
+
+
 def down(
     cli: ComposeCli, project: Project, *, volumes: bool = False, images: bool = False
 ) -> list[str]:

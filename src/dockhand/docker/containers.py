@@ -73,6 +73,13 @@ def exec_argv(container: str, command: Iterable[str]) -> list[str]:
     return ["docker", "exec", container, *command]
 
 
+def delete_argv(container: str, paths: Iterable[str]) -> list[str]:
+    """Delete paths in a running container as root: the service's user may
+    not write the folder its code is in (the reference stack's /app is
+    root's), yet a file deleted in the tree must go."""
+    return ["docker", "exec", "--user", "0", container, "rm", "-rf", "--", *paths]
+
+
 def projects_made_in_argv(folder: str, env_file: str) -> list[str]:
     """The project of every container Compose made from `folder` with
     `env_file` (a test's stack from the same folder has an env file of its own)."""
@@ -128,6 +135,33 @@ def volume_untar_argv(volume: str, image: str) -> list[str]:
         *("docker", "run", "--rm", "-i", "--user", "0", "--network", "none"),
         *("--volume", f"{volume}:/v", "--entrypoint", "sh", image, "-c", UNTAR),
     ]
+
+
+# The watch probe (dockhand.docker.sync_probe): a container that never starts,
+# made to receive one file the way Compose's watch sends files.
+PROBE_LABEL = "dockhand.watch-probe"
+
+
+def probe_create_argv(image: str, user: str) -> list[str]:
+    return [
+        *("docker", "create", "--label", f"{PROBE_LABEL}=1", "--network", "none"),
+        *("--user", user, "--entrypoint", "true", image),
+    ]
+
+
+def cp_archive_in_argv(source: str, container: str, inside: str) -> list[str]:
+    """`docker cp -a`: the files owned by the container's user as the engine
+    looks it up (CopyUIDGID, the option Compose's watch copies with)."""
+    return ["docker", "cp", "-a", source, f"{container}:{inside}"]
+
+
+def cp_out_argv(container: str, inside: str) -> list[str]:
+    """A path of a container as a tar archive on stdout (its owners kept)."""
+    return ["docker", "cp", f"{container}:{inside}", "-"]
+
+
+def rm_argv(container: str) -> list[str]:
+    return ["docker", "rm", "--force", "--volumes", container]
 
 
 def restart_argv(container: str, *, seconds: int) -> list[str]:

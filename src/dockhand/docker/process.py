@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import select
 import shlex
 import shutil
@@ -99,6 +100,32 @@ def _pass_on(process: subprocess.Popen[bytes], signum: int) -> int:
         except subprocess.TimeoutExpired:
             process.send_signal(then)
     return process.wait()
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """End a child started in a process group of its own, and all of that
+    group: SIGINT, then after GRACE seconds SIGTERM, then SIGKILL."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
+        deadline = time.monotonic() + GRACE
+        if _exits_within(process, GRACE):
+            process.wait()  # reaped: a zombie would count as the group's
+            if _group_gone(process.pid, deadline):
+                break
+    process.wait()
+
+
+def _group_gone(group: int, deadline: float) -> bool:
+    """Whether every process of `group` has ended by `deadline` (the child
+    itself has): a grandchild may take a moment longer."""
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)  # no event tells a group is empty; bounded by deadline
+    return False
 
 
 KEPT = 64 * 1024
@@ -366,6 +393,75 @@ class Runner:
         if code in (-signal.SIGINT, 130):
             raise Interrupted()
         return exit_code(code)
+
+    def follow(
+        self,
+        argv: Sequence[str],
+        each: Callable[[str], object],
+        *,
+        idle: Callable[[], object] = lambda: None,
+        every: float = 0.2,
+    ) -> int:
+        """Run a command that runs until it is stopped (`compose watch`),
+        handing each line it writes (stdout and stderr, merged) to `each` as
+        it comes, and calling `idle` whenever `every` seconds pass without
+        one; its exit code when it ends by itself.
+
+        In a process group of its own, so that a signal to dockhand reaches
+        all of it: `docker compose` leaves SIGINT to its plugin, a grandchild
+        a signal to the child alone never reaches. Ctrl-C, SIGTERM or SIGHUP
+        is passed on to the group as SIGINT (the group then has GRACE
+        seconds, then SIGTERM, then SIGKILL), and raises Interrupted once it
+        has ended. An error raised by `each` or `idle` ends the group too, and
+        goes on up."""
+        self._announce(argv)
+        if self.dry:
+            return 0
+        if shutil.which(argv[0]) is None:
+            raise _missing(argv)
+        lines: queue.SimpleQueue[str | int | None] = queue.SimpleQueue()
+        seen: list[int] = []
+
+        def note(signum: int, _frame: object) -> None:
+            seen.append(signum)
+            lines.put(signum)  # SimpleQueue.put is safe in a signal handler
+
+        caught = (signal.SIGINT, *FORWARDED)
+        previous = {sig: signal.signal(sig, note) for sig in caught}
+        try:
+            process = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+            def read() -> None:
+                assert process.stdout is not None
+                for raw in process.stdout:
+                    lines.put(raw.decode(errors="replace").rstrip("\r\n"))
+                lines.put(None)
+
+            threading.Thread(target=read, name="dockhand-follow", daemon=True).start()
+            try:
+                while not seen:
+                    try:
+                        item = lines.get(timeout=every)
+                    except queue.Empty:
+                        idle()
+                        continue
+                    if item is None:
+                        return exit_code(process.wait())
+                    if isinstance(item, str):
+                        each(item)
+            finally:
+                if process.poll() is None:
+                    _stop_group(process)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        raise Interrupted(seen[0])
 
     def serve(
         self, argv: Sequence[str], connection: socket.socket

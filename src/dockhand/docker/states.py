@@ -34,6 +34,7 @@ class ServiceState:
     id: str = ""
     image: str = ""  # the id of the image the container runs
     number: str = ""  # Compose's container number: a replacement keeps it
+    user: str = ""  # the user it runs as (Config.User), "" for the image's root
 
     @property
     def summary(self) -> str:
@@ -122,4 +123,5 @@ def state_of(attrs: dict[str, Any]) -> ServiceState:
         id=str(attrs.get("Id", "")),
         image=str(attrs.get("Image", "")),
         number=str(labels.get(NUMBER, "")),
+        user=str(attrs["Config"].get("User") or ""),
     )
