@@ -3,6 +3,8 @@ engine (20.10) wrote them here."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from dockhand.docker import compose_errors
@@ -187,7 +189,7 @@ def test_a_failed_command_ends_with_the_cause_and_its_hint() -> None:
     script = f"import sys; sys.stderr.write({PORT!r}); sys.exit(1)"
     with pytest.raises(CommandFailed) as failed:
         Runner().check(
-            ["python3", "-c", script], failure="Compose could not start the stack"
+            [sys.executable, "-c", script], failure="Compose could not start the stack"
         )
     assert failed.value.message == (
         "Compose could not start the stack: host port 47124 is already taken "

@@ -130,7 +130,7 @@ def test_run_can_keep_stderr_while_it_is_still_shown(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     script = "import sys; sys.stderr.write('no such service: web\\n'); sys.exit(3)"
-    done = Runner().run(["python3", "-c", script], keep_stderr=True)
+    done = Runner().run([sys.executable, "-c", script], keep_stderr=True)
     assert done.code == 3
     assert done.stderr == "no such service: web\n"
     assert capfd.readouterr().err == "no such service: web\n"
@@ -138,7 +138,7 @@ def test_run_can_keep_stderr_while_it_is_still_shown(
 
 def test_run_keeps_only_the_end_of_a_long_stderr() -> None:
     script = "import sys; sys.stderr.write('x' * 200000 + 'the end')"
-    done = Runner().run(["python3", "-c", script], keep_stderr=True)
+    done = Runner().run([sys.executable, "-c", script], keep_stderr=True)
     assert done.ok
     assert len(done.stderr) == process.KEPT and done.stderr.endswith("the end")
 

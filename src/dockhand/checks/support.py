@@ -57,11 +57,38 @@ TESTED: tuple[Supported, ...] = (
         "1.29.2 (Debian 12): the daily commands, `inv check` and backups; "
         "v1 has no `logs --since` and no `develop` (`inv watch`)",
     ),
-    Supported("Python", (3, 11), (3, 11), "3.11: everything"),
-    Supported("Invoke", (3, 0), (3, 0), "3.0.3 (uv.lock): everything"),
-    Supported("docker (docker-py)", (7, 2), (7, 2), "7.2.0 (uv.lock): everything"),
-    Supported("python-dotenv", (1, 2), (1, 2), "1.2.4 (uv.lock): everything"),
-    Supported("rich", (15, 0), (15, 0), "15.0.0 (uv.lock): everything"),
+    Supported(
+        "Python",
+        (3, 10),
+        (3, 13),
+        "3.11: everything; 3.10.13 and 3.13.0: the unit tests and the daily "
+        "commands, with the lowest and the locked libraries (scripts/python-range)",
+    ),
+    Supported(
+        "Invoke",
+        (3, 0),
+        (3, 0),
+        "3.0.3 (uv.lock): everything; 3.0.0 (the lowest admitted) and the newest "
+        "3.x: the parser's tests (scripts/invoke-range) and the daily set",
+    ),
+    Supported(
+        "docker (docker-py)",
+        (7, 2),
+        (7, 2),
+        "7.2.0, the lowest admitted and uv.lock's: everything",
+    ),
+    Supported(
+        "python-dotenv",
+        (1, 1),
+        (1, 2),
+        "1.2.4 (uv.lock): everything; 1.1.0 (the lowest admitted): the daily set",
+    ),
+    Supported(
+        "rich",
+        (13, 7),
+        (15, 0),
+        "15.0.0 (uv.lock): everything; 13.7.0 (the lowest admitted): the daily set",
+    ),
 )
 
 # The distribution each library row is read from.
