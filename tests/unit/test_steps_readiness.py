@@ -329,8 +329,9 @@ def test_a_stopped_container_being_replaced_waits_for_its_successor() -> None:
 
 
 def test_a_die_without_a_kill_is_a_crash() -> None:
-    w = readiness.watch(state(started=0.0), job=False, now=T0)
-    w = readiness.observe(readiness.died(w, 3), state("exited", exit_code=3), T0 + 1)
+    w = readiness.watch(state(started=0.0, policy="no"), job=False, now=T0)
+    crashed = state("exited", exit_code=3, policy="no")
+    w = readiness.observe(readiness.died(w, 3), crashed, T0 + 1)
     assert w.last_exit == 3
     assert verdict(w, 1) == readiness.Verdict("failed", "exited (3)")
 
@@ -340,7 +341,9 @@ def test_a_start_after_a_stop_is_judged_again() -> None:
     w = readiness.started(w)
     w = readiness.died(w, 5)
     w = readiness.observe(w, state("exited", exit_code=5, started=1.0), T0 + 2)
-    assert verdict(w, 2) == readiness.Verdict("failed", "exited (5)")
+    assert verdict(w, 2 + RULES.stopped_grace) == readiness.Verdict(
+        "failed", "exited (5)"
+    )
 
 
 def test_the_deadline_names_each_late_service_with_why() -> None:
@@ -352,4 +355,42 @@ def test_the_deadline_names_each_late_service_with_why() -> None:
     ]  # fmt: skip
     assert readiness.deadline_failure(late) == (
         "db (running, not yet for 3 s), web (starting) not healthy after the deadline"
+    )
+
+
+def test_a_crash_seen_exited_before_its_restart_waits_for_the_restart() -> None:
+    """Podman never says `restarting`: between a crash and the restart its
+    policy makes (100-800 ms, measured on Podman 5.8), the container is
+    `exited`. That is a crash to count, not the end of the service."""
+    w = readiness.watch(state(started=0.0, policy="on-failure"), job=False, now=T0)
+    w = readiness.died(w, 4)
+    gap = state("exited", exit_code=4, policy="on-failure")
+    w = readiness.observe(w, gap, T0 + 0.5)
+    waiting = verdict(w, 0.5)
+    assert waiting.status == "waiting"
+    assert waiting.recheck_at == T0 + 0.5 + RULES.stopped_grace
+    w = readiness.started(w)
+    w = readiness.observe(
+        w, state(started=0.9, restarts=1, policy="on-failure"), T0 + 1
+    )
+    ready = verdict(look(w, 4.0), 4.0)
+    assert ready.status == "ready"
+    assert ready.warning.startswith(
+        "web crashed (exit code 4) and was restarted 1 time"
+    )
+
+
+def test_an_exit_no_restart_follows_fails_after_the_grace() -> None:
+    w = readiness.watch(state(policy="always"), job=False, now=T0)
+    w = readiness.observe(w, state("exited", exit_code=4, policy="always"), T0 + 1)
+    assert verdict(w, 1 + RULES.stopped_grace - 0.1).status == "waiting"
+    assert verdict(w, 1 + RULES.stopped_grace) == readiness.Verdict(
+        "failed", "exited (4)"
+    )
+    # Without a policy that restarts it, or past the restart limit: at once.
+    never = state("exited", exit_code=4, policy="no")
+    assert verdict(readiness.watch(never, job=False, now=T0), 0).status == "failed"
+    looping = state("exited", exit_code=5, restarts=3, policy="always")
+    assert verdict(readiness.watch(looping, job=False, now=T0), 0) == readiness.Verdict(
+        "failed", "keeps restarting: exit code 5, restarted 3 times"
     )

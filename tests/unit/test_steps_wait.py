@@ -60,6 +60,7 @@ def inspected(
     restarts: int = 0,
     started: float = 0.0,  # s after the wait began
     oneoff: bool = False,
+    policy: str = "unless-stopped",
 ) -> dict[str, Any]:
     """`docker inspect` of one container, as much as the wait reads."""
     at = datetime.fromtimestamp(T0 + started, tz=timezone.utc)
@@ -83,7 +84,7 @@ def inspected(
             "StartedAt": at.isoformat().replace("+00:00", "Z"),
         },
         "NetworkSettings": {"Ports": {}},
-        "HostConfig": {"RestartPolicy": {"Name": "unless-stopped"}},
+        "HostConfig": {"RestartPolicy": {"Name": policy}},
     }
 
 
@@ -345,10 +346,36 @@ def test_a_crash_loop_fails_at_the_restart_limit_not_as_stopped() -> None:
 
 def test_a_crash_without_a_restart_policy_fails_at_once_with_its_exit_code() -> None:
     ended, took = wait(
-        [inspected("a")], [died(1.0, "a", inspected("a", "exited", exit_code=3))]
+        [inspected("a", policy="no")],
+        [died(1.0, "a", inspected("a", "exited", exit_code=3, policy="no"))],
     )
     assert failure(ended) == "web exited (3)"
     assert took == pytest.approx(1.0)
+
+
+def test_a_crash_seen_exited_until_its_policy_restarts_it_passes_with_a_warning() -> (
+    None
+):
+    """Podman 5: no `restarting` state; the container is `exited` between the
+    `die` and the `start` its restart policy makes (0.8 s measured)."""
+    ended, took = wait(
+        [inspected("a")],
+        [
+            died(1.0, "a", inspected("a", "exited", exit_code=4)),
+            Step(1.8, "start", "a", inspected("a", restarts=1, started=1.8)),
+        ],
+    )
+    assert isinstance(ended, Ready), ended
+    assert ended.warnings[0].startswith("web crashed (exit code 4)")
+    assert took == pytest.approx(1.8 + RULES.stable_seconds)
+
+
+def test_an_exit_its_policy_does_not_restart_fails_after_the_grace() -> None:
+    ended, took = wait(
+        [inspected("a")], [died(1.0, "a", inspected("a", "exited", exit_code=3))]
+    )
+    assert failure(ended) == "web exited (3)"
+    assert took == pytest.approx(1.0 + RULES.stopped_grace)
 
 
 # --- health ------------------------------------------------------------------

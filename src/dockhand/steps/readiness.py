@@ -119,7 +119,7 @@ class Watch:
     last_exit: int | None = None
     stopping: bool = False  # killed on request (a stop, a restart, a replacement)
     how: str = ""  # stopping: "killed", or "stopped" once a `stop` event says so
-    ended_at: float | None = None  # stopping: our clock, when first seen ended
+    ended_at: float | None = None  # our clock, when first seen ended
     replaced: bool = False  # Compose created its successor (same service, number)
 
 
@@ -134,8 +134,8 @@ def observe(w: Watch, state: ServiceState, now: float) -> Watch:
     """A fresh inspect of the container; a new start restarts the window;
     a stopped one's grace counts from the first look that finds it ended."""
     seen_at = w.seen_at if state.started_at == w.state.started_at else now
-    ended_at = w.ended_at
-    if w.stopping and state.state in ENDED and ended_at is None:
+    ended_at = w.ended_at if state.state in ENDED else None
+    if state.state in ENDED and ended_at is None:
         ended_at = now
     return replace(w, state=state, seen_at=seen_at, looked_at=now, ended_at=ended_at)
 
@@ -201,6 +201,19 @@ def _crash_exit(w: Watch) -> int | None:
     if w.state.state in ("restarting", "exited") and w.state.exit_code != 0:
         return w.state.exit_code
     return w.last_exit
+
+
+def _restart_due(w: Watch) -> bool:
+    """Exited, not on request, under a policy that starts it again. Docker
+    says `restarting` until it does; Podman says `exited` (for 100-800 ms,
+    measured on 5.8), so the wait gives it the grace of a stop."""
+    s = w.state
+    if w.stopping or s.state != "exited":
+        return False
+    policy = s.restart_policy
+    return policy in ("always", "unless-stopped") or (
+        policy == "on-failure" and s.exit_code != 0
+    )
 
 
 def _exit_text(w: Watch) -> str:
@@ -273,6 +286,20 @@ def judge(w: Watch, now: float, rules: Rules, since: float) -> Verdict:
     if s.state == "running" and s.health == "unhealthy":
         return Verdict("failed", "unhealthy")
     if s.state in ("exited", "dead"):
+        if s.restart_count > rules.max_restarts:
+            return Verdict(
+                "failed",
+                f"keeps restarting: {_exit_text(w)}, restarted "
+                f"{_times(s.restart_count)}",
+            )
+        if _restart_due(w):
+            ended_at = w.looked_at if w.ended_at is None else w.ended_at
+            if now < ended_at + rules.stopped_grace:
+                return Verdict(
+                    "waiting",
+                    f"exited ({s.exit_code}), to be restarted",
+                    recheck_at=ended_at + rules.stopped_grace,
+                )
         if s.exit_code == 0:
             return Verdict(
                 "failed",
