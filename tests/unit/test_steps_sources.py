@@ -218,3 +218,23 @@ def test_the_label_keeps_its_name_for_images_built_before() -> None:
     """Images built by every earlier release carry this label: a new name
     would call all of them stale (a move of this module renamed it once)."""
     assert sources.LABEL == "io.dockhand.sources"
+
+
+def test_parse_images_by_the_short_name_podman_tags_in_full() -> None:
+    """Podman 5 tags a built `shop-web` as docker.io/library/shop-web:latest
+    (and a loaded one as localhost/...): Compose's name must still find it."""
+    text = json.dumps(
+        [
+            {
+                "Id": "sha256:abc",
+                "RepoTags": ["docker.io/library/shop-web:latest"],
+                "Config": {"Labels": {sources.LABEL: "sha256:d"}},
+            },
+            {"Id": "sha256:def", "RepoTags": ["localhost/base:1"]},
+            {"Id": "sha256:123", "RepoTags": ["docker.io/minio/minio:x"]},
+        ]
+    )
+    images = stale.parse_images(text)
+    assert images["shop-web"] == images["shop-web:latest"] == images["sha256:abc"]
+    assert images["base:1"] == images["sha256:def"]
+    assert images["minio/minio:x"] == images["sha256:123"]

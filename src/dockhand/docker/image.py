@@ -31,3 +31,16 @@ def image_of(attrs: object) -> InspectedImage:
         labels=strings(config.get("Labels")),
         created=text(found.get("Created")),
     )
+
+
+# The registry prefixes Podman writes into a tag that Docker leaves out.
+_FULL_NAME = ("docker.io/library/", "docker.io/", "localhost/")
+
+
+def short_tag(tag: str) -> str:
+    """The tag as Docker and Compose name it: docker.io/library/web:latest
+    (how Podman 5 tags a built `web`) is web:latest."""
+    for prefix in _FULL_NAME:
+        if tag.startswith(prefix):
+            return tag[len(prefix) :]
+    return tag

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockhand.docker import compose, compose_cache, containers
-from dockhand.docker.image import image_of
+from dockhand.docker.image import image_of, short_tag
 from dockhand.docker.states import ServiceState, parse_time
 from dockhand.session import Session
 from dockhand.steps import readiness, sources
@@ -105,7 +105,8 @@ def parse_images(text: str) -> dict[str, Image]:
             inspected.labels.get(sources.LABEL, ""),
             created.timestamp() if created else 0.0,
         )
-        for key in [inspected.id, *inspected.tags]:
+        tags = dict.fromkeys([*inspected.tags, *map(short_tag, inspected.tags)])
+        for key in [inspected.id, *tags]:
             images[key] = image
             if ":" in key and key.endswith(":latest"):
                 images[key[: -len(":latest")]] = image
