@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from checked_project import by_name, facts, facts_for, make_project, script
+from checked_project import (
+    by_name,
+    dev_model,
+    facts,
+    facts_for,
+    make_project,
+    script,
+)
 
 from dockhand.checks.facts import Engine, Facts, probe_engine
-from dockhand.checks.registry import FAIL, OK, SKIP, Problem
+from dockhand.checks.registry import FAIL, OK, SKIP, Check, Problem
 from dockhand.checks.tools import (
     check_compose,
     check_compose_files,
     check_docker_cli,
     check_engine,
+    check_engine_features,
 )
 from dockhand.config.settings import load
 from dockhand.docker import engine
 from dockhand.docker.compose import ComposeCli
+
+ENGINES = Path(__file__).parent / "data" / "engines"
 
 
 def test_missing_tools_fail_and_dependent_checks_skip(tmp_path: Path) -> None:
@@ -96,14 +107,15 @@ def test_engine_reachable_shows_version_and_context(
     monkeypatch.setattr(os.path, "exists", lambda _: True)
     monkeypatch.setattr(os, "access", lambda *_: True)
     client = SimpleNamespace(
-        version=lambda: {"Version": "20.10.24", "ApiVersion": "1.41"}
+        version=lambda: {"Version": "20.10.24", "ApiVersion": "1.41"},
+        info=lambda: {"SecurityOptions": ["name=seccomp,profile=default"]},
     )
     where = engine.Endpoint("unix:///run/desktop.sock", "desktop")
     found = probe_engine(where, lambda: client)  # type: ignore[arg-type, return-value]
     assert isinstance(found, Engine) and found.client is client
     settings = load({"root": "/tmp"})
     check = check_engine(Facts(settings, engine=found))
-    assert check.ok and "20.10.24 (API 1.41)" in check.detail
+    assert check.ok and "Docker Engine 20.10.24 (API 1.41)" in check.detail
     assert "the Docker context 'desktop'" in check.detail
 
 
@@ -142,3 +154,62 @@ def test_compose_missing(tmp_path: Path) -> None:
     # What reads the model says why it cannot.
     files = check_compose_files(found)
     assert files.status == "skip" and "needs Docker Compose" in files.detail
+
+
+def recorded_engine(name: str) -> Engine:
+    """An engine as probe_engine found it, from its recorded answers."""
+    found = json.loads((ENGINES / f"{name}.json").read_text())
+    return Engine(None, found["version"], "unix:///lab.sock", found["info"])  # type: ignore[arg-type]
+
+
+def test_engine_names_podman_and_rootless() -> None:
+    settings = load({"root": "/tmp"})
+    podman = check_engine(Facts(settings, engine=recorded_engine("podman-5.8.6")))
+    assert podman.detail == "Podman 5.8.6 (API 1.44) at unix:///lab.sock"
+    rootless = recorded_engine("docker-rootless-28.5.2")
+    assert "Docker Engine 28.5.2+dfsg4 (rootless) (API 1.51)" in (
+        check_engine(Facts(settings, engine=rootless)).detail
+    )
+
+
+HEALTH_TIMING = {"interval": "2s", "retries": 5}  # as Compose prints `<<: *anchor`
+
+
+def test_engine_features_fail_on_podman_without_systemd(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    dev = dev_model(tmp_path)
+    dev["services"]["app"]["healthcheck"] = HEALTH_TIMING
+    dev["services"]["db"] = {
+        "image": "postgres",
+        "healthcheck": {"test": ["CMD", "true"]},
+    }
+    dev["services"]["web"] = {"image": "nginx", "healthcheck": {"disable": True}}
+
+    def check(engine_name: str) -> Check:
+        found = facts_for(tmp_path, engine=recorded_engine(engine_name), dev=dev)
+        return check_engine_features(found)
+
+    podman = check("podman-5.8.6")
+    assert podman.status == FAIL
+    assert podman.detail == (
+        "Podman 5.8.6 refuses a healthcheck without a command: app set only its "
+        "timing (Docker takes the command from the image's HEALTHCHECK); "
+        "Podman 5.8.6 runs no healthchecks here: it runs without systemd (cgroup "
+        "driver cgroupfs), and Podman runs them from systemd timers; app, db would "
+        "never be healthy"
+    )
+    assert "`test:`" in podman.fix and "systemd" in podman.fix
+    for engine_name in ("docker-20.10.24", "docker-rootless-28.5.2"):
+        assert check(engine_name).status == OK, engine_name
+
+
+def test_engine_features_pass_on_podman_when_nothing_has_a_healthcheck(
+    tmp_path: Path,
+) -> None:
+    make_project(tmp_path)
+    dev = dev_model(tmp_path)
+    dev["services"]["app"].pop("healthcheck", None)
+    found = facts_for(tmp_path, engine=recorded_engine("podman-5.8.6"), dev=dev)
+    assert check_engine_features(found) == Check(
+        "engine features", OK, "Podman 5.8.6 has what the stack needs"
+    )

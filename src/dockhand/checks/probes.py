@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockhand.checks.compose_model import variables_in
 from dockhand.checks.result import SKIP, Problem
 from dockhand.docker import compose, engine, model, states
+from dockhand.docker.engine_kind import EngineKind, engine_kind
 from dockhand.docker.image import InspectedImage, image_of
 from dockhand.docker.jsondoc import Raw, items, mapping, text
 from dockhand.docker.model import ComposeModel, Service
@@ -45,6 +46,11 @@ class Engine:
     client: DockerClient
     version: Raw  # the engine's `version` JSON
     where: str  # engine.endpoint(), for messages
+    info: Raw = field(default_factory=dict)  # the engine's `info` JSON
+
+    @property
+    def kind(self) -> EngineKind:
+        return engine_kind(self.version, self.info)
 
 
 def probe_engine(
@@ -74,13 +80,14 @@ def probe_engine(
     try:
         client = connect()
         version = mapping(client.version())
+        info = mapping(client.info())
     except DockhandError as exc:
         return Problem(exc.message, exc.hint)
     except Exception as exc:  # the SDK raises requests' errors too
         return Problem(
             f"not reachable at {described}: {exc}", engine.unreachable(exc).hint
         )
-    return Engine(client, version, described)
+    return Engine(client, version, described, info)
 
 
 def _last_line(text: str) -> str:

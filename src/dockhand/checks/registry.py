@@ -47,6 +47,7 @@ from dockhand.checks.tools import (
     check_compose_prod,
     check_docker_cli,
     check_engine,
+    check_engine_features,
 )
 
 __all__ = [
@@ -75,6 +76,7 @@ TOOLS: tuple[CheckFunction, ...] = (
     check_engine,
     check_compose,
     check_compose_files,
+    check_engine_features,
 )
 
 # `inv setup`'s first step: everything of doctor's but the env file, which

@@ -4,6 +4,7 @@ compose files (dev, and with the prod override) as Compose reads them."""
 
 from __future__ import annotations
 
+from dockhand.checks import engine_features
 from dockhand.checks.facts import Facts
 from dockhand.checks.result import (
     OK,
@@ -11,6 +12,7 @@ from dockhand.checks.result import (
     Check,
     Problem,
     as_check,
+    from_problems,
     passed,
     skipped_for,
     warned,
@@ -30,12 +32,24 @@ def check_engine(facts: Facts) -> Check:
     found = facts.engine
     if isinstance(found, Problem):
         return as_check("engine", found)
-    version = found.version
-    return passed(
-        "engine",
-        f"Docker Engine {version.get('Version', '?')} "
-        f"(API {version.get('ApiVersion', '?')}) at {found.where}",
-    )
+    kind = found.kind
+    return passed("engine", f"{kind.label} (API {kind.api_version}) at {found.where}")
+
+
+def check_engine_features(facts: Facts) -> Check:
+    """What the stack needs that this engine lacks (Podman without systemd
+    runs no healthchecks, ...): one line each, naming the engine."""
+    name = "engine features"
+    found = facts.engine
+    if isinstance(found, Problem):
+        return skipped_for(name, found)
+    model = facts.dev
+    if isinstance(model, Problem):
+        return skipped_for(name, model)
+    problems = engine_features.missing(found.kind, model.services.values())
+    if problems:
+        return from_problems(name, problems, "")
+    return passed(name, f"{found.kind.label} has what the stack needs")
 
 
 def check_compose(facts: Facts) -> Check:

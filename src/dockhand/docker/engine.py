@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dockhand.docker.engine_kind import EngineKind, engine_kind
+from dockhand.docker.jsondoc import mapping
 from dockhand.docker.states import ONEOFF, PROJECT, SERVICE, ServiceState, state_of
 from dockhand.errors import DockhandError
 
@@ -79,6 +81,11 @@ def connect(timeout: int = 30) -> DockerClient:
     except DockerException as exc:
         raise unreachable(_reason(exc)) from None
     return client
+
+
+def kind(client: DockerClient) -> EngineKind:
+    """Which engine this is, from its own answer (two API calls)."""
+    return engine_kind(mapping(client.version()), mapping(client.info()))
 
 
 def _reason(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ import os
 from typing import TYPE_CHECKING
 
 from dockhand import envfile
-from dockhand.checks import credentials, ports
+from dockhand.checks import credentials, engine_features, ports
 from dockhand.checks.result import FAIL
 from dockhand.discovery import older_project
 from dockhand.docker import compose, compose_cache, containers, engine
@@ -121,6 +121,21 @@ def before_up(s: Session, names: list[str]) -> None:
     networks.repair(s.runner, project, engine.network_ids(s.connect(), project))
     busy_ports(s)
     database_login(s, names)
+
+
+def engine_lacks(s: Session, names: list[str]) -> None:
+    """Stop when the engine lacks a feature the services started need (a
+    Podman without systemd runs no healthchecks: the wait would only end at
+    its deadline), naming the engine and the feature."""
+    model = s.ask_model()
+    if model is None:
+        return
+    scope = wait_scope(s, names)
+    started = [svc for svc in model.services.values() if scope.covers(svc.name)]
+    lacking = engine_features.missing(engine.kind(s.connect()), started)
+    if lacking:
+        said, hint = lacking[0]
+        raise DockhandError(said, hint=hint)
 
 
 def _refuse(s: Session, login: credentials.Login, note: str = "") -> None:

@@ -133,6 +133,10 @@ def up(
     s.require_engine()
     if (names or build) and not s.runner.dry:
         s.ask_model()  # one Compose call checks the names and gives the model
+    from dockhand.steps import preflight  # only `up` needs its checks' modules
+
+    if not s.runner.dry:
+        preflight.engine_lacks(s, names)  # before a build, as before a start
     # The model is needed first only to build or to check (Compose v1 has
     # none: it builds unlabelled); else it loads while Compose starts.
     checks = build or s.settings.stale_images != "off"
@@ -147,8 +151,6 @@ def up(
         s.check_services(names),
         build=build and not labelled,
     )
-    from dockhand.steps import preflight  # only `up` needs its checks' modules
-
     preflight.before_up(s, names)
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
