@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from checked_project import by_name, facts_for, make_project, only_failure
 
-from dockhand.checks.registry import OK, SKIP, Processes
-from dockhand.checks.runtime import check_image_size
+from dockhand.checks.facts import Engine
+from dockhand.checks.registry import OK, SKIP, Check, Processes
+from dockhand.checks.runtime import check_container_user, check_image_size
+
+ENGINES = Path(__file__).parent / "data" / "engines"
 
 
 def test_image_checks(tmp_path: Path) -> None:
@@ -47,3 +51,36 @@ def test_not_built_and_not_running_are_skipped_not_passed(tmp_path: Path) -> Non
         assert results[name].status == SKIP and results[name].ok is True
         assert results[name].detail.startswith(words)
         assert results[name].fix  # says how to make it run
+
+
+def recorded_engine(name: str) -> Engine:
+    found = json.loads((ENGINES / f"{name}.json").read_text())
+    return Engine(None, found["version"], "unix:///lab.sock", found["info"])  # type: ignore[arg-type]
+
+
+def test_podmans_own_ps_is_not_the_service_running_as_root(tmp_path: Path) -> None:
+    """Podman 5.8.6 answers `top -eo pid,uid,comm` with the processes and the
+    ps it runs in the container, as root; on Docker such a row is the
+    service's own."""
+    make_project(tmp_path)
+    rows = (("1000", "python3"), ("0", "ps"))
+    containers = [Processes("app", "p-app-1", rows)]
+    podman = facts_for(
+        tmp_path, containers=containers, engine=recorded_engine("podman-5.8.6")
+    )
+    assert check_container_user(podman) == Check(
+        "container-user", OK, "running as non-root: app uid 1000"
+    )
+    docker = facts_for(tmp_path, containers=containers)
+    assert check_container_user(docker).detail == "app: ps runs as root in p-app-1"
+
+
+def test_rootless_docker_without_cgroups_cannot_list_processes(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    rootless = recorded_engine("docker-rootless-28.5.2")
+    found = check_container_user(facts_for(tmp_path, engine=rootless))
+    assert found.status == SKIP
+    assert found.detail == (
+        "skipped: Docker Engine 28.5.2+dfsg4 (rootless) runs without cgroups here, "
+        "so it cannot list a container's processes (`docker top`)"
+    )

@@ -186,6 +186,9 @@ def inspect_image(client: DockerClient, name: str) -> InspectedImage | Problem |
         return Problem(f"the engine failed: {str(exc)[:200]}", status=SKIP)
 
 
+PS_ARGS = "-eo pid,uid,comm"
+
+
 def container_processes(client: DockerClient, project: str) -> list[Processes]:
     from docker.errors import DockerException
 
@@ -196,7 +199,10 @@ def container_processes(client: DockerClient, project: str) -> list[Processes]:
         owner = str(container.labels.get(states.SERVICE, "?"))
         name = str(container.name)
         try:
-            top = mapping(client.api.top(str(container.id), ps_args="-o pid,uid,comm"))
+            # -e: Docker runs ps on the host and keeps the container's rows
+            # either way; Podman runs it in the container, where without -e
+            # it lists only itself.
+            top = mapping(client.api.top(str(container.id), ps_args=PS_ARGS))
             titles = [text(t).upper() for t in items(top.get("Titles"))]
             uid_at, command_at = titles.index("UID"), titles.index("COMMAND")
         except (DockerException, ValueError) as exc:

@@ -105,6 +105,15 @@ def check_image_user(facts: Facts) -> Check:
 
 def check_container_user(facts: Facts) -> Check:
     name = "container-user"
+    kind = None if isinstance(facts.engine, Problem) else facts.engine.kind
+    if kind is not None and not kind.lists_processes:
+        return Check(
+            name,
+            SKIP,
+            f"skipped: {kind.label} runs without cgroups here, so it cannot list "
+            "a container's processes (`docker top`)",
+            "on a cgroup v2 host rootless Docker has them (docs/docker.md)",
+        )
     if isinstance(facts.containers, Problem):
         return skipped_for(name, facts.containers)
     if not facts.containers:
@@ -124,7 +133,11 @@ def check_container_user(facts: Facts) -> Check:
                 )
             )
             continue
-        root = [command for uid, command in container.rows if uid == "0"]
+        rows = container.rows
+        if kind is not None and kind.top_shows_ps:
+            # Podman answers `top` by running ps in the container, as root.
+            rows = tuple(row for row in rows if row != ("0", "ps"))
+        root = [command for uid, command in rows if uid == "0"]
         if root:
             problems.append(
                 (
@@ -135,6 +148,6 @@ def check_container_user(facts: Facts) -> Check:
                 )
             )
         else:
-            uids = sorted({uid for uid, _ in container.rows})
+            uids = sorted({uid for uid, _ in rows})
             good.append(f"{container.service} uid {','.join(uids)}")
     return from_problems(name, problems, f"running as non-root: {', '.join(good)}")
