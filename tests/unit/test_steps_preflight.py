@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from dockhand.checks.ports import Published
 from dockhand.config import settings
 from dockhand.docker.compose import ComposeCli
+from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import preflight
 from helpers import FakeRunner
+
+ENGINES = Path(__file__).parent / "data" / "engines"
 
 MODEL = {
     "name": "proj",
@@ -64,3 +69,40 @@ def test_compose_v1_has_no_model_to_read_them_from(tmp_path: Path) -> None:
     v1 = session(tmp_path, (1, 29, 2))
     assert preflight.published_ports(v1) == []
     assert v1.runner.calls == []
+
+
+def recorded_client(name: str) -> Any:
+    """A client answering `version` and `info` as the engine recorded did."""
+    found = json.loads((ENGINES / f"{name}.json").read_text())
+    return SimpleNamespace(version=lambda: found["version"], info=lambda: found["info"])
+
+
+def test_up_refuses_what_podman_lacks_naming_the_engine(tmp_path: Path) -> None:
+    """Podman 5.8.6 without systemd: `web` has a healthcheck that would never
+    run; on Docker the same model passes. Only the services started count."""
+    model = {
+        "name": "proj",
+        "services": {
+            "web": {"healthcheck": {"test": ["CMD", "true"]}},
+            "db": {},
+        },
+    }
+
+    def up_on(engine_name: str, names: list[str]) -> None:
+        s = Session(
+            settings.load({"root": str(tmp_path), "project": "proj"}),
+            FakeRunner(reply=lambda argv: (0, json.dumps(model), "")),
+            compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
+        )
+        s.client = recorded_client(engine_name)
+        preflight.engine_lacks(s, names)
+
+    with pytest.raises(DockhandError) as refused:
+        up_on("podman-5.8.6", [])
+    assert refused.value.message.startswith(
+        "Podman 5.8.6 runs no healthchecks here: it runs without systemd"
+    )
+    assert "systemd" in (refused.value.hint or "")
+    up_on("podman-5.8.6", ["db"])  # web is not started
+    up_on("docker-20.10.24", [])
+    up_on("docker-rootless-28.5.2", [])
