@@ -3,6 +3,7 @@ good in every way until a test breaks one thing, and every fact passed in."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,16 @@ ENGINE = Engine(
     version={"Version": "20.10.24", "ApiVersion": "1.41"},
     where="unix:///var/run/docker.sock (DOCKER_HOST is not set)",
 )
+
+
+ENGINES = Path(__file__).parent / "data" / "engines"
+
+
+def recorded_engine(name: str) -> Engine:
+    """An engine as it answered: version and info JSON recorded from Docker
+    20.10.24, rootless Docker 28.5.2 and Podman 5.8.6 (data/engines/)."""
+    found = json.loads((ENGINES / f"{name}.json").read_text())
+    return Engine(None, found["version"], "unix:///lab.sock", found["info"])  # type: ignore[arg-type]
 
 
 def dev_model(root: Path) -> dict[str, Any]:

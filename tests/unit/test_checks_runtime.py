@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from checked_project import by_name, facts_for, make_project, only_failure
+from checked_project import (
+    by_name,
+    facts_for,
+    make_project,
+    only_failure,
+    recorded_engine,
+)
 
-from dockhand.checks.facts import Engine
 from dockhand.checks.registry import OK, SKIP, Check, Processes
 from dockhand.checks.runtime import check_container_user, check_image_size
-
-ENGINES = Path(__file__).parent / "data" / "engines"
 
 
 def test_image_checks(tmp_path: Path) -> None:
@@ -51,11 +53,6 @@ def test_not_built_and_not_running_are_skipped_not_passed(tmp_path: Path) -> Non
         assert results[name].status == SKIP and results[name].ok is True
         assert results[name].detail.startswith(words)
         assert results[name].fix  # says how to make it run
-
-
-def recorded_engine(name: str) -> Engine:
-    found = json.loads((ENGINES / f"{name}.json").read_text())
-    return Engine(None, found["version"], "unix:///lab.sock", found["info"])  # type: ignore[arg-type]
 
 
 def test_podmans_own_ps_is_not_the_service_running_as_root(tmp_path: Path) -> None:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from checked_project import facts_for, make_project, recorded_engine
+
 from dockhand.checks.result import OK, WARN
-from dockhand.checks.support import TESTED, Supported, judge, outside, table_rows
+from dockhand.checks.support import (
+    TESTED,
+    Supported,
+    judge,
+    outside,
+    running_versions,
+    table_rows,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "support.md"
 ENGINE = Supported("Docker Engine", (20, 10), (28, 5), "")
@@ -48,3 +57,24 @@ def test_inside_passes_and_names_what_runs() -> None:
 def test_the_docs_table_is_the_one_doctor_compares_against() -> None:
     rows = [line for line in DOCS.read_text().splitlines() if line.startswith("| ")]
     assert rows[2:] == table_rows(TESTED)
+
+
+def test_podman_is_judged_as_podman_not_as_an_old_docker() -> None:
+    check = judge({"Podman": (5, 8, 6), "Compose": (5, 6, 1)})
+    assert check.status == OK
+    assert "Podman 5.8.6" in check.detail
+
+
+def test_the_engine_is_read_from_its_own_answer(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    for recorded, part, version in (
+        ("podman-5.8.6", "Podman", (5, 8, 6)),
+        ("docker-20.10.24", "Docker Engine", (20, 10, 24)),
+        ("docker-rootless-28.5.2", "Docker Engine", (28, 5, 2)),
+    ):
+        facts = facts_for(tmp_path, engine=recorded_engine(recorded))
+        found = running_versions(facts, library=lambda _: None)
+        assert {k: v for k, v in found.items() if k != "Python"} == {
+            part: version,
+            "Compose": (5, 6, 1),
+        }

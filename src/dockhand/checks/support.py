@@ -43,6 +43,21 @@ TESTED: tuple[Supported, ...] = (
         "20.10.24 (Debian 12, classic builder): the daily set",
     ),
     Supported(
+        "Docker Engine, rootless",
+        (28, 5),
+        (28, 5),
+        "28.5.2 under rootlesskit 2.0.2: doctor and the daily commands "
+        "(test_rootless); `inv check` skips the process check where there are no cgroups",
+    ),
+    Supported(
+        "Podman",
+        (5, 8),
+        (5, 8),
+        "5.8.6 (Debian sid) through its Docker API, measured by hand, not in CI: "
+        "without systemd it runs no healthchecks, and it refuses a healthcheck "
+        "without a command; doctor and `inv up` refuse both in one line",
+    ),
+    Supported(
         "Compose",
         (2, 26),
         (5, 6),
@@ -152,10 +167,12 @@ def running_versions(
     found: dict[str, Version] = {"Python": tuple(sys.version_info[:2])}
     engine = facts.engine
     if not isinstance(engine, Problem):
-        text = str(engine.version.get("Version", ""))
+        kind = engine.kind
         # An engine that does not say its version is not this check's to judge.
         with suppress(DockhandError):
-            found["Docker Engine"] = parse_version(text)
+            found["Podman" if kind.podman else "Docker Engine"] = parse_version(
+                kind.version
+            )
     compose = facts.compose
     if not isinstance(compose, Problem):
         found["Compose v1" if compose.is_v1 else "Compose"] = compose.version
