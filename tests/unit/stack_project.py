@@ -63,16 +63,19 @@ def session(
 
 
 def engine_runner(
-    sizes: dict[str, str] | None = None, down: int = 0, stderr: str = ""
+    sizes: dict[str, str] | None = None,
+    down: int = 0,
+    stderr: str = "",
+    model: dict[str, Any] = MODEL,
 ) -> FakeRunner:
-    """Compose prints MODEL; `docker image inspect` gives each image's size
+    """Compose prints `model`; `docker image inspect` gives each image's size
     in bytes (an image not in `sizes` is missing); `down` is down's exit code."""
     found = {"proj-backend": "1048576", "proj/worker:dev": "2097152"}
     found = found if sizes is None else sizes
 
     def reply(argv: list[str]) -> tuple[int, str, str]:
         if "config" in argv:
-            return (0, json.dumps(MODEL), "")
+            return (0, json.dumps(model), "")
         if argv[:3] == ["docker", "image", "inspect"]:
             size = found.get(argv[-1])
             return (0, f"{size}\n", "") if size else (1, "", "No such image")

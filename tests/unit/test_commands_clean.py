@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stack_project import V1, downs, engine_runner, session, tail
+from stack_project import MODEL, V1, downs, engine_runner, session, tail
 
 from dockhand.commands import clean
 from dockhand.errors import DockhandError
@@ -39,7 +39,10 @@ def test_clean_deletes_the_volumes_only_when_asked_and_confirmed(
     out = capsys.readouterr().err
     assert "inv clean --volumes deletes these volumes" in out
     assert "proj_pgdata  (2.0 kB)" in out
-    assert "removed containers, volumes and networks" in out
+    assert out.endswith(
+        "ok removed containers, volumes and networks, and 2 images built by proj"
+        " (3.1 MB)\n"
+    )
     assert "data volumes kept" not in out
 
 
@@ -112,4 +115,17 @@ def test_clean_image_removal_failing_names_the_project(tmp_path: Path) -> None:
     with pytest.raises(DockhandError) as failed:
         clean.clean(session(tmp_path, failing), volumes=False, yes=False)
     assert failed.value.message == "the images built by proj could not all be removed"
-    assert "a container of another project may use one" in failed.value.hint
+    assert failed.value.hint == (
+        "see docker's output above; a container of another project may use one"
+    )
+
+
+def test_clean_without_a_name_in_the_model_removes_the_project_named_images(
+    tmp_path: Path,
+) -> None:
+    """Compose names a built image PROJECT-SERVICE after the project dockhand
+    passes (-p) when the files name none."""
+    unnamed = {k: v for k, v in MODEL.items() if k != "name"}
+    runner = engine_runner(model=unnamed)
+    clean.clean(session(tmp_path, runner), volumes=False, yes=False)
+    assert ["docker", "image", "rm", "proj-backend", "proj/worker:dev"] in runner.calls

@@ -242,3 +242,17 @@ def test_an_unknown_message_gives_its_last_error_line_shortened() -> None:
     assert explain("Error: first\nsome detail\nError: last\ntrailing noise") == (
         compose_errors.Reason("last", "")
     )
+
+
+def test_a_taken_port_without_a_container_named_says_so_and_what_to_do() -> None:
+    said = "Error starting userland proxy: listen tcp4 0.0.0.0:8080: bind: address already in use"
+    assert compose_errors.explain(said) == compose_errors.Reason(
+        "host port 8080 is already taken",
+        "free port 8080 (`inv doctor` names who holds it), "
+        "or publish the service on another port",
+    )
+
+
+def test_only_the_trailing_dots_of_a_cause_go() -> None:
+    reason = compose_errors.explain("Error: ...no such thing: fooX.")
+    assert reason == compose_errors.Reason("...no such thing: fooX", "")
