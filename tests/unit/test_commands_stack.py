@@ -56,3 +56,4 @@ def test_down_failing_says_compose_could_not_stop_the_stack(tmp_path: Path) -> N
     with pytest.raises(DockhandError) as failed:
         stack.down(session(tmp_path, runner))
     assert failed.value.message == "Compose could not stop the stack"
+    assert failed.value.hint == "see Compose's output above"

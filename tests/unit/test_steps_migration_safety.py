@@ -63,13 +63,21 @@ def session(
     }
     if database:
         config["database"] = {"service": "db"}
-    monkeypatch.setattr(safety, "ready", lambda s: T)  # the database, healthy
     monkeypatch.chdir(root)
-    return Session(
+    s = Session(
         settings=settings.load(config),
         runner=runner,
         compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
     )
+    monkeypatch.setattr(safety, "ready", lambda given: mine(given, s, T))  # healthy
+    return s
+
+
+def mine(given: Session, s: Session, value: Any) -> Any:
+    """What a stand-in for a step that needs the engine returns, once it was
+    handed the session of the command."""
+    assert given is s
+    return value
 
 
 def snapshots(root: Path) -> list[str]:
@@ -109,7 +117,7 @@ def test_pending_is_unknown_without_a_pending_command_or_under_dry(
 
 @pytest.mark.parametrize(
     ("stderr", "said"),
-    [("boom\nno config here\n", "no config here"), ("", "exit 2")],
+    [("boom\nsee below\nno config here\n", "no config here"), ("", "exit 2")],
 )
 def test_pending_failing_names_the_service_and_its_last_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stderr: str, said: str
@@ -172,7 +180,7 @@ def test_no_snapshot_when_nothing_is_pending_no_database_or_snapshots_off(
     runner = pending_runner()
     s = session(tmp_path, runner, monkeypatch)
     assert safety.snapshot(s, waiting(s)) is None
-    assert "nothing pending: no snapshot taken" in capsys.readouterr().err
+    assert capsys.readouterr().err == "nothing pending: no snapshot taken\n"
     off = session(tmp_path, runner, monkeypatch, snapshots=0)
     assert safety.snapshot(off, waiting(off, "a1")) is None
     bare = session(tmp_path, runner, monkeypatch, database=False)
@@ -278,9 +286,11 @@ def test_failed_puts_the_snapshot_back_when_asked_by_the_flag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     put_back: list[tuple[str, bool]] = []
-    monkeypatch.setattr(safety, "restore", lambda s, p, yes: put_back.append((p, yes)))
     monkeypatch.setattr(safety, "yes_or_no", lambda q: pytest.fail("asked"))
     s = session(tmp_path, pending_runner(), monkeypatch)
+    monkeypatch.setattr(
+        safety, "restore", lambda g, p, yes: mine(g, s, put_back.append((p, yes)))
+    )
     snap = tmp_path / "backups" / "proj-1-before-migrate.dump"
     error = safety.failed(s, s.settings.migrations[0], 2, None, set(), snap, True)
     assert put_back == [(str(snap), True)]
@@ -338,7 +348,7 @@ def test_apply_safely_snapshots_then_migrates_then_names_the_failure(
         answer=lambda argv, out: 5 if "alembic" in argv else runner.answer(argv, out),
     )
     s = session(tmp_path, failing, monkeypatch)
-    monkeypatch.setattr(safety.migrations, "look", lambda s: {"backend"})
+    monkeypatch.setattr(safety.migrations, "look", lambda g: mine(g, s, {"backend"}))
     put_back: list[str] = []
     monkeypatch.setattr(safety, "restore", lambda s, p, yes: put_back.append(p))
     with pytest.raises(DockhandError) as failed:
@@ -358,5 +368,65 @@ def test_apply_safely_with_nothing_pending_takes_no_snapshot(
     s = session(tmp_path, runner, monkeypatch)
     monkeypatch.setattr(safety.migrations, "look", lambda s: set())
     safety.apply_safely(s)
-    assert snapshots(tmp_path) == [] if (tmp_path / "backups").exists() else True
+    assert not (tmp_path / "backups").exists()
     assert "migrations applied" in capsys.readouterr().err
+
+
+def test_prune_of_a_snapshot_removed_meanwhile_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = session(tmp_path, pending_runner(), monkeypatch, snapshots=1)
+    gone = tmp_path / "backups" / "proj-20000101T000000Z-before-migrate.dump"
+    kept = gone.with_name("proj-20990101T000000Z-before-migrate.dump")
+    monkeypatch.setattr(safety, "automatic", lambda given: [gone, kept])
+    safety.prune(s)  # another inv removed it first: nothing to say about it
+
+
+def test_apply_safely_asks_before_putting_back_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = pending_runner({"backend": ["a1"]})
+    failing = FakeRunner(
+        reply=runner.reply,
+        answer=lambda argv, out: 5 if "alembic" in argv else runner.answer(argv, out),
+    )
+    s = session(tmp_path, failing, monkeypatch)
+    monkeypatch.setattr(safety.migrations, "look", lambda g: set())
+    monkeypatch.setattr(safety, "yes_or_no", lambda q: False)
+    monkeypatch.setattr(safety, "restore", lambda *a, **k: pytest.fail("put back"))
+    with pytest.raises(DockhandError) as failed:
+        safety.apply_safely(s)
+    assert failed.value.message.endswith("; the database may be half-migrated")
+
+
+def test_apply_safely_without_pending_commands_names_the_label(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = session(
+        tmp_path,
+        FakeRunner(answer=lambda argv, out: 4 if "go" in argv else 0),
+        monkeypatch,
+        [{"service": "w", "run": "go"}],
+        snapshots=0,
+    )
+    monkeypatch.setattr(safety.migrations, "look", lambda g: set())
+    with pytest.raises(DockhandError) as failed:
+        safety.apply_safely(s)
+    assert failed.value.message == "migration 'w: go' failed with exit code 4"
+
+
+def test_a_snapshot_that_fails_names_the_database_and_migrates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = pending_runner({"backend": ["a1"]})
+    failing = FakeRunner(
+        reply=runner.reply, answer=lambda argv, out: 1 if "pg_dump" in argv else 0
+    )
+    s = session(tmp_path, failing, monkeypatch)
+    monkeypatch.setattr(safety.migrations, "look", lambda g: set())
+    with pytest.raises(DockhandError) as failed:
+        safety.apply_safely(s)
+    assert failed.value.message.startswith(
+        "pg_dump of database 'appdb' failed with exit code 1"
+    )
+    assert not any("alembic" in call for call in failing.calls)
