@@ -166,3 +166,114 @@ def test_leftovers_are_dropped_on_the_maintenance_database(tmp_path: Path) -> No
 def test_a_database_not_there_yet_is_described_as_absent(tmp_path: Path) -> None:
     described = restore.described(session(tmp_path, sql_runner()), T, set())
     assert described == "database 'appdb' in service 'db' of project 'proj' (absent)"
+
+
+# --- the whole restore ----------------------------------------------------------------
+
+LISTING = b";\n; Archive created at 2026-01-02 15:04:05 UTC\n;     dbname: shop\n;     TOC Entries: 7\n"
+
+
+def engine_db(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    present: tuple[str, ...] = ("appdb",),
+    listing: bytes = LISTING,
+    fails: str = "",
+) -> tuple[Session, FakeRunner]:
+    """A session whose database holds `present`; pg_restore --list prints
+    `listing`; the psql command starting with `fails` exits 1."""
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        sql = argv[-1]
+        if "pg_database_size" in sql:
+            return (0, "8 MB\n", "")
+        return (0, "".join(f"{n}\n" for n in present if f"'{n}'" in sql), "")
+
+    def answer(argv: list[str], stdout: IO[bytes] | None) -> int:
+        if stdout is not None and "--list" in argv:
+            stdout.write(listing)
+        if stdout is not None and "pg_dump" in argv:
+            stdout.write(b"PGDMP")
+        return 1 if fails and argv[-1].startswith(fails) else 0
+
+    runner = FakeRunner(reply=reply, answer=answer)
+    s = session(tmp_path, runner)
+
+    def ready(given: Session) -> Target:
+        assert given is s
+        return T
+
+    monkeypatch.setattr(restore, "ready", ready)
+    monkeypatch.chdir(tmp_path)
+    return s, runner
+
+
+def a_dump(tmp_path: Path) -> str:
+    (tmp_path / "in.dump").write_bytes(b"PGDMP" + b"\0" * 20)
+    return "in.dump"
+
+
+def test_a_restore_without_a_terminal_or_yes_is_refused_naming_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    s, runner = engine_db(tmp_path, monkeypatch)
+    with pytest.raises(DockhandError) as refused:
+        restore.restore(s, a_dump(tmp_path))
+    assert refused.value.hint == "run `inv db.restore in.dump --yes` to confirm"
+    assert not any("psql" in call and "RENAME" in call[-1] for call in runner.calls)
+    out = capsys.readouterr().err
+    assert "db.restore replaces every row of database 'appdb':" in out
+    assert "  database 'appdb' in service 'db' of project 'proj' (8 MB)\n" in out
+    assert (
+        "  replaced by in.dump (database 'shop', dumped 2026-01-02 15:04:05 UTC, "
+        "7 entries)\n" in out
+    )
+    assert "  a safety backup is taken first, in backups/\n" in out
+
+
+def test_a_dump_whose_listing_names_no_database_is_described_by_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s, _ = engine_db(tmp_path, monkeypatch, listing=b";\n")
+    restore.restore(s, a_dump(tmp_path), yes=True)
+    assert "  replaced by in.dump\n" in capsys.readouterr().err
+
+
+def test_a_restore_into_an_absent_database_renames_only_the_scratch_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s, runner = engine_db(tmp_path, monkeypatch, present=())
+    restore.restore(s, a_dump(tmp_path), yes=True)
+    swaps = [c[-1] for c in runner.calls if "psql" in c and "RENAME" in c[-1]]
+    assert len(swaps) == 1 and 'ALTER DATABASE "appdb" RENAME' not in swaps[0]
+    assert not any("pg_dump" in call for call in runner.calls)  # nothing to back up
+
+
+def test_an_old_database_that_cannot_be_dropped_is_left_for_the_next_restore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s, runner = engine_db(
+        tmp_path, monkeypatch, fails='DROP DATABASE IF EXISTS "appdb_dockhand_old"'
+    )
+    restore.restore(s, a_dump(tmp_path), yes=True)
+    drop = [
+        c
+        for c in runner.calls
+        if c[-1].startswith('DROP DATABASE IF EXISTS "appdb_dockhand_old"')
+    ]
+    assert [c[c.index("-d") + 1] for c in drop] == ["postgres"]
+    out = capsys.readouterr().err
+    assert (
+        "warning: could not drop 'appdb_dockhand_old'; the next restore drops it\n"
+        in out
+    )
+    assert "restored database 'appdb'" in out
+
+
+def test_an_old_database_dropped_says_nothing_about_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s, _ = engine_db(tmp_path, monkeypatch)
+    restore.restore(s, a_dump(tmp_path), yes=True)
+    assert "could not drop" not in capsys.readouterr().err
