@@ -277,3 +277,24 @@ def test_an_old_database_dropped_says_nothing_about_it(
     s, _ = engine_db(tmp_path, monkeypatch)
     restore.restore(s, a_dump(tmp_path), yes=True)
     assert "could not drop" not in capsys.readouterr().err
+
+
+def test_a_dump_pg_restore_cannot_read_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s, runner = engine_db(tmp_path, monkeypatch)
+    failing = FakeRunner(
+        reply=runner.reply, answer=lambda argv, out: 3 if "--list" in argv else 0
+    )
+    s.runner = failing
+    with pytest.raises(DockhandError) as failed:
+        restore.restore(s, a_dump(tmp_path), yes=True)
+    assert failed.value.message == (
+        "in.dump is not a dump pg_restore can read (pg_restore --list exited 3); "
+        f"{UNCHANGED}"
+    )
+    assert failed.value.hint == (
+        "pg_restore's reason is above; use a complete `inv db.backup` file"
+    )
+    assert failed.value.code == 1
+    assert not any("psql" in call for call in failing.calls)
