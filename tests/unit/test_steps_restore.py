@@ -5,13 +5,16 @@ retries, all on the maintenance database while the live one is renamed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
 from dockhand.config import settings
 from dockhand.docker.compose import ComposeCli
+from dockhand.docker.process import Completed
 from dockhand.errors import DockhandError
 from dockhand.postgres import Target
 from dockhand.session import Session
@@ -298,3 +301,61 @@ def test_a_dump_pg_restore_cannot_read_changes_nothing(
     )
     assert failed.value.code == 1
     assert not any("psql" in call for call in failing.calls)
+
+
+def test_a_scratch_database_that_cannot_be_made_stops_before_pg_restore(
+    tmp_path: Path,
+) -> None:
+    runner = sql_runner({"CREATE DATABASE": 1})
+    with pytest.raises(DockhandError) as failed:
+        restore.restore_into_scratch(session(tmp_path, runner), T, tmp_path / "x")
+    assert failed.value.message == (
+        f"could not create the scratch database 'appdb_dockhand_restore'; {UNCHANGED}"
+    )
+    assert not any("pg_restore" in call for call in runner.calls)
+
+
+def test_a_pg_restore_killed_blames_the_server_not_the_file(tmp_path: Path) -> None:
+    dump = tmp_path / "in.dump"
+    dump.write_bytes(b"PGDMP")
+    runner = FakeRunner(answer=lambda argv, out: 137 if "pg_restore" in argv else 0)
+    with pytest.raises(DockhandError) as failed:
+        restore.restore_into_scratch(session(tmp_path, runner), T, dump)
+    assert failed.value.hint.startswith("the database server went away")
+
+
+@dataclass(frozen=True)
+class FeedingRunner(FakeRunner):
+    """Records the bytes each command was fed on stdin."""
+
+    fed: list[bytes] = field(default_factory=list)
+
+    def run(self, argv: Sequence[str], **kwargs: Any) -> Completed:
+        stdin = kwargs.get("stdin")
+        self.fed.append(stdin.read() if stdin is not None else b"")
+        return super().run(argv, **kwargs)
+
+
+def test_pg_restore_is_fed_the_dump_on_stdin(tmp_path: Path) -> None:
+    dump = tmp_path / "in.dump"
+    dump.write_bytes(b"PGDMP the archive")
+    runner = FeedingRunner()
+    restore.restore_into_scratch(session(tmp_path, runner), T, dump)
+    assert runner.fed == [b"", b"PGDMP the archive"]  # CREATE, then pg_restore
+    runner.fed.clear()
+    restore.check_dump(session(tmp_path, runner), T, dump)
+    assert runner.fed == [b"PGDMP the archive"]
+
+
+def test_a_listing_with_bytes_that_are_not_utf8_is_still_read(tmp_path: Path) -> None:
+    dump = tmp_path / "in.dump"
+    dump.write_bytes(b"PGDMP")
+    listing = LISTING.replace(b"shop", b"caf\xe9")
+
+    def answer(argv: list[str], stdout: IO[bytes] | None) -> int:
+        if stdout is not None:
+            stdout.write(listing)
+        return 0
+
+    info = restore.check_dump(session(tmp_path, FakeRunner(answer=answer)), T, dump)
+    assert (info.database, info.entries) == ("caf\ufffd", 7)
