@@ -277,9 +277,11 @@ def test_an_old_database_that_cannot_be_dropped_is_left_for_the_next_restore(
 def test_an_old_database_dropped_says_nothing_about_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    s, _ = engine_db(tmp_path, monkeypatch)
+    s, runner = engine_db(tmp_path, monkeypatch)
     restore.restore(s, a_dump(tmp_path), yes=True)
     assert "could not drop" not in capsys.readouterr().err
+    [swap] = [c[-1] for c in runner.calls if "psql" in c and "RENAME" in c[-1]]
+    assert 'ALTER DATABASE "appdb" RENAME TO "appdb_dockhand_old"' in swap
 
 
 def test_a_dump_pg_restore_cannot_read_changes_nothing(
