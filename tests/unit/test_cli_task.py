@@ -388,6 +388,7 @@ def test_a_task_lets_python_keep_the_bytecode_of_what_it_imports(
     """Invoke turns writing off for tasks.py; a task's own imports are
     compiled once, not on every run (unless -B or PYTHONDONTWRITEBYTECODE)."""
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    WROTE.clear()  # a second run in one process (mutmut's) starts afresh
     Program(namespace=Collection(writes_bytecode)).run(
         ["inv", "writes-bytecode"], exit=False
     )

@@ -225,3 +225,8 @@ def test_the_shell_in_a_container_alone_or_with_one_command_string() -> None:
         "-c",
         "echo $HOME && id",
     ]
+
+
+def test_base_names_no_project_while_compose_is_asked_which_it_would_choose() -> None:
+    unnamed = Project(name="", files=(Path("/p/compose.yaml"),))
+    assert compose.base(V5, unnamed) == ["docker", "compose", "-f", "/p/compose.yaml"]

@@ -259,3 +259,56 @@ def test_a_missing_dockerfile_is_named() -> None:
     )
     assert reason is not None
     assert reason.cause == "the Dockerfile /p/Dockerfile does not exist"
+
+
+def test_each_reason_comes_with_its_hint() -> None:
+    unset = compose_errors.explain("required variable TOKEN is missing a value:  ")
+    assert unset == compose_errors.Reason(
+        "the variable TOKEN is not set",  # a blank reason adds nothing
+        "set TOKEN in the env file or the environment (`inv env` shows what is set)",
+    )
+    yaml = compose_errors.explain(
+        "failed to parse /p/compose.yaml: yaml: line 3: did not find expected key"
+    )
+    assert yaml is not None
+    assert yaml.hint == (
+        "fix the YAML at the line named; check with "
+        "`docker compose -f /p/compose.yaml config`"
+    )
+
+
+def test_a_pull_that_names_no_image_blames_an_image() -> None:
+    said = "manifest for example/app:9 not found: manifest unknown"
+    assert compose_errors.explain(f"Error response from daemon: {said}") == (
+        compose_errors.Reason(
+            f"an image could not be pulled: {said}",
+            "build it or load it (`docker load`), or set BASE_IMAGE to an image "
+            "this engine has",
+        )
+    )
+
+
+def test_an_unknown_message_gives_its_last_error_line_shortened() -> None:
+    explain = compose_errors.explain
+    assert explain("Error: .env is odd...") == compose_errors.Reason(".env is odd", "")
+    exact = "x" * 200
+    assert explain(f"Error: {exact}") == compose_errors.Reason(exact, "")
+    long = explain("Error: " + "y" * 201)
+    assert long is not None and long.cause == "y" * 197 + "..."
+    assert explain("Error: first\nsome detail\nError: last\ntrailing noise") == (
+        compose_errors.Reason("last", "")
+    )
+
+
+def test_a_taken_port_without_a_container_named_says_so_and_what_to_do() -> None:
+    said = "Error starting userland proxy: listen tcp4 0.0.0.0:8080: bind: address already in use"
+    assert compose_errors.explain(said) == compose_errors.Reason(
+        "host port 8080 is already taken",
+        "free port 8080 (`inv doctor` names who holds it), "
+        "or publish the service on another port",
+    )
+
+
+def test_only_the_trailing_dots_of_a_cause_go() -> None:
+    reason = compose_errors.explain("Error: ...no such thing: fooX.")
+    assert reason == compose_errors.Reason("...no such thing: fooX", "")
