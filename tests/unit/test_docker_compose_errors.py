@@ -1,5 +1,6 @@
 """Compose's reason, read from its stderr: messages as Compose 5.6 and the
-engine (20.10) wrote them here."""
+engine (20.10) wrote them here, and BuildKit on Engine 28 where it words them
+otherwise."""
 
 from __future__ import annotations
 
@@ -203,3 +204,17 @@ def test_a_missing_dockerfile_is_named() -> None:
     )
     assert reason is not None
     assert reason.cause == "the Dockerfile /p/Dockerfile does not exist"
+
+
+def test_a_missing_dockerfile_is_named_by_buildkit() -> None:
+    # Compose 2.40 through buildx bake on Engine 28: BuildKit names the file
+    # relative to the build context.
+    reason = compose_errors.explain(
+        "failed to solve: failed to read dockerfile: open Dockerfile: "
+        "no such file or directory\n"
+    )
+    assert reason is not None
+    assert (
+        reason.cause == "the Dockerfile Dockerfile does not exist in the build context"
+    )
+    assert "(dockerfile)" in reason.hint
