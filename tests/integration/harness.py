@@ -389,6 +389,24 @@ def networks_of(project: str) -> list[str]:
     return docker("network", "ls", "-q", "--filter", of_project(project))
 
 
+def duplicate_network(name: str, labels: dict[str, str]) -> str | None:
+    """A second network named `name` (what two racing `up`s left before the
+    lock), its ID; None on an engine that refuses a name twice (Engine 25+,
+    API 1.44: the state cannot arise there), after checking that it does."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        return str(
+            client.networks.create(name, labels=labels, check_duplicate=False).id
+        )
+    except docker.errors.APIError as refused:
+        api = tuple(int(n) for n in client.version()["ApiVersion"].split("."))
+        assert api >= (1, 44) and refused.status_code == 409, refused
+        assert f"network with name {name} already exists" in str(refused), refused
+        return None
+
+
 def image_id(name: str) -> str:
     """The id of the image `name`, or "" when the engine has none."""
     return subprocess.run(
