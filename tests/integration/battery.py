@@ -22,6 +22,9 @@ SETTINGS = (
 )
 DRY = ("--dry", "down")
 UP = ("up", "ok")  # real: the check must stop it before anything starts
+# DOCKER_HOST comes before DOCKER_CONTEXT (the docker CLI, Compose, dockhand),
+# and the run on Engine 28 sets it: a missing context is tested without it.
+NO_DOCKER_HOST = ("DOCKER_HOST",)
 
 
 @dataclass(frozen=True)
@@ -950,24 +953,28 @@ ENDPOINT_CASES = [
         ("'nope'",),
         env={"DOCKER_CONTEXT": "nope"},
         argv=("ps",),
+        unset=NO_DOCKER_HOST,
     ),
     Case(
         "DOCKER_CONTEXT missing (up)",
         ("'nope'",),
         env={"DOCKER_CONTEXT": "nope"},
         argv=UP,
+        unset=NO_DOCKER_HOST,
     ),
     Case(
         "DOCKER_CONTEXT missing (down)",
         ("'nope'",),
         env={"DOCKER_CONTEXT": "nope"},
         argv=("down",),
+        unset=NO_DOCKER_HOST,
     ),
     Case(
         "DOCKER_CONTEXT missing (logs)",
         ("'nope'",),
         env={"DOCKER_CONTEXT": "nope"},
         argv=("logs",),
+        unset=NO_DOCKER_HOST,
     ),
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -387,6 +388,43 @@ def volumes_of(project: str) -> list[str]:
 
 def networks_of(project: str) -> list[str]:
     return docker("network", "ls", "-q", "--filter", of_project(project))
+
+
+def running_compose() -> str:
+    """The Compose `docker compose` runs, as X.Y.Z (Debian's 2.40.3-3: 2.40.3)."""
+    short = subprocess.run(
+        ["docker", "compose", "version", "--short"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    return re.match(r"v?(\d+\.\d+\.\d+)", short)[1]  # type: ignore[index]
+
+
+def compose_status() -> str:
+    """What `inv doctor` and `inv check` rightly say of Compose here: ok
+    where the one invoke.yaml pins runs, warn elsewhere (Engine 28's run has
+    Debian's Compose 2.40)."""
+    pinned = re.search(
+        r'^\s*compose_version:\s*"?([^"\s]+)', (REPO / "invoke.yaml").read_text(), re.M
+    )
+    return "ok" if pinned and pinned[1] == running_compose() else "warn"
+
+
+def duplicate_network(name: str, labels: dict[str, str]) -> str | None:
+    """A second network named `name` (what two racing `up`s left before the
+    lock), its ID; None on an engine that refuses a name twice (Engine 25+,
+    API 1.44: the state cannot arise there), after checking that it does."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        return str(
+            client.networks.create(name, labels=labels, check_duplicate=False).id
+        )
+    except docker.errors.APIError as refused:
+        api = tuple(int(n) for n in client.version()["ApiVersion"].split("."))
+        assert api >= (1, 44) and refused.status_code == 409, refused
+        assert f"network with name {name} already exists" in str(refused), refused
+        return None
 
 
 def image_id(name: str) -> str:

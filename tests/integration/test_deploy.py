@@ -42,7 +42,12 @@ from harness import (
 )
 
 LAB = REPO / "scripts" / "swarm-lab"
-CONTEXT = "swarm-lab"
+# The lab as scripts/swarm-lab reads the environment: on Engine 28
+# (scripts/engine --modern env) a lab of its own, hosted by the host's engine.
+LAB_NAME = os.environ.get("SWARM_LAB_NAME", "swarm-lab")
+CONTEXT = os.environ.get("SWARM_LAB_CONTEXT", "swarm-lab")
+REGISTRY = f"127.0.0.1:{os.environ.get('SWARM_LAB_REGISTRY_PORT', '5000')}"
+LAB_HOST = os.environ.get("SWARM_LAB_DOCKER_HOST")
 SERVICES = {"db", "redis", "backend", "backend-ts"}
 
 
@@ -105,9 +110,11 @@ def node_address(hostname: str) -> str:
             "docker",
             "inspect",
             "-f",
-            '{{(index .NetworkSettings.Networks "swarm-lab").IPAddress}}',
-            f"swarm-lab-{hostname}",
+            f'{{{{(index .NetworkSettings.Networks "{LAB_NAME}").IPAddress}}}}',
+            f"{LAB_NAME}-{hostname}",
         ],
+        # The node is a container of the engine that hosts the lab.
+        env=os.environ | ({"DOCKER_HOST": LAB_HOST} if LAB_HOST else {}),
         capture_output=True,
         text=True,
         check=True,
@@ -186,7 +193,11 @@ def lab_stack(folder: Path, **extra_env: str) -> Stack:
     return Stack(
         root=REPO,
         env_file=env_file,
-        extra_env={"INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT, **extra_env},
+        extra_env={
+            "INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT,
+            "INVOKE_DOCKHAND_DEPLOY_REGISTRY": REGISTRY,
+            **extra_env,
+        },
     )
 
 
@@ -220,7 +231,7 @@ def stack(swarm_lab: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             on_lab("volume", "rm", *volumes)
         remove_images(made.project)
         tags = subprocess.run(
-            ["docker", "image", "ls", "--filter", f"reference=127.0.0.1:5000/{made.project}/*", "--format", "{{.Repository}}:{{.Tag}}"],
+            ["docker", "image", "ls", "--filter", f"reference={REGISTRY}/{made.project}/*", "--format", "{{.Repository}}:{{.Tag}}"],
             capture_output=True, text=True, check=False,
         ).stdout.split()  # fmt: skip
         untag(tags)
@@ -752,9 +763,10 @@ def docker_config(tmp_path: Path, with_json: bool) -> str:
 def test_cluster_ps_and_logs_with_and_without_config_json(
     stack: Stack, first: dict[str, Any], tmp_path: Path, with_json: bool
 ) -> None:
-    del stack.extra_env[
-        "INVOKE_DOCKHAND_DEPLOY_ENDPOINT"
-    ]  # the lab's context by default
+    # The lab's context by default: no endpoint set, and no DOCKER_HOST (which
+    # would come first; the run on Engine 28 sets it to reach that engine).
+    del stack.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"]
+    stack.extra_env["DOCKER_HOST"] = ""
     stack.extra_env["DOCKER_CONFIG"] = docker_config(tmp_path, with_json)
     try:
         ps = stack.inv("cluster", "ps", "--json", timeout=60)
@@ -762,7 +774,7 @@ def test_cluster_ps_and_logs_with_and_without_config_json(
         plain = stack.inv("ps", "--json", timeout=60)
     finally:
         stack.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = CONTEXT
-        del stack.extra_env["DOCKER_CONFIG"]
+        del stack.extra_env["DOCKER_CONFIG"], stack.extra_env["DOCKER_HOST"]
     assert ps.returncode == 0, output(ps)
     assert {s["name"] for s in json.loads(ps.stdout)} >= SERVICES
     assert logs.returncode == 0 and "GET /healthz" in logs.stdout + logs.stderr, output(
@@ -827,7 +839,9 @@ def test_registry_down_and_manager_unreachable_are_refused_in_one_line(
         ).stdout.strip()
 
 
-MANAGER_SOCKET = "/run/dockhand-swarm-lab/manager.sock"  # scripts/swarm-lab
+MANAGER_SOCKET = (  # scripts/swarm-lab
+    os.environ.get("SWARM_LAB_RUN_DIR", f"/run/dockhand-{LAB_NAME}") + "/manager.sock"
+)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from harness import (
     REPO,
     Stack,
     Stacks,
+    compose_status,
     containers_of,
     inspect_running,
     output,
@@ -150,6 +151,8 @@ def test_prod_ps_migrate_and_check(prod_stack: Stack) -> None:
     results = {row["name"]: row["status"] for row in json.loads(check.stdout)["checks"]}
     # What a Swarm stack drops of it (shm_size, loopback ports) is a warning.
     assert results.pop("swarm-compat") == "warn"
+    # Compose: a warning where another than the pinned one runs (Engine 28's).
+    assert results.pop("compose") == compose_status()
     assert set(results.values()) == {"ok"}, results
 
 

@@ -1,5 +1,6 @@
 """Compose's reason, read from its stderr: messages as Compose 5.6 and the
-engine (20.10) wrote them here."""
+engine (20.10) wrote them here, and BuildKit on Engine 28 where it words them
+otherwise."""
 
 from __future__ import annotations
 
@@ -312,3 +313,17 @@ def test_a_taken_port_without_a_container_named_says_so_and_what_to_do() -> None
 def test_only_the_trailing_dots_of_a_cause_go() -> None:
     reason = compose_errors.explain("Error: ...no such thing: fooX.")
     assert reason == compose_errors.Reason("...no such thing: fooX", "")
+
+
+def test_a_missing_dockerfile_is_named_by_buildkit() -> None:
+    # Compose 2.40 through buildx bake on Engine 28: BuildKit names the file
+    # relative to the build context.
+    reason = compose_errors.explain(
+        "failed to solve: failed to read dockerfile: open Dockerfile: "
+        "no such file or directory\n"
+    )
+    assert reason is not None
+    assert (
+        reason.cause == "the Dockerfile Dockerfile does not exist in the build context"
+    )
+    assert "(dockerfile)" in reason.hint

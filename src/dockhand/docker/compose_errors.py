@@ -222,6 +222,14 @@ RULES: list[Rule] = [
         ),
     ),
     (
+        # BuildKit (buildx, Engine 23+) names it relative to the build context.
+        re.compile(r"failed to read dockerfile: open (\S+): no such file or directory"),
+        said(
+            "the Dockerfile {1} does not exist in the build context",
+            "fix the service's build: (dockerfile) in the compose file, or create it",
+        ),
+    ),
+    (
         re.compile(r"network (\S+) is ambiguous"),
         said(
             "two networks are named {1}",
