@@ -44,6 +44,7 @@ ALL_CHECKS = [
     "engine",
     "compose",
     "compose files",
+    "engine features",
     "compose-prod",
     "env example",
     "dockerfiles",
@@ -468,14 +469,17 @@ def test_json_report(tmp_path: Path, make: StackMaker) -> None:
     assert rows["non-root-user"]["fix"].startswith("backend: create a user")
     assert rows["container-user"]["status"] == "skip"
     assert rows["container-user"]["ok"] is True  # a skip is not a failure
-    assert "1 of 21 checks failed: non-root-user" in result.stderr
+    assert f"1 of {len(ALL_CHECKS)} checks failed: non-root-user" in result.stderr
 
 
 # ------------------------------------- doctor and check: one system, one shape
 
 NOTES = Path(__file__).parent / "projects" / "notes"
 # The checks both selections run, over the same facts.
-SHARED = ["docker CLI", "engine", "compose", "compose files", "env example"]
+SHARED = [
+    *("docker CLI", "engine", "compose", "compose files", "engine features"),
+    "env example",
+]
 STATUSES = ("ok", "warn", "fail", "skip")
 
 
