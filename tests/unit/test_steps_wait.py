@@ -454,7 +454,7 @@ def test_an_event_stream_that_breaks_is_the_engine_unreachable() -> None:
     client = FakeClient({"a": inspected("a", health="starting")})
     feed: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
     feed.put(ConnectionError("reset by peer"))
-    with pytest.raises(DockhandError, match="not reachable"):
+    with pytest.raises(DockhandError) as error:
         _wait(
             cast(Any, client),
             "p",
@@ -465,6 +465,8 @@ def test_an_event_stream_that_breaks_is_the_engine_unreachable() -> None:
             T0,
             feed,
         )
+    assert "not reachable" in error.value.message
+    assert error.value.message.endswith(": reset by peer")
 
 
 # --- what the wait watches, and how it reads an event -------------------------
@@ -632,6 +634,18 @@ def test_a_replica_started_during_the_wait_is_waited_for_too() -> None:
         [inspected("a")],
         [Step(1.0, "start", "c", inspected("c", number="2", health="starting"))],
         readiness.Scope(frozenset({"web"})),
+    )
+    assert failure(ended) == "web (starting) not healthy after the deadline"
+
+
+def test_a_replica_started_during_the_wait_replaces_no_other_container() -> None:
+    """Only a container of the same service and number is its successor."""
+    ended, _ = wait(
+        [inspected("a", health="starting"), inspected("b", service="db", started=-5)],
+        [
+            Step(1.0, "start", "c", inspected("c", number="2", started=-5)),
+            Step(1.1, "start", "d", inspected("d", service="db", number="2")),
+        ],
     )
     assert failure(ended) == "web (starting) not healthy after the deadline"
 
@@ -809,6 +823,8 @@ def test_wait_ready_reads_events_from_when_the_command_began() -> None:
             since=T0 - 5,
         )
     assert failed.value.message == "web exited (3)"
+    assert client.asked[0]["filters"] == {"type": "container", "label": f"{PROJECT}=p"}
+    assert client.filters[0] == {"label": [f"{PROJECT}=p", f"{ONEOFF}=False"]}
     assert client.asked[0]["since"] == f"{T0 - 5:.6f}"
     assert client.asked[0]["until"] == f"{T0 + DEADLINE:.6f}"
     assert stream.closed.is_set()
