@@ -357,11 +357,15 @@ def test_backup_streams_to_a_private_timestamped_file(
 
 
 def test_a_failed_backup_leaves_no_file(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     call = make(project, monkeypatch, db_runner(codes={"pg_dump": 1}))
     assert call(db.backup, output="out.dump") == 1
     assert os.listdir(project) == []
+    assert (
+        "error: pg_dump of database 'neuroagent' failed with exit code 1"
+        in capsys.readouterr().err
+    )
 
 
 def test_an_interrupted_backup_leaves_no_file(
@@ -446,7 +450,7 @@ def test_reset_backs_up_drops_recreates_then_migrates(
     assert inner(runner)[-1][-1] == (
         'CREATE DATABASE "neuroagent" OWNER "neuroagent" TEMPLATE "template1"'
     )
-    assert len(migrated) == 1
+    assert len(migrated) == 1 and isinstance(migrated[0], Session)
     assert list((project / "backups").glob("proj-*-before-reset.dump"))
 
 
@@ -526,10 +530,12 @@ def test_reset_recreates_from_the_maintenance_database_and_tells_the_undo(
     for argv in inner(runner)[-2:]:  # drop, create
         assert argv[argv.index("-d") + 1] == "postgres"
     [safety] = (project / "backups").iterdir()
+    err = capsys.readouterr().err
+    assert "> dropping and recreating database 'neuroagent'\n" in err
     assert (
         f"the data before is in backups/{safety.name}; "
         f"undo with: inv db.restore backups/{safety.name}\n"
-    ) in capsys.readouterr().err
+    ) in err
 
 
 @pytest.mark.parametrize("no_backup", [False, True])
@@ -601,8 +607,10 @@ def test_interactive_shell_without_a_terminal_says_how_to_run_one_statement(
     monkeypatch.setattr(db, "interactive", lambda: False)
     assert call(db.shell) == 1
     err = capsys.readouterr().err
-    assert "error: an interactive psql needs a terminal" in err
-    assert "run one statement with -c 'SQL'" in err
+    assert (
+        "error: an interactive psql needs a terminal\n  run one statement with -c 'SQL'\n"
+        in err
+    )
 
 
 def test_backup_to_stdout_refuses_a_terminal(
@@ -614,8 +622,10 @@ def test_backup_to_stdout_refuses_a_terminal(
     assert call(db.backup, output="-") == 1
     assert inner(runner) == []
     err = capsys.readouterr().err
-    assert "error: refusing to write a binary dump to the terminal" in err
-    assert "redirect it (`inv db.backup --output - > FILE`) or name a file" in err
+    assert (
+        "error: refusing to write a binary dump to the terminal\n"
+        "  redirect it (`inv db.backup --output - > FILE`) or name a file\n"
+    ) in err
 
 
 def test_backup_to_stdout_streams_pg_dump(
@@ -630,13 +640,14 @@ def test_backup_to_stdout_streams_pg_dump(
     runner = FakeRunner(answer=answer)
     call = make(project, monkeypatch, runner)
     monkeypatch.setattr(db, "interactive", lambda: False)
+    (project / "-").write_bytes(b"a file named -")  # `-` is still stdout
     assert call(db.backup, output="-") == 0
     [argv] = inner(runner)
     assert argv[:4] == ["pg_dump", "-U", "neuroagent", "-d"]
     assert argv[4].startswith("dbname='neuroagent' ")
     assert given == [None]  # our own stdout
     assert "> dumping database 'neuroagent' to stdout\n" in capsys.readouterr().err
-    assert os.listdir(project) == []
+    assert os.listdir(project) == ["-"]
 
 
 def test_a_failed_backup_to_stdout_exits_1_naming_pg_dumps_code(
@@ -646,8 +657,7 @@ def test_a_failed_backup_to_stdout_exits_1_naming_pg_dumps_code(
     monkeypatch.setattr(db, "interactive", lambda: False)
     assert call(db.backup, output="-") == 1
     err = capsys.readouterr().err
-    assert "error: pg_dump failed with exit code 3" in err
-    assert "its message is above" in err
+    assert "error: pg_dump failed with exit code 3\n  its message is above\n" in err
 
 
 def test_backup_checks_the_output_before_asking_the_database(
@@ -678,8 +688,10 @@ def test_backup_never_overwrites_a_file_made_while_it_waited(
     assert (project / "late.dump").read_bytes() == b"precious"
     assert inner(runner) == []
     err = capsys.readouterr().err
-    assert "error: late.dump already exists; a backup never overwrites a file" in err
-    assert "choose another --output, or move that file away" in err
+    assert (
+        "error: late.dump already exists; a backup never overwrites a file\n"
+        "  choose another --output, or move that file away\n"
+    ) in err
 
 
 def test_backup_to_a_named_file_says_its_size_and_how_to_restore_it(

@@ -409,7 +409,9 @@ def test_a_stop_or_start_that_fails_is_one_line(
 def test_the_commit_and_heads_are_left_out_when_they_cannot_be_read(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = a_runner(status=(1, "", "no"), commit=(128, "", "not a git repository"))
+    runner = a_runner(
+        status=(1, "", "no"), commit=(128, "junk\n", "not a git repository")
+    )
     snapshot.save(a_session(project, monkeypatch, runner), "n")
     manifest = json.loads((where(project) / "manifest.json").read_text())
     assert manifest["git_commit"] == "" and manifest["migrations"] == {}
@@ -702,6 +704,144 @@ def test_the_hash_reads_the_whole_file(tmp_path: Path) -> None:
 def test_images_of_running_services(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    states = [running("web", "sha256:w"), running("x", "")]
+    states = [running("web", "sha256:w"), running("x", ""), running("y", "sha256:y")]
     s = a_session(project, monkeypatch, a_runner(), states=states)
     assert snapshot.images_of(s, ["web", "x"]) == {"web": "sha256:w"}
+
+
+class Timed(FakeRunner):
+    """Records each probe's time limit."""
+
+    def capture(self, argv: Any, *, timeout: float | None = None) -> Any:
+        self.calls.append(["timeout", str(timeout)])
+        return super().capture(argv, timeout=timeout)
+
+
+def test_the_probes_have_time_limits(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = a_runner()
+    runner = Timed(answer=base.answer, reply=base.reply)
+    s = a_session(project, monkeypatch, runner)
+    snapshot.git_commit(project, s)
+    snapshot.migration_heads(s, {"backend"})
+    limits = [argv[1] for argv in runner.calls if argv[0] == "timeout"]
+    assert limits == ["10", "120"]
+
+
+def test_each_migration_with_a_status_of_a_running_service_is_asked(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = a_runner()
+    s = a_session(project, monkeypatch, runner)
+    s.settings = settings.load(
+        {
+            "root": str(project),
+            "project": "proj",
+            "migrations": [{"service": "worker", "run": "x"}, MIGRATION],
+        }
+    )
+    assert list(snapshot.migration_heads(s, {"backend", "worker"})) == [
+        "backend: alembic upgrade head"
+    ]
+
+
+def write_manifest(root: Path, name: str, manifest: dict[str, Any]) -> Path:
+    folder = where(root, name)
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_list_reads_old_and_odd_manifests(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sorted by when taken, not by name; a manifest without sizes, entries,
+    time or commit is listed; one that is not JSON is skipped."""
+    write_manifest(project, "0", {}).joinpath("manifest.json").write_text("{")
+    write_manifest(project, "a", {"name": "a", "created": "2030-01-01T00:00:00+00:00"})
+    write_manifest(project, "b", {"name": "b", "entries": [{"volume": "v"}]})
+    write_manifest(project, "z", {"name": "z", "created": "2020-01-01T00:00:00+00:00"})
+    s = a_session(project, monkeypatch, a_runner())
+    snapshot.list_(s, as_json=True)
+    out = capsys.readouterr().out
+    assert out.startswith('[\n  {\n    "name": "b",\n')
+    assert [(d["name"], d["size"]) for d in json.loads(out)] == [
+        ("b", 0),
+        ("z", 0),
+        ("a", 0),
+    ]
+    snapshot.list_(s, as_json=False)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["b", "0", "bytes", "-", "v"]
+    assert lines[3].split() == ["a", "2030-01-01", "00:00:00", "0", "bytes", "-"]
+
+
+def test_rm_and_restore_of_a_manifest_without_entries(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_manifest(project, "e", {"name": "e", "created": "2020-01-01"})
+    runner = a_runner()
+    s = a_session(project, monkeypatch, runner)
+    snapshot.restore(s, "e", yes=True)
+    assert runner.calls == []
+    err = capsys.readouterr().err
+    assert "  taken 2020-01-01 at commit ?\n" in err
+    assert err.endswith("ok restored snapshot 'e'\n")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(DockhandError) as error:
+        snapshot.rm(s, "e", yes=False)
+    assert error.value.hint == "run `inv snapshot.rm e --yes` to confirm"
+    assert f"  {folder} (0 bytes, taken 2020-01-01)\n" in capsys.readouterr().err
+    write_manifest(project, "f", {"entries": [{"volume": "v"}]})
+    snapshot.rm(s, "f", yes=True)
+    assert "(0 bytes, taken None)" in capsys.readouterr().err
+
+
+def test_restore_puts_every_volume_back_whatever_comes_first(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = saved(project, monkeypatch)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["entries"].reverse()  # the database's first
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    runner = a_runner()
+    s = a_session(project, monkeypatch, runner)
+    monkeypatch.setattr(snapshot, "restore_database", lambda *a, **k: None)
+    snapshot.restore(s, "n", yes=True)
+    assert "untar" in kinds(runner)
+
+
+def test_save_is_private_readable_json_and_sweeps_an_old_partial(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partial = where(project, ".n.partial")
+    partial.mkdir(parents=True)
+    (partial / "junk").write_text("left by a killed save")
+    folder = saved(project, monkeypatch)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert (folder / "manifest.json").read_text().startswith('{\n  "name": "n",\n')
+    assert not partial.exists() and not (folder / "junk").exists()
+
+
+def test_a_failed_dump_names_the_database(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = a_runner(codes={"pg_dump": 1})
+    with pytest.raises(DockhandError) as error:
+        snapshot.save(a_session(project, monkeypatch, runner), "n")
+    assert error.value.message.startswith(
+        "pg_dump of database 'appdb' failed with exit code 1"
+    )
+
+
+def test_without_a_database_every_volume_is_archived(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = a_session(project, monkeypatch, a_runner(), model={**MODEL, "volumes": {}})
+    assert [(v.name, v.database) for v in snapshot._volumes(s)] == [
+        ("proj_cache", False),
+        ("proj_db-data", True),
+    ]
+    s.settings = settings.load({"root": str(project), "project": "proj"})
+    assert [v.database for v in snapshot._volumes(s)] == [False, False]
