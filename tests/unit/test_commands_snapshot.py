@@ -67,8 +67,12 @@ def test_good_names(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["", "../x", "a/b", "-x", "a b", "x" * 65])
 def test_bad_names_are_one_line(name: str) -> None:
-    with pytest.raises(DockhandError, match="is not a snapshot name"):
+    with pytest.raises(DockhandError) as error:
         snapshot.check_name(name)
+    assert error.value.message == f"{name!r} is not a snapshot name"
+    assert error.value.hint == (
+        "use letters, digits, '.', '_' and '-' (up to 64), e.g. before-upgrade"
+    )
 
 
 def test_the_helpers_run_the_projects_image_without_network_as_root() -> None:
