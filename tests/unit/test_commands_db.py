@@ -116,7 +116,12 @@ def make(
     )
     # The database's target once it is healthy: what the engine would say.
     for module in (target, db, restore):  # where the commands call ready
-        monkeypatch.setattr(module, "ready", lambda s: T)
+
+        def ready(given: Session) -> Target:
+            assert given is s  # the command's own session
+            return T
+
+        monkeypatch.setattr(module, "ready", ready)
 
     def call(op: Any, *args: Any, **kwargs: Any) -> int:
         try:
@@ -352,11 +357,15 @@ def test_backup_streams_to_a_private_timestamped_file(
 
 
 def test_a_failed_backup_leaves_no_file(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     call = make(project, monkeypatch, db_runner(codes={"pg_dump": 1}))
     assert call(db.backup, output="out.dump") == 1
     assert os.listdir(project) == []
+    assert (
+        "error: pg_dump of database 'neuroagent' failed with exit code 1"
+        in capsys.readouterr().err
+    )
 
 
 def test_an_interrupted_backup_leaves_no_file(
@@ -435,13 +444,13 @@ def test_reset_backs_up_drops_recreates_then_migrates(
     runner = db_runner()
     call = make(project, monkeypatch, runner)
     migrated: list[Session] = []
-    monkeypatch.setattr(migrations, "apply", lambda s: migrated.append(s))
+    monkeypatch.setattr(migrations, "apply", lambda given: migrated.append(given))
     assert call(db.reset, yes=True) == 0
     assert kinds(runner) == ["query", "query", "pg_dump", "drop", "create"]
     assert inner(runner)[-1][-1] == (
         'CREATE DATABASE "neuroagent" OWNER "neuroagent" TEMPLATE "template1"'
     )
-    assert len(migrated) == 1
+    assert len(migrated) == 1 and isinstance(migrated[0], Session)
     assert list((project / "backups").glob("proj-*-before-reset.dump"))
 
 
@@ -462,3 +471,261 @@ def test_reset_does_not_drop_when_the_safety_backup_fails(
     call = make(project, monkeypatch, runner)
     assert call(db.reset, yes=True) == 1
     assert "drop" not in kinds(runner)
+
+
+def test_reset_asks_naming_what_goes_and_the_backup(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    prompts: list[str] = []
+    monkeypatch.setattr(
+        "builtins.input", lambda prompt="": prompts.append(prompt) or "no"
+    )
+    assert call(db.reset) == 0
+    assert len(prompts) == 1
+    err = capsys.readouterr().err
+    assert "Type the project name (proj) to reset the database: " in err
+    assert "warning: db.reset drops database 'neuroagent' and every row in it:\n" in err
+    assert "  a safety backup is taken first, in backups/\n" in err
+    assert kinds(runner) == ["query", "query"]  # looked, changed nothing
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert call(db.reset) == 1
+    assert "run `inv db.reset --yes` to confirm" in capsys.readouterr().err
+
+
+def test_reset_without_a_backup_says_so_and_takes_none(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(migrations, "apply", lambda given: None)
+    assert call(db.reset, yes=True, no_backup=True) == 0
+    assert kinds(runner) == ["query", "query", "drop", "create"]
+    err = capsys.readouterr().err
+    assert "  no safety backup (--no-backup)\n" in err
+    assert "undo with" not in err
+    assert not (project / "backups").exists()
+
+
+def test_reset_of_a_missing_database_backs_up_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner(databases=())
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(migrations, "apply", lambda given: None)
+    assert call(db.reset, yes=True) == 0
+    assert kinds(runner) == ["query", "drop", "create"]
+    assert "undo with" not in capsys.readouterr().err
+
+
+def test_reset_recreates_from_the_maintenance_database_and_tells_the_undo(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(migrations, "apply", lambda given: None)
+    assert call(db.reset, yes=True) == 0
+    for argv in inner(runner)[-2:]:  # drop, create
+        assert argv[argv.index("-d") + 1] == "postgres"
+    [safety] = (project / "backups").iterdir()
+    err = capsys.readouterr().err
+    assert "> dropping and recreating database 'neuroagent'\n" in err
+    assert (
+        f"the data before is in backups/{safety.name}; "
+        f"undo with: inv db.restore backups/{safety.name}\n"
+    ) in err
+
+
+@pytest.mark.parametrize("no_backup", [False, True])
+def test_a_reset_that_cannot_recreate_names_the_database_and_the_backup(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_backup: bool,
+) -> None:
+    runner = db_runner(codes={"create": 1})
+    call = make(project, monkeypatch, runner)
+    migrated: list[Session] = []
+    monkeypatch.setattr(migrations, "apply", lambda given: migrated.append(given))
+    assert call(db.reset, yes=True, no_backup=no_backup) == 1
+    assert migrated == []
+    err = capsys.readouterr().err
+    assert "error: could not recreate database 'neuroagent'" in err
+    if no_backup:
+        assert err.endswith("psql's message is above\n")
+    else:
+        [safety] = (project / "backups").iterdir()
+        assert err.endswith(
+            f"psql's message is above; the data before is in backups/{safety.name}\n"
+        )
+
+
+def test_reset_under_dry_tells_no_undo(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner(dry=True)
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(migrations, "apply", lambda given: None)
+    assert call(db.reset) == 0
+    assert "undo with" not in capsys.readouterr().err
+
+
+def test_interactive_shell_hands_the_terminal_to_psql(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(db, "interactive", lambda: True)
+    handed: list[list[str]] = []
+
+    def handover(self: FakeRunner, argv: list[str]) -> None:
+        handed.append(list(argv))
+        raise SystemExit(0)  # the process is psql's from here
+
+    monkeypatch.setattr(FakeRunner, "handover", handover)
+    with pytest.raises(SystemExit):
+        call(db.shell)
+    [argv] = handed
+    assert argv[:2] == ["docker", "compose"] and "proj" in argv
+    assert argv[argv.index("exec") :] == [
+        "exec",
+        "db",  # a TTY: no -T
+        "psql",
+        "-U",
+        "neuroagent",
+        "-d",
+        "neuroagent",
+    ]
+
+
+def test_interactive_shell_without_a_terminal_says_how_to_run_one_statement(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call = make(project, monkeypatch, db_runner())
+    monkeypatch.setattr(db, "interactive", lambda: False)
+    assert call(db.shell) == 1
+    err = capsys.readouterr().err
+    assert (
+        "error: an interactive psql needs a terminal\n  run one statement with -c 'SQL'\n"
+        in err
+    )
+
+
+def test_backup_to_stdout_refuses_a_terminal(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(db, "interactive", lambda: True)
+    assert call(db.backup, output="-") == 1
+    assert inner(runner) == []
+    err = capsys.readouterr().err
+    assert (
+        "error: refusing to write a binary dump to the terminal\n"
+        "  redirect it (`inv db.backup --output - > FILE`) or name a file\n"
+    ) in err
+
+
+def test_backup_to_stdout_streams_pg_dump(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given: list[object] = []
+
+    def answer(argv: list[str], stdout: IO[bytes] | None) -> int:
+        given.append(stdout)
+        return 0
+
+    runner = FakeRunner(answer=answer)
+    call = make(project, monkeypatch, runner)
+    monkeypatch.setattr(db, "interactive", lambda: False)
+    (project / "-").write_bytes(b"a file named -")  # `-` is still stdout
+    assert call(db.backup, output="-") == 0
+    [argv] = inner(runner)
+    assert argv[:4] == ["pg_dump", "-U", "neuroagent", "-d"]
+    assert argv[4].startswith("dbname='neuroagent' ")
+    assert given == [None]  # our own stdout
+    assert "> dumping database 'neuroagent' to stdout\n" in capsys.readouterr().err
+    assert os.listdir(project) == ["-"]
+
+
+def test_a_failed_backup_to_stdout_exits_1_naming_pg_dumps_code(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call = make(project, monkeypatch, db_runner(codes={"pg_dump": 3}))
+    monkeypatch.setattr(db, "interactive", lambda: False)
+    assert call(db.backup, output="-") == 1
+    err = capsys.readouterr().err
+    assert "error: pg_dump failed with exit code 3\n  its message is above\n" in err
+
+
+def test_backup_checks_the_output_before_asking_the_database(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    asked: list[Session] = []
+    monkeypatch.setattr(db, "ready", lambda given: asked.append(given) or T)
+    assert call(db.backup, output="nowhere/x.dump") == 1
+    assert asked == [] and inner(runner) == []
+    assert "--output nowhere/x.dump: the folder" in capsys.readouterr().err
+
+
+def test_backup_never_overwrites_a_file_made_while_it_waited(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file appears while the database is waited for: still refused."""
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+
+    def ready(given: Session) -> Target:
+        (project / "late.dump").write_bytes(b"precious")
+        return T
+
+    monkeypatch.setattr(db, "ready", ready)
+    assert call(db.backup, output="late.dump") == 1
+    assert (project / "late.dump").read_bytes() == b"precious"
+    assert inner(runner) == []
+    err = capsys.readouterr().err
+    assert (
+        "error: late.dump already exists; a backup never overwrites a file\n"
+        "  choose another --output, or move that file away\n"
+    ) in err
+
+
+def test_backup_to_a_named_file_says_its_size_and_how_to_restore_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    call = make(project, monkeypatch, runner)
+    assert call(db.backup, output="mine.dump") == 0
+    assert (project / "mine.dump").read_bytes() == DUMP
+    [argv] = inner(runner)
+    assert argv[4].startswith("dbname='neuroagent' ")
+    err = capsys.readouterr().err
+    assert "> dumping database 'neuroagent' to mine.dump\n" in err
+    assert f"ok backed up database 'neuroagent' ({len(DUMP)} bytes)\n" in err
+    assert "restore it with: inv db.restore mine.dump\n" in err
+
+
+def test_backup_under_prod_says_the_prod_restore(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = db_runner()
+    s_prod = settings.load(
+        {
+            "root": str(project),
+            "project": "proj",
+            "database": {"service": "db"},
+            "prod": True,
+        }
+    )
+    s = Session(
+        settings=s_prod,
+        runner=runner,
+        compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
+    )
+    monkeypatch.setattr(db, "ready", lambda given: T)
+    db.backup(s, output="p.dump")
+    assert "restore it with: inv prod db.restore p.dump\n" in capsys.readouterr().err

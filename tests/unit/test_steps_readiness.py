@@ -394,3 +394,140 @@ def test_an_exit_no_restart_follows_fails_after_the_grace() -> None:
     assert verdict(readiness.watch(looping, job=False, now=T0), 0) == readiness.Verdict(
         "failed", "keeps restarting: exit code 5, restarted 3 times"
     )
+
+
+def test_scope_follows_every_branch_of_a_shared_dependency() -> None:
+    """A service two others depend on is met twice; the rest still counts."""
+    model = parse(
+        {
+            "services": {
+                "a": {"depends_on": {"d": {}, "b": {}, "c": {}}},
+                "b": {"depends_on": {"c": {}}},
+                "c": {},
+                "d": {},
+                "e": {},
+            }
+        }
+    )
+    assert readiness.scope(model, ["a"]).services == {"a", "b", "c", "d"}
+
+
+def test_dead_is_as_ended_as_exited() -> None:
+    """The engine says `dead` of a container it could not stop cleanly."""
+    done = state("dead", exit_code=0, policy="no")
+    assert verdict(readiness.watch(done, job=None, now=T0), 0).status == "ready"
+    assert verdict(readiness.watch(done, job=True, now=T0), 0).status == "ready"
+    broken = state("dead", exit_code=2, policy="no")
+    assert verdict(readiness.watch(broken, job=True, now=T0), 0) == readiness.Verdict(
+        "failed", "exited (2)"
+    )
+
+
+def test_a_running_container_without_a_start_time_gets_the_window_from_our_look() -> (
+    None
+):
+    w = readiness.watch(replace(state(), started_at=None), job=False, now=T0 + 1)
+    assert verdict(w, 1) == readiness.Verdict(
+        "waiting", "running, not yet for 3 s", recheck_at=T0 + 1 + RULES.stable_seconds
+    )
+
+
+def test_healthy_but_young_waits_to_the_end_of_the_window() -> None:
+    w = readiness.watch(state(started=0.0, health="healthy"), job=False, now=T0)
+    assert verdict(w, 1) == readiness.Verdict(
+        "waiting", "healthy, not yet for 3 s", recheck_at=T0 + RULES.stable_seconds
+    )
+
+
+def test_a_restart_at_the_moment_the_command_began_is_warned_of() -> None:
+    w = readiness.watch(state(started=0.0, restarts=1), job=False, now=T0)
+    ready = verdict(look(w, 5), 5)
+    assert ready.status == "ready" and ready.warning.startswith(
+        "web crashed (exit code unknown) and was restarted 1 time"
+    )
+
+
+def test_exited_at_the_restart_limit_still_waits_for_its_restart() -> None:
+    """Restarted twice (the limit): the third crash is not past it yet."""
+    at_limit = state("exited", exit_code=4, restarts=2, policy="always")
+    assert verdict(readiness.watch(at_limit, job=False, now=T0), 0) == (
+        readiness.Verdict(
+            "waiting",
+            "exited (4), to be restarted",
+            recheck_at=T0 + RULES.stopped_grace,
+        )
+    )
+
+
+def test_on_failure_restarts_a_failure_only() -> None:
+    failed = state("exited", exit_code=1, policy="on-failure")
+    assert verdict(readiness.watch(failed, job=False, now=T0), 0).status == "waiting"
+    done = state("exited", exit_code=0, policy="on-failure")
+    assert verdict(readiness.watch(done, job=False, now=T0), 0).status == "failed"
+
+
+def test_the_exit_code_named_is_the_crashes() -> None:
+    """An ended container's ExitCode when it is not 0 (1 included), else the
+    `die`'s; a running one's ExitCode is not a crash of this run."""
+    looping = readiness.watch(
+        state("exited", exit_code=1, restarts=3), job=False, now=T0
+    )
+    assert (
+        verdict(looping, 0).reason == "keeps restarting: exit code 1, restarted 3 times"
+    )
+    zero = replace(
+        readiness.watch(state("exited", exit_code=0, restarts=3), job=False, now=T0),
+        last_exit=7,
+    )
+    assert verdict(zero, 0).reason == "keeps restarting: exit code 7, restarted 3 times"
+    running = replace(
+        readiness.watch(state(exit_code=5, restarts=3), job=False, now=T0), last_exit=4
+    )
+    assert (
+        verdict(running, 0).reason == "keeps restarting: exit code 4, restarted 3 times"
+    )
+
+
+def test_a_die_without_an_exit_code_is_no_crash_to_name() -> None:
+    w = readiness.watch(state(), job=False, now=T0)
+    assert readiness.on_event(w, "die", {}).last_exit is None
+
+
+def test_a_kill_says_killed_unless_a_stop_said_stopped() -> None:
+    w = readiness.watch(state(), job=False, now=T0)
+    assert readiness.killed(w).how == "killed"
+    assert readiness.killed(replace(w, how="stopped")).how == "stopped"
+
+
+def test_a_stopped_watch_counts_its_grace_from_the_last_look_and_says_killed() -> None:
+    """A watch made of a container already ended (never observed ending)."""
+    w = replace(
+        readiness.watch(state("exited", exit_code=137), job=False, now=T0 + 1),
+        stopping=True,
+    )
+    assert verdict(w, 1).recheck_at == T0 + 1 + RULES.stopped_grace
+    assert verdict(w, 1 + RULES.stopped_grace) == readiness.Verdict(
+        "failed",
+        "was killed during the wait (exit code 137)",
+        hint="it was killed outside this command: `inv up` starts it again",
+    )
+
+
+def test_a_container_running_again_forgets_when_it_ended() -> None:
+    w = readiness.watch(state(), job=False, now=T0)
+    w = readiness.observe(w, state("exited", exit_code=1), T0 + 1)
+    assert w.ended_at == T0 + 1
+    w = readiness.observe(w, state(started=2.0), T0 + 2)
+    assert w.ended_at is None
+    w = readiness.observe(w, state("exited", exit_code=1, started=2.0), T0 + 3)
+    assert w.ended_at == T0 + 3
+
+
+def test_a_start_after_a_replacement_was_seen_is_no_longer_being_replaced() -> None:
+    """Compose made a successor but started this one again: a later stop by
+    someone else fails the wait after the grace, not at the deadline."""
+    w = readiness.watch(replace(state(), number="1"), job=False, now=T0)
+    w = readiness.started(readiness.being_replaced(w))
+    assert w.replaced is False
+    w = readiness.observe(readiness.killed(w), state("exited", exit_code=137), T0 + 1)
+    assert verdict(w, 1 + RULES.stopped_grace).status == "failed"

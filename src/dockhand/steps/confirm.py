@@ -47,11 +47,9 @@ def confirm(
     """The one place dockhand asks before it destroys data: say what goes,
     then ask for the project name to be typed. Without a terminal to ask on,
     refuse unless --yes. Returns whether to go ahead."""
-    from rich.markup import escape
-
-    console.warn(escape(warning))
+    console.warn(warning)  # the console escapes it: names are never markup
     for item in items:
-        console.status(f"  {escape(item)}")
+        console.status(f"  {item}")
     if yes or s.runner.dry:
         return True
     refuse_without_terminal(what, action)

@@ -1,6 +1,6 @@
 """The database the commands work on: its service, user and name, psql run
 in its container, and the progress lines of the commands that change it
-(paths and database names in them are text, never rich markup)."""
+(paths and database names in them are text: the console escapes them)."""
 
 from __future__ import annotations
 
@@ -119,23 +119,17 @@ def shown(path: Path) -> str:
 
 
 def step(message: str) -> None:
-    """A progress line."""
-    from rich.markup import escape
-
-    console.step(escape(message))
+    """A progress line (the console escapes it: names are never markup)."""
+    console.step(message)
 
 
 def ok(message: str) -> None:
-    from rich.markup import escape
-
-    console.ok(escape(message))
+    console.ok(message)
 
 
 def tell(message: str) -> None:
     """A status line that may hold a command to copy."""
-    from rich.markup import escape
-
-    console.status(escape(message))
+    console.status(message)
 
 
 def tell_undo(s: Session, safety: Path) -> None:
