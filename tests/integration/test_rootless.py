@@ -39,15 +39,20 @@ def _rootless_answers(host: str) -> str | None:
     return None
 
 
+def _require_rootless(host: str) -> None:
+    """Skip without the rootless engine; under CI fail."""
+    if reason := _rootless_answers(host):
+        if is_ci(ci := os.environ.get("CI")):
+            pytest.fail(f"{reason} (CI={ci}: integration tests must not skip)")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def rootless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The crashloop project on the rootless engine (DOCKER_HOST for every
     command of the module: inv, and the harness's own docker calls)."""
     host = f"unix://{SOCKET}"
-    if reason := _rootless_answers(host):
-        if is_ci(ci := os.environ.get("CI")):
-            pytest.fail(f"{reason} (CI={ci}: integration tests must not skip)")
-        pytest.skip(reason)
+    _require_rootless(host)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DOCKER_HOST", host)
         stacks = Stacks(tmp_path_factory.mktemp("rootless"))
@@ -104,3 +109,29 @@ def test_a_crash_loop_fails_at_the_restart_limit(
         rootless.inv("down")
     assert looping.returncode == 1, output(looping)
     assert "crashloop keeps restarting: exit code 5" in output(looping)
+
+
+def test_the_engine_starts_again_over_a_stale_pid_file() -> None:
+    """The run folder outlives the engine's container: `up` after the
+    container is gone starts a new one even when the old pid files (dockerd's,
+    containerd's) name a pid alive in the new container (1 always is). CI
+    once failed here."""
+    host = f"unix://{SOCKET}"
+    _require_rootless(host)
+    # The rootless engine's container lives on the host's engine, whichever
+    # engine the rest of the run talks to.
+    hosting = {**os.environ, "DOCKER_HOST": "unix:///var/run/docker.sock"}
+    subprocess.run(
+        ["docker", "rm", "-f", "dockhand-engine-rootless"],
+        env=hosting,
+        check=True,
+        capture_output=True,
+    )
+    for pid_file in ("docker.pid", "docker/containerd/containerd.pid"):
+        (Path(RUN_DIR) / pid_file).write_text("1\n")
+    script = Path(__file__).parents[2] / "scripts" / "rootless-engine"
+    started = subprocess.run(
+        [str(script), "up"], env=hosting, capture_output=True, text=True, timeout=300
+    )
+    assert started.returncode == 0, started.stderr
+    assert _rootless_answers(host) is None
