@@ -5,13 +5,16 @@ test hands it a FakeRunner; nothing is patched."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shlex
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
+
+import pytest
 
 from dockhand.docker.process import Captured, Completed, Runner
 from dockhand.ui import console
@@ -83,7 +86,11 @@ def replying(code: int = 0, stdout: str = "", stderr: str = "") -> FakeRunner:
 # Below the kernel's ephemeral range (32768-60999 on Linux), which every
 # outgoing connection and every bind(0) draws from: a port picked there can be
 # taken by someone else before Compose publishes it.
-_PORTS = range(20000, 32000)
+# Parallel workers (pytest-xdist) each draw from their own share of it, so
+# two never hand out one port between its check and Compose's bind.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_PORTS = range(20000 + _WORKER, 32000, _WORKERS)
 _handed_out: set[int] = set()  # never twice in one run, bound yet or not
 
 
@@ -129,3 +136,10 @@ def is_ci(value: str | None) -> bool:
     """Whether the variable CI, holding `value`, marks a CI run, where a test
     that needs the engine must fail rather than skip."""
     return value is not None and value.strip().lower() not in NOT_CI
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A part the test needs is missing: skip, or under CI fail."""
+    if is_ci(ci := os.environ.get("CI")):
+        pytest.fail(f"{reason} (CI={ci}: integration tests must not skip)")
+    pytest.skip(reason)

@@ -41,6 +41,8 @@ from harness import (
     write_env,
 )
 
+from helpers import unavailable
+
 LAB = REPO / "scripts" / "swarm-lab"
 # The lab as scripts/swarm-lab reads the environment: on Engine 28
 # (scripts/engine --modern env) a lab of its own, hosted by the host's engine.
@@ -49,12 +51,6 @@ CONTEXT = os.environ.get("SWARM_LAB_CONTEXT", "swarm-lab")
 REGISTRY = f"127.0.0.1:{os.environ.get('SWARM_LAB_REGISTRY_PORT', '5000')}"
 LAB_HOST = os.environ.get("SWARM_LAB_DOCKER_HOST")
 SERVICES = {"db", "redis", "backend", "backend-ts"}
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: integration tests must not skip)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +65,7 @@ def swarm_lab(base_image: None) -> Iterator[None]:
         [LAB, "up"], capture_output=True, text=True, timeout=600, check=False
     )
     if up.returncode != 0:
-        _unavailable(
+        unavailable(
             f"scripts/swarm-lab up failed: {up.stderr.strip().splitlines()[-1:]}"
         )
     yield
@@ -850,7 +846,7 @@ def ssh_manager(
 ) -> Iterator[sshd.Sshd]:
     """The lab's manager behind an sshd of this module's own."""
     if reason := sshd.missing():
-        _unavailable(reason)
+        unavailable(reason)
     server = sshd.start(tmp_path_factory.mktemp("sshd"), MANAGER_SOCKET)
     try:
         yield server
@@ -924,7 +920,7 @@ def test_over_ssh_an_interactive_shell_in_a_task_is_a_real_tty(
     stack: Stack, first: dict[str, Any], ssh_manager: sshd.Sshd, tmp_path: Path
 ) -> None:
     if shutil.which("tmux") is None:
-        _unavailable("tmux is not installed (scripts/test installs it)")
+        unavailable("tmux is not installed (scripts/test installs it)")
     # The folder of dockhand's ssh socket goes before it hands the terminal over.
     folders = set(Path(tempfile.gettempdir()).glob("dockhand-dial-*"))
     saved = over_ssh(stack, ssh_manager, ssh_manager.url, tmp_path)
