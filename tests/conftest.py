@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [src, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     )
+    # dockhand's cache (Compose's answers, checkouts, locks) in a folder of
+    # this run's, never the user's ~/.cache/dockhand; a test that needs its
+    # own still sets DOCKHAND_CACHE_DIR for its stack.
+    os.environ["DOCKHAND_CACHE_DIR"] = tempfile.mkdtemp(prefix="dockhand-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("DOCKHAND_CACHE_DIR", ""), ignore_errors=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockhand.docker import compose_cache
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
 from dockhand.swarm import argv, dial
@@ -163,8 +164,7 @@ ROUTING_WORDS = {
 
 
 def _cache(cluster_id: str) -> Path:
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return home / "dockhand" / f"routing-{cluster_id or 'unknown'}"
+    return compose_cache.location() / f"routing-{cluster_id or 'unknown'}"
 
 
 def routing(s: Session, manager: Manager, image: str) -> str:
