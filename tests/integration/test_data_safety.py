@@ -95,8 +95,13 @@ def test_volumes_without_a_terminal_or_yes_delete_nothing(
 
 def test_volumes_with_yes_do_delete(stack: Stack) -> None:
     """The control: the same command with --yes deletes, so the refusal above
-    is what kept the data. Runs last; the stack is gone afterwards."""
+    is what kept the data. The stack is put back (empty) for the tests that
+    run after it, in whatever order."""
     written(stack, "deleted")
     result = stack.inv("down", "--volumes", "--yes")
     assert result.returncode == 0, output(result)
     assert volumes_of(stack.project) == []
+    for args in SET_UP:
+        again = stack.inv(*args, timeout=1800)
+        assert again.returncode == 0, output(again)
+    assert rows(stack) == []
