@@ -294,7 +294,9 @@ def test_data_made_with_another_password_is_one_line_in_seconds(both: Pair) -> N
     assert "initialised with another POSTGRES_PASSWORD than .env has" in line
     assert "restore the .env it was made with" in up.stderr
     assert "inv down --volumes" in up.stderr
-    assert seconds < 10
+    # Far below the 180 s wait for health it spares (measured 2-5 s alone,
+    # up to 9 s on a loaded machine; parallel workers load it more).
+    assert seconds < 60
     assert sorted(container_ids(a.project)) == before  # checked before anything changed
     doctor = b.inv("doctor", **shared)
     assert "FAIL  database login" in doctor.stdout + doctor.stderr, output(doctor)
@@ -311,9 +313,9 @@ def test_data_made_with_another_password_is_one_line_in_seconds(both: Pair) -> N
     print(f"the same, the database not running before: {seconds:.1f} s")
     assert cold.returncode == 1, output(cold)
     assert "(db is stopped again)" in one_error(cold)
-    # a database start included (4.6-9.3 s measured on a loaded machine);
-    # the scenario above, with the database running, is the one under 10 s
-    assert seconds < 20
+    # a database start included (4.6-9.3 s measured on a loaded machine),
+    # still far below the 180 s wait for health
+    assert seconds < 60
     running = subprocess.run(
         [
             "docker",

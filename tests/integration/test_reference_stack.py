@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -161,10 +160,9 @@ def test_a_row_survives_down_and_up(stack: Compose) -> None:
 
 def test_services_stop_fast_and_cleanly(stack: Compose) -> None:
     containers = {name: row["ID"] for name, row in compose_ps(stack).items()}
-    started = time.monotonic()
     stack.run("stop", "--timeout", "10")
-    # Each service handles docker stop's signal itself; none waits for SIGKILL.
-    assert time.monotonic() - started < 8
+    # Each service handles docker stop's signal itself; none waits for the
+    # SIGKILL that 10 s would bring (exit code 137): every one exits 0.
     for name, container in containers.items():
         assert inspect(container)["State"]["ExitCode"] == 0, name
 
