@@ -18,8 +18,8 @@ import pytest
 from harness import Stack, Stacks, containers_of, output
 from test_errors import assert_one_clear_error
 
-from conftest import ROOT, _unavailable
-from helpers import free_port
+from conftest import ROOT
+from helpers import free_port, unavailable
 
 VERSIONS = Path(__file__).parent / "projects" / "versions"
 # What scripts/compose-versions makes: a change there is a change here.
@@ -34,7 +34,7 @@ def compose_folders() -> dict[str, Path]:
     made = subprocess.run([script], capture_output=True, text=True, timeout=900)
     if made.returncode != 0:
         lines = made.stderr.strip().splitlines() or ["no output"]
-        _unavailable(f"scripts/compose-versions failed: {lines[-1]}")
+        unavailable(f"scripts/compose-versions failed: {lines[-1]}")
     folders = dict(line.split(" ", 1) for line in made.stdout.splitlines())
     return {version: Path(folder) for version, folder in folders.items()}
 
@@ -50,7 +50,7 @@ def docker_config(
     config.json) so the engine and the builder stay the run's own."""
     version: str = request.param
     if version not in compose_folders:
-        _unavailable(f"scripts/compose-versions did not make Compose {version}")
+        unavailable(f"scripts/compose-versions did not make Compose {version}")
     home = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
     config = tmp_path_factory.mktemp(f"docker-config-{version}")
     plugins = config / "cli-plugins"
@@ -119,7 +119,7 @@ def test_daily_commands_under_compose_v1(
     """v1 through compose_command: the same commands (logs --since aside,
     which v1 lacks; errors are not compared, v1 words them its own way)."""
     if not V1.exists():
-        _unavailable(f"Compose v1 is missing at {V1}: scripts/test installs it")
+        unavailable(f"Compose v1 is missing at {V1}: scripts/test installs it")
     stack = stacks.project(VERSIONS, APP_PORT=str(free_port()))
     stack.extra_env.update(
         INVOKE_DOCKHAND_COMPOSE_COMMAND=str(V1),
