@@ -176,3 +176,49 @@ def test_an_ssh_url_ssh_cannot_take_is_one_line_not_a_traceback() -> None:
         match=r"cannot reach the Swarm manager at ssh://m1:port \(DOCKER_HOST\): Port",
     ):
         Manager("ssh://m1:port", "DOCKER_HOST").client(Answers())  # type: ignore[arg-type]
+
+
+BROKEN_PIPE = (
+    'error during connect: Get "http://docker.example.com/v1.51/info": '
+    "write |1: broken pipe\n"
+)
+
+
+def test_when_the_cli_loses_what_ssh_said_ssh_is_asked_alone() -> None:
+    """The docker CLI writes its request to ssh as ssh dies and, losing that
+    race, says only "broken pipe" (seen on a loaded machine); ssh asked on
+    its own then names the cause."""
+    m = Manager("ssh://root@127.0.0.1:1", "dockhand.deploy_endpoint")
+    refused = "ssh: connect to host 127.0.0.1 port 1: Connection refused\n"
+    runner = Answers()
+    runner.capture = lambda command, *, timeout=None: Captured(  # type: ignore[method-assign]
+        tuple(command),
+        255 if command[0] == "ssh" else 1,
+        "",
+        refused if command[0] == "ssh" else BROKEN_PIPE,
+    )
+    with pytest.raises(DockhandError) as caught:
+        require_manager(m, runner)  # type: ignore[arg-type]
+    assert caught.value.message.endswith(
+        "does not answer: ssh: connect to host 127.0.0.1 port 1: Connection refused"
+    )
+    asked = argv.ssh_reach(m.host)
+    assert asked == [
+        *("ssh", "-o", "ConnectTimeout=30", "-T", "-o", "BatchMode=yes"),
+        *("-l", "root", "-p", "1", "--", "127.0.0.1", "true"),
+    ]
+
+
+def test_when_ssh_alone_gets_through_the_clis_words_stand() -> None:
+    m = Manager("ssh://root@127.0.0.1:1", "dockhand.deploy_endpoint")
+    runner = Answers({tuple(argv.ssh_reach(m.host)): (0, "")})
+    runner.capture = (  # type: ignore[method-assign]
+        lambda command, *, timeout=None: (
+            Captured(tuple(command), 0, "", "")
+            if command[0] == "ssh"
+            else Captured(tuple(command), 1, "", BROKEN_PIPE)
+        )
+    )
+    with pytest.raises(DockhandError) as caught:
+        require_manager(m, runner)  # type: ignore[arg-type]
+    assert caught.value.message.endswith("write |1: broken pipe")

@@ -53,6 +53,14 @@ def ssh_dial(url: str) -> list[str]:
     return [*ssh, "--", host.removeprefix("[").removesuffix("]"), *remote]
 
 
+def ssh_reach(url: str) -> list[str]:
+    """ssh alone to the host of an ssh:// URL, the dial's options, no
+    prompt, running `true`: whether ssh gets through, in ssh's own words."""
+    dial = ssh_dial(url)
+    at = dial.index("--")
+    return [*dial[:4], "-o", "BatchMode=yes", *dial[4 : at + 2], "true"]
+
+
 def swarm_info(host: str) -> list[str]:
     return on(host, "info", "--format", "{{json .Swarm}}|{{.Name}}")
 

@@ -122,13 +122,30 @@ def ssh_check(url: str) -> str:
     return shlex.join(["ssh", *command[4:-2], "info"])  # no timeout, no dial-stdio
 
 
+def _ssh_said(url: str, runner: Runner) -> str | None:
+    """What ssh alone says when it cannot get through to `url`'s host, else
+    None. Asked when the docker CLI's error lacks ssh's words: it writes its
+    request to ssh as ssh dies and, losing that race, says only `write |1:
+    broken pipe` (docker/cli's commandconn; seen on a loaded machine)."""
+    try:
+        reach = argv.ssh_reach(url)
+    except ValueError:
+        return None
+    tried = runner.capture(reach, timeout=40)
+    lines = [line.strip() for line in tried.stderr.splitlines() if line.strip()]
+    return None if tried.ok or not lines else lines[-1]
+
+
 def require_manager(manager: Manager, runner: Runner) -> Manager:
     """The endpoint answers and is a Swarm manager; else one line."""
     found = runner.capture(argv.swarm_info(manager.host), timeout=30)
     where = f"{manager.host} ({manager.source})"
     if not found.ok:
+        said = cause(found.stderr)
+        if manager.host.startswith("ssh://") and "stderr=" not in found.stderr:
+            said = _ssh_said(manager.host, runner) or said
         raise DockhandError(
-            f"the Swarm manager at {where} does not answer: {cause(found.stderr)}",
+            f"the Swarm manager at {where} does not answer: {said}",
             hint=(
                 f"check that `{ssh_check(manager.host)}` answers, with no prompt "
                 "(docs/deploy.md#over-ssh)"
