@@ -99,12 +99,19 @@ def test_a_service_that_exits_0_is_not_a_job(crashloop: Stack) -> None:
 
 # --- crash loops -------------------------------------------------------------
 
+# These services crash 2 s after each start at the latest; the default window
+# (2.5 s) is too close: on a loaded machine (parallel workers) `sh` starts
+# late, the crash falls after the window and the service was ready. 5 s
+# leaves the crash well inside it.
+STABLE_WELL_PAST_THE_CRASH = {"INVOKE_DOCKHAND_WAIT_STABLE_SECONDS": "5"}
+
 
 @pytest.mark.parametrize("crash_after", ["0", "1", "2"])
 def test_a_crash_loop_fails_naming_exit_code_restarts_and_logs(
     crashloop: Stack, crash_after: str
 ) -> None:
     crashloop.extra_env["CRASH_AFTER"] = crash_after
+    crashloop.extra_env.update(STABLE_WELL_PAST_THE_CRASH)
 
     result = crashloop.inv("up", "crashloop")
 
@@ -120,6 +127,7 @@ def test_a_crash_loop_fails_naming_exit_code_restarts_and_logs(
 
 
 def test_a_crash_loop_that_passes_its_healthcheck_fails(crashloop: Stack) -> None:
+    crashloop.extra_env.update(STABLE_WELL_PAST_THE_CRASH)
     result = crashloop.inv("up", "crashhealthy")
 
     assert result.returncode == 1, output(result)
