@@ -44,9 +44,11 @@ def downgrade() -> None:
 '''
 
 
-@pytest.fixture(scope="module")
-def stack(base_image: None, module_stacks: Stacks) -> Stack:
-    return module_stacks.copy(COPIED)
+@pytest.fixture
+def stack(base_image: None, stacks: Stacks) -> Stack:
+    """A copy of its own for each test: each adds the broken migration and
+    leaves the database as that makes it."""
+    return stacks.copy(COPIED)
 
 
 def dump(stack: Stack) -> str:

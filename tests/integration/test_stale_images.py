@@ -24,10 +24,11 @@ MAIN = Path("services/backend/app/main.py")
 LABEL = "io.dockhand.sources"
 
 
-@pytest.fixture(scope="module")
-def stack(base_image: None, module_stacks: Stacks) -> Stack:
-    # Its own cache folder: what the test sees is not another run's record.
-    return module_stacks.copy(COPIED, own_cache=True)
+@pytest.fixture
+def stack(base_image: None, stacks: Stacks) -> Stack:
+    """A started copy of its own for each test (each changes its sources),
+    with its own cache folder: what the test sees is no other's record."""
+    return stacks.copy(COPIED, ("up",), own_cache=True)
 
 
 def image_id(stack: Stack, service: str) -> str:
