@@ -31,10 +31,23 @@ PROD_FILES = ("docker-compose.yml", "docker-compose.prod.yml")
 ENV_FILE = ROOT / ".env.example"
 
 
+# Modules that are one scenario, run in the order they are written even when
+# the rest is shuffled (pytest-randomly reorders first; this hook runs after).
+# test_deploy: every test continues the one stack deployed on the Swarm lab
+# (a redeploy, a rollback, a drained node, a service added then pruned);
+# independent tests would cost a deploy each, about 40 s x 25.
+SCENARIOS = ("test_deploy.py",)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.integration)
+    for name in SCENARIOS:
+        slots = [i for i, item in enumerate(items) if item.path.name == name]
+        written = sorted((items[i] for i in slots), key=lambda item: item.location[1])
+        for slot, item in zip(slots, written, strict=True):
+            items[slot] = item
 
 
 def _answers(argv: list[str]) -> str | None:
