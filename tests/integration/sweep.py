@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 # The prefixes of harness.unique_name's callers and of bench/'s projects.
@@ -62,6 +62,7 @@ def engine_time(text: str) -> datetime:
     text = text.strip()
     if text.endswith(" UTC"):
         day, clock, offset = text.removesuffix(" UTC").split(" ")
+        offset = f"{offset[:3]}:{offset[3:]}"  # +0000: Python 3.10 reads +00:00 only
         return datetime.fromisoformat(f"{day}T{clock.split('.')[0]}{offset}")
     return datetime.fromisoformat(re.sub(r"\.\d+", "", text).replace("Z", "+00:00"))
 
@@ -111,10 +112,10 @@ def traces(repo: Path) -> list[Trace]:
             )
     for path in (repo / "backups").glob("*"):
         if match := DUMP.match(path.name):
-            made = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            made = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
             found.append(Trace(match["project"], made, "file", str(path)))
     for path in (repo / "snapshots").glob("*"):
-        made = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        made = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
         found.append(Trace(path.name, made, "file", str(path)))
     return found
 
@@ -128,7 +129,7 @@ def sweep(
     """Remove every trace of the stale projects, and their images; returns
     the projects swept."""
     found = traces(repo)
-    gone = stale(found, now or datetime.now(UTC), prefixes, max_age)
+    gone = stale(found, now or datetime.now(timezone.utc), prefixes, max_age)
     left = [trace for trace in found if trace.project in gone]
     if ids := [t.ref for t in left if t.kind == "container"]:
         _docker("rm", "-f", *ids)

@@ -4,13 +4,13 @@ a run beside this one has, or anything not the tests', stays."""
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness import containers_of, networks_of, unique_name, volumes_of
 from sweep import Trace, engine_time, stale, sweep
 
-NOW = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+NOW = datetime(2026, 12, 6, 18, 0, tzinfo=timezone.utc)
 
 
 def trace(project: str, hours_ago: float) -> Trace:
@@ -31,7 +31,7 @@ def test_only_old_projects_of_the_tests_are_stale() -> None:
 
 
 def test_the_engines_times_are_read() -> None:
-    at = datetime(2026, 12, 6, 18, 57, 57, tzinfo=UTC)
+    at = datetime(2026, 12, 6, 18, 57, 57, tzinfo=timezone.utc)
     assert engine_time("2026-12-06 18:57:57 +0000 UTC") == at
     assert engine_time("2026-12-06 18:57:57.123456789 +0000 UTC") == at
     assert engine_time("2026-12-06T18:57:57Z") == at
@@ -75,7 +75,9 @@ def test_a_killed_runs_leftovers_are_swept_and_a_live_runs_kept(
     try:
         # Four hours on: `killed` is stale; `beside` is not one of the
         # prefixes swept here, as a run beside this one would be too young.
-        swept = sweep(tmp_path, NOW.now(UTC) + timedelta(hours=4), prefixes=(killed,))
+        swept = sweep(
+            tmp_path, NOW.now(timezone.utc) + timedelta(hours=4), prefixes=(killed,)
+        )
         assert swept == {killed}
         assert _left(killed) == []
         assert not dump.exists() and not (tmp_path / "snapshots" / killed).exists()
@@ -83,4 +85,8 @@ def test_a_killed_runs_leftovers_are_swept_and_a_live_runs_kept(
         assert sweep(tmp_path, prefixes=(beside,)) == set()  # made just now
         assert len(_left(beside)) == 3
     finally:
-        sweep(tmp_path, NOW.now(UTC) + timedelta(hours=4), prefixes=(killed, beside))
+        sweep(
+            tmp_path,
+            NOW.now(timezone.utc) + timedelta(hours=4),
+            prefixes=(killed, beside),
+        )
