@@ -213,7 +213,10 @@ def _alive(pid: int) -> bool:
         return False
     from pathlib import Path
 
-    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    try:  # reaped between the kill and this read: gone too
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
     return state != "Z"
 
 
