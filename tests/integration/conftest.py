@@ -78,8 +78,10 @@ def docker_engine() -> None:
     for argv in (["docker", "info"], ["docker", "compose", "version"]):
         if reason := _answers(argv):
             unavailable(f"{reason}; run scripts/engine")
-    # What a killed run left (sweep.py: only the tests' own, only when old).
-    sweep(ROOT)
+    # What a killed run left (sweep.py: only the tests' own, only when old),
+    # once a run: by the first parallel worker, or the one process.
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
+        sweep(ROOT)
 
 
 @pytest.fixture(scope="session")
