@@ -5,6 +5,8 @@ the refusals above are what kept the data."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,39 @@ def test_volumes_without_a_terminal_or_yes_delete_nothing(
     assert volumes_of(stack.project) == kept
     assert rows(stack) == before
     assert api_names(stack) == served
+
+
+def test_volumes_are_listed_while_another_client_asks_for_disk_usage(
+    stack: Stack,
+) -> None:
+    """Engines before 23.0 refuse a second disk-usage request while one runs
+    (`docker system df` in another terminal, or another checkout's `inv down
+    --volumes`); the list of what would be deleted still comes, with sizes."""
+    import docker
+    from docker.errors import APIError
+
+    client = docker.from_env()
+    kept = volumes_of(stack.project)
+    done = threading.Event()
+
+    def ask_for_disk_usage() -> None:
+        while not done.wait(0.2):  # busy more than half the time on 20.10
+            with contextlib.suppress(APIError):  # busy with dockhand's request
+                client.df()
+
+    asking = threading.Thread(target=ask_for_disk_usage)
+    asking.start()
+    try:
+        result = stack.inv("down", "--volumes")  # no terminal: lists and refuses
+    finally:
+        done.set()
+        asking.join()
+    assert result.returncode == 1, output(result)
+    assert "refusing to delete volumes without a terminal" in result.stderr
+    for name in kept:
+        [line] = [line for line in result.stderr.splitlines() if name in line]
+        assert "size unknown" not in line, output(result)
+    assert volumes_of(stack.project) == kept
 
 
 def test_volumes_with_yes_do_delete(stack: Stack) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from dockhand.docker import engine
+from dockhand.docker import disk_usage, engine
 from dockhand.docker import inventory as projects
 from dockhand.docker.inventory import Project
 from dockhand.errors import DockhandError
@@ -27,10 +27,7 @@ def gather(s: Session, *, with_sizes: bool = True) -> list[Project]:
     ]
     volume_sizes: dict[str, int] = {}
     if with_sizes:
-        volume_sizes = {
-            v["Name"]: int(v.get("UsageData", {}).get("Size", -1))
-            for v in s.connect().df().get("Volumes") or []
-        }
+        volume_sizes = disk_usage.volume_sizes(s.connect())
     return projects.gather(
         checkouts.all_containers(s),
         projects.pairs(listed[0].stdout),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from dockhand.docker import states
+from dockhand.docker import disk_usage, states
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.ui import console, sizes
@@ -25,10 +25,7 @@ def volume_names(s: Session) -> list[str]:
 def project_volumes(s: Session) -> list[tuple[str, str]]:
     """(name, size) of each volume Compose created for this project."""
     names = volume_names(s)
-    usage = {
-        v["Name"]: v.get("UsageData", {}).get("Size", -1)
-        for v in s.connect().df().get("Volumes") or []
-    }
+    usage = disk_usage.volume_sizes(s.connect())
     return [
         (name, sizes.size(usage[name]) if usage.get(name, -1) >= 0 else "size unknown")
         for name in names
