@@ -10,10 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import REPO, Stack, output, sql
-
-BACKUPS = REPO / "backups"
-
+from harness import Stack, output, sql
 
 # --- the backend's API ---------------------------------------------------------
 

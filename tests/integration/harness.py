@@ -247,11 +247,27 @@ def project_stack(folder: Path, tmp_path: Path, **values: str) -> Stack:
     return Stack(root=folder, env_file=env_file, files=("compose.yaml",))
 
 
+# The reference stack's own files: each test runs a copy of them (with
+# services/), so the dumps and snapshots it makes land in its own folder,
+# never in the repository's backups/ and snapshots/.
+REFERENCE_FILES = (
+    ".env.example",
+    "docker-compose.yml",
+    "docker-compose.prod.yml",
+    "docker-compose.watch.yml",
+    "invoke.yaml",
+    "tasks.py",
+)
+
+
 def reference_stack(env_file: Path, **extra_env: str) -> Stack:
-    """A Stack of the reference stack (this repository's files), with its own
-    env file written at `env_file`."""
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    return Stack(root=REPO, env_file=env_file, extra_env=extra_env)
+    """A Stack of the reference stack: a copy of its files in a folder beside
+    `env_file` (named after it), with its own env file at `env_file`."""
+    root = env_file.parent / f"{env_file.stem}-stack"
+    if not root.exists():
+        copy_reference(root, REFERENCE_FILES)
+    write_env(env_file, env_lines(root / ".env.example"))
+    return Stack(root=root, env_file=env_file, extra_env=extra_env)
 
 
 def copy_reference(root: Path, files: Iterable[str]) -> Path:
@@ -266,6 +282,24 @@ def copy_reference(root: Path, files: Iterable[str]) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".venv"),
     )
     return root
+
+
+def copy_checkout(dest: Path) -> None:
+    """This checkout's files (tracked and new, not ignored; no .env) copied
+    into `dest`, for a test that would otherwise write into the checkout."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if name == ".env" or not source.is_file():
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
 
 
 def copied_stack(

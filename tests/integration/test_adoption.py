@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, output, write_env
+from harness import REPO, Stack, copy_checkout, output, write_env
 
 import dockhand
 
@@ -211,9 +211,11 @@ def test_an_adopting_project_runs_the_daily_tasks_from_the_wheel(
 def test_installed_from_a_git_url_or_a_local_path(
     tmp_path: Path, constraints: Path, source: str
 ) -> None:
-    requirement = (
-        f"dockhand-compose @ git+file://{REPO}" if source == "git" else str(REPO)
-    )
+    if source == "git":
+        requirement = f"dockhand-compose @ git+file://{REPO}"
+    else:  # a copy: pip builds a local path in place (build/, *.egg-info)
+        copy_checkout(tmp_path / "source")
+        requirement = str(tmp_path / "source")
     bin = venv_with(tmp_path / "venv", requirement, constraints)
     stack = adopter(tmp_path / "shop", bin)
     listed = stack.inv("--list")

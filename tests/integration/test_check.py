@@ -29,6 +29,7 @@ from harness import (
     env_lines,
     output,
     project_stack,
+    reference_stack,
     write_env,
 )
 
@@ -343,7 +344,7 @@ def real_stack(
 ) -> Iterator[Stack]:
     """The reference stack itself, built and running under its own project."""
     folder = tmp_path_factory.mktemp("real")
-    stack = make_stack(REPO, folder / "test.env")
+    stack = reference_stack(folder / "test.env")
     try:
         up = stack.inv("up", "--build", timeout=1500)
         assert up.returncode == 0, output(up)
@@ -501,7 +502,7 @@ def as_json(stack: Stack, task: str) -> dict[str, Any]:
 
 
 def reference(tmp_path: Path) -> Stack:
-    return make_stack(REPO, tmp_path / "test.env")
+    return reference_stack(tmp_path / "test.env")
 
 
 def notes_with_an_env_file(tmp_path: Path) -> Stack:

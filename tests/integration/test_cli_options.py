@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import Stack, output, reference_stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env_file = tmp_path_factory.mktemp("options") / "test.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    stack = Stack(root=REPO, env_file=env_file)
+    stack = reference_stack(tmp_path_factory.mktemp("options") / "test.env")
     yield stack
     stack.destroy()  # nothing should be there; whatever is, goes
 

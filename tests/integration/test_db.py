@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from db_helpers import (
-    BACKUPS,
     api_names,
     databases,
     post_item,
@@ -32,7 +31,7 @@ def stack(base_image: None, module_stacks: Stacks) -> Stack:
 
 
 def backups_of(stack: Stack) -> set[Path]:
-    return set(BACKUPS.glob(f"{stack.project}-*.dump"))
+    return set((stack.root / "backups").glob(f"{stack.project}-*.dump"))
 
 
 def no_scratch_left(stack: Stack) -> bool:

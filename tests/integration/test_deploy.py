@@ -32,13 +32,12 @@ from harness import (
     REPO,
     Stack,
     Tmux,
-    env_lines,
     free_port,
     output,
+    reference_stack,
     remove_images,
     untag,
     wait_for,
-    write_env,
 )
 
 from helpers import unavailable
@@ -184,17 +183,11 @@ def override(tmp_path: Path, name: str, text: str) -> str:
 
 def lab_stack(folder: Path, **extra_env: str) -> Stack:
     """The reference stack with its own env file, deployed to the lab."""
-    env_file = folder / "swarm.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
-    return Stack(
-        root=REPO,
-        env_file=env_file,
-        extra_env={
-            "INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT,
-            "INVOKE_DOCKHAND_DEPLOY_REGISTRY": REGISTRY,
-            **extra_env,
-        },
-    )
+    lab = {
+        "INVOKE_DOCKHAND_DEPLOY_ENDPOINT": CONTEXT,
+        "INVOKE_DOCKHAND_DEPLOY_REGISTRY": REGISTRY,
+    }
+    return reference_stack(folder / "swarm.env", **{**lab, **extra_env})
 
 
 @pytest.fixture(scope="module")
@@ -681,7 +674,9 @@ def test_a_rolling_update_behind_the_proxy_loses_no_request(
     retries on the other one."""
     files = override(tmp_path, "none.yml", "x-nothing: more\n") + f",{ZERO_LOSS}"
     stack.extra_env.update(
-        INVOKE_DOCKHAND_PROD_FILES=files, PROXY_PORT=str(free_port())
+        INVOKE_DOCKHAND_PROD_FILES=files,
+        PROXY_PORT=str(free_port()),
+        PROXY_CONTEXT=str(ZERO_LOSS.parent),
     )
     change = tmp_path / "change.yml"
     change.write_text("services:\n  backend: {labels: {rolled: 'yes'}}\n")
@@ -703,6 +698,7 @@ def test_a_rolling_update_behind_the_proxy_loses_no_request(
     finally:
         del stack.extra_env["INVOKE_DOCKHAND_PROD_FILES"]
         del stack.extra_env["PROXY_PORT"]
+        del stack.extra_env["PROXY_CONTEXT"]
     assert rolled.returncode == 0, output(rolled)
     print(
         f"rolling update: {took:.1f} s, {load.sent} requests, {len(load.failed)} lost"
@@ -971,11 +967,9 @@ def test_a_context_whose_endpoint_is_ssh(
 def test_ssh_to_a_port_where_nothing_listens_is_one_line(
     ssh_manager: sshd.Sshd, tmp_path: Path
 ) -> None:
-    env_file = tmp_path / "other.env"
-    write_env(env_file, env_lines(REPO / ".env.example"))
     user, port = getpass.getuser(), free_port()
     nowhere = f"ssh://{user}@127.0.0.1:{port}"
-    other = Stack(root=REPO, env_file=env_file, extra_env=ssh_manager.env())
+    other = reference_stack(tmp_path / "other.env", **ssh_manager.env())
     other.extra_env["INVOKE_DOCKHAND_DEPLOY_ENDPOINT"] = nowhere
     for args in (("deploy",), ("cluster", "ps")):
         result = other.inv(*args, timeout=120)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, env_lines, output, write_env
+from harness import Stack, output, reference_stack
 
 from exec_log import VARIABLE, read, shims
 
@@ -65,16 +65,12 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Pa
     """The reference stack up and migrated, every docker and docker-compose
     it is driven with logged to the file returned."""
     folder = tmp_path_factory.mktemp("starts")
-    write_env(folder / "test.env", env_lines(REPO / ".env.example"))
     log = folder / "exec.log"
-    stack = Stack(
-        root=REPO,
-        env_file=folder / "test.env",
-        extra_env={
-            "PATH": f"{shims(folder / 'bin')}{os.pathsep}{os.environ['PATH']}",
-            VARIABLE: str(log),
-            "DOCKHAND_CACHE_DIR": str(folder / "cache"),
-        },
+    stack = reference_stack(
+        folder / "test.env",
+        PATH=f"{shims(folder / 'bin')}{os.pathsep}{os.environ['PATH']}",
+        DOCKHAND_CACHE_DIR=str(folder / "cache"),
+        **{VARIABLE: str(log)},
     )
     try:
         for args in (("up", "--build"), ("migrate",)):

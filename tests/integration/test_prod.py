@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from harness import (
-    REPO,
     Stack,
     Stacks,
     compose_status,
@@ -21,7 +20,10 @@ from harness import (
 )
 
 SERVICES = {"db", "redis", "backend", "backend-ts"}
-PROD_FILE = str(REPO / "docker-compose.prod.yml")
+
+
+def prod_file(stack: Stack) -> str:
+    return str(stack.root / "docker-compose.prod.yml")
 
 
 @pytest.fixture
@@ -56,12 +58,13 @@ def test_prod_selects_the_override_for_every_compose_task(
     commands = [line for line in prod.stderr.splitlines() if line.startswith("$ ")]
     compose = [line for line in commands if " compose " in line]
     assert compose, output(prod)
+    root = dry_stack.root
     for line in compose:
-        assert f"-f {REPO / 'docker-compose.yml'} -f {PROD_FILE}" in line, line
+        assert f"-f {root / 'docker-compose.yml'} -f {prod_file(dry_stack)}" in line
 
     dev = dry_stack.inv("--dry", *task)
     assert dev.returncode == 0, output(dev)
-    assert PROD_FILE not in dev.stderr, output(dev)
+    assert prod_file(dry_stack) not in dev.stderr, output(dev)
 
 
 def test_db_restore_under_prod(dry_stack: Stack, tmp_path: Path) -> None:
@@ -69,7 +72,7 @@ def test_db_restore_under_prod(dry_stack: Stack, tmp_path: Path) -> None:
     dump.write_bytes(b"PGDMP")
     prod = dry_stack.inv("--dry", "prod", "db.restore", str(dump), "--yes")
     assert prod.returncode == 0, output(prod)
-    assert f"-f {PROD_FILE}" in prod.stderr
+    assert f"-f {prod_file(dry_stack)}" in prod.stderr
 
 
 @pytest.mark.parametrize("task", [["ps"], ["env"]], ids=" ".join)
@@ -167,5 +170,6 @@ def test_prod_down_then_up_again(prod_stack: Stack) -> None:
     # ... and up under the production override again, not the dev stack.
     for service, attrs in inspect_running(prod_stack.project).items():
         labels = attrs["Config"]["Labels"]
-        assert PROD_FILE in labels["com.docker.compose.project.config_files"], service
+        config_files = labels["com.docker.compose.project.config_files"]
+        assert prod_file(prod_stack) in config_files, service
         assert attrs["HostConfig"]["ReadonlyRootfs"] is True, service

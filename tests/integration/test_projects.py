@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
-from harness import REPO, free_port, output, remove_images, sql
 from harness import containers_of as container_ids
+from harness import copy_checkout, free_port, output, remove_images, sql
 from harness import volumes_of as volumes
 
 SETUP_TIMEOUT = 1200
@@ -38,23 +38,6 @@ PORT_KEYS = (
     "BACKEND_TS_PORT",
     "MINIO_PORT",
 )
-
-
-def copy_tree(dest: Path) -> None:
-    """This checkout's files (tracked and new, not ignored), without its .env."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = REPO / name
-        if name == ".env" or not source.is_file():
-            continue
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
 
 
 @dataclass
@@ -166,7 +149,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     a_root = base / "one" / "neuroagent"
     b_root = base / "two" / "neuroagent"  # the same folder name: the old clash
     for root in (a_root, b_root):
-        copy_tree(root)
+        copy_checkout(root)
     defaults = {key: str(free_port()) for key in PORT_KEYS}
     for root in (a_root, b_root):
         example = root / ".env.example"
@@ -377,7 +360,7 @@ def test_setup_data_from_copies_another_checkouts_database(
 ) -> None:
     a = both.a
     c = Checkout(tmp_path / "three" / "neuroagent", a.cache)
-    copy_tree(c.root)
+    copy_checkout(c.root)
     shutil.copy2(a.root / ".env.example", c.root / ".env.example")
     before = sorted(container_ids(a.project))
     setup = c.inv("setup", "--data-from", str(a.root), timeout=SETUP_TIMEOUT)
@@ -423,7 +406,7 @@ def test_gc_removes_what_a_deleted_checkout_left_and_keeps_its_volumes(
     pair stays whole for the tests that run after this one."""
     a = both.a
     d = Checkout(tmp_path / "four" / "neuroagent", a.cache)
-    copy_tree(d.root)
+    copy_checkout(d.root)
     shutil.copy2(a.root / ".env.example", d.root / ".env.example")
     setup = d.inv("setup", timeout=SETUP_TIMEOUT)
     gone = d.project

@@ -10,12 +10,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from harness import REPO, Stack, Stacks, output, sql
+from harness import Stack, Stacks, output, sql
 
 
 @pytest.fixture(scope="module")
 def stack(base_image: None, module_stacks: Stacks) -> Stack:
-    return module_stacks.reference(("up",), ("migrate",))
+    stack = module_stacks.reference(("up",), ("migrate",))
+    # A checkout of its own, so the commit a snapshot records can be checked.
+    for args in (
+        ("init", "-q"),
+        ("add", "-A"),
+        ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "the stack"),
+    ):
+        subprocess.run(["git", "-C", str(stack.root), *args], check=True)
+    return stack
 
 
 def rows(stack: Stack) -> str:
@@ -50,7 +58,7 @@ def test_db_and_redis_are_put_back_after_both_changed(stack: Stack) -> None:
     }
     assert all(e["size"] > 0 for e in entry["entries"])
     head = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "HEAD"],
+        ["git", "-C", str(stack.root), "rev-parse", "HEAD"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     assert entry["git_commit"] == head
@@ -75,7 +83,7 @@ def test_db_and_redis_are_put_back_after_both_changed(stack: Stack) -> None:
 def test_a_damaged_snapshot_changes_nothing(stack: Stack) -> None:
     saved = stack.inv("snapshot.save", "good")
     assert saved.returncode == 0, output(saved)
-    where = REPO / "snapshots" / stack.project
+    where = stack.root / "snapshots" / stack.project
     shutil.copytree(where / "good", where / "bad")
     manifest = json.loads((where / "bad" / "manifest.json").read_text())
     manifest["name"] = "bad"

@@ -429,15 +429,6 @@ def test_shell_command_returns_psqls_exit_code(
     ]
 
 
-def test_interactive_shell_needs_a_terminal(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    call = make(project, monkeypatch, db_runner())
-    monkeypatch.setattr(db, "interactive", lambda: False)
-    assert call(db.shell) == 1
-    assert "needs a terminal" in capsys.readouterr().err
-
-
 def test_reset_backs_up_drops_recreates_then_migrates(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
