@@ -18,6 +18,7 @@ from helpers import unavailable
 # Where scripts/rootless-engine puts the socket (the same variable moves it).
 RUN_DIR = os.environ.get("ROOTLESS_ENGINE_RUN_DIR", "/run/dockhand-engine-rootless")
 SOCKET = Path(RUN_DIR) / "docker.sock"
+HOST = f"unix://{SOCKET}"
 CRASHLOOP = Path(__file__).parent / "projects" / "crashloop"
 
 
@@ -49,10 +50,9 @@ def _require_rootless(host: str) -> None:
 def rootless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The crashloop project on the rootless engine (DOCKER_HOST for every
     command of the module: inv, and the harness's own docker calls)."""
-    host = f"unix://{SOCKET}"
-    _require_rootless(host)
+    _require_rootless(HOST)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DOCKER_HOST", host)
+        patch.setenv("DOCKER_HOST", HOST)
         stacks = Stacks(tmp_path_factory.mktemp("rootless"))
         try:
             yield stacks.project(CRASHLOOP)
@@ -114,8 +114,7 @@ def test_the_engine_starts_again_over_a_stale_pid_file() -> None:
     container is gone starts a new one even when the old pid files (dockerd's,
     containerd's) name a pid alive in the new container (1 always is). CI
     once failed here."""
-    host = f"unix://{SOCKET}"
-    _require_rootless(host)
+    _require_rootless(HOST)
     # The rootless engine's container lives on the host's engine, whichever
     # engine the rest of the run talks to.
     hosting = {**os.environ, "DOCKER_HOST": "unix:///var/run/docker.sock"}
@@ -132,4 +131,4 @@ def test_the_engine_starts_again_over_a_stale_pid_file() -> None:
         [str(script), "up"], env=hosting, capture_output=True, text=True, timeout=300
     )
     assert started.returncode == 0, started.stderr
-    assert _rootless_answers(host) is None
+    assert _rootless_answers(HOST) is None
