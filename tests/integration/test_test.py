@@ -46,6 +46,8 @@ def running(stack: Stack) -> set[str]:
 
 
 def test_the_services_own_tests_pass_in_one_off_containers(stack: Stack) -> None:
+    down = stack.inv("down")  # another test of the module may have started it
+    assert down.returncode == 0, output(down)
     assert "backend" not in running(stack)
     result = stack.inv("test", timeout=600)
     assert result.returncode == 0, output(result)
