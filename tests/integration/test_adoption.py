@@ -2,12 +2,14 @@
 should, and a Compose project outside this repository, with only a compose
 file, a .env and the two-line tasks.py, runs the daily tasks from a fresh
 virtualenv with the wheel installed (and with dockhand installed from a git
-URL or a local path). Its own tasks sit beside dockhand's, and override one."""
+URL or a local path). Its own tasks sit beside dockhand's, and override one.
+The `dockhand` command runs a project that holds only its compose file."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import tarfile
 import zipfile
@@ -224,3 +226,58 @@ def test_installed_from_a_git_url_or_a_local_path(
     assert f'"dockhand-compose {dockhand.__version__}"' in version.stdout, output(
         version
     )
+
+
+def test_dockhand_runs_a_project_holding_only_its_compose_file(
+    tmp_path: Path, dist: Path, constraints: Path, base_image: None
+) -> None:
+    """No tasks.py, no invoke.yaml, no .env: `dockhand` from the wheel, from
+    the project's folder and from one below it. The project is named as
+    Compose names it, after its folder."""
+    (wheel,) = dist.glob("*.whl")
+    bin = venv_with(tmp_path / "venv", str(wheel), constraints)
+    name = f"dhtest-{secrets.token_hex(4)}"
+    root = tmp_path / name
+    (root / "src" / "deep").mkdir(parents=True)
+    (root / "compose.yaml").write_text(COMPOSE)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def dockhand_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(bin / "dockhand"), *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+    below = root / "src" / "deep"
+    try:
+        up = dockhand_in(root, "up")
+        assert up.returncode == 0 and "all services are ready" in up.stderr, output(up)
+        for folder in (root, below):
+            ps = dockhand_in(folder, "ps", "--json")
+            assert ps.returncode == 0, output(ps)
+            assert [(r["service"], r["state"]) for r in json.loads(ps.stdout)] == [
+                ("app", "running")
+            ], output(ps)
+            logs = dockhand_in(folder, "logs", "app", "--tail", "1")
+            assert logs.returncode == 0 and "app started" in logs.stdout, output(logs)
+            shell = dockhand_in(folder, "shell", "app", "-c", "echo $((6 * 7))")
+            assert shell.returncode == 0 and shell.stdout.strip() == "42", output(shell)
+        down = dockhand_in(below, "down")
+        assert down.returncode == 0, output(down)
+        left = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={name}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert left.stdout.strip() == "", left.stdout
+        assert sorted(p.name for p in root.iterdir()) == ["compose.yaml", "src"]
+    finally:
+        subprocess.run(
+            ["docker", "compose", "-p", name, "down", "--volumes", "--timeout", "3"],
+            capture_output=True, check=False,
+        )  # fmt: skip

@@ -265,7 +265,8 @@ def report_internal_error(exc: BaseException) -> None:
 
 # --- where Invoke has no public hook ------------------------------------------
 # Python's own hooks, each for one thing Invoke's program does and offers no
-# setting for (`inv` is Invoke's program: dockhand cannot subclass it). The
+# setting for (`inv` is Invoke's program: dockhand cannot subclass it; the
+# `dockhand` command runs the same hooks, so both behave alike). The
 # parser's is in dockhand.cli.positional.
 
 

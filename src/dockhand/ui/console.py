@@ -43,9 +43,21 @@ def plain(stream: TextIO) -> bool:
     return not stream.isatty() and not os.environ.get("FORCE_COLOR")
 
 
+# The command the user typed: Invoke's `inv`, or `dockhand` (set by
+# dockhand.cli.program). Messages are written naming `inv up` and the like;
+# under `dockhand` they say `dockhand up`.
+program = "inv"
+
+
+def spoken(message: str) -> str:
+    """`message` naming the command the user typed."""
+    return message if program == "inv" else message.replace("`inv ", f"`{program} ")
+
+
 def _line(styled: str, text: str, message: str) -> None:
     """One status line, `message` put into a template: `text` as is off a
     terminal, `styled` (rich markup, the message escaped) on one."""
+    message = spoken(message)
     if plain(sys.stderr):
         sys.stderr.write(text.format(message) + "\n")
         sys.stderr.flush()
