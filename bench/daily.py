@@ -12,7 +12,8 @@ the fastest run of each side's difference, which a busy machine moves less.
 as dockhand's (names, parameters, help: generated), which is Invoke's own
 cost of that many tasks. With `--before TREE` (another checkout, e.g.
 `git archive main | tar -x -C TREE`) each round runs that tree's dockhand
-too, on the same stack, so load on the machine hits all three alike.
+too, on the same stack, so load on the machine hits all three alike. The
+`dockhand` command (the console script) runs each of dockhand's commands too.
 
 Python's bytecode is cached (in the run's own folder: PYTHONPYCACHEPREFIX),
 as it is for an installed package, and one round is run first to fill it
@@ -38,6 +39,7 @@ from pathlib import Path
 from run import BENCH, INV, REPO, reference_env, run
 
 LIST = "`inv --list`"
+DOCKHAND = REPO / ".venv" / "bin" / "dockhand"
 
 # (what is measured, dockhand's arguments, the bare task's arguments)
 PAIRS: list[tuple[str, list[str], list[str]]] = [
@@ -169,19 +171,23 @@ def measure(
         for name, ours, bare in PAIRS:
             if only and not any(word in name for word in only):
                 continue
-            sides = [(label, tree, ours, own(env, tree)) for label, tree in trees]
-            sides.append(("bare", BENCH / "bare", bare, env))
+            sides = [
+                (label, tree, [*INV, *ours], own(env, tree)) for label, tree in trees
+            ]
+            # The same tasks as the `dockhand` command (its console script).
+            sides.append(("`dockhand`", REPO, [str(DOCKHAND), *ours], own(env, REPO)))
+            sides.append(("bare", BENCH / "bare", [*INV, *bare], env))
             if name == LIST:
-                sides.append(("bare, same tasks", many, bare, env))
+                sides.append(("bare, same tasks", many, [*INV, *bare], env))
             for _, cwd, argv, side_env in sides:  # bytecode and caches filled
-                timed([*INV, *argv], cwd, side_env)
+                timed(argv, cwd, side_env)
             took: dict[str, list[tuple[float, float]]] = {
                 label: [] for label, *_ in sides
             }
             for _ in range(n):
                 for label, cwd, argv, side_env in sides:
-                    took[label].append(timed([*INV, *argv], cwd, side_env))
-            for label, _ in trees:
+                    took[label].append(timed(argv, cwd, side_env))
+            for label in [label for label, _ in trees] + ["`dockhand`"]:
                 for floor in [side[0] for side in sides if side[0].startswith("bare")]:
                     mine, theirs = took[label], took[floor]
                     rows.append(
