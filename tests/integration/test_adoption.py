@@ -255,6 +255,10 @@ def test_dockhand_runs_a_project_holding_only_its_compose_file(
         )
 
     below = root / "src" / "deep"
+    version = dockhand_in(below, "version", "--json")
+    assert version.returncode == 0, output(version)
+    where = json.loads(version.stdout)["from"]  # the wheel's, not this tree's
+    assert where.startswith(str(tmp_path / "venv")), where
     try:
         up = dockhand_in(root, "up")
         assert up.returncode == 0 and "all services are ready" in up.stderr, output(up)
@@ -268,6 +272,10 @@ def test_dockhand_runs_a_project_holding_only_its_compose_file(
             assert logs.returncode == 0 and "app started" in logs.stdout, output(logs)
             shell = dockhand_in(folder, "shell", "app", "-c", "echo $((6 * 7))")
             assert shell.returncode == 0 and shell.stdout.strip() == "42", output(shell)
+        check = dockhand_in(below, "check", "--json")
+        rows = {row["name"]: row for row in json.loads(check.stdout)["checks"]}
+        assert rows["compose-prod"]["status"] == "skip", rows["compose-prod"]
+        assert rows["compose files"]["status"] == "ok", rows["compose files"]
         down = dockhand_in(below, "down")
         assert down.returncode == 0, output(down)
         left = subprocess.run(

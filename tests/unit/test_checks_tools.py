@@ -213,3 +213,15 @@ def test_engine_features_pass_on_podman_when_nothing_has_a_healthcheck(
     assert check_engine_features(found) == Check(
         "engine features", OK, "Podman 5.8.6 has what the stack needs"
     )
+
+
+def test_a_project_without_a_production_override_skips_the_prod_checks(
+    tmp_path: Path,
+) -> None:
+    """Most projects have no docker-compose.prod.yml and configure none: the
+    prod checks skip, saying how to check one, rather than fail on a file the
+    project never had (every adopter's first `inv check` was red)."""
+    prod = facts(tmp_path).prod
+    assert isinstance(prod, Problem) and prod.status == SKIP, prod
+    assert "docker-compose.prod.yml" in prod.detail
+    assert "dockhand.prod_files" in prod.fix

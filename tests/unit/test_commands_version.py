@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 from pathlib import Path
 
 import invoke
 import pytest
 
+import dockhand
 from dockhand._version import DISTRIBUTION, __version__
 from dockhand.commands import version
 from dockhand.config.settings import load
@@ -31,6 +33,8 @@ def test_the_json_names_each_part(
     version.version(session(tmp_path, (0, "5.6.1\n", "")), as_json=True)
     rows = json.loads(capsys.readouterr().out)
     assert rows["dockhand"] == f"{DISTRIBUTION} {__version__}"
+    here = Path(dockhand.__file__).resolve().parent
+    assert rows["from"] == f"{here} (run by {sys.executable})"
     assert rows["python"].endswith(platform.python_version())
     assert rows["invoke"] == invoke.__version__
     assert rows["compose"] == "docker compose 5.6.1"

@@ -201,13 +201,14 @@ class Facts:
     @cached_property
     def prod(self) -> ComposeModel | Problem:
         """The model with the production override."""
-        if not self.settings.prod_files:
+        if not self.settings.prod_override:
+            default = ", ".join(self.rel(f) for f in self.settings.prod_files)
             return Problem(
-                "no production override is configured (dockhand.prod_files)",
-                "add one (e.g. docker-compose.prod.yml) to dockhand.prod_files",
+                f"no production override here ({default or 'none configured'})",
+                "to check one, add it (e.g. docker-compose.prod.yml) to dockhand.prod_files",
                 SKIP,
             )
-        return self._model(self.settings.compose_files + self.settings.prod_files)
+        return self._model(self.settings.compose_files + self.settings.prod_override)
 
     def _model(self, files: Sequence[Path]) -> ComposeModel | Problem:
         if isinstance(self.compose, Problem):
@@ -221,7 +222,7 @@ class Facts:
         """Every variable the compose files (and the prod override) use."""
         if isinstance(self.compose, Problem):
             return Problem("needs Docker Compose (see compose)", status=SKIP)
-        files = self.settings.compose_files + self.settings.prod_files
+        files = self.settings.compose_files + self.settings.prod_override
         return compose_variables(
             self._runner, self.compose, self._project(files), self.env_files
         )

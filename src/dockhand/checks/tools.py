@@ -104,5 +104,5 @@ def check_compose_files(facts: Facts) -> Check:
 
 def check_compose_prod(facts: Facts) -> Check:
     settings = facts.settings
-    files = " + ".join(f.name for f in settings.compose_files + settings.prod_files)
+    files = " + ".join(f.name for f in settings.compose_files + settings.prod_override)
     return _check_model("compose-prod", facts.prod, files)

@@ -1,11 +1,13 @@
-"""`inv version`: dockhand's version with the Python, Invoke, Compose and
-engine beside it, the lines a bug report needs. Each part that cannot be
+"""`inv version`: dockhand's version and where it runs from, with the
+Python, Invoke, Compose and engine beside it, the lines a bug report needs. Each part that cannot be
 asked says why, instead of failing the whole report."""
 
 from __future__ import annotations
 
 import json
 import platform
+import sys
+from pathlib import Path
 
 import invoke
 
@@ -14,6 +16,9 @@ from dockhand.docker import engine
 from dockhand.errors import DockhandError
 from dockhand.session import Session, detect_compose
 from dockhand.ui import console
+
+# The dockhand package this code belongs to (commands/ is one folder down).
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def _compose(s: Session) -> str:
@@ -39,6 +44,8 @@ def _engine() -> str:
 def version(s: Session, *, as_json: bool = False) -> None:
     rows = {
         "dockhand": f"{DISTRIBUTION} {__version__}",
+        # Which dockhand this is: a system one can shadow a project's own.
+        "from": f"{PACKAGE} (run by {sys.executable})",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "invoke": invoke.__version__,
         "compose": _compose(s),

@@ -207,6 +207,7 @@ class Settings:
     # Compose (dockhand.discovery) and says where each came from.
     project_given: bool = True
     files_given: bool = True
+    prod_files_given: bool = True
     project_source: str = "invoke.yaml"
     files_source: str = "invoke.yaml"
 
@@ -214,6 +215,13 @@ class Settings:
     def files(self) -> tuple[Path, ...]:
         """The compose files in merge order; the prod override last."""
         return self.compose_files + (self.prod_files if self.prod else ())
+
+    @property
+    def prod_override(self) -> tuple[Path, ...]:
+        """The files configured, else the default's that exist (most have none)."""
+        if self.prod_files_given:
+            return self.prod_files
+        return tuple(f for f in self.prod_files if f.is_file())
 
     def compose_project(self) -> Project:
         env_file = self.env_file if self.env_file.is_file() else None
@@ -335,6 +343,7 @@ def load(section: object, origins: Mapping[str, str] | None = None) -> Settings:
         **values,
         project_given=bool(section.get("project")),
         files_given="compose_files" in section,
+        prod_files_given="prod_files" in section,
         # A file name, or the INVOKE_DOCKHAND_* variable that gave it.
         project_source=origins.get("project", "invoke.yaml"),
         files_source=origins.get("compose_files", "invoke.yaml"),
