@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR
+from dockhand.config.defaults import COMPOSE_NAMES, OVERRIDE_NAMES
 from dockhand.docker import compose, compose_cache, containers
 from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
@@ -30,19 +31,6 @@ from dockhand.errors import DockhandError
 if TYPE_CHECKING:
     from dockhand.config.settings import Settings
     from dockhand.session import Session
-
-COMPOSE_NAMES = (
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yml",
-    "docker-compose.yaml",
-)
-OVERRIDE_NAMES = (
-    "compose.override.yml",
-    "compose.override.yaml",
-    "docker-compose.override.yml",
-    "docker-compose.override.yaml",
-)
 
 
 def compose_files(

@@ -17,10 +17,8 @@ from typing import Any
 
 from invoke.util import yaml  # type: ignore[attr-defined]  # the YAML Invoke reads with
 
+from dockhand.config.defaults import INVOKE_FILES
 from dockhand.errors import DockhandError
-
-# The project files Invoke looks for beside tasks.py, in its order.
-PROJECT_FILES = ("invoke.yaml", "invoke.yml", "invoke.json")
 
 
 def _name(path: str | Path, folder: Path) -> str:
@@ -88,7 +86,7 @@ def check_file(path: Path, folder: Path) -> DockhandError | None:
 
 def check_project_file(folder: Path) -> DockhandError | None:
     """What is wrong with the project's config file (the first Invoke finds)."""
-    for filename in PROJECT_FILES:
+    for filename in INVOKE_FILES:
         if (folder / filename).is_file():
             return check_file(folder / filename, folder)
     return None

@@ -4,10 +4,11 @@ reads Invoke's parser from the call stack.
 Why the stack: Invoke has neither optional nor repeated positional arguments
 (pyinvoke/invoke#159, #378), and `inv` is Invoke's own program (`dockhand`
 is Invoke's Program too, with its parser untouched), so dockhand owns no
-parser; it owns only the Argument objects its tasks hand over. Invoke's ParseMachine asks an argument the same question,
-`value is None`, in two places: while handling a bare word ("does this task
-still want a positional? then this word is it") and when the task's words end
-("a positional is still missing: error"). The first must hear yes for every
+parser; it owns only the Argument objects its tasks hand over. Invoke's
+ParseMachine asks an argument the same question, `value is None`, in two
+places: while handling a bare word ("does this task still want a
+positional? then this word is it") and when the task's words end ("a
+positional is still missing: error"). The first must hear yes for every
 word, the second no, and nothing but the caller tells them apart.
 
 A word that looks like an option is never offered: Invoke then reads it as a

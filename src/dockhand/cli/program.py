@@ -21,12 +21,12 @@ from pathlib import Path
 from invoke.collection import Collection
 from invoke.program import Program
 
-from dockhand.discovery import COMPOSE_NAMES
+from dockhand.config.defaults import COMPOSE_NAMES, INVOKE_FILES
 from dockhand.ui import console
 
 NAME = "dockhand"
 # What makes a folder a project's root, besides a compose file.
-PROJECT_FILES = ("invoke.yaml", "invoke.yml", "invoke.json", "tasks.py")
+PROJECT_FILES = (*INVOKE_FILES, "tasks.py")
 
 
 def project_root(start: Path) -> Path:

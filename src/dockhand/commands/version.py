@@ -1,6 +1,7 @@
 """`inv version`: dockhand's version and where it runs from, with the
-Python, Invoke, Compose and engine beside it, the lines a bug report needs. Each part that cannot be
-asked says why, instead of failing the whole report."""
+Python, Invoke, Compose and engine beside it, the lines a bug report needs.
+Each part that cannot be asked says why, instead of failing the whole
+report."""
 
 from __future__ import annotations
 

@@ -8,3 +8,20 @@ declared in dockhand.config.settings."""
 OWN = "_dockhand"
 # The variables that set a key of the `dockhand` section, read by its schema.
 ENV_PREFIX = "INVOKE_DOCKHAND_"
+# Compose's names for a project's compose file, in the order it looks
+# (compose-go's cli/options), and for the override file beside it: read by
+# dockhand.discovery, and by the `dockhand` command to find its project.
+COMPOSE_NAMES = (
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+)
+OVERRIDE_NAMES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+# The project config files Invoke looks for beside tasks.py, in its order.
+INVOKE_FILES = ("invoke.yaml", "invoke.yml", "invoke.json")
