@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR
 from dockhand.config.defaults import COMPOSE_NAMES, OVERRIDE_NAMES
-from dockhand.docker import compose, compose_cache, containers
+from dockhand.docker import compose, compose_cache, compose_env, containers
 from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
 
@@ -60,12 +60,21 @@ def compose_files(
 folder_name = checkout.folder_name
 
 
+def _first_env_files(settings: Settings) -> tuple[Path, ...]:
+    """The env files Compose reads before it knows the compose files."""
+    if settings.env_file_given:
+        return (settings.env_file,) if settings.env_file.is_file() else ()
+    return compose_env.first_pass(settings.root, os.environ, Path.cwd())
+
+
 def _variables(settings: Settings) -> dict[str, str | None]:
+    """What COMPOSE_FILE, COMPOSE_PROJECT_NAME and the like are: the shell's,
+    else the first env file's that sets them."""
     from dockhand import envfile  # python-dotenv, only where an env file is read
 
     values: dict[str, str | None] = {}
-    if settings.env_file.is_file():
-        values.update(envfile.values(settings.env_file))
+    for path in reversed(_first_env_files(settings)):
+        values.update(envfile.values(path))
     values.update({k: v for k, v in os.environ.items() if k.startswith("COMPOSE_")})
     return values
 
@@ -75,9 +84,8 @@ def _ask_compose(s: Session, project: Project) -> str:
     fingerprint of what the answer depends on."""
     key = json.dumps(
         [[str(f), compose_cache.file_stat(str(f))] for f in project.files]
+        + [[str(f), compose_cache.file_stat(str(f))] for f in project.env_files]
         + [
-            str(project.env_file),
-            compose_cache.file_stat(str(project.env_file)),
             os.environ.get("COMPOSE_PROJECT_NAME"),
             list(s.find_compose().argv),
         ]
@@ -157,8 +165,8 @@ def _name(
     source = "COMPOSE_PROJECT_NAME" if given else "the folder's name"
     try:
         if not s.find_compose().is_v1:  # v1 ignores `name:` and prints no JSON
-            env_file = settings.env_file if settings.env_file.is_file() else None
-            asked = _ask_compose(s, Project("", files, env_file, settings.profiles))
+            project = Project("", files, s.env_files(files), settings.profiles)
+            asked = _ask_compose(s, project)
             if asked:
                 if not given and asked != folder_name(files[0].parent):
                     source = "name: in the compose file"

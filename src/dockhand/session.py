@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockhand.config import settings
 from dockhand.config.settings import Settings
-from dockhand.docker import (
-    compose,
-    engine_socket,
-)
+from dockhand.docker import compose, compose_env, engine_socket
 from dockhand.docker.compose import ComposeCli, Project
 from dockhand.docker.process import Runner
 from dockhand.errors import DockhandError
@@ -110,7 +109,18 @@ class Session:
 
     @cached_property
     def project(self) -> Project:
-        return self.settings.compose_project()
+        settings = self.settings
+        env_files = self.env_files(settings.files)
+        return Project(settings.project, settings.files, env_files, settings.profiles)
+
+    def env_files(self, files: tuple[Path, ...]) -> tuple[Path, ...]:
+        """The `--env-file`s for `files`: the project's `env_file` when it
+        sets one, else those Compose itself reads (docker.compose_env)."""
+        settings = self.settings
+        configured = settings.env_file if settings.env_file_given else None
+        return compose_env.for_project(
+            settings.root, files, configured, os.environ, Path.cwd()
+        )
 
     def connect(self) -> DockerClient:
         """The engine through the docker SDK, connected and pinged on the

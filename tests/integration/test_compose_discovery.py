@@ -33,18 +33,23 @@ TASKS = "from dockhand import namespace\n\nns = namespace(__file__)\n"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def env() -> dict[str, str]:
+def env(**shell: str) -> dict[str, str]:
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("INVOKE_")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("INVOKE_", "COMPOSE_"))
+        },
         "NO_COLOR": "1",
+        **shell,
     }
 
 
-def inv(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def inv(folder: Path, *args: str, **shell: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "invoke", *args],
         cwd=folder,
-        env=env(),
+        env=env(**shell),
         capture_output=True,
         text=True,
         timeout=300,
@@ -53,11 +58,11 @@ def inv(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def compose_model(folder: Path, argv: list[str]) -> dict[str, object]:
+def compose_model(folder: Path, argv: list[str], **shell: str) -> dict[str, object]:
     done = subprocess.run(
         [*argv, "config", "--format", "json"],
         cwd=folder,
-        env=env(),
+        env=env(**shell),
         capture_output=True,
         text=True,
         timeout=60,
@@ -67,9 +72,9 @@ def compose_model(folder: Path, argv: list[str]) -> dict[str, object]:
     return dict(json.loads(done.stdout))
 
 
-def dockhand_argv(folder: Path) -> list[str]:
+def dockhand_argv(folder: Path, **shell: str) -> list[str]:
     """The Compose command `inv up` would run (its --dry echo), minus `up`."""
-    dry = inv(folder, "--dry", "up")
+    dry = inv(folder, "--dry", "up", **shell)
     assert dry.returncode == 0, output(dry)
     line = next(x for x in dry.stderr.splitlines() if x.startswith("$ docker compose"))
     argv = shlex.split(line[2:])
@@ -85,9 +90,9 @@ def take_down(folder: Path, project: str) -> None:
     )
 
 
-def layout(tmp_path: Path, files: dict[str, str]) -> Path:
+def layout(tmp_path: Path, files: dict[str, str], tasks: str = "tasks.py") -> Path:
     folder = tmp_path / f"shop-{secrets.token_hex(3)}"
-    for name, text in {"tasks.py": TASKS, **files}.items():
+    for name, text in {tasks: TASKS, **files}.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     return folder
@@ -119,6 +124,70 @@ LAYOUTS = {
         ".env": "COMPOSE_FILE=base.yaml:extra.yaml\n",
     },
 }
+
+
+# Where the values come from: Compose's env files (issue 26). Each `image:`
+# is interpolated, so a value read from the wrong file changes the model.
+TAGGED = SERVICE.replace("debian:bookworm-slim", "debian:${TAG:-unset}")
+ENV_LAYOUTS: dict[str, tuple[dict[str, str], dict[str, str], str, str]] = {
+    # name: (files, the shell's variables, the folder inv runs in, the tag)
+    "a .env beside the compose file COMPOSE_FILE names": (
+        {
+            ".env": "COMPOSE_FILE=development/compose.yaml\n",
+            "development/.env": "TAG=latest\n",
+            "development/compose.yaml": TAGGED,
+        },
+        {},
+        ".",
+        "latest",
+    ),
+    "the working folder's .env wins over the compose file's": (
+        {
+            ".env": "COMPOSE_FILE=development/compose.yaml\nTAG=outer\n",
+            "development/.env": "TAG=inner\n",
+            "development/compose.yaml": TAGGED,
+        },
+        {},
+        ".",
+        "outer",
+    ),
+    "a parent folder's .env beside the compose file": (
+        {".env": "TAG=parent\n", "compose.yaml": TAGGED},
+        {},
+        "app",
+        "parent",
+    ),
+    "COMPOSE_ENV_FILES": (
+        {".env": "TAG=dotenv\n", "a.env": "TAG=a\n", "b.env": "TAG=b\n"}
+        | {"compose.yaml": TAGGED},
+        {"COMPOSE_ENV_FILES": "a.env,b.env"},
+        ".",
+        "b",
+    ),
+    "COMPOSE_DISABLE_ENV_FILE": (
+        {".env": "TAG=dotenv\n", "compose.yaml": TAGGED},
+        {"COMPOSE_DISABLE_ENV_FILE": "true"},
+        ".",
+        "unset",
+    ),
+    "the shell first, inside .env too": (
+        {".env": "TAG=${BASE}-1\nBASE=file\n", "compose.yaml": TAGGED},
+        {"BASE": "shell"},
+        ".",
+        "shell-1",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ENV_LAYOUTS)
+def test_dockhand_reads_the_env_files_compose_reads(tmp_path: Path, name: str) -> None:
+    files, shell, where, tag = ENV_LAYOUTS[name]
+    folder = layout(tmp_path, files, tasks=f"{where}/tasks.py")
+    cwd = folder / where
+    theirs = compose_model(cwd, ["docker", "compose"], **shell)
+    ours = compose_model(cwd, dockhand_argv(cwd, **shell), **shell)
+    assert ours == theirs
+    assert ours["services"]["app"]["image"] == f"debian:{tag}"  # type: ignore[index]
 
 
 @pytest.mark.parametrize("name", LAYOUTS)

@@ -40,10 +40,12 @@ def test_env_var_lists_arrive_as_strings(tmp_path: Path) -> None:
     assert s.compose_files == (tmp_path / "a.yml", tmp_path / "b.yml")
 
 
-def test_env_file_only_given_to_compose_when_it_exists(tmp_path: Path) -> None:
-    assert settings(tmp_path).compose_project().env_file is None
-    (tmp_path / ".env").write_text("A=1\n")
-    assert settings(tmp_path).compose_project().env_file == tmp_path / ".env"
+def test_an_env_file_is_configured_only_when_the_section_names_one(
+    tmp_path: Path,
+) -> None:
+    assert not load({"root": str(tmp_path)}).env_file_given
+    given = load({"root": str(tmp_path), "env_file": "dev.env"})
+    assert given.env_file_given and given.env_file == tmp_path / "dev.env"
 
 
 def test_migrations_accept_strings_and_lists(tmp_path: Path) -> None:

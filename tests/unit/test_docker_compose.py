@@ -13,7 +13,9 @@ from dockhand.errors import DockhandError
 V5 = ComposeCli(("docker", "compose"), (5, 6, 1))
 V1 = ComposeCli(("/usr/bin/docker-compose",), (1, 29, 2))
 PROJECT = Project(
-    "shop", (Path("/app/docker-compose.yml"), Path("/app/prod.yml")), Path("/app/.env")
+    "shop",
+    (Path("/app/docker-compose.yml"), Path("/app/prod.yml")),
+    (Path("/app/.env"),),
 )
 BASE = [
     "docker",
@@ -59,7 +61,7 @@ def test_base_names_project_every_file_and_env_file_explicitly() -> None:
 
 
 def test_base_without_env_file_and_with_profiles() -> None:
-    project = Project("shop", (Path("/a.yml"),), None, ("storage",))
+    project = Project("shop", (Path("/a.yml"),), (), ("storage",))
     assert compose.base(V1, project) == [
         "/usr/bin/docker-compose",
         "-p",
@@ -188,15 +190,15 @@ def test_version_probes_prefer_the_plugin_and_honour_an_override() -> None:
 
 def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
     cli = ComposeCli(("docker", "compose"), (5, 6))
-    project = Project("p", (tmp_path / "c.yml",), tmp_path / ".env", ("storage",))
+    project = Project("p", (tmp_path / "c.yml",), (tmp_path / ".env",), ("storage",))
     argv = compose.config_json(
         cli, project, env_files=[tmp_path / ".env.example", tmp_path / ".env"]
     )
     assert argv == [
         *("docker", "compose", "-p", "p", "-f", str(tmp_path / "c.yml")),
-        *("--profile", "storage"),
         *("--env-file", str(tmp_path / ".env.example")),
         *("--env-file", str(tmp_path / ".env")),
+        *("--profile", "storage"),
         *("config", "--format", "json"),
     ]
     # Compose v1 reads one --env-file: the env file, the later one.
@@ -206,6 +208,7 @@ def test_the_model_reads_the_example_then_the_env_file(tmp_path: Path) -> None:
     )
     assert quiet[quiet.index("--env-file") :] == [
         *("--env-file", str(tmp_path / ".env")),
+        *("--profile", "storage"),
         *("config", "--quiet"),
     ]
 

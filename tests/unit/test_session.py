@@ -101,3 +101,22 @@ def test_is_running_asks_once_and_checks_the_name_only_without_one(
     assert not s.is_running("docs")
     with pytest.raises(DockhandError, match="unknown service 'wbe'"):
         s.is_running("wbe")
+
+
+def test_env_files_are_given_to_compose_only_when_they_exist(tmp_path: Path) -> None:
+    runner = answers()
+    assert session(tmp_path, runner, (5, 6, 1)).project.env_files == ()
+    (tmp_path / ".env").write_text("A=1\n")
+    assert session(tmp_path, runner, (5, 6, 1)).project.env_files == (
+        tmp_path / ".env",
+    )
+
+
+def test_a_configured_env_file_replaces_composes_own(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("A=1\n")
+    (tmp_path / "dev.env").write_text("A=2\n")
+    configured = settings.load(
+        {"root": str(tmp_path), "project": "proj", "env_file": "dev.env"}
+    )
+    s = Session(configured, answers(), compose_cli=ComposeCli(("docker",), (5,)))
+    assert s.project.env_files == (tmp_path / "dev.env",)

@@ -172,10 +172,12 @@ class Facts:
 
     @cached_property
     def env_files(self) -> list[Path]:
-        """The example, then the env file, those that exist: Compose reads them
-        in turn, later ones winning, so a key `.env` lacks has the value
-        `inv setup` would add, and an incomplete `.env` still gives a model."""
-        return [f for f in (self.env_example, self.env_file) if f.is_file()]
+        """The example, then the project's env files, those that exist:
+        Compose reads them in turn, later ones winning, so a key `.env` lacks
+        has the value `inv setup` would add, and an incomplete `.env` still
+        gives a model."""
+        example = [self.env_example] if self.env_example.is_file() else []
+        return example + [f for f in self._s.project.env_files if f != self.env_example]
 
     @cached_property
     def values(self) -> dict[str, str | None]:
@@ -191,7 +193,7 @@ class Facts:
         return found
 
     def _project(self, files: Sequence[Path]) -> Project:
-        return Project(self.project, tuple(files), None, self.settings.profiles)
+        return Project(self.project, tuple(files), (), self.settings.profiles)
 
     @cached_property
     def dev(self) -> ComposeModel | Problem:

@@ -123,7 +123,7 @@ def _env_step(s: Session, project: str = "", new_ports: bool = False) -> None:
     if dry and (outcome.created or outcome.added):
         # Compose cannot read a file that does not exist yet, or lacks keys
         # the compose files require: the dry run shows the example's reading.
-        s.project = replace(s.project, env_file=settings.env_example)
+        s.project = replace(s.project, env_files=(settings.env_example,))
         console.status(f"(dry run: the commands below read {example_name})")
         return
     current = envfile.read(settings.env_file)

@@ -24,7 +24,6 @@ from dockhand.config.schema import (
     Unknown,
     check_keys,
 )
-from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
 
 
@@ -73,7 +72,7 @@ class Settings:
         ".env",
         at_root=parse.file_path,
         kind="one file name (a string, not a list)",
-        doc="the env file Compose interpolates from, passed with `--env-file` when it exists",
+        doc="the env file `inv setup` makes and every command passes with `--env-file` when it exists; unset, Compose's own: `.env` in the project's folder and beside the compose file, `COMPOSE_ENV_FILES`, `COMPOSE_DISABLE_ENV_FILE` ([env files](#env-files-as-compose-reads-them))",
     )
     env_example: Path = setting(  # noqa: RUF009 - setting() is a field()
         ".env.example",
@@ -208,6 +207,7 @@ class Settings:
     project_given: bool = True
     files_given: bool = True
     prod_files_given: bool = True
+    env_file_given: bool = True  # if not, Compose's own rules (docker.compose_env)
     project_source: str = "invoke.yaml"
     files_source: str = "invoke.yaml"
 
@@ -222,10 +222,6 @@ class Settings:
         if self.prod_files_given:
             return self.prod_files
         return tuple(f for f in self.prod_files if f.is_file())
-
-    def compose_project(self) -> Project:
-        env_file = self.env_file if self.env_file.is_file() else None
-        return Project(self.project, self.files, env_file, self.profiles)
 
     def service(self, name: str) -> ServiceSettings:
         return self.services.get(name, ServiceSettings())
@@ -344,6 +340,7 @@ def load(section: object, origins: Mapping[str, str] | None = None) -> Settings:
         project_given=bool(section.get("project")),
         files_given="compose_files" in section,
         prod_files_given="prod_files" in section,
+        env_file_given="env_file" in section,
         # A file name, or the INVOKE_DOCKHAND_* variable that gave it.
         project_source=origins.get("project", "invoke.yaml"),
         files_source=origins.get("compose_files", "invoke.yaml"),

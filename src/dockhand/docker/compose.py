@@ -63,11 +63,12 @@ def version_probes(override: str | None) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class Project:
-    """One Compose project: name, files in merge order, env file, profiles."""
+    """One Compose project: name, files in merge order, env files (in the
+    order passed: the last wins), profiles."""
 
     name: str
     files: tuple[Path, ...]
-    env_file: Path | None = None
+    env_files: tuple[Path, ...] = ()
     profiles: tuple[str, ...] = ()
 
 
@@ -79,11 +80,16 @@ def base(cli: ComposeCli, project: Project) -> list[str]:
     argv = [*cli.argv, *(("-p", project.name) if project.name else ())]
     for file in project.files:
         argv += ["-f", str(file)]
-    if project.env_file is not None:
-        argv += ["--env-file", str(project.env_file)]
+    for path in _env_files(cli, project.env_files):
+        argv += ["--env-file", str(path)]
     for profile in project.profiles:
         argv += ["--profile", profile]
     return argv
+
+
+def _env_files(cli: ComposeCli, env_files: Sequence[Path]) -> Sequence[Path]:
+    """v1 reads one --env-file only: the last, the one that wins."""
+    return env_files[-1:] if cli.is_v1 else env_files
 
 
 def config_shown(cli: ComposeCli, project: Project) -> str:
@@ -102,14 +108,10 @@ def _config(
     cli: ComposeCli, project: Project, env_files: Sequence[Path] | None
 ) -> list[str]:
     """`base`, with `env_files` (each read in turn, later ones winning) in
-    place of the project's env file when they are given. v1 reads one
-    --env-file only: the last."""
-    if env_files is None:
-        return [*base(cli, project), "config"]
-    argv = base(cli, replace(project, env_file=None))
-    for path in env_files[-1:] if cli.is_v1 else env_files:
-        argv += ["--env-file", str(path)]
-    return [*argv, "config"]
+    place of the project's env files when they are given."""
+    if env_files is not None:
+        project = replace(project, env_files=tuple(env_files))
+    return [*base(cli, project), "config"]
 
 
 def config_quiet(

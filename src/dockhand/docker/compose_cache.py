@@ -152,13 +152,11 @@ def project_fingerprint(
     cli: ComposeCli, project: Project, environ: Mapping[str, str] = os.environ
 ) -> tuple[str | None, str]:
     """`model_fingerprint` of a project's Compose model (its compose files,
-    its env file, the .env beside the first file, the environment and the
+    its env files, the .env beside the first file, the environment and the
     Compose that reads them), and a short tag naming the project's files in
     the cache."""
 
-    files = [*project.files]
-    if project.env_file is not None:
-        files.append(project.env_file)
+    files = [*project.files, *project.env_files]
     if project.files:
         files.append(project.files[0].parent / ".env")
     argv = [*compose.base(cli, project), *map(str, cli.version)]
