@@ -171,7 +171,7 @@ ENV_LAYOUTS: dict[str, tuple[dict[str, str], dict[str, str], str, str]] = {
         "unset",
     ),
     "the shell first, inside .env too": (
-        {".env": "TAG=${BASE}-1\nBASE=file\n", "compose.yaml": TAGGED},
+        {".env": "BASE=file\nTAG=${BASE}-1\n", "compose.yaml": TAGGED},
         {"BASE": "shell"},
         ".",
         "shell-1",
@@ -188,6 +188,11 @@ def test_dockhand_reads_the_env_files_compose_reads(tmp_path: Path, name: str) -
     ours = compose_model(cwd, dockhand_argv(cwd, **shell), **shell)
     assert ours == theirs
     assert ours["services"]["app"]["image"] == f"debian:{tag}"  # type: ignore[index]
+    if tag != "unset":  # `inv env` shows the value Compose interpolated
+        shown = inv(cwd, "env", "--json", **shell)
+        assert shown.returncode == 0, output(shown)
+        rows = {row["key"]: row for row in json.loads(shown.stdout)}
+        assert rows["TAG"]["value"] == tag, rows
 
 
 @pytest.mark.parametrize("name", LAYOUTS)
@@ -247,3 +252,29 @@ def test_a_project_without_env_files_or_migrations(tmp_path: Path) -> None:
         assert "inv migrate" not in setup.stderr  # nothing to migrate here
     finally:
         take_down(folder, project)
+
+
+def test_the_dockhand_command_reads_them_too_with_no_tasks_py(tmp_path: Path) -> None:
+    """The issue's layout, run by `dockhand` in a folder holding no file of
+    dockhand's: `image: app:latest`, as Compose says."""
+    files, _, _, tag = ENV_LAYOUTS["a .env beside the compose file COMPOSE_FILE names"]
+    folder = tmp_path / f"shop-{secrets.token_hex(3)}"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    dry = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "dockhand"), "--dry", "up"],
+        cwd=folder,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert dry.returncode == 0, output(dry)
+    line = next(x for x in dry.stderr.splitlines() if x.startswith("$ docker compose"))
+    argv = shlex.split(line[2:])
+    ours = compose_model(folder, argv[: argv.index("up")])
+    assert ours == compose_model(folder, ["docker", "compose"])
+    assert ours["services"]["app"]["image"] == f"debian:{tag}"  # type: ignore[index]

@@ -307,7 +307,10 @@ def test_effective_sources_shell_then_env_then_example(
 ) -> None:
     env_path = write(tmp_path / ".env", "POSTGRES_USER=me\nBACKEND_PORT=9000\nMINE=1\n")
     variables = envfile.effective(
-        envfile.read(env_path), envfile.read(example), {"BACKEND_PORT": "7000"}
+        [envfile.read(env_path)],
+        envfile.read(example),
+        {"BACKEND_PORT": "7000"},
+        tmp_path,
     )
     by_key = {v.key: v for v in variables}
     assert (by_key["BACKEND_PORT"].value, by_key["BACKEND_PORT"].source) == (
@@ -323,6 +326,33 @@ def test_effective_sources_shell_then_env_then_example(
     assert by_key["POSTGRES_PASSWORD"].secret and not by_key["PUBLIC_NAME"].secret
     assert [v.key for v in variables][:2] == ["BASE_IMAGE", "POSTGRES_USER"]
     assert variables[-1].key == "MINE"
+
+
+def test_effective_takes_the_first_env_file_that_sets_a_key(
+    tmp_path: Path, example: Path
+) -> None:
+    """Compose's order: the project folder's .env, then the compose file's."""
+    outer = write(tmp_path / ".env", "TAG=outer\n")
+    (tmp_path / "development").mkdir()
+    inner = write(tmp_path / "development" / ".env", "TAG=inner\nONLY=here\n")
+    variables = envfile.effective(
+        [envfile.read(outer), envfile.read(inner)], None, {}, tmp_path
+    )
+    assert [(v.key, v.value, v.source) for v in variables] == [
+        ("TAG", "outer", ".env"),
+        ("ONLY", "here", "development/.env"),
+    ]
+
+
+def test_a_variable_inside_the_file_takes_the_shells_value_first(
+    tmp_path: Path,
+) -> None:
+    """As Compose fills `${BASE}` (its dotenv's lookup: the shell, then the
+    lines above); python-dotenv alone takes the file's first."""
+    env_path = write(tmp_path / ".env", "BASE=file\nTAG=${BASE}-1\nLATER=${BASE}\n")
+    assert envfile.values(env_path, {"BASE": "shell"})["TAG"] == "shell-1"
+    assert envfile.values(env_path, {})["TAG"] == "file-1"
+    assert envfile.values(env_path, {})["LATER"] == "file"
 
 
 def test_secret_values_lists_what_to_scrub(tmp_path: Path, example: Path) -> None:

@@ -32,10 +32,12 @@ def env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> Non
     example = (
         envfile.read(settings.env_example) if settings.env_example.is_file() else None
     )
-    current = envfile.read(settings.env_file) if settings.env_file.is_file() else None
-    for found in (example, current):
+    # Compose's env files, the one that wins first (dockhand.docker.compose_env)
+    envs = [envfile.read(path) for path in reversed(s.project.env_files)]
+    for found in (example, *envs):
         if found is not None:
             found.require_valid()
+    current = envs[0] if envs else None
     if current is None and example is None:
         if as_json:
             console.print_data("[]")
@@ -54,10 +56,10 @@ def env(s: Session, *, show_secrets: bool = False, as_json: bool = False) -> Non
                 else f"nor does {settings.env_example.name}"
             )
         )
-    else:
-        for note in envfile.differences(current):
+    for env in envs:
+        for note in envfile.differences(env):
             console.warn(str(note))
-    variables = envfile.effective(current, example, os.environ)
+    variables = envfile.effective(envs, example, os.environ, settings.root)
     secrets = [v.value for v in variables if v.secret and v.value]
 
     def shown(v: Variable) -> str:

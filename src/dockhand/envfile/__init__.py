@@ -1,7 +1,8 @@
 """Env files: read (python-dotenv), validate, generate, mask.
 
-Values are read with `dotenv_values(path)` only: nothing here touches
-`os.environ`, so Compose keeps its own precedence (shell, then `.env`).
+Values are read with python-dotenv and `${VAR}` in them filled as Compose
+fills it (the shell first); nothing here changes `os.environ`, so Compose
+keeps its own precedence (shell, then `.env`).
 Secrets in an example file are the keys whose comment line directly above
 contains `@secret`; their placeholder is never kept.
 

@@ -4,9 +4,11 @@ the env file, the example fills in what `inv setup` would add)."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dockhand.envfile.masking import secret_like
 from dockhand.envfile.reading import Entry, EnvFile, Problem
@@ -80,28 +82,36 @@ def differences(env: EnvFile) -> list[Problem]:
 class Variable:
     key: str
     value: str | None
-    source: str  # "shell", ".env" (the env file's name) or "example"
+    source: str  # "shell", an env file's path (".env") or "example"
     secret: bool
 
 
 def effective(
-    env: EnvFile | None, example: EnvFile | None, environ: Mapping[str, str]
+    envs: Sequence[EnvFile],
+    example: EnvFile | None,
+    environ: Mapping[str, str],
+    root: Path,
 ) -> list[Variable]:
-    """Each variable the example or the env file names, with the value Compose
-    interpolates (the shell wins over the env file) and where it comes from."""
+    """Each variable the example or the env files name, with the value Compose
+    interpolates (the shell wins, then the first of `envs` that sets it:
+    Compose's order, dockhand.docker.compose_env) and where it comes from
+    (an env file by its path from `root`)."""
     keys = list(
-        dict.fromkeys([*(example.keys if example else []), *(env.keys if env else [])])
+        dict.fromkeys(
+            [*(example.keys if example else []), *(k for e in envs for k in e.keys)]
+        )
     )
-    marked = (example.secret_keys if example else frozenset()) | (
-        env.secret_keys if env else frozenset()
+    marked = frozenset().union(
+        *(e.secret_keys for e in (*envs, *([example] if example else [])))
     )
     result = []
     for key in keys:
         value: str | None
+        found = next((e for e in envs if key in e.values), None)
         if key in environ:
             value, source = environ[key], "shell"
-        elif env is not None and key in env.values:
-            value, source = env.values[key], env.path.name
+        elif found is not None:
+            value, source = found.values[key], os.path.relpath(found.path, root)
         else:
             value, source = (example.values.get(key) if example else None), "example"
         result.append(Variable(key, value, source, secret_like(key, marked)))

@@ -1,8 +1,9 @@
 """Reading an env file the way python-dotenv does, with its parse warnings
 turned into errors naming the line.
 
-Values are read with `dotenv_values(path)` only: nothing here touches
-`os.environ`, so Compose keeps its own precedence (shell, then `.env`).
+Values are read with python-dotenv and `${VAR}` in them filled as Compose
+fills it (the shell first); nothing here changes `os.environ`, so Compose
+keeps its own precedence (shell, then `.env`).
 python-dotenv's own parser splits the file into bindings with line numbers,
 kept as entries with their raw text. Secrets in an example file are the keys
 whose comment line directly above contains `@secret`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 from dotenv.parser import Binding, parse_stream
+from dotenv.variables import parse_variables
 
 from dockhand.errors import DockhandError
 
@@ -180,7 +183,7 @@ def _problem(path: Path, number: int, source: str) -> Problem:
 
 
 def read(path: Path) -> EnvFile:
-    """The env file at `path`: values from `dotenv_values(path)`, each of
+    """The env file at `path`: its `values`, each of
     python-dotenv's parse warnings turned into an error with its line."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -204,13 +207,23 @@ def read(path: Path) -> EnvFile:
     return EnvFile(path, text, found, _entries(parse_bindings(text)), errors)
 
 
-def values(path: Path) -> dict[str, str | None]:
-    """`dotenv_values(path)`, every reader's: python-dotenv reads UTF-8
-    only, and a file that is not is named with its line, not a crash."""
+def values(path: Path, shell: Mapping[str, str] | None = None) -> dict[str, str | None]:
+    """The file's values, every reader's, as Compose interpolates them:
+    `${VAR}` takes the shell's value first, then the file's lines above it
+    (python-dotenv's `dotenv_values` takes the file's first). python-dotenv
+    reads UTF-8 only, and a file that is not is named with its line."""
     try:
-        return dict(dotenv_values(path))
+        raw = dotenv_values(path, interpolate=False)
     except UnicodeDecodeError:
         raise not_utf8(path) from None
+    environ = os.environ if shell is None else shell
+    found: dict[str, str | None] = {}
+    for key, value in raw.items():
+        if value is not None:
+            lookup = {**found, **environ}
+            value = "".join(atom.resolve(lookup) for atom in parse_variables(value))
+        found[key] = value
+    return found
 
 
 def not_utf8(path: Path) -> DockhandError:
