@@ -142,13 +142,12 @@ def _password(
     s: Session, environ: Mapping[str, str]
 ) -> tuple[str, str, Mapping[str, str | None]]:
     """The password variable, its value (the environment's, else the env
-    file's) and the env file's values."""
+    files') and the env files' values."""
     from dockhand import envfile  # python-dotenv, only where an env file is read
 
     database = s.settings.database
     variable = database.password_var if database else "POSTGRES_PASSWORD"
-    env_file = s.settings.env_file
-    values = envfile.values(env_file) if env_file.is_file() else {}
+    values = envfile.merged(s.project.env_files)
     return variable, environ.get(variable) or values.get(variable) or "", values
 
 

@@ -34,6 +34,7 @@ from dockhand.envfile.reading import (
     Problem,
     and_more,
     fix_for,
+    merged,
     read,
     values,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "generate_secret",
     "is_placeholder",
     "mask",
+    "merged",
     "placeholders",
     "read",
     "readable_by_others",

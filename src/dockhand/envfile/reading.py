@@ -226,6 +226,17 @@ def values(path: Path, shell: Mapping[str, str] | None = None) -> dict[str, str 
     return found
 
 
+def merged(
+    paths: Sequence[Path], shell: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """The values of the env files Compose is given in this order (with
+    several `--env-file`, the last one wins)."""
+    found: dict[str, str | None] = {}
+    for path in paths:
+        found.update(values(path, shell))
+    return found
+
+
 def not_utf8(path: Path) -> DockhandError:
     """The first byte of `path` that is not UTF-8, with its line."""
     data = path.read_bytes()

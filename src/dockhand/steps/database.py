@@ -39,8 +39,7 @@ def target(s: Session) -> Target:
                     dict(postgres.env_pairs(container.attrs["Config"]["Env"] or []))
                 )
                 break
-    if s.settings.env_file.is_file():
-        sources.append(envfile.values(s.settings.env_file))
+    sources.append(envfile.merged(s.project.env_files))
     return postgres.resolve_target(
         database.service, database.user_var, database.name_var, *sources
     )

@@ -75,8 +75,7 @@ def published_ports(s: Session) -> list[Published]:
     except (ValueError, TypeError):
         pass  # not remembered (or damaged): asked
     model = s.ask_model()
-    env = s.settings.env_file
-    values = envfile.values(env) if env.is_file() else {}
+    values = envfile.merged(s.project.env_files)
     values.update({k: v for k, v in os.environ.items() if k in values})
     found = ports.published_ports(model, values)
     if key is not None:
