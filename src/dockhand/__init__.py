@@ -36,6 +36,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         deploy,
         logs,
         migrate,
+        pinned,
         projects,
         setup,
         shell,
@@ -51,6 +52,7 @@ def namespace(root: str | Path | None = None) -> Collection:
     folder = Path(root).resolve() if root else Path.cwd()
     if folder.is_file():
         folder = folder.parent
+    pinned.warn_once(folder)  # another dockhand than the project pins: one line
     ns = Collection(
         setup.setup,
         check.doctor,

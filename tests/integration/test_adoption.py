@@ -3,7 +3,9 @@ should, and a Compose project outside this repository, with only a compose
 file, a .env and the two-line tasks.py, runs the daily tasks from a fresh
 virtualenv with the wheel installed (and with dockhand installed from a git
 URL or a local path). Its own tasks sit beside dockhand's, and override one.
-The `dockhand` command runs a project that holds only its compose file."""
+The `dockhand` command runs a project that holds only its compose file,
+installed into a fresh virtualenv or with `uv tool install`, and says once
+when the project pins another dockhand-compose."""
 
 from __future__ import annotations
 
@@ -27,6 +29,16 @@ services:
     image: ${BASE_IMAGE:-debian:bookworm-slim}
     init: true
     command: ["sh", "-c", "echo app started; while :; do sleep 1; done"]
+"""
+# A project's uv.lock locking dockhand-compose from the package index.
+UV_LOCK = """\
+version = 1
+requires-python = ">=3.10"
+
+[[package]]
+name = "dockhand-compose"
+version = "{version}"
+source = {{ registry = "https://pypi.org/simple" }}
 """
 TASKS = """\
 from dockhand import namespace
@@ -59,12 +71,15 @@ ns.add_task(ps)
 '''
 
 
-def uv(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def uv(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(REPO / "scripts" / "uv"), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
         check=False,
     )
     assert result.returncode == 0, output(result)
@@ -102,6 +117,25 @@ def venv_with(folder: Path, requirement: str, constraints: Path) -> Path:
     python = folder / "bin" / "python"
     uv("pip", "install", "--quiet", "--python", str(python), "-c", str(constraints), requirement)  # fmt: skip
     return folder / "bin"
+
+
+@pytest.fixture(scope="module")
+def uv_tool(
+    tmp_path_factory: pytest.TempPathFactory, dist: Path, constraints: Path
+) -> Path:
+    """The wheel installed with `uv tool install`, as a user would, with the
+    tools and their commands in a folder of the test (UV_TOOL_DIR,
+    UV_TOOL_BIN_DIR), never ~/.local; the folder holding both."""
+    (wheel,) = dist.glob("*.whl")
+    home = tmp_path_factory.mktemp("uv-tool")
+    env = {
+        **os.environ,
+        "UV_TOOL_DIR": str(home / "tools"),
+        "UV_TOOL_BIN_DIR": str(home / "bin"),
+    }
+    uv("tool", "install", "--quiet", "--no-python-downloads", "-c", str(constraints), str(wheel), env=env)  # fmt: skip
+    assert sorted(p.name for p in (home / "bin").iterdir()) == ["dockhand"]
+    return home
 
 
 class Adopter(Stack):
@@ -228,14 +262,22 @@ def test_installed_from_a_git_url_or_a_local_path(
     )
 
 
+@pytest.mark.parametrize("install", ["venv", "uv tool"])
 def test_dockhand_runs_a_project_holding_only_its_compose_file(
-    tmp_path: Path, dist: Path, constraints: Path, base_image: None
+    tmp_path: Path, request: pytest.FixtureRequest, base_image: None, install: str
 ) -> None:
-    """No tasks.py, no invoke.yaml, no .env: `dockhand` from the wheel, from
-    the project's folder and from one below it. The project is named as
-    Compose names it, after its folder."""
-    (wheel,) = dist.glob("*.whl")
-    bin = venv_with(tmp_path / "venv", str(wheel), constraints)
+    """No tasks.py, no invoke.yaml, no .env: `dockhand` from the wheel
+    (installed into a fresh virtualenv, or with `uv tool install`), from the
+    project's folder and from one below it. The project is named as Compose
+    names it, after its folder."""
+    if install == "venv":
+        (wheel,) = request.getfixturevalue("dist").glob("*.whl")
+        constraints = request.getfixturevalue("constraints")
+        home = tmp_path / "venv"
+        bin = venv_with(home, str(wheel), constraints)
+    else:
+        home = request.getfixturevalue("uv_tool")
+        bin = home / "bin"
     name = f"dhtest-{secrets.token_hex(4)}"
     root = tmp_path / name
     (root / "src" / "deep").mkdir(parents=True)
@@ -258,7 +300,8 @@ def test_dockhand_runs_a_project_holding_only_its_compose_file(
     version = dockhand_in(below, "version", "--json")
     assert version.returncode == 0, output(version)
     where = json.loads(version.stdout)["from"]  # the wheel's, not this tree's
-    assert where.startswith(str(tmp_path / "venv")), where
+    assert where.startswith(str(home)), where
+    assert "warning" not in version.stderr, output(version)  # the project pins none
     try:
         up = dockhand_in(root, "up")
         assert up.returncode == 0 and "all services are ready" in up.stderr, output(up)
@@ -289,3 +332,54 @@ def test_dockhand_runs_a_project_holding_only_its_compose_file(
             ["docker", "compose", "-p", name, "down", "--volumes", "--timeout", "3"],
             capture_output=True, check=False,
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("pin", ["uv.lock", "requirements.txt", None])
+def test_dockhand_says_once_which_dockhand_the_project_pins(
+    tmp_path: Path, uv_tool: Path, pin: str | None
+) -> None:
+    """`dockhand` installed with `uv tool install`, in a project holding only
+    its compose file and a lock or requirements pinning another version:
+    every command says so in one line, once; without the pin, nothing."""
+    root = tmp_path / "shop"
+    (root / "src").mkdir(parents=True)
+    (root / "compose.yaml").write_text(COMPOSE)
+    if pin == "uv.lock":
+        (root / pin).write_text(UV_LOCK.format(version="0.0.1"))
+    elif pin == "requirements.txt":
+        (root / pin).write_text("requests==2.32.3\ndockhand-compose==0.0.1\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    hint = {
+        "uv.lock": "`uv run dockhand {}` runs the project's own",
+        "requirements.txt": "`uv tool install dockhand-compose==0.0.1` puts that one on PATH",
+    }  # fmt: skip
+    package = uv_tool / "tools" / "dockhand-compose"
+    for folder, args in [
+        (root, ["--version"]),
+        (root, ["version", "--json"]),
+        (root / "src", ["--version"]),
+    ]:
+        ran = subprocess.run(
+            [str(uv_tool / "bin" / "dockhand"), *args],
+            cwd=folder, env=env, capture_output=True, text=True, timeout=120,
+            stdin=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        assert ran.returncode == 0, output(ran)
+        if pin is None:
+            assert ran.stderr == "", output(ran)
+            continue
+        (line,) = ran.stderr.splitlines()
+        assert line.startswith(
+            f"warning: this project pins dockhand-compose 0.0.1 ({pin}); "
+            f"running {dockhand.__version__} from {package}/"
+        ), line
+        assert line.endswith(hint[pin].format(" ".join(args))), line
+    version = subprocess.run(
+        [str(uv_tool / "bin" / "dockhand"), "version", "--json"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    rows = json.loads(version.stdout)
+    assert rows["from"].startswith(str(package)), rows
+    assert rows.get("pinned") == (
+        None if pin is None else f"dockhand-compose 0.0.1 ({pin}, not this one)"
+    ), rows

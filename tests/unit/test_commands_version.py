@@ -49,3 +49,27 @@ def test_a_missing_compose_is_a_row_not_an_error(
     out = capsys.readouterr().out
     assert "compose   not available: Docker Compose was not found" in out
     assert out.splitlines()[0] == f"dockhand  {DISTRIBUTION} {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("pinned", "row"),
+    [
+        (None, None),
+        (__version__, f"{DISTRIBUTION} {__version__} (requirements.txt)"),
+        ("0.0.1", f"{DISTRIBUTION} 0.0.1 (requirements.txt, not this one)"),
+    ],
+)
+def test_the_pinned_version_is_a_row_when_the_project_pins_one(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    pinned: str | None,
+    row: str | None,
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    if pinned:
+        (tmp_path / "requirements.txt").write_text(f"{DISTRIBUTION}=={pinned}\n")
+    version.version(session(tmp_path, (0, "5.6.1\n", "")), as_json=True)
+    rows = json.loads(capsys.readouterr().out)
+    assert rows.get("pinned") == row
+    assert list(rows)[:2] == ["dockhand", "from"]

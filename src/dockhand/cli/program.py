@@ -21,6 +21,7 @@ from pathlib import Path
 from invoke.collection import Collection
 from invoke.program import Program
 
+from dockhand.cli import pinned
 from dockhand.config.defaults import COMPOSE_NAMES, INVOKE_FILES
 from dockhand.ui import console
 
@@ -61,6 +62,7 @@ class Dockhand(Program):
 def program(start: Path) -> Dockhand:
     """The `dockhand` Program for the project at or above `start`."""
     root = project_root(start)
+    pinned.warn_once(root)  # before --version, which loads no tasks.py
     if (root / "tasks.py").is_file():
         return Dockhand(root, None)  # Invoke's loader finds it, as for `inv`
     from dockhand import namespace

@@ -1,4 +1,5 @@
-"""`inv version`: dockhand's version and where it runs from, with the
+"""`inv version`: dockhand's version and where it runs from (and the one the
+project pins, when it pins one: dockhand.config.pinned), with the
 Python, Invoke, Compose and engine beside it, the lines a bug report needs.
 Each part that cannot be asked says why, instead of failing the whole
 report."""
@@ -13,6 +14,7 @@ from pathlib import Path
 import invoke
 
 from dockhand._version import DISTRIBUTION, __version__
+from dockhand.config import pinned
 from dockhand.docker import engine
 from dockhand.errors import DockhandError
 from dockhand.session import Session, detect_compose
@@ -42,11 +44,21 @@ def _engine() -> str:
     )
 
 
+def _pinned(root: Path) -> dict[str, str]:
+    """The row of the version the project pins, when it pins one."""
+    pin = pinned.find(root)
+    if pin is None:
+        return {}
+    other = "" if pinned.same_version(pin.version, __version__) else ", not this one"
+    return {"pinned": f"{DISTRIBUTION} {pin.version} ({pin.file}{other})"}
+
+
 def version(s: Session, *, as_json: bool = False) -> None:
     rows = {
         "dockhand": f"{DISTRIBUTION} {__version__}",
         # Which dockhand this is: a system one can shadow a project's own.
         "from": f"{PACKAGE} (run by {sys.executable})",
+        **_pinned(s.settings.root),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "invoke": invoke.__version__,
         "compose": _compose(s),
