@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from dockhand.config import checkout
 from dockhand.config.checkout import MARKER_VAR, NAME_VAR
-from dockhand.config.defaults import COMPOSE_NAMES, OVERRIDE_NAMES
+from dockhand.config.defaults import COMPOSE_NAMES, NO_COMPOSE_FILE, OVERRIDE_NAMES
 from dockhand.docker import compose, compose_cache, compose_env, containers
 from dockhand.docker.compose import Project
 from dockhand.errors import DockhandError
@@ -54,7 +54,7 @@ def compose_files(
         )
         files = (found,) if override is None else (found, override)
         return files, "Compose's discovery"
-    return (root / "docker-compose.yml",), "none found: Compose will say so"
+    return (root / "docker-compose.yml",), NO_COMPOSE_FILE
 
 
 folder_name = checkout.folder_name

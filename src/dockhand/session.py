@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from dockhand.config import settings
+from dockhand.config.defaults import COMPOSE_NAMES, NO_COMPOSE_FILE
 from dockhand.config.settings import Settings
 from dockhand.docker import compose, compose_env, engine_socket
 from dockhand.docker.compose import ComposeCli, Project
-from dockhand.docker.process import Runner
+from dockhand.docker.process import Captured, Runner
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -141,19 +142,48 @@ class Session:
         Compose's own message."""
         result = self.runner.capture(argv, timeout=60)
         if not result.ok:
-            files = " ".join(f"-f {f}" for f in self.project.files)
-            said = result.stderr.strip() or result.stdout.strip()
-            from dockhand.docker import compose_errors  # its rules only for an error
-
-            reason = compose_errors.explain(said)
-            message = compose_errors.lines(said)
-            cause = reason.cause if reason else message[-1] if message else "no output"
-            raise DockhandError(
-                f"Compose could not load the project: {cause}",
-                hint=(reason.hint if reason and reason.hint else "")
-                or f"fix what it names; check with `docker compose {files} config`",
-            )
+            self._refused(result, "could not load the project")
         return result.stdout
+
+    def _refused(self, result: Captured, failed: str) -> NoReturn:
+        files = " ".join(f"-f {f}" for f in self.project.files)
+        said = result.stderr.strip() or result.stdout.strip()
+        from dockhand.docker import compose_errors  # its rules only for an error
+
+        reason = compose_errors.explain(said)
+        message = compose_errors.lines(said)
+        cause = reason.cause if reason else message[-1] if message else "no output"
+        raise DockhandError(
+            f"Compose {failed}: {cause}",
+            hint=(reason.hint if reason and reason.hint else "")
+            or f"fix what it names; check with `docker compose {files} config`",
+        )
+
+    def require_valid(self) -> None:
+        """Stop with Compose's reason when it refuses the project's files,
+        before a command runs: a dry run would print commands Compose
+        refuses, and `ps` reads the engine, not the files. Remembered while
+        what the model depends on stays the same (compose_cache), so a
+        valid project costs no Compose call after the first."""
+        if self._model is not None:
+            return
+        if self.settings.files_source == NO_COMPOSE_FILE:
+            names = ", ".join(COMPOSE_NAMES)
+            raise DockhandError(
+                f"no compose file in {self.settings.root} or a folder above it",
+                hint=f"run it in a Compose project (one of {names}), "
+                "or name the files with COMPOSE_FILE",
+            )
+        cli = self.find_compose()
+        from dockhand.docker import compose_cache  # see LAZY_PAIRS
+
+        key, tag = compose_cache.project_fingerprint(cli, self.project)
+        folder, name = compose_cache.location(), f"valid-{tag}.json"
+        if key is not None and compose_cache.recall_text(key, folder, name) == "yes":
+            return
+        self._load(compose.config_quiet(cli, self.project))
+        if key is not None:
+            compose_cache.remember_text(key, "yes", folder, name)
 
     def ask_services(self) -> list[str]:
         """The services the compose files define, asked of Compose itself
@@ -175,7 +205,13 @@ class Session:
         if cli.is_v1:
             return None
         if self._model is None:
-            text = self._load(compose.config_json(cli, self.project))
+            asked = self.runner.capture(
+                compose.config_json(cli, self.project), timeout=60
+            )
+            if not asked.ok:  # refused, or accepted and not printed as JSON
+                self._load(compose.config_quiet(cli, self.project))
+                self._refused(asked, "accepts the files but prints no JSON of them")
+            text = asked.stdout
             try:
                 from dockhand.docker import model  # its types only where it is asked
 

@@ -278,3 +278,54 @@ def test_the_dockhand_command_reads_them_too_with_no_tasks_py(tmp_path: Path) ->
     ours = compose_model(folder, argv[: argv.index("up")])
     assert ours == compose_model(folder, ["docker", "compose"])
     assert ours["services"]["app"]["image"] == f"debian:{tag}"  # type: ignore[index]
+
+
+REFUSED = {
+    "a misspelt key": "services:\n  app:\n    imagee: debian:bookworm-slim\n",
+    "neither image nor build": "services:\n  app:\n    command: [sh]\n",
+}
+READERS = (("--dry", "up"), ("ps",), ("logs", "--tail", "1"), ("--dry", "down"))
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_files_compose_refuses_are_refused_by_every_command(
+    tmp_path: Path, name: str
+) -> None:
+    """Dry runs included, and `ps` (which reads the engine, not the files):
+    one error line with Compose's own reason, exit 1, as `docker compose`."""
+    folder = layout(tmp_path, {"compose.yaml": REFUSED[name]})
+    theirs = subprocess.run(
+        ["docker", "compose", "config", "--quiet"],
+        cwd=folder,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert theirs.returncode != 0
+    reason = theirs.stderr.strip().splitlines()[-1]
+    for args in READERS:
+        done = inv(folder, *args)
+        errors = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+        assert done.returncode == 1, (args, output(done))
+        assert len(errors) == 1 and reason in errors[0], (args, output(done))
+        assert "$ docker compose" not in done.stderr  # nothing printed to run
+
+
+def test_dockhand_outside_any_compose_project_says_so(tmp_path: Path) -> None:
+    for args in (("ps",), ("--dry", "up")):
+        done = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "dockhand"), *args],
+            cwd=tmp_path,
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        assert done.returncode == 1, output(done)
+        assert done.stderr.startswith(f"error: no compose file in {tmp_path}"), output(
+            done
+        )

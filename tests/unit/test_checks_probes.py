@@ -19,7 +19,7 @@ from dockhand.config.settings import load
 from dockhand.docker import engine
 from dockhand.docker.compose import ComposeCli, Project
 from dockhand.errors import DockhandError
-from helpers import replying
+from helpers import FakeRunner, replying
 
 
 def test_engine_socket_missing(tmp_path: Path) -> None:
@@ -86,8 +86,23 @@ def test_compose_model_reports_compose_s_last_line(tmp_path: Path) -> None:
         [],
     )
     assert isinstance(model, Problem) and model.status == "fail"
+    assert model.detail.startswith("Compose rejects docker-compose.yml: ")
     assert model.detail.endswith("did not find expected key")
-    assert runner.calls[-1][-3:] == ["config", "--format", "json"]
+    assert runner.calls[0][-3:] == ["config", "--format", "json"]
+    assert runner.calls[1][-2:] == ["config", "--quiet"]  # refused, not only its JSON
+
+
+def test_compose_model_says_when_only_the_json_fails(tmp_path: Path) -> None:
+    runner = FakeRunner(
+        reply=lambda argv: (0, "", "") if "--quiet" in argv else (1, "", "json: +Inf")
+    )
+    project = Project("p", (tmp_path / "docker-compose.yml",))
+    model = compose_model(
+        runner, ComposeCli(("docker", "compose"), (5, 6)), project, []
+    )
+    assert isinstance(model, Problem) and model.detail == (
+        "Compose accepts docker-compose.yml but prints no JSON of them: json: +Inf"
+    )
 
 
 def test_compose_v1_validates_the_files_and_says_what_needs_v2(tmp_path: Path) -> None:

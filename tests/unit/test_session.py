@@ -120,3 +120,55 @@ def test_a_configured_env_file_replaces_composes_own(tmp_path: Path) -> None:
     )
     s = Session(configured, answers(), compose_cli=ComposeCli(("docker",), (5,)))
     assert s.project.env_files == (tmp_path / "dev.env",)
+
+
+def test_files_compose_refuses_stop_a_command_with_its_reason(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text("services: {web: {imagee: x}}\n")
+    said = "validating docker-compose.yml: services.web.imagee false schema"
+    runner = FakeRunner(reply=lambda argv: (1, "", said), dry=True)
+    with pytest.raises(DockhandError, match="imagee false schema"):
+        session(tmp_path, runner, (5, 6, 1)).require_valid()
+    assert runner.calls[-1][-2:] == ["config", "--quiet"]
+
+
+def test_a_valid_project_is_asked_once_while_its_files_stay_the_same(
+    tmp_path: Path,
+) -> None:
+    compose_file = tmp_path / "docker-compose.yml"
+    compose_file.write_text("services: {web: {image: x}}\n")
+    runner = answers()
+    session(tmp_path, runner, (5, 6, 1)).require_valid()
+    session(tmp_path, runner, (5, 6, 1)).require_valid()
+    assert len(runner.calls) == 1
+    compose_file.write_text("services: {web: {image: y}}\n")  # asked again
+    session(tmp_path, runner, (5, 6, 1)).require_valid()
+    assert len(runner.calls) == 2
+
+
+def test_no_compose_file_found_is_said_before_compose_is_asked(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from dockhand.config.defaults import NO_COMPOSE_FILE
+
+    runner = answers()
+    s = session(tmp_path, runner, (5, 6, 1))
+    s.settings = replace(s.settings, files_source=NO_COMPOSE_FILE)
+    with pytest.raises(DockhandError, match="no compose file in"):
+        s.require_valid()
+    assert runner.calls == []
+
+
+def test_files_compose_accepts_but_cannot_print_as_json_are_said_so(
+    tmp_path: Path,
+) -> None:
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if "--quiet" in argv:
+            return 0, "", ""
+        return 1, "", "json: unsupported value: +Inf"
+
+    with pytest.raises(DockhandError) as refused:
+        session(tmp_path, FakeRunner(reply=reply), (5, 6, 1)).ask_model()
+    assert refused.value.message == (
+        "Compose accepts the files but prints no JSON of them: "
+        "json: unsupported value: +Inf"
+    )

@@ -123,8 +123,13 @@ def compose_model(
         compose.config_json(cli, project, env_files=env_files), timeout=60
     )
     if not result.ok:
+        quiet = runner.capture(
+            compose.config_quiet(cli, project, env_files), timeout=60
+        )
+        said = result if quiet.ok else quiet
+        verdict = "accepts {} but prints no JSON of them" if quiet.ok else "rejects {}"
         return Problem(
-            f"Compose rejects {files}: {_last_line(result.stderr or result.stdout)}",
+            f"Compose {verdict.format(files)}: {_last_line(said.stderr or said.stdout)}",
             f"fix what it names; `{config}` shows the same",
         )
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, session, writer
+from dockhand.cli.task import command, reader, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -22,7 +22,7 @@ def shell(c: Context, command: str | None = None) -> None:
     """Open psql in the database service (-c SQL runs one statement)."""
     from dockhand.commands import db
 
-    db.shell(session(c), command)
+    db.shell(reader(c), command)
 
 
 @command(
@@ -35,7 +35,7 @@ def backup(c: Context, output: str | None = None) -> None:
     """Dump the database (pg_dump -Fc) to backups/ and print how to restore it."""
     from dockhand.commands import db
 
-    db.backup(session(c), output)
+    db.backup(reader(c), output)
 
 
 @command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, lines, session, when
+from dockhand.cli.task import command, lines, reader, when
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -39,7 +39,7 @@ def logs(
 
     tail, since = lines("tail", tail), when("since", since)
     ops.logs(
-        session(c),
+        reader(c),
         services or [],
         follow=follow,
         tail=tail,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, session, writer
+from dockhand.cli.task import command, reader, writer
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -32,11 +32,11 @@ def migrate(c: Context, status: bool = False, restore_on_failure: bool = False) 
                 hint="inv cluster migrate takes no snapshot first; leave the option out",
             )
         cluster_migrate.migrate(
-            session(c) if status else writer(c, "migrate"), status=status
+            reader(c) if status else writer(c, "migrate"), status=status
         )
         return
     ops.migrate(
-        session(c) if status else writer(c, "migrate"),
+        reader(c) if status else writer(c, "migrate"),
         status=status,
         restore_on_failure=restore_on_failure,
     )

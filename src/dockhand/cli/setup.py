@@ -32,7 +32,7 @@ def setup(
     wait_seconds = seconds("timeout", timeout)
     wanted = project_name("name", name)  # checked before anything runs
     ops.setup(
-        writer(c, "setup", copied_ok=True),
+        writer(c, "setup", copied_ok=True, checked=False),
         timeout=wait_seconds,
         name=wanted,
         new_ports=new_ports,

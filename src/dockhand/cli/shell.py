@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, session
+from dockhand.cli.task import command, reader, session
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -40,4 +40,4 @@ def shell(
 
         cluster_shell.shell(session(c), service or [], command, user)
         return
-    ops.shell(session(c), service or [], command, user)
+    ops.shell(reader(c), service or [], command, user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, seconds, session, writer
+from dockhand.cli.task import command, reader, seconds, session, writer
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def ps(c: Context, services: list[str] | None = None, json: bool = False) -> Non
         return
     from dockhand.commands import stack
 
-    stack.ps(session(c), services or [], as_json=json)
+    stack.ps(reader(c), services or [], as_json=json)
 
 
 @command()

@@ -123,12 +123,26 @@ def session(c: Context, *, copied_ok: bool = False) -> Session:
     return make(c, copied_ok=copied_ok)
 
 
-def writer(c: Context, command: str, *, copied_ok: bool = False) -> Session:
+def reader(c: Context) -> Session:
+    """The Session of a command that reads the project: files Compose
+    refuses stop it with Compose's reason (Session.require_valid)."""
+    s = session(c)
+    s.require_valid()
+    return s
+
+
+def writer(
+    c: Context, command: str, *, copied_ok: bool = False, checked: bool = True
+) -> Session:
     """The Session of a command that changes the project's containers, with
-    the project's lock held (dockhand.steps.lock); a dry run takes no lock."""
+    the project's files checked as `reader` checks them (not by `setup`,
+    which makes the env file they may need first) and the project's lock
+    held (dockhand.steps.lock); a dry run takes no lock."""
     from dockhand.steps import lock
 
     s = session(c, copied_ok=copied_ok)
+    if checked:
+        s.require_valid()
     if not s.runner.dry:
         lock.hold(s.settings.project, command)
     return s

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, passed_on, session
+from dockhand.cli.task import command, passed_on, reader
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -22,4 +22,4 @@ def test(c: Context, service: list[str] | None = None) -> None:
     """Run a service's tests in its container; words after -- go to them."""
     from dockhand.commands import test as ops
 
-    ops.test(session(c), service or [], passed_on(c))
+    ops.test(reader(c), service or [], passed_on(c))

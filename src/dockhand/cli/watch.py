@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, session
+from dockhand.cli.task import command, reader
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -22,4 +22,4 @@ def watch(c: Context, services: list[str] | None = None, copier: bool = False) -
     """Keep running services in step with the working tree (develop.watch)."""
     from dockhand.commands import watch as ops
 
-    ops.watch(session(c), services or [], use_copier=copier)
+    ops.watch(reader(c), services or [], use_copier=copier)

@@ -23,5 +23,7 @@ OVERRIDE_NAMES = (
     "docker-compose.override.yml",
     "docker-compose.override.yaml",
 )
+# Where the files came from when no compose file is found (dockhand.discovery).
+NO_COMPOSE_FILE = "none found: Compose will say so"
 # The project config files Invoke looks for beside tasks.py, in its order.
 INVOKE_FILES = ("invoke.yaml", "invoke.yml", "invoke.json")
