@@ -46,8 +46,21 @@ def env(**shell: str) -> dict[str, str]:
 
 
 def inv(folder: Path, *args: str, **shell: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        folder, [str(ROOT / ".venv" / "bin" / "python"), "-m", "invoke"], args, shell
+    )
+
+
+def dockhand(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `dockhand` console script of this tree's venv."""
+    return run(folder, [str(ROOT / ".venv" / "bin" / "dockhand")], args, {})
+
+
+def run(
+    folder: Path, program: list[str], args: tuple[str, ...], shell: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-m", "invoke", *args],
+        [*program, *args],
         cwd=folder,
         env=env(**shell),
         capture_output=True,
@@ -262,16 +275,7 @@ def test_the_dockhand_command_reads_them_too_with_no_tasks_py(tmp_path: Path) ->
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
-    dry = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "dockhand"), "--dry", "up"],
-        cwd=folder,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    dry = dockhand(folder, "--dry", "up")
     assert dry.returncode == 0, output(dry)
     line = next(x for x in dry.stderr.splitlines() if x.startswith("$ docker compose"))
     argv = shlex.split(line[2:])
@@ -315,16 +319,7 @@ def test_files_compose_refuses_are_refused_by_every_command(
 
 def test_dockhand_outside_any_compose_project_says_so(tmp_path: Path) -> None:
     for args in (("ps",), ("--dry", "up")):
-        done = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "dockhand"), *args],
-            cwd=tmp_path,
-            env=env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        done = dockhand(tmp_path, *args)
         assert done.returncode == 1, output(done)
         assert done.stderr.startswith(f"error: no compose file in {tmp_path}"), output(
             done
