@@ -64,3 +64,29 @@ def test_help_after_a_services_task_is_the_tasks_help(
     assert result.stdout.startswith("Usage: inv[oke] [--core-opts] logs "), output(
         result
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("up", "--dry"),
+        ("up", "backend", "--dry", "--no-wait"),
+        ("logs", "--dry", "backend", "--tail", "5"),
+        ("restart", "backend", "--dry"),
+        ("down", "--volumes", "--yes", "--dry"),
+        ("ps", "--dry"),
+    ],
+)
+def test_dry_after_the_task_name_means_what_it_means_before_it(
+    stack: Stack, argv: tuple[str, ...]
+) -> None:
+    """`inv up --dry` is `inv --dry up`: the same commands printed, none run
+    (never `--dry` read as a service, nor passed on to Compose)."""
+    after = stack.inv(*argv, timeout=120)
+    before = stack.inv("--dry", *(word for word in argv if word != "--dry"))
+    assert after.returncode == 0, output(after)
+    assert (after.stdout, after.stderr) == (before.stdout, before.stderr)
+    assert "--dry" not in after.stderr, output(after)
+    if argv[0] != "ps":
+        assert f"$ docker compose -p {stack.project}" in after.stderr, output(after)
+    assert stack.compose("ps", "-a", "-q").stdout == ""  # nothing started
