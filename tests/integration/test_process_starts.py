@@ -110,7 +110,11 @@ def test_the_first_command_after_an_upgrade_asks_which_compose_runs(
 ) -> None:
     # Cold: no cache, as after an upgrade of docker or Compose. One question,
     # then the user's command; the next command asks nothing (the rows above).
+    # (A real upgrade also checks the files once more, `config --quiet`: what
+    # Compose accepts is remembered with its version. Here only the answer
+    # of which Compose runs is forgotten, after a command has checked them.)
     stack, log = logged
+    assert stack.inv("logs", "backend", "--tail", "5").returncode == 0
     for remembered in Path(stack.extra_env["DOCKHAND_CACHE_DIR"]).glob(
         "compose-*.json"
     ):

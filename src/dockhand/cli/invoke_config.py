@@ -100,7 +100,7 @@ def session(c: Context, *, copied_ok: bool = False) -> Session:
     if not (s.settings.project_given and s.settings.files_given):
         from dockhand import discovery
 
-        s.settings = discovery.resolve(s)
+        s.reload(discovery.resolve(s))
     if s.settings.copied_from and not copied_ok:
         from dockhand.config import checkout
 

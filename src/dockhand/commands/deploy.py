@@ -72,7 +72,7 @@ def deploy(
     """`stack_file`: where to write a copy of the stack file, once rendered
     (its folder exists: cli.deploy.stack_file_path)."""
     started = time.monotonic()
-    s.settings = replace(s.settings, prod=True)
+    s.reload(replace(s.settings, prod=True))  # the project is asked anew
     manager = manager_of(s)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)
