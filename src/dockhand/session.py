@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dockhand.config import settings
+from dockhand.config.defaults import INVOKE_FILES
 from dockhand.config.settings import Settings
 from dockhand.docker import (
     compose,
@@ -155,6 +156,7 @@ class Session:
                 self._services = self._load(
                     compose.config_services(self.find_compose(), self.project)
                 ).split()
+                self._remember(self._services)
         return self._services
 
     def ask_model(self) -> ComposeModel | None:
@@ -175,7 +177,17 @@ class Session:
                     f"Compose printed a model that is not JSON: {exc}",
                     hint="check with `docker compose config --format json`",
                 ) from None
+            self._remember(list(self._model.services))
         return self._model
+
+    def _remember(self, services: list[str]) -> None:
+        """What Compose said the services are, for the next TAB to read
+        without asking (dockhand.docker.service_names)."""
+        from dockhand.docker import service_names  # see LAZY_PAIRS
+
+        root = self.settings.root
+        also = [root / name for name in INVOKE_FILES]  # where files may be named
+        service_names.remember(root, self.project, services, also)
 
     def check_services(self, names: Sequence[str]) -> list[str]:
         """`names` unchanged when every one is a real service, else one clear error.
