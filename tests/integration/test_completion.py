@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,14 +51,6 @@ def bash(stack: Terminal, cache: Path) -> Tmux:
         "source <(dockhand --print-completion-script bash)\n"
     )
     return Tmux(unique_name("tab"), ["bash", "--rcfile", str(rc), "-i"], stack)
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Tmux]]:
-    made: list[Tmux] = []
-    yield made
-    for term in made:
-        term.close()
 
 
 def test_dockhand_logs_completes_the_service_of_a_compose_only_project(
