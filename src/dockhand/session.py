@@ -156,7 +156,7 @@ class Session:
                 self._services = self._load(
                     compose.config_services(self.find_compose(), self.project)
                 ).split()
-                self._remember(self._services)
+                self.remember_services(self._services)
         return self._services
 
     def ask_model(self) -> ComposeModel | None:
@@ -177,10 +177,10 @@ class Session:
                     f"Compose printed a model that is not JSON: {exc}",
                     hint="check with `docker compose config --format json`",
                 ) from None
-            self._remember(list(self._model.services))
+            self.remember_services(list(self._model.services))
         return self._model
 
-    def _remember(self, services: list[str]) -> None:
+    def remember_services(self, services: list[str]) -> None:
         """What Compose said the services are, for the next TAB to read
         without asking (dockhand.docker.service_names)."""
         from dockhand.docker import service_names  # see LAZY_PAIRS

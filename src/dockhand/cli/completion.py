@@ -18,8 +18,9 @@ being typed fills a positional argument that a task marks in `values`
   (dockhand.docker.service_names), while the compose files, the env files
   and invoke.yaml are unchanged. Cold (nothing remembered, or a file
   changed), Compose is asked once (`config --services`, as `inv logs` asks
-  it), and the answer is remembered for the next TAB; when Compose cannot
-  answer, nothing is offered.
+  it), and the answer is remembered for the next TAB; when Compose refuses
+  the project (a variable not set yet), the names under `services:` in its
+  files are offered (and remembered) instead.
 - snapshots: the folders under snapshots/<project>/ (every project's when
   the project's name is not remembered);
 - backups: the dumps in backups/, as a path from the working folder.
@@ -224,8 +225,8 @@ def values(
 def cold_services(program: Program) -> Sequence[str]:
     """The services as a command would ask for them (Compose's `config
     --services`, remembered by the Session); when Compose refuses the
-    project (a variable not set), the names under `services:` in its files;
-    none when even the settings cannot be read."""
+    project (a variable not set), the names under `services:` in its files,
+    remembered as well; none when even the settings cannot be read."""
     from invoke.context import Context
 
     from dockhand.cli.invoke_config import session
@@ -239,7 +240,9 @@ def cold_services(program: Program) -> Sequence[str]:
     try:
         return s.ask_services()
     except DockhandError:
-        return services_in(s.project.files)
+        found = services_in(s.project.files)
+        s.remember_services(found)  # until a file changes: not asked at every TAB
+        return found
 
 
 def services_in(files: Sequence[Path]) -> list[str]:
