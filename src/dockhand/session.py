@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from dockhand.config import settings
-from dockhand.config.defaults import COMPOSE_NAMES, NO_COMPOSE_FILE
+from dockhand.config.defaults import COMPOSE_NAMES, INVOKE_FILES, NO_COMPOSE_FILE
 from dockhand.config.settings import Settings
 from dockhand.docker import compose, compose_env, engine_socket
 from dockhand.docker.compose import ComposeCli, Project
@@ -195,6 +195,7 @@ class Session:
                 self._services = self._load(
                     compose.config_services(self.find_compose(), self.project)
                 ).split()
+                self.remember_services(self._services)
         return self._services
 
     def ask_model(self) -> ComposeModel | None:
@@ -221,7 +222,17 @@ class Session:
                     f"Compose printed a model that is not JSON: {exc}",
                     hint="check with `docker compose config --format json`",
                 ) from None
+            self.remember_services(list(self._model.services))
         return self._model
+
+    def remember_services(self, services: list[str]) -> None:
+        """What Compose said the services are, for the next TAB to read
+        without asking (dockhand.docker.service_names)."""
+        from dockhand.docker import service_names  # see LAZY_PAIRS
+
+        root = self.settings.root
+        also = [root / name for name in INVOKE_FILES]  # where files may be named
+        service_names.remember(root, self.project, services, also)
 
     def check_services(self, names: Sequence[str]) -> list[str]:
         """`names` unchanged when every one is a real service, else one clear error.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from harness import SET_UP, Stack, Stacks, remove_images, remove_untagged
+from harness import SET_UP, Stack, Stacks, Tmux, remove_images, remove_untagged
 from sweep import sweep
 
 from helpers import compose_argv, free_port, unavailable
@@ -193,3 +193,12 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield made.reference(*SET_UP)
     finally:
         made.close()
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Tmux]]:
+    """The terminals (tmux sessions) a test opens, closed after it."""
+    opened: list[Tmux] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()

@@ -355,6 +355,12 @@ class Tmux:
         subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
         subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
 
+    def type(self, text: str, *keys: str) -> None:
+        """Type `text` literally, then press `keys` (tmux's names: Tab, C-u)."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+
     def wait(self, text: str, timeout: float = 60) -> None:
         wait_for(
             lambda: text in self.screen(), timeout, f"{text!r} on\n{self.screen()}"

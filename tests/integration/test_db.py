@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -413,14 +413,6 @@ def test_reset_asks_then_drops_recreates_and_migrates(stack: Stack) -> None:
     undo = stack.inv("db.restore", str(safety), "--yes")
     assert undo.returncode == 0, output(undo)
     assert rows(stack) == before
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Tmux]]:
-    opened: list[Tmux] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
 
 
 def test_shell_is_psql_on_a_real_terminal(stack: Stack, terminals: list[Tmux]) -> None:

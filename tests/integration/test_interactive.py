@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,9 @@ def faulty(stacks: Stacks) -> Stack:
     return stacks.project(FAULTY, ("up", "ok"))
 
 
-@pytest.fixture
-def tmux() -> Iterator[list[Tmux]]:
-    sessions: list[Tmux] = []
-    yield sessions
-    for session in sessions:
-        session.close()
-
-
-def test_shell_is_a_real_interactive_tty(faulty: Stack, tmux: list[Tmux]) -> None:
+def test_shell_is_a_real_interactive_tty(faulty: Stack, terminals: list[Tmux]) -> None:
     term = Tmux(faulty.project, [sys.executable, "-m", "invoke", "shell"], faulty)
-    tmux.append(term)
+    terminals.append(term)
     term.line("tty && echo answer=$((6*7))")
     term.wait("answer=42")
     assert "/dev/pts/" in term.screen()

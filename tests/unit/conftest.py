@@ -15,3 +15,12 @@ def listener() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a test's Session remembers (dockhand.docker.service_names) goes to
+    a folder of the test run, never the user's ~/.cache/dockhand."""
+    monkeypatch.setenv("DOCKHAND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

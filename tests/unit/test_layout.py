@@ -248,6 +248,8 @@ LAZY_PAIRS = {
     "the socket and need it only for that line",
     ("dockhand.session", "dockhand.docker.engine"): "the SDK's side of the "
     "engine loads for the commands that connect",
+    ("dockhand.session", "dockhand.docker.service_names"): "the services are "
+    "remembered for completion only by a command that asked Compose for them",
     ("dockhand.session", "dockhand.docker.compose_errors"): "its rules compile "
     "only when a Compose call failed",
     ("dockhand.docker.process", "dockhand.docker.compose_errors"): "the same, for "

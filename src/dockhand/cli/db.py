@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, reader, writer
+from dockhand.cli.task import BACKUP, command, reader, writer
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -39,10 +39,11 @@ def backup(c: Context, output: str | None = None) -> None:
 
 
 @command(
+    values={"file": BACKUP},
     help={
         "file": "the dump to restore (pg_dump -Fc, as `inv db.backup` writes)",
         "yes": YES,
-    }
+    },
 )
 def restore(c: Context, file: str, yes: bool = False) -> None:
     """Replace the database with a dump, after a safety backup; a bad dump changes nothing."""

@@ -16,13 +16,16 @@ exit codes and error lines are `inv`'s. Where it runs:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from invoke.collection import Collection
+from invoke.exceptions import Exit
 from invoke.program import Program
 
-from dockhand.cli import pinned
+from dockhand.cli import completion, pinned
 from dockhand.config.defaults import COMPOSE_NAMES, INVOKE_FILES
+from dockhand.errors import DockhandError
 from dockhand.ui import console
 
 NAME = "dockhand"
@@ -52,6 +55,24 @@ class Dockhand(Program):
         )
         self.root = root
 
+    def parse_core_args(self) -> None:
+        """`--print-completion-script SHELL`: dockhand's script (services,
+        snapshots and backups too; `inv` and `invoke` as well), not Invoke's."""
+        super().parse_core_args()
+        shell = self.args["print-completion-script"].value
+        if shell:
+            try:
+                print(completion.script(shell), end="")
+            except DockhandError as exc:
+                console.error(exc)
+                raise Exit(code=exc.code) from None
+            raise Exit
+
+    def parse_cleanup(self) -> None:
+        if self.args.complete.value:
+            completion.answer(self)  # ends in Exit
+        super().parse_cleanup()
+
     def parse_collection(self) -> None:
         super().parse_collection()
         if self.namespace is not None:  # Invoke loaded no project config
@@ -71,6 +92,10 @@ def program(start: Path) -> Dockhand:
 
 
 def main() -> None:
-    """The `dockhand` console script."""
+    """The `dockhand` console script; on TAB in an `inv` line, Invoke's
+    program as `inv` runs it (tasks.py found from the working folder up)."""
     console.program = NAME  # hints say `dockhand up`, not `inv up`
+    if completion.completing_for_invoke(sys.argv):
+        Dockhand(Path.cwd(), None).run()
+        return
     program(Path.cwd()).run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockhand.cli.task import command, session, writer
+from dockhand.cli.task import SNAPSHOT, command, session, writer
 from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ YES = "do not ask first (needed without a terminal)"
 
 @command(
     services="name",
+    values={},  # a new name: nothing to complete
     help={"name": "the snapshot's name (default: the UTC time, 20260102T150405Z)"},
 )
 def save(c: Context, name: list[str] | None = None) -> None:
@@ -37,7 +38,9 @@ def list_(c: Context, json: bool = False) -> None:
     ops.list_(session(c), json)
 
 
-@command(help={"name": "the snapshot to restore", "yes": YES})
+@command(
+    values={"name": SNAPSHOT}, help={"name": "the snapshot to restore", "yes": YES}
+)
 def restore(c: Context, name: str, yes: bool = False) -> None:
     """Put every volume back as the snapshot has it (checked first; asks)."""
     from dockhand.commands import snapshot as ops
@@ -45,7 +48,7 @@ def restore(c: Context, name: str, yes: bool = False) -> None:
     ops.restore(writer(c, "snapshot.restore"), name, yes=yes)
 
 
-@command(help={"name": "the snapshot to delete", "yes": YES})
+@command(values={"name": SNAPSHOT}, help={"name": "the snapshot to delete", "yes": YES})
 def rm(c: Context, name: str, yes: bool = False) -> None:
     """Delete a snapshot (asks first)."""
     from dockhand.commands import snapshot as ops

@@ -13,7 +13,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -44,15 +44,29 @@ DEBUG = "DOCKHAND_DEBUG"
 # A task's body: Invoke's Context, then its options; it returns nothing.
 Body = Callable[..., None]
 
+# What a positional argument takes, for completion (dockhand.cli.completion).
+SERVICE, SNAPSHOT, BACKUP = "service", "snapshot", "backup"
+
 
 class Command(Task[Body]):
-    """A dockhand task: optional trailing services, errors as one line."""
+    """A dockhand task: optional trailing services, errors as one line.
+    `values`: what each positional takes (SERVICE, SNAPSHOT, BACKUP), which
+    TAB completes; the trailing `services` take SERVICE unless it says other."""
 
-    def __init__(self, body: Body, services: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        body: Body,
+        services: str | None = None,
+        values: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if services:
             kwargs["positional"] = [*(kwargs.get("positional") or []), services]
         super().__init__(body, **kwargs)
         self.services_arg = services
+        if values is None:
+            values = {services: SERVICE} if services else {}
+        self.values: dict[str, str] = dict(values)
 
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
         arguments: list[Argument] = super().get_arguments(ignore_unknown_help)
