@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # this run's, never the user's ~/.cache/dockhand; a test that needs its
     # own still sets DOCKHAND_CACHE_DIR for its stack.
     os.environ["DOCKHAND_CACHE_DIR"] = tempfile.mkdtemp(prefix="dockhand-test-cache-")
+    # A run started in the background by a non-interactive shell (`cmd &`)
+    # has SIGINT ignored (POSIX), and every `inv` it starts would inherit
+    # that: the Ctrl-C tests would see a Ctrl-C do nothing. A terminal's
+    # Ctrl-C is what they test.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
