@@ -198,6 +198,18 @@ class Settings:
         kind="number of seconds, greater than 0",
         doc="how long `inv deploy` waits for the stack to converge",
     )
+    trust: bool = setting(
+        False,
+        parse.flag,
+        kind="as `prod`",
+        doc="give every container the host's CA bundle (mounted read-only, with `SSL_CERT_FILE` and the variables other runtimes read) and every BuildKit build the secret `dockhand-ca`, through an override dockhand writes; `inv setup` offers it when `inv doctor` finds CAs beyond the public bundle ([trust.md](trust.md))",
+    )
+    trust_path: Path | None = setting(  # noqa: RUF009 - setting() is a field()
+        "",
+        at_root=parse.optional_path,
+        kind="a file (PEM or DER) or a folder of `.crt`/`.pem`/`.cer` files",
+        doc="more CAs the host trusts (a company's, a macOS keychain export): `inv doctor` names them and `trust` adds them to the bundle",
+    )
     # The checkout an env file was copied from (dockhand.config.checkout), when it was.
     copied_from: str = ""
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
