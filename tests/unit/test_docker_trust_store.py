@@ -101,7 +101,7 @@ def test_the_override_counts_while_its_files_stay_as_they_were(tmp_path: Path) -
     compose = tmp_path / "compose.yml"
     compose.write_text("services: {}\n")
     project = Project("p", (compose,))
-    where = trust_store.folder(tmp_path / "cache", project)
+    where = trust_store.folder(tmp_path / "cache", project, {})
     assert trust_store.current(where, project) is None
     override = trust.override(["web"], [], "/b", build_secret=False)
     path = trust_store.write(where, CORP, override, project)
@@ -111,6 +111,8 @@ def test_the_override_counts_while_its_files_stay_as_they_were(tmp_path: Path) -
     compose.write_text("services: {web: {image: x}}\n")
     assert trust_store.current(where, project) is None
     prod = Project("p", (compose, tmp_path / "prod.yml"))
-    assert trust_store.folder(tmp_path / "cache", prod) != where
+    assert trust_store.folder(tmp_path / "cache", prod, {}) != where
+    modern = {"DOCKER_HOST": "unix:///run/modern.sock"}
+    assert trust_store.folder(tmp_path / "cache", project, modern) != where
     trust_store.remove(where)
     assert list(where.iterdir()) == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,10 +102,16 @@ def bundle_text(host: HostTrust) -> str:
     return bundle(base, host.extras)
 
 
-def folder(cache: Path, project: Project) -> Path:
+# Which engine and builder the override was made for (its build secret
+# needs BuildKit): another one has a folder of its own.
+ENGINE_VARIABLES = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_BUILDKIT")
+
+
+def folder(cache: Path, project: Project, environ: Mapping[str, str]) -> Path:
     """The checkout's own folder for its bundle and override: one per set
-    of compose files (`inv prod` has its own)."""
-    key = "\n".join([project.name, *(str(f) for f in project.files)])
+    of compose files (`inv prod` has its own) and engine."""
+    engine = [f"{k}={environ.get(k, '')}" for k in ENGINE_VARIABLES]
+    key = "\n".join([project.name, *(str(f) for f in project.files), *engine])
     return cache / "trust" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
