@@ -112,6 +112,8 @@ def test_the_override_counts_while_its_files_stay_as_they_were(tmp_path: Path) -
     assert trust_store.current(where, project) is None
     prod = Project("p", (compose, tmp_path / "prod.yml"))
     assert trust_store.folder(tmp_path / "cache", prod, {}) != where
+    storage = Project("p", (compose,), (), ("storage",))
+    assert trust_store.folder(tmp_path / "cache", storage, {}) != where
     modern = {"DOCKER_HOST": "unix:///run/modern.sock"}
     assert trust_store.folder(tmp_path / "cache", project, modern) != where
     trust_store.remove(where)

@@ -109,9 +109,10 @@ ENGINE_VARIABLES = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_BU
 
 def folder(cache: Path, project: Project, environ: Mapping[str, str]) -> Path:
     """The checkout's own folder for its bundle and override: one per set
-    of compose files (`inv prod` has its own) and engine."""
+    of compose files (`inv prod` has its own), profiles and engine."""
     engine = [f"{k}={environ.get(k, '')}" for k in ENGINE_VARIABLES]
-    key = "\n".join([project.name, *(str(f) for f in project.files), *engine])
+    files = [str(f) for f in project.files]
+    key = "\n".join([project.name, *files, f"profiles={project.profiles}", *engine])
     return cache / "trust" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
