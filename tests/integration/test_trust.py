@@ -217,6 +217,9 @@ def test_containers_and_builds_trust_the_hosts_ca_only_with_the_setting(
         assert result.returncode == 0, f"{runtime}: {output(result)}"
         assert HELLO in result.stdout, runtime
     client = stack.compose("ps", "-q", "client").stdout.strip()
+    again = stack.inv("up", "tls-server", "client")  # the same files: nothing recreated
+    assert again.returncode == 0, output(again)
+    assert stack.compose("ps", "-q", "client").stdout.strip() == client
     inspected = json.loads(
         subprocess.run(
             ["docker", "inspect", client], capture_output=True, text=True, check=True
@@ -243,6 +246,10 @@ def test_containers_and_builds_trust_the_hosts_ca_only_with_the_setting(
         check=True,
     ).stdout
     needles = [ca.splitlines()[1].encode(), der]  # the PEM's first line; the DER
+    checked = with_trust(stack, True, "fetch").inv("check", "--json")
+    rows = {row["name"]: row for row in json.loads(checked.stdout)["checks"]}
+    assert rows["build-trust"]["status"] == "ok", rows["build-trust"]
+    assert "each of 1 download(s)" in rows["build-trust"]["detail"]
     images = [f"{stack.project}-client", f"{stack.project}-tls-server"]
     if buildkit():
         build = with_trust(stack, False, "fetch").inv("build", "fetcher", timeout=900)
