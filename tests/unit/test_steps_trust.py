@@ -102,3 +102,23 @@ def test_turned_off_the_project_drops_the_override(tmp_path: Path) -> None:
     trust.prepare(s)
     off, _ = session(tmp_path)
     assert off.project.files == (tmp_path / "docker-compose.yml",)
+
+
+def test_a_host_without_any_bundle_stops_it_or_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dockhand.docker import trust as certs
+    from dockhand.docker.trust_store import HostTrust
+
+    s, runner = session(tmp_path, trust=True)
+    monkeypatch.setattr(trust.trust_store, "read", lambda named: HostTrust([], None))
+    with pytest.raises(DockhandError, match="no CA bundle dockhand knows"):
+        trust.prepare(s)
+    assert runner.calls == []
+    named = certs.parse(CORP.encode(), "corp.pem")
+    monkeypatch.setattr(
+        trust.trust_store, "read", lambda named_: HostTrust(named, None)
+    )
+    trust.prepare(s)
+    assert "holds only dockhand.trust_path's CAs" in capsys.readouterr().err
+    assert (s.project.files[-1].parent / "ca-certificates.crt").read_text() == CORP

@@ -45,6 +45,12 @@ def prepare(s: Session) -> None:
             "/etc/ssl/cert.pem)",
             hint="name your CAs with dockhand.trust_path (docs/trust.md), or turn trust off",
         )
+    if host.bundle_file is None:
+        console.warn(
+            "dockhand.trust: no CA bundle of this host was found, so the containers' "
+            "bundle holds only dockhand.trust_path's CAs (public sites fail where "
+            "SSL_CERT_FILE is read)"
+        )
     base = s.base_project()
     where = s.trust_folder(base)
     text = trust_store.bundle_text(host)
