@@ -9,7 +9,7 @@ import difflib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -110,9 +110,30 @@ class Session:
 
     @cached_property
     def project(self) -> Project:
+        """Every Compose command's project: the files in merge order, then,
+        with `dockhand.trust` on, the trust override while it is current."""
+        found = self.base_project()
+        override = self.trust_override(found) if self.settings.trust else None
+        return replace(found, files=(*found.files, override)) if override else found
+
+    def base_project(self) -> Project:
+        """The project as the settings name it, without dockhand's override."""
         settings = self.settings
         env_files = self.env_files(settings.files)
         return Project(settings.project, settings.files, env_files, settings.profiles)
+
+    def trust_folder(self, base: Project) -> Path:
+        """Where the trust override and bundle of `base` live (docker.trust_store)."""
+        from dockhand.docker import compose_cache, trust_store  # see LAZY_PAIRS
+
+        return trust_store.folder(compose_cache.location(), base, os.environ)
+
+    def trust_override(self, base: Project) -> Path | None:
+        """The override `inv up` and `inv build` wrote (steps.trust), while
+        the files it was made from are unchanged: a file read, no process."""
+        from dockhand.docker import trust_store  # see LAZY_PAIRS
+
+        return trust_store.current(self.trust_folder(base), base)
 
     def env_files(self, files: tuple[Path, ...]) -> tuple[Path, ...]:
         """The `--env-file`s for `files`: the project's `env_file` when it

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from dotenv import dotenv_values
 
+from dockhand.docker import trust_store
 from helpers import compose_argv, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -447,6 +448,13 @@ def compose_status() -> str:
         r'^\s*compose_version:\s*"?([^"\s]+)', (REPO / "invoke.yaml").read_text(), re.M
     )
     return "ok" if pinned and pinned[1] == running_compose() else "warn"
+
+
+def trust_status() -> str:
+    """What `inv doctor` rightly says of this machine's CAs: warn where its
+    store holds some beyond the public bundle (a proxy's, a sandbox's), ok
+    elsewhere."""
+    return "warn" if trust_store.read().extras else "ok"
 
 
 def duplicate_network(name: str, labels: dict[str, str]) -> str | None:

@@ -55,6 +55,7 @@ ALL_CHECKS = [
     "pinned-base",
     "dockerignore",
     "entrypoints",
+    "build-trust",
     "prod-limits",
     "prod-read-only",
     "prod-log-rotation",

@@ -23,6 +23,7 @@ from harness import (
     free_port,
     output,
     running_compose,
+    trust_status,
     unique_name,
     write_env,
 )
@@ -68,8 +69,12 @@ def test_a_ready_machine_passes_every_check(stack: Stack) -> None:
     assert "is not running" in checks["database login"]["detail"]
     # Compose: a warning where another than the pinned one runs (Engine 28's).
     assert checks["compose"]["status"] == compose_status(), checks
+    # The host's CAs: a warning where it trusts some beyond the public bundle.
+    assert checks["trust"]["status"] == trust_status(), checks
     rest = {
-        c["status"] for n, c in checks.items() if n not in ("database login", "compose")
+        c["status"]
+        for n, c in checks.items()
+        if n not in ("database login", "compose", "trust")
     }
     assert rest == {"ok"}, checks
     for name in (
@@ -84,17 +89,18 @@ def test_a_ready_machine_passes_every_check(stack: Stack) -> None:
     assert text.returncode == 0, output(text)
     lines = [line for line in text.stdout.splitlines() if line.strip()]
     warned = compose_status() == "warn"  # its line, and the fix under it
-    assert len(lines) == len(checks) + warned  # one line per check
+    trusting = trust_status() == "warn"
+    assert len(lines) == len(checks) + warned + trusting  # one line per check
     assert all(
         line.startswith(("ok  ", "skip  "))
         or (warned and line.startswith("warn  compose"))
         or (warned and line.lstrip().startswith("fix: install Compose"))
+        or (trusting and line.startswith("warn  trust"))
+        or (trusting and line.lstrip().startswith("fix: turn on dockhand.trust"))
         for line in lines
     ), lines
-    assert (
-        f"{len(checks) - 1 - warned} ok, {int(warned)} warn, 0 failed, 1 skipped"
-        in text.stderr
-    )
+    oks, warns = len(checks) - 1 - warned - trusting, warned + trusting
+    assert f"{oks} ok, {warns} warn, 0 failed, 1 skipped" in text.stderr
 
 
 def test_a_listener_on_a_stack_port_is_named(stack: Stack) -> None:

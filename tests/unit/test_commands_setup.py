@@ -33,3 +33,66 @@ def test_setup_warns_when_a_new_env_meets_old_volumes(
     assert seen == [{"label": "com.docker.compose.project=shop"}]
     err = " ".join(capsys.readouterr().err.split())
     assert "shop_db-data" in err and "inv down --volumes" in err
+
+
+def trusting_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, answer: bool, tty: bool
+) -> tuple[Session, list[str]]:
+    from test_docker_trust import CORP
+
+    from dockhand.commands import setup
+    from dockhand.docker import trust
+    from dockhand.docker.trust_store import HostTrust
+
+    asked: list[str] = []
+    certs = trust.parse(CORP.encode(), "/usr/local/share/ca-certificates/corp.crt")
+    monkeypatch.setattr(setup.trust_store, "read", lambda named: HostTrust(certs, None))
+    monkeypatch.setattr(setup.confirm, "can_ask", lambda: tty)
+    monkeypatch.setattr(
+        setup.confirm, "yes_or_no", lambda q: asked.append(q) or (answer and tty)
+    )
+    return Session(load({"root": str(tmp_path), "project": "p"}), FakeRunner()), asked
+
+
+def test_setup_offers_trust_and_writes_it_to_invoke_yaml(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from dockhand.commands import setup
+
+    (tmp_path / "invoke.yaml").write_text("dockhand:\n  project: p\n")
+    s, asked = trusting_host(monkeypatch, tmp_path, answer=True, tty=True)
+    setup._offer_trust(s)
+    assert "1 CA(s)" in asked[0] and "Corp Proxy CA" in asked[0]
+    assert (tmp_path / "invoke.yaml").read_text() == (
+        "dockhand:\n  trust: true\n  project: p\n"
+    )
+    assert s.settings.trust is True
+    setup._offer_trust(s)  # on now: not asked again
+    assert len(asked) == 1
+
+
+def test_without_a_terminal_trust_is_not_turned_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dockhand.commands import setup
+
+    (tmp_path / "invoke.yaml").write_text("dockhand:\n  project: p\n")
+    s, _ = trusting_host(monkeypatch, tmp_path, answer=True, tty=False)
+    setup._offer_trust(s)
+    assert (tmp_path / "invoke.yaml").read_text() == "dockhand:\n  project: p\n"
+    assert s.settings.trust is False
+    err = " ".join(capsys.readouterr().err.split())
+    assert "stays off (no terminal to ask on)" in err and "trust: true" in err
+
+
+def test_a_file_it_cannot_edit_is_left_with_the_line_to_add(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dockhand.commands import setup
+
+    (tmp_path / "invoke.json").write_text('{"dockhand": {"project": "p"}}')
+    s, _ = trusting_host(monkeypatch, tmp_path, answer=True, tty=True)
+    setup._offer_trust(s)
+    assert (tmp_path / "invoke.json").read_text() == '{"dockhand": {"project": "p"}}'
+    assert "could not be edited safely" in capsys.readouterr().err
+    assert s.settings.trust is True  # for this setup's build and up

@@ -57,6 +57,16 @@ def test_flags_exec_and_shell_forms_heredocs() -> None:
     assert health.flags == {"interval": "5s"} and health.args.startswith("CMD curl")
 
 
+def test_a_flag_given_again_keeps_each_value() -> None:
+    parsed = parse_dockerfile(
+        "FROM debian\n"
+        "RUN --mount=type=cache,target=/a --mount=type=secret,id=ca apt-get update\n"
+    )
+    (run,) = parsed.final.instructions
+    assert run.flags == {"mount": "type=cache,target=/a type=secret,id=ca"}
+    assert run.args == "apt-get update"
+
+
 def test_escape_directive() -> None:
     parsed = parse_dockerfile(
         "# escape=`\nFROM mcr.microsoft.com/windows:ltsc2022\nRUN dir `\n  C:\\\n"

@@ -240,6 +240,8 @@ LAZY_PAIRS = {
     ("dockhand.session", "dockhand.docker.compose_cache"): "`inv ps` asks the "
     "engine, not Compose: which Compose runs is looked up (and its files "
     "hashed) only by a command that runs Compose",
+    ("dockhand.session", "dockhand.docker.trust_store"): "only a project with "
+    "`dockhand.trust` on reads its override (and the certificates' parser)",
     ("dockhand.session", "dockhand.docker.containers"): "`inv logs`, `down` and "
     "`migrate --status` never read containers through dockhand: the readers "
     "(and the states' parser) load for the commands that do",
@@ -258,6 +260,8 @@ LAZY_PAIRS = {
     "and `inv restart`: only a model read back from the cache is parsed here",
     ("dockhand.commands.stack", "dockhand.steps.stale"): "`inv down` and the "
     "`inv ps` of a stopped stack never look at images",
+    ("dockhand.steps.start", "dockhand.steps.trust"): "only a project with "
+    "`dockhand.trust` on writes the override (and reads the host's CAs)",
     ("dockhand.steps.start", "dockhand.steps.stale"): "the same: `inv restart` "
     "and `inv ps` import start for its wait, only build and up label images",
     ("dockhand.steps.status", "dockhand.config.checkout"): "only the URLs after "

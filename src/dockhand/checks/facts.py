@@ -41,7 +41,7 @@ from dockhand.checks.probes import (
 )
 from dockhand.checks.result import SKIP, Check, Problem, skipped
 from dockhand.discovery import older_project
-from dockhand.docker import containers, engine
+from dockhand.docker import containers, engine, trust_store
 from dockhand.docker.compose import Project
 from dockhand.docker.dockerfile import Dockerfile
 from dockhand.docker.image import InspectedImage
@@ -167,6 +167,12 @@ class Facts:
             return older_project(self._s)
         except (DockhandError, LookupError):
             return ""
+
+    @cached_property
+    def host_trust(self) -> trust_store.HostTrust:
+        """The CAs the host's stores (and dockhand.trust_path) hold beyond
+        the public bundle: files read, nothing run."""
+        return trust_store.read(self.settings.trust_path)
 
     # --- the env files and the Compose model ---------------------------------
 

@@ -49,6 +49,7 @@ from dockhand.checks.tools import (
     check_engine,
     check_engine_features,
 )
+from dockhand.checks.trust import check_build_trust, check_trust
 
 __all__ = [
     "CHECK",
@@ -87,6 +88,7 @@ MACHINE: tuple[CheckFunction, ...] = (
     check_images,
     check_disk,
     check_ports,
+    check_trust,
 )
 
 DOCTOR: tuple[CheckFunction, ...] = (
@@ -109,6 +111,7 @@ CHECK: tuple[CheckFunction, ...] = (
     check_pinned_base,
     check_dockerignore,
     check_entrypoints,
+    check_build_trust,
     check_prod_limits,
     check_prod_read_only,
     check_prod_log_rotation,

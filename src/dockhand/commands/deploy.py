@@ -72,7 +72,9 @@ def deploy(
     """`stack_file`: where to write a copy of the stack file, once rendered
     (its folder exists: cli.deploy.stack_file_path)."""
     started = time.monotonic()
-    s.reload(replace(s.settings, prod=True))  # the project is asked anew
+    # The project is asked anew; never with the trust override: its bind
+    # mount names a file of this machine, not of the cluster's nodes.
+    s.reload(replace(s.settings, prod=True, trust=False))
     manager = manager_of(s)
     console.step(f"deploying {s.settings.project} to {manager.host} ({manager.source})")
     images.require_registry(s.settings.deploy_registry)

@@ -15,11 +15,19 @@ from typing import TYPE_CHECKING
 
 from dockhand import discovery, envfile
 from dockhand.checks.report import machine_step
-from dockhand.docker import engine
+from dockhand.config import invoke_file
+from dockhand.config.defaults import INVOKE_FILES
+from dockhand.docker import engine, trust_store
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import checkouts, data_copy, migration_safety, start, status
-from dockhand.steps.confirm import volume_names
+from dockhand.steps import (
+    checkouts,
+    confirm,
+    data_copy,
+    migration_safety,
+    start,
+    status,
+)
 from dockhand.ui import console
 
 if TYPE_CHECKING:
@@ -148,7 +156,7 @@ def _env_step(s: Session, project: str = "", new_ports: bool = False) -> None:
 def _warn_about_old_volumes(s: Session) -> None:
     """A new .env has new passwords; data volumes from before keep the old ones."""
 
-    volumes = volume_names(s)
+    volumes = confirm.volume_names(s)
     if volumes:
         console.warn(
             f"data volumes from an earlier .env exist ({', '.join(volumes)}): a "
@@ -193,6 +201,45 @@ def _ports_stay(s: Session, new_ports: bool) -> bool:
     return not discovery.older_project(s)
 
 
+def _doctor_step(s: Session, new_ports: bool) -> None:
+    machine_step(s, ports=_ports_stay(s, new_ports))
+    _offer_trust(s)
+
+
+def _offer_trust(s: Session) -> None:
+    """When the host trusts CAs the containers would not (doctor's `trust`
+    line), ask to turn dockhand.trust on, in the project's invoke.yaml;
+    without a terminal, say how and leave it off."""
+    settings = s.settings
+    if settings.trust or s.runner.dry:
+        return
+    extras = trust_store.read(settings.trust_path).extras
+    if not extras:
+        return
+    by_hand = "add `trust: true` under `dockhand:` in invoke.yaml (docs/trust.md)"
+    names = ", ".join(c.subject for c in extras[:3])
+    more = f" and {len(extras) - 3} more" if len(extras) > 3 else ""
+    if not confirm.yes_or_no(
+        f"this machine trusts {len(extras)} CA(s) its containers and builds "
+        f"would not ({names}{more}); hand them on (dockhand.trust)?"
+    ):
+        why = "" if confirm.can_ask() else " (no terminal to ask on)"
+        console.status(f"dockhand.trust stays off{why}; to turn it on, {by_hand}")
+        return
+    path = next(
+        (settings.root / n for n in INVOKE_FILES if (settings.root / n).is_file()),
+        settings.root / INVOKE_FILES[0],
+    )
+    text = path.read_text() if path.is_file() else ""
+    new = invoke_file.with_key(text, "trust", "true")
+    if new is None:
+        console.warn(f"{path.name} could not be edited safely: {by_hand}")
+    else:
+        path.write_text(new)
+        console.ok(f"dockhand.trust is on: `trust: true` added to {path.name}")
+    s.reload(replace(settings, trust=True))
+
+
 def setup(
     s: Session,
     *,
@@ -204,7 +251,7 @@ def setup(
     """`inv setup`: each step in order; a failure names its step."""
     started = time.monotonic()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("doctor", lambda: machine_step(s, ports=_ports_stay(s, new_ports))),
+        ("doctor", lambda: _doctor_step(s, new_ports)),
         ("env file", lambda: _env_step(s, name, new_ports)),
         ("build", lambda: start.build(s, [])),
         ("up", lambda: start.up(s, [], timeout=timeout, show_urls=False)),

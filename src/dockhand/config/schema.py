@@ -221,6 +221,16 @@ def file_path(root: Path) -> Parser[Path]:
     return parse
 
 
+def optional_path(root: Path) -> Parser[Path | None]:
+    """A file or folder, relative to `root` unless absolute; "" for none."""
+
+    def parse(key: str, value: object) -> Path | None:
+        text = string(key, value, what="a path (one string)")
+        return (root / Path(text).expanduser()) if text.strip() else None
+
+    return parse
+
+
 def version(key: str, value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise Bad(

@@ -4,10 +4,7 @@ file or variable it came from."""
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 from dockhand.config import schema as parse
 from dockhand.config.defaults import ENV_PREFIX
 from dockhand.config.keys import Key, setting
+from dockhand.config.messages import bad_value, nearest, show, unknown_key
 from dockhand.config.schema import (
     Bad,
     DatabaseSettings,
@@ -200,6 +198,18 @@ class Settings:
         kind="number of seconds, greater than 0",
         doc="how long `inv deploy` waits for the stack to converge",
     )
+    trust: bool = setting(
+        False,
+        parse.flag,
+        kind="as `prod`",
+        doc="give every container the host's CA bundle (mounted read-only, with `SSL_CERT_FILE` and the variables other runtimes read) and every BuildKit build the secret `dockhand-ca`, through an override dockhand writes; `inv setup` offers it when `inv doctor` finds CAs beyond the public bundle ([trust.md](trust.md))",
+    )
+    trust_path: Path | None = setting(  # noqa: RUF009 - setting() is a field()
+        "",
+        at_root=parse.optional_path,
+        kind="a file (PEM or DER) or a folder of `.crt`/`.pem`/`.cer` files",
+        doc="more CAs the host trusts (a company's, a macOS keychain export): `inv doctor` names them and `trust` adds them to the bundle",
+    )
     # The checkout an env file was copied from (dockhand.config.checkout), when it was.
     copied_from: str = ""
     # Whether invoke.yaml (or a variable) gave them; if not, the session asks
@@ -242,45 +252,9 @@ def env_var(key: str) -> str:
     return ENV_PREFIX + key.upper()
 
 
-def _nearest(word: str, known: Sequence[str]) -> str:
-    found = difflib.get_close_matches(word, known, n=1)
-    return f"; did you mean {found[0]}?" if found else ""
-
-
 def parsers(root: Path) -> dict[str, Parser[object]]:
     """Every key of the `dockhand` section and its parser, for a project in `root`."""
     return {name: key.parser(root) for name, key in KEYS.items()}
-
-
-def _show(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _origin(key: str, origins: Mapping[str, str]) -> str:
-    return origins.get(key.split(".")[0].split("[")[0], "invoke.yaml")
-
-
-def _bad_value(bad: Bad, origins: Mapping[str, str]) -> DockhandError:
-    origin = _origin(bad.key, origins)
-    if origin.startswith(ENV_PREFIX):
-        return DockhandError(
-            f"{origin}={bad.value!s:.60} is not valid: expected {bad.expected}",
-            hint=f"fix or unset {origin} (every setting: docs/configuration.md)",
-        )
-    return DockhandError(
-        f"{origin}: dockhand.{bad.key} is {_show(bad.value)}, expected {bad.expected}",
-        hint=f"fix it in {origin} (every setting: docs/configuration.md)",
-    )
-
-
-def _unknown_key(unknown: Unknown, origins: Mapping[str, str]) -> DockhandError:
-    origin = _origin(unknown.key, origins)
-    last = re.split(r"[.\]]", unknown.key)[-1]
-    return DockhandError(
-        f"{origin}: dockhand.{unknown.key} is not a setting{_nearest(last, unknown.known)}",
-        hint=f"fix it in {origin}; known here: {', '.join(unknown.known)}",
-    )
 
 
 def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:
@@ -301,7 +275,7 @@ def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:
                 hint="put it in a config file: `inv -f FILE ...` or INVOKE_RUNTIME_CONFIG=FILE",
             )
         raise DockhandError(
-            f"{var} is not a setting{_nearest(var, [env_var(k) for k in ENV_KEYS])}",
+            f"{var} is not a setting{nearest(var, [env_var(k) for k in ENV_KEYS])}",
             hint="unset it; every variable: docs/configuration.md#environment-variables",
         )
     return found
@@ -317,7 +291,7 @@ def load(section: object, origins: Mapping[str, str] | None = None) -> Settings:
     if not isinstance(section, Mapping):
         origin = origins.get("", "invoke.yaml")
         raise DockhandError(
-            f"{origin}: dockhand is {_show(section)}, expected a mapping of settings",
+            f"{origin}: dockhand is {show(section)}, expected a mapping of settings",
             hint=f"fix it in {origin} (every setting: docs/configuration.md)",
         )
     root = Path(str(section.get("root") or ".")).resolve()
@@ -331,9 +305,9 @@ def load(section: object, origins: Mapping[str, str] | None = None) -> Settings:
             for key, parse in parse_key.items()
         }
     except Bad as bad:
-        raise _bad_value(bad, origins) from None
+        raise bad_value(bad, origins) from None
     except Unknown as unknown:
-        raise _unknown_key(unknown, origins) from None
+        raise unknown_key(unknown, origins) from None
     return Settings(
         root=root,
         **values,

@@ -26,6 +26,12 @@ def version_argv(docker: str = "docker") -> list[str]:
     return [docker, "--version"]
 
 
+def buildx_version() -> list[str]:
+    """Pure: whether the buildx plugin answers (Compose builds with BuildKit
+    through it; without it, the classic builder)."""
+    return ["docker", "buildx", "version"]
+
+
 def ps_filters(
     project: str, services: Iterable[str] = (), *, running: bool = False
 ) -> dict[str, list[str]]:

@@ -170,12 +170,14 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str, list[str]]]:
 
 
 def _split_flags(args: str) -> tuple[dict[str, str], str]:
-    flags = {}
+    flags: dict[str, str] = {}
     rest = args
     while rest.startswith("--"):
         token, _, rest = rest.partition(" ")
         name, _, value = token[2:].partition("=")
-        flags[name.lower()] = value
+        # A flag given again (RUN's --mount): its values, joined by a space.
+        key = name.lower()
+        flags[key] = f"{flags[key]} {value}" if key in flags else value
         rest = rest.lstrip()
     return flags, rest
 

@@ -103,8 +103,9 @@ def build(
 ) -> None:
     """Build the services named (all when none), each image labelled with
     the digest of its sources (steps.stale)."""
-    from dockhand.steps import stale  # see LAZY_PAIRS
+    from dockhand.steps import stale, trust  # see LAZY_PAIRS
 
+    trust.prepare(s)
     try:
         stale.build_labelled(s, names, no_cache=no_cache, pull=pull)
     except CommandFailed:
@@ -131,6 +132,10 @@ def up(
             "--build and --no-build contradict each other", hint="give one of them"
         )
     s.require_engine()
+    if s.settings.trust:
+        from dockhand.steps import trust  # see LAZY_PAIRS
+
+        trust.prepare(s)
     if (names or build) and not s.runner.dry:
         s.ask_model()  # one Compose call checks the names and gives the model
     from dockhand.steps import preflight  # only `up` needs its checks' modules
