@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Stack, Stacks, inspect_service, output
+from harness import Stack, Stacks, inspect_service, output, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,14 @@ def get(port: int, path: str, timeout: float = 60) -> int:
             return int(reply.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
+
+
+def answer(port: int, path: str) -> int | None:
+    """The status of GET `path`; None when nothing answers."""
+    try:
+        return get(port, path, timeout=5)
+    except OSError:
+        return None
 
 
 def line_of(path: Path, text: str) -> int:
@@ -138,6 +146,31 @@ def _is(message: dict[str, Any], kind: str, name: str, seq: int) -> bool:
     return bool(message.get("command") == name and message.get("request_seq") == seq)
 
 
+def attach(stack: Stack, entry: dict[str, Any], breakpoints: dict[Path, int]) -> Dap:
+    """A DAP session as VS Code starts it from dockhand's launch entry:
+    initialize, attach with its path mappings, the breakpoints (host paths),
+    configurationDone."""
+    dap = Dap(entry["connect"]["port"])
+    dap.request("initialize", adapterID="dockhand-test", pathFormat="path")
+    attaching = dap.send(
+        "attach",
+        pathMappings=[
+            {"localRoot": host(m["localRoot"], stack), "remoteRoot": m["remoteRoot"]}
+            for m in entry["pathMappings"]
+        ],
+        justMyCode=True,
+    )
+    dap.wait("event", "initialized")
+    for path, line in breakpoints.items():
+        placed = dap.request(
+            "setBreakpoints", source={"path": str(path)}, breakpoints=[{"line": line}]
+        )
+        assert placed["body"]["breakpoints"][0]["line"] == line
+    dap.request("configurationDone")
+    dap.wait("response", "attach", attaching)
+    return dap
+
+
 def test_a_breakpoint_in_the_host_file_stops_the_python_backend(stack: Stack) -> None:
     before = inspect_service(stack, "backend")
     debugged = stack.inv("debug", "backend")
@@ -150,24 +183,7 @@ def test_a_breakpoint_in_the_host_file_stops_the_python_backend(stack: Stack) ->
     main = stack.root / "services" / "backend" / "app" / "main.py"
     line = line_of(main, "rows = conn.execute(select(items)")
 
-    dap = Dap(port)
-    dap.request("initialize", adapterID="dockhand-test", pathFormat="path")
-    attach = dap.send(
-        "attach",
-        pathMappings=[
-            {"localRoot": host(m["localRoot"], stack), "remoteRoot": m["remoteRoot"]}
-            for m in entry["pathMappings"]
-        ],
-        justMyCode=True,
-    )
-    dap.wait("event", "initialized")
-    placed = dap.request(
-        "setBreakpoints", source={"path": str(main)}, breakpoints=[{"line": line}]
-    )
-    assert placed["body"]["breakpoints"][0]["line"] == line
-    dap.request("configurationDone")
-    dap.wait("response", "attach", attach)
-
+    dap = attach(stack, entry, breakpoints={main: line})
     answered: list[int] = []
     asking = threading.Thread(
         target=lambda: answered.append(get(stack.port("BACKEND_PORT"), "/items"))
@@ -337,9 +353,14 @@ def test_launch_json_keeps_what_dockhand_did_not_write(stack: Stack) -> None:
     names = [c["name"] for c in json.loads(path.read_text())["configurations"]]
     assert names == ["mine", "dockhand: backend"]
     assert "the developer's own" in (path.parent / "launch.json.bak").read_text()
-    # Waiting for a client: the app has not started, the debugger listens.
-    assert inspect_service(stack, "backend")["State"]["Health"]["Status"] != "healthy"
     assert (stack.root / ".dockhand" / "debug-backend.yml").is_file()
+    # Waiting for a client: the app has not started, the debugger listens.
+    backend = stack.port("BACKEND_PORT")
+    assert answer(backend, "/healthz") is None
+    dap = attach(stack, launch_entry(stack, "backend"), {})
+    wait_for(lambda: answer(backend, "/healthz") == 200, 120, "the backend, attached")
+    dap.request("disconnect", terminateDebuggee=False)
+    dap.sock.close()
 
     up = stack.inv("up")  # a plain `inv up` puts it back too
     assert up.returncode == 0, output(up)
