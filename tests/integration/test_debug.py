@@ -373,3 +373,42 @@ def _no_leftover(stack: Stack) -> Iterator[None]:
     for service in ("backend", "backend-ts"):
         if (stack.root / ".dockhand" / f"debug-{service}.yml").exists():
             stack.inv("debug", service, "--off")
+
+
+def test_a_service_without_a_debugger_gets_one_line_and_no_change(
+    stack: Stack, stacks: Stacks
+) -> None:
+    # db runs postgres: no interpreter to wrap, and the setting that names one.
+    refused = stack.inv("debug", "db")
+    assert refused.returncode == 1, output(refused)
+    assert refused.stderr.startswith(
+        "error: db: no python, uvicorn or node in its command"
+    )
+    assert "dockhand.services.db.debug" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (stack.root / ".dockhand" / "debug-db.yml").exists()
+
+    # A Python image without debugpy: said before anything changes.
+    bare = stacks.copy(
+        ("docker-compose.yml", ".env.example", "invoke.yaml", "tasks.py")
+    )
+    dockerfile = bare.root / "services" / "backend" / "Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text()
+        + "USER root\nRUN rm -r /usr/lib/python3/dist-packages/debugpy\nUSER app\n"
+    )
+    started = bare.inv("up", "backend")
+    assert started.returncode == 0, output(started)
+    before = inspect_service(bare, "backend")
+    refused = bare.inv("debug", "backend")
+    assert refused.returncode == 1, output(refused)
+    lines = refused.stderr.splitlines()
+    assert lines[0].startswith("error: backend's image has no debugpy"), output(refused)
+    assert "No module named 'debugpy'" in lines[0]
+    assert "python3-debugpy" in lines[1] and len(lines) == 2
+    after = inspect_service(bare, "backend")
+    assert (after["Id"], after["Config"]["Cmd"]) == (
+        before["Id"],
+        before["Config"]["Cmd"],
+    )
+    assert not (bare.root / ".dockhand").exists()

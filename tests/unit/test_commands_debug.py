@@ -61,6 +61,7 @@ def test_an_image_without_debugpy_gets_one_line_saying_what_to_add(
     with pytest.raises(DockhandError) as raised:
         ops.has_debugpy(s, "p-api", plan)
     assert "python3-debugpy" in raised.value.hint
+    assert raised.value.message.endswith("No module named 'debugpy')")
     assert runner.calls[-1][:5] == ["docker", "run", "--rm", "--entrypoint", "python3"]
 
 

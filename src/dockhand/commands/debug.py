@@ -142,11 +142,13 @@ def has_debugpy(s: Session, image: str, p: Plan) -> None:
     """One line saying what to add when the image has no debugpy."""
     if s.runner.dry:
         return
-    argv = build.check_argv(image, p.interpreter)
-    if s.runner.capture(argv, timeout=120).ok:
+    said = s.runner.capture(build.check_argv(image, p.interpreter), timeout=120)
+    if said.ok:
         return
+    why = (said.stderr.strip() or "no output").splitlines()[-1]
     raise DockhandError(
-        f"{p.service}'s image has no debugpy, the debugger `inv debug` starts",
+        f"{p.service}'s image has no debugpy, the debugger `inv debug` starts "
+        f"({p.interpreter} -c 'import debugpy': {why})",
         hint="add it to the image: python3-debugpy in its Dockerfile's apt-get "
         "install (Debian), or debugpy in its requirements; then `inv build "
         f"{p.service}`",
