@@ -46,7 +46,7 @@ def forget(settings: Settings, names: list[str]) -> None:
         service = path.stem.removeprefix("debug-")
         if not names or service in names:
             path.unlink(missing_ok=True)
-            console.step(f"{service}: without its debugger (inv debug {service} --off)")
+            console.step(f"{service}: started without its debugger (inv debug's override removed)")
 
 
 def write_launch(root: Path, entry: JSON) -> Path:
