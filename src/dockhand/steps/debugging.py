@@ -46,7 +46,9 @@ def forget(settings: Settings, names: list[str]) -> None:
         service = path.stem.removeprefix("debug-")
         if not names or service in names:
             path.unlink(missing_ok=True)
-            console.step(f"{service}: started without its debugger (inv debug's override removed)")
+            console.step(
+                f"{service}: started without its debugger (inv debug's override removed)"
+            )
 
 
 def write_launch(root: Path, entry: JSON) -> Path:
