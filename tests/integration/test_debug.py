@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 from harness import Stack, Stacks, inspect_service, output, wait_for
 
+from dockhand.docker import compose_cache
+
 
 @pytest.fixture(scope="module")
 def stack(base_image: None, module_stacks: Stacks) -> Stack:
@@ -49,6 +51,13 @@ def answer(port: int, path: str) -> int | None:
         return get(port, path, timeout=5)
     except OSError:
         return None
+
+
+def override(stack: Stack, service: str) -> Path:
+    """Where `inv debug` keeps a service's override: dockhand's cache."""
+    return (
+        compose_cache.location(stack.env()) / "debug" / stack.project / f"{service}.yml"
+    )
 
 
 def line_of(path: Path, text: str) -> int:
@@ -76,7 +85,7 @@ def the_same_as_before(stack: Stack, service: str, before: dict[str, Any]) -> No
     assert after["Config"]["Cmd"] == before["Config"]["Cmd"]
     assert after["HostConfig"]["PortBindings"] == before["HostConfig"]["PortBindings"]
     assert after["State"]["Health"]["Status"] == "healthy"
-    assert not (stack.root / ".dockhand" / f"debug-{service}.yml").exists()
+    assert not override(stack, service).exists()
 
 
 # --- DAP over TCP (debugpy) ---------------------------------------------------
@@ -353,7 +362,7 @@ def test_launch_json_keeps_what_dockhand_did_not_write(stack: Stack) -> None:
     names = [c["name"] for c in json.loads(path.read_text())["configurations"]]
     assert names == ["mine", "dockhand: backend"]
     assert "the developer's own" in (path.parent / "launch.json.bak").read_text()
-    assert (stack.root / ".dockhand" / "debug-backend.yml").is_file()
+    assert override(stack, "backend").is_file()
     # Waiting for a client: the app has not started, the debugger listens.
     backend = stack.port("BACKEND_PORT")
     assert answer(backend, "/healthz") is None
@@ -371,7 +380,7 @@ def test_launch_json_keeps_what_dockhand_did_not_write(stack: Stack) -> None:
 def _no_leftover(stack: Stack) -> Iterator[None]:
     yield
     for service in ("backend", "backend-ts"):
-        if (stack.root / ".dockhand" / f"debug-{service}.yml").exists():
+        if override(stack, service).exists():
             stack.inv("debug", service, "--off")
 
 
@@ -386,7 +395,7 @@ def test_a_service_without_a_debugger_gets_one_line_and_no_change(
     )
     assert "dockhand.services.db.debug" in refused.stderr
     assert "Traceback" not in refused.stderr
-    assert not (stack.root / ".dockhand" / "debug-db.yml").exists()
+    assert not override(stack, "db").exists()
 
     # A Python image without debugpy: said before anything changes.
     bare = stacks.copy(
@@ -411,4 +420,4 @@ def test_a_service_without_a_debugger_gets_one_line_and_no_change(
         before["Id"],
         before["Config"]["Cmd"],
     )
-    assert not (bare.root / ".dockhand").exists()
+    assert not override(bare, "backend").exists()

@@ -38,10 +38,12 @@ def reply(argv: list[str]) -> tuple[int, str, str]:
     return 0, "", ""
 
 
-def a_session(root: Path, *, dry: bool = False) -> tuple[Session, FakeRunner]:
+def a_session(
+    root: Path, *, dry: bool = False, project: str = "p"
+) -> tuple[Session, FakeRunner]:
     runner = FakeRunner(reply=reply, dry=dry)
     s = Session(
-        load({"root": str(root), "project": "p"}),
+        load({"root": str(root), "project": project}),
         runner,
         compose_cli=ComposeCli(("docker", "compose"), (5, 6, 1)),
     )
@@ -74,7 +76,7 @@ def test_the_port_written_before_is_kept(tmp_path: Path) -> None:
     plan = Plan("api", "python", 0, None, (), "python3")
     assert ops.host_port(s, "api", plan) == 5999
     assert runner.calls == []  # nothing asked of the engine
-    dry, _ = a_session(tmp_path / "other", dry=True)
+    dry, _ = a_session(tmp_path, dry=True, project="other")
     assert ops.host_port(dry, "api", plan) == 5678
 
 
@@ -95,9 +97,8 @@ def test_a_dry_run_shows_the_override_and_changes_nothing(
     ops.debug(s, "api")
     said = capsys.readouterr().err
     assert '"127.0.0.1:5678:5678"' in said
-    assert not (tmp_path / ".dockhand").exists()
+    override = debugging.override_path(s.settings, "api")
+    assert not override.exists()
     (up,) = [argv for argv in runner.calls if "up" in argv]
     assert up[-4:] == ["up", "--detach", "--no-deps", "api"]
-    assert ["-f", str(tmp_path / ".dockhand" / "debug-api.yml")] == up[
-        up.index(str(tmp_path / ".dockhand" / "debug-api.yml")) - 1 :
-    ][:2]
+    assert up[up.index(str(override)) - 1] == "-f"

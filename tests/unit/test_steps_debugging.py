@@ -1,34 +1,40 @@
-"""`inv debug`'s files (dockhand.steps.debugging): the override in a
-folder that ignores itself, removed by `inv up` for the services it
-starts; launch.json merged, a commented one kept beside it."""
+"""`inv debug`'s files (dockhand.steps.debugging): the override in the
+cache folder, one folder per project, removed by `inv up` for the
+services it starts; launch.json merged, a commented one kept beside it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from dockhand.config.settings import load
 from dockhand.steps import debugging
 
 
-def test_the_override_folder_ignores_itself_and_up_forgets_what_it_starts(
-    tmp_path: Path,
+def test_the_override_is_the_projects_and_up_forgets_what_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DOCKHAND_CACHE_DIR", str(tmp_path / "cache"))
     settings = load({"root": str(tmp_path), "project": "p"})
     api = debugging.override_path(settings, "api")
     web = debugging.override_path(settings, "web")
-    assert api == tmp_path / ".dockhand" / "debug-api.yml"
+    assert api == tmp_path / "cache" / "debug" / "p" / "api.yml"
+    other = load({"root": str(tmp_path), "project": "p-api"})
+    assert debugging.override_path(other, "x").parent != api.parent
     debugging.write(
         api, '# x\n{"services": {"api": {"ports": ["127.0.0.1:5778:5678"]}}}'
     )
     debugging.write(web, "# y\n{}")
-    assert (tmp_path / ".dockhand" / ".gitignore").read_text().endswith("\n*\n")
+    debugging.write(debugging.override_path(other, "x"), "# z\n{}")
     assert debugging.written_port(settings, "api") == 5778
     assert debugging.written_port(settings, "db") is None
     debugging.forget(settings, ["web", "db"])
     assert api.exists() and not web.exists()
     debugging.forget(settings, [])  # every service
     assert not api.exists()
+    assert debugging.override_path(other, "x").exists()  # another project's
     debugging.remove(api)  # already gone: nothing to do
     debugging.forget(load({"root": str(tmp_path / "none"), "project": "p"}), [])
 

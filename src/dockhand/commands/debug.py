@@ -5,8 +5,8 @@ checkout's own, 127.0.0.1 only; VS Code's launch configuration written.
 
 Nothing of the project changes: not the image, not the compose files. The
 wrapped command and the port are an override file dockhand writes
-(steps.debugging: `.dockhand/debug-SERVICE.yml`, gitignored by itself)
-and passes to Compose as one more `-f`; `--off` and `inv up` remove it
+(steps.debugging: in its cache folder, never in the project's) and
+passes to Compose as one more `-f`; `--off` and `inv up` remove it
 and recreate the service without it. What the command is and how it is
 wrapped: dockhand.docker.debug.
 """

@@ -1,22 +1,31 @@
-"""`inv debug`'s files: the override it writes for a service, under the
-project's `.dockhand/` folder (which ignores itself in git), removed by
+"""`inv debug`'s files: the override it writes for a service, in dockhand's
+cache folder (`~/.cache/dockhand/debug/PROJECT/SERVICE.yml`), removed by
 `inv debug SERVICE --off` and by `inv up` (shared with `inv setup`); and
-VS Code's launch.json, merged (dockhand.docker.launch)."""
+VS Code's launch.json, merged (dockhand.docker.launch).
+
+Not in the project's folder: a build context of `.` would send it to the
+engine, and the image would look stale (steps.sources) each time it came
+and went."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from dockhand.config import checkout
 from dockhand.config.settings import Settings
-from dockhand.docker import debug, launch
+from dockhand.docker import compose_cache, debug, launch
 from dockhand.docker.jsondoc import JSON
 from dockhand.ui import console
 
-FOLDER = ".dockhand"
+
+def folder(settings: Settings) -> Path:
+    """The project's overrides (a checkout's project name is its own)."""
+    name = settings.project or checkout.own_name(settings.root)
+    return compose_cache.location() / "debug" / name
 
 
 def override_path(settings: Settings, service: str) -> Path:
-    return settings.root / FOLDER / f"debug-{service}.yml"
+    return folder(settings) / f"{service}.yml"
 
 
 def written_port(settings: Settings, service: str) -> int | None:
@@ -25,10 +34,7 @@ def written_port(settings: Settings, service: str) -> int | None:
 
 
 def write(path: Path, text: str) -> None:
-    path.parent.mkdir(exist_ok=True)
-    ignore = path.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# dockhand's own files (inv debug): never committed\n*\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
 
 
@@ -39,11 +45,8 @@ def remove(path: Path) -> None:
 def forget(settings: Settings, names: list[str]) -> None:
     """`inv up`: the overrides of the services it starts (all: every one)
     removed, so that Compose recreates them as the compose files say."""
-    folder = settings.root / FOLDER
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.glob("debug-*.yml")):
-        service = path.stem.removeprefix("debug-")
+    for path in sorted(folder(settings).glob("*.yml")):
+        service = path.stem
         if not names or service in names:
             path.unlink(missing_ok=True)
             console.step(
