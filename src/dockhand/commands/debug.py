@@ -89,10 +89,10 @@ def debug(
     if s.runner.dry:
         return
     wait_listening(s, p, time.monotonic() + seconds(s, timeout))
-    write_launch(s, p)
     console.ok(f"{name} runs under its debugger")
     for line in build.attach_lines(p):
         console.status(f"  {line}")
+    write_launch(s, p)
     if wait_for_client:
         console.status(
             f"  {name} starts once a client has attached (--wait-for-client)"
@@ -224,7 +224,7 @@ def write_launch(s: Session, p: Plan) -> None:
     root = s.settings.root
     entry = launch.configuration(p, maps, root)
     written = debugging.write_launch(root, entry)
-    console.status(f"  {written}: '{launch.PREFIX}{p.service}'")
+    console.status(f"  '{launch.PREFIX}{p.service}' written to {written}")
     if not maps:
         console.warn(
             f"{p.service} has no bind mount and no develop.watch sync rule: the "
