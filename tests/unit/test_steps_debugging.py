@@ -33,7 +33,7 @@ def test_the_override_is_the_projects_and_up_forgets_what_it_starts(
     debugging.forget(settings, ["web", "db"])
     assert api.exists() and not web.exists()
     debugging.forget(settings, [])  # every service
-    assert not api.exists()
+    assert not api.exists() and not api.parent.exists()  # nothing left behind
     assert debugging.override_path(other, "x").exists()  # another project's
     debugging.remove(api)  # already gone: nothing to do
     debugging.forget(load({"root": str(tmp_path / "none"), "project": "p"}), [])

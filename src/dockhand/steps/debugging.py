@@ -9,6 +9,7 @@ and went."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from dockhand.config import checkout
@@ -39,7 +40,10 @@ def write(path: Path, text: str) -> None:
 
 
 def remove(path: Path) -> None:
+    """The override gone, and the project's folder when it was the last."""
     path.unlink(missing_ok=True)
+    with suppress(OSError):  # another service's override is there, or no folder
+        path.parent.rmdir()
 
 
 def forget(settings: Settings, names: list[str]) -> None:
@@ -48,7 +52,7 @@ def forget(settings: Settings, names: list[str]) -> None:
     for path in sorted(folder(settings).glob("*.yml")):
         service = path.stem
         if not names or service in names:
-            path.unlink(missing_ok=True)
+            remove(path)
             console.step(
                 f"{service}: started without its debugger (inv debug's override removed)"
             )
