@@ -378,6 +378,11 @@ SETTINGS_CASES = [
         settings("services: {ok: {test: ''}}"),
     ),
     Case(
+        "a service's debug command: empty",
+        ("dockhand.services.ok.debug is ''", "a command"),
+        settings("services: {ok: {debug: ''}}"),
+    ),
+    Case(
         "test_files without the container folder",
         ("dockhand.services.ok.test_files is 'tests'", "HOST_FOLDER:CONTAINER_FOLDER"),
         settings("services: {ok: {test_files: tests}}"),
@@ -570,6 +575,11 @@ OPTION_CASES = [
         argv=("up", "--timeout", "abc"),
     ),
     Case("up --timeout 0", ("--timeout", "not '0'"), argv=("up", "--timeout", "0")),
+    Case(
+        "debug --timeout 0",
+        ("--timeout", "not '0'"),
+        argv=("debug", "ok", "--timeout", "0"),
+    ),
     Case("up --timeout -5", ("--timeout", "not '-5'"), argv=("up", "--timeout", "-5")),
     Case(
         "up --timeout nan",
@@ -995,6 +1005,7 @@ SERVICE_CASES = [
     Case("logs nosuch", ("unknown service 'nosuch'",), argv=("logs", "nosuch")),
     Case("ps nosuch", ("unknown service 'nosuch'",), argv=("ps", "nosuch")),
     Case("build nosuch", ("unknown service 'nosuch'",), argv=("build", "nosuch")),
+    Case("debug nosuch", ("unknown service 'nosuch'",), argv=("debug", "nosuch")),
     Case(
         "shell nosuch",
         ("unknown service 'nosuch'",),

@@ -165,6 +165,8 @@ OPTIONS = {
     ("deploy", "timeout"): "cli.seconds",
     ("deploy", "stack_file"): "its folder must exist (cli.deploy.stack_file_path)",
     ("rollback", "services"): "ops.cluster.rollback, against the stack's services",
+    ("debug", "service"): "Session.check_services",
+    ("debug", "timeout"): "cli.seconds",
 }
 
 

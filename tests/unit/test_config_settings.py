@@ -73,11 +73,14 @@ def test_services_and_database(tmp_path: Path) -> None:
         services={
             "api": {"shell": "bash", "port": "8000", "path": "/docs"},
             "worker": None,
+            "job": {"debug": "python3 -m job --once"},
         },
         database={"service": "pg", "user_var": "PGUSER", "name_var": "PGDATABASE"},
     )
     assert s.service("api").shell == "bash" and s.service("api").port == 8000
     assert s.service("worker").shell == "sh"
+    assert s.service("job").debug == ("python3", "-m", "job", "--once")
+    assert s.service("api").debug is None
     assert s.service("unconfigured").port is None
     assert s.database is not None and s.database.service == "pg"
     assert s.database.password_var == "POSTGRES_PASSWORD"  # the default
@@ -240,6 +243,10 @@ BAD: list[tuple[dict[str, Any], tuple[str, ...]]] = [
     (
         {"services": {"b": {"test": ""}}},
         ("dockhand.services.b.test", "''", "a command"),
+    ),
+    (
+        {"services": {"b": {"debug": ""}}},
+        ("dockhand.services.b.debug", "''", "a command"),
     ),
     (
         {"deploy_routing": "ipvs"},

@@ -17,15 +17,12 @@ it stale, and `inv up` rebuilds its image before recreating it).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockhand.docker import compose, compose_watch, containers, sync_probe
-from dockhand.docker.compose import Project
-from dockhand.docker.model import ComposeModel, parse
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
@@ -39,7 +36,7 @@ COPIER = "dockhand's copier"
 
 def watch(s: Session, names: Sequence[str], *, use_copier: bool = False) -> None:
     s.require_engine()
-    project, model = watch_model(s)
+    project, model = copier.watch_model(s)
     found = copier.rules_of(model, s.check_services(names))
     if not found:
         raise DockhandError(
@@ -262,28 +259,3 @@ def relative(path: str, rules: Sequence[Rule]) -> str:
         if rel is not None:
             return rel if rel != "." else Path(path).name
     return Path(path).name
-
-
-def watch_model(s: Session) -> tuple[Project, ComposeModel]:
-    """The project with the watch files added (Compose v2+ only), and its model."""
-
-    if s.find_compose().is_v1:
-        raise DockhandError(
-            "inv watch needs Compose v2 or newer (develop.watch)",
-            hint=f"this machine runs {s.find_compose()}; install the Compose v2 plugin",
-        )
-    extra = tuple(s.settings.root / f for f in s.settings.watch_files)
-    for path in extra:
-        if not path.is_file():
-            raise DockhandError(
-                f"watch file {path} not found", hint="fix dockhand.watch_files"
-            )
-    project = replace(s.project, files=(*s.project.files, *extra))
-    result = s.runner.capture(
-        compose.config_json(s.find_compose(), project), timeout=60
-    )
-    if not result.ok:
-        said = (result.stderr.strip() or "no output").splitlines()[-1]
-        raise DockhandError(f"Compose could not load the project: {said}", hint="")
-
-    return project, parse(json.loads(result.stdout))

@@ -38,6 +38,7 @@ class ServiceSettings:
     test: tuple[str, ...] | None = None  # `inv test`'s command, run in the container
     # Files the image leaves out that the tests need: (host folder, container folder).
     test_files: tuple[Path, str] | None = None
+    debug: tuple[str, ...] | None = None  # `inv debug`'s command to wrap
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def migrations(key: str, value: object) -> tuple[Migration, ...]:
     return tuple(result)
 
 
-_SERVICE_KEYS = ("shell", "port", "path", "test", "test_files")
+_SERVICE_KEYS = ("shell", "port", "path", "test", "test_files", "debug")
 
 
 def test_files(root: Path, key: str, value: object) -> tuple[Path, str] | None:
@@ -349,6 +350,9 @@ def services(root: Path) -> Parser[dict[str, ServiceSettings]]:
                 test_files=test_files(
                     root, f"{at}.test_files", entry.get("test_files")
                 ),
+                debug=None
+                if entry.get("debug") is None
+                else argv(f"{at}.debug", entry["debug"]),
             )
         return services
 

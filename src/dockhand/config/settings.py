@@ -118,9 +118,9 @@ class Settings:
     services: Mapping[str, ServiceSettings] = setting(
         {},
         at_root=parse.services,
-        kind="mapping of service name (a string) to `{shell, port, path, test, test_files}`",
+        kind="mapping of service name (a string) to `{shell, port, path, test, test_files, debug}`",
         env=False,
-        doc="per service: `shell` (a non-empty string, for `inv shell`, default `sh`), `port` (the container port a browser opens, 1-65535) and `path` (starting with `/`, default `/`); `inv up` prints `http://localhost:HOSTPORT/PATH` with the host port Compose published; `test` (a command, as `migrations.run`) is what `inv test` runs in the container, and `test_files` (`HOST_FOLDER:CONTAINER_FOLDER`, the host folder relative to `tasks.py`) the files it copies in first, for tests the image leaves out ([daily.md](daily.md#tests-in-the-containers))",
+        doc="per service: `shell` (a non-empty string, for `inv shell`, default `sh`), `port` (the container port a browser opens, 1-65535) and `path` (starting with `/`, default `/`); `inv up` prints `http://localhost:HOSTPORT/PATH` with the host port Compose published; `test` (a command, as `migrations.run`) is what `inv test` runs in the container, and `test_files` (`HOST_FOLDER:CONTAINER_FOLDER`, the host folder relative to `tasks.py`) the files it copies in first, for tests the image leaves out ([daily.md](daily.md#tests-in-the-containers)); `debug` (a command, as `migrations.run`) is what `inv debug` runs under the debugger where the service's own command names no python, uvicorn or node ([commands.md](commands.md#inv-debug-service))",
     )
     migrations: tuple[Migration, ...] = setting(
         [],

@@ -167,12 +167,19 @@ def build(
 
 
 def up(
-    cli: ComposeCli, project: Project, services: Sequence[str], *, build: bool = False
+    cli: ComposeCli,
+    project: Project,
+    services: Sequence[str],
+    *,
+    build: bool = False,
+    no_deps: bool = False,
 ) -> list[str]:
     # No --wait: dockhand confirms health itself through the engine's events.
     argv = [*base(cli, project), "up", "--detach"]
     if build:
         argv.append("--build")
+    if no_deps:  # only the services named are recreated (inv debug)
+        argv.append("--no-deps")
     return [*argv, *services]
 
 

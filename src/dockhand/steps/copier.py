@@ -13,18 +13,20 @@ read): no inotify binding is among the dependencies.
 
 from __future__ import annotations
 
+import json
 import os
 import tarfile
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
 from dockhand.docker import compose, compose_cache, containers
+from dockhand.docker.compose import Project
 from dockhand.docker.dockerignore import ignore_rules
-from dockhand.docker.model import ComposeModel
+from dockhand.docker.model import ComposeModel, parse
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import sources, stale
@@ -211,3 +213,28 @@ def remember_synced(s: Session, service: str) -> None:
     ).digest
     for state in s.states([service]):
         sources.remember_synced(compose_cache.location(), state.id, digest)
+
+
+def watch_model(s: Session) -> tuple[Project, ComposeModel]:
+    """The project with the watch files added (Compose v2+ only), and its
+    model (`inv watch`; `inv debug` reads the sync rules' folders)."""
+    if s.find_compose().is_v1:
+        raise DockhandError(
+            "inv watch needs Compose v2 or newer (develop.watch)",
+            hint=f"this machine runs {s.find_compose()}; install the Compose v2 plugin",
+        )
+    extra = tuple(s.settings.root / f for f in s.settings.watch_files)
+    for path in extra:
+        if not path.is_file():
+            raise DockhandError(
+                f"watch file {path} not found", hint="fix dockhand.watch_files"
+            )
+    project = replace(s.project, files=(*s.project.files, *extra))
+    result = s.runner.capture(
+        compose.config_json(s.find_compose(), project), timeout=60
+    )
+    if not result.ok:
+        said = (result.stderr.strip() or "no output").splitlines()[-1]
+        raise DockhandError(f"Compose could not load the project: {said}", hint="")
+
+    return project, parse(json.loads(result.stdout))

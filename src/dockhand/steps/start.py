@@ -10,7 +10,7 @@ from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.docker.process import TimedOut
 from dockhand.errors import CommandFailed, DockhandError
 from dockhand.session import Session
-from dockhand.steps import status
+from dockhand.steps import debugging, status
 from dockhand.steps import wait as waits
 from dockhand.steps.wait import rules_of, seconds, still_waited_for, wait_scope
 from dockhand.ui import console
@@ -157,6 +157,8 @@ def up(
         build=build and not labelled,
     )
     preflight.before_up(s, names)
+    if not s.runner.dry:
+        debugging.forget(s.settings, s.check_services(names))
     run_then_wait(
         s, argv, "Compose could not start the stack", names, wait, timeout, show_urls
     )
