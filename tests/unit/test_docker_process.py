@@ -101,6 +101,7 @@ def test_capture_keeps_output_and_times_out() -> None:
 def test_sigterm_and_sighup_are_passed_on_and_end_like_ctrl_c(signum: int) -> None:
     import threading
 
+    before = signal.getsignal(signum)  # SIG_IGN for SIGHUP under nohup
     sent = threading.Timer(0.5, lambda: os.kill(os.getpid(), signum))
     started = time.monotonic()
     sent.start()
@@ -109,7 +110,7 @@ def test_sigterm_and_sighup_are_passed_on_and_end_like_ctrl_c(signum: int) -> No
     sent.join()
     assert time.monotonic() - started < 10
     assert caught.value.code == 128 + signum
-    assert signal.getsignal(signum) is signal.SIG_DFL  # put back afterwards
+    assert signal.getsignal(signum) is before  # put back afterwards
 
 
 def test_a_task_stopped_by_sigterm_runs_its_finally_blocks() -> None:
