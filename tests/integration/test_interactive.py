@@ -73,29 +73,32 @@ def leftovers(project: str) -> list[str]:
     ]
 
 
+def assert_nothing_left(project: str) -> None:
+    try:
+        wait_for(
+            lambda: not leftovers(project), timeout=10, what="no leftover processes"
+        )
+    except AssertionError:
+        raise AssertionError(f"still running: {leftovers(project)}") from None
+
+
 def test_ctrl_c_during_logs_follow(faulty: Stack, tmp_path: Path) -> None:
     faulty.extra_env["INVOKE_RUN_ECHO"] = "1"
     code, text = ctrl_c(faulty, ["logs", "-f", "ok"], "--follow", tmp_path)
     assert code == 130, text
     assert "Traceback" not in text
-    wait_for(
-        lambda: not leftovers(faulty.project), timeout=10, what="no leftover processes"
-    )
+    assert_nothing_left(faulty.project)
 
 
 def test_ctrl_c_during_migrate(faulty: Stack, tmp_path: Path) -> None:
     code, text = ctrl_c(faulty, ["migrate"], "\nmigrating\n", tmp_path)
     assert code == 130, text
     assert "Traceback" not in text
-    wait_for(
-        lambda: not leftovers(faulty.project), timeout=10, what="no leftover processes"
-    )
+    assert_nothing_left(faulty.project)
 
 
 def test_ctrl_c_during_up_wait(faulty: Stack, tmp_path: Path) -> None:
     code, text = ctrl_c(faulty, ["up", "slow"], "slow: starting", tmp_path)
     assert code == 130, text
     assert "Traceback" not in text
-    wait_for(
-        lambda: not leftovers(faulty.project), timeout=10, what="no leftover processes"
-    )
+    assert_nothing_left(faulty.project)

@@ -172,6 +172,37 @@ def test_a_child_that_ignores_a_passed_on_sigterm_is_killed(
     assert caught.value.code == 143
 
 
+def test_a_grandchild_started_after_ctrl_c_is_not_left_running(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A Ctrl-C that came while `docker compose` was starting its plugin
+    reached the CLI, not the plugin started after it: the CLI waited on the
+    plugin, was killed after the grace, and the plugin ran on (CI, `inv logs
+    -f`). Here the child waits on a grandchild that never got the signal."""
+    import threading
+
+    monkeypatch.setattr(process, "GRACE", 0.5, raising=False)
+    pidfile = tmp_path / "grandchild"
+    script = f"trap '' INT TERM; sleep 300 & echo $! > {pidfile}; wait"
+    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(Interrupted):
+        Runner().run(["sh", "-c", script])
+    grandchild = int(pidfile.read_text())
+    left = running(grandchild)
+    if left:
+        os.kill(grandchild, signal.SIGKILL)
+    assert not left, "the grandchild was left running"
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_serve_hands_a_connection_to_a_child_as_stdin_and_stdout() -> None:
     ours, theirs = socket.socketpair()
     with ours, theirs:

@@ -98,8 +98,36 @@ def _pass_on(process: subprocess.Popen[bytes], signum: int) -> int:
         try:
             return process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            process.send_signal(then)
+            _signal_tree(process, then)
     return process.wait()
+
+
+def _signal_tree(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Send `signum` to the child and to every process below it. A Ctrl-C
+    that came while `docker compose` was starting its plugin reached the CLI
+    alone; the CLI waits on the plugin, and killing the CLI alone would leave
+    the plugin running."""
+    below = _descendants(process.pid)
+    process.send_signal(signum)
+    for pid in below:
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from Linux's /proc (none found elsewhere:
+    there the child alone is signalled)."""
+    found: list[int] = []
+    parents = [pid]
+    while parents:
+        tasks = f"/proc/{parents.pop()}/task"
+        with suppress(OSError):
+            for task in os.listdir(tasks):
+                with open(f"{tasks}/{task}/children") as children:
+                    below = [int(child) for child in children.read().split()]
+                found.extend(below)
+                parents.extend(below)
+    return found
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
@@ -219,7 +247,7 @@ def _wait_until(
             return process.wait()
         if first_signal_at is not None and time.time() >= first_signal_at + GRACE:
             if escalations:
-                process.send_signal(escalations.pop(0))
+                _signal_tree(process, escalations.pop(0))
                 first_signal_at = time.time()
             continue
         if until is not None and time.time() >= until:
