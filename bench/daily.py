@@ -154,6 +154,8 @@ def measure(
         "NO_COLOR": "1",
         # Its own: another checkout's run on the machine changes nothing here.
         "DOCKHAND_CACHE_DIR": str(tmp / "cache"),
+        # The migration's automatic snapshot would land in the checkout's backups/.
+        "INVOKE_DOCKHAND_MIGRATE_SNAPSHOTS": "0",
     }
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
