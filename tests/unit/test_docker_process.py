@@ -183,11 +183,22 @@ def test_a_grandchild_started_after_ctrl_c_is_not_left_running(
 
     monkeypatch.setattr(process, "GRACE", 0.5, raising=False)
     pidfile = tmp_path / "grandchild"
-    script = f"trap '' INT TERM; sleep 300 & echo $! > {pidfile}; wait"
-    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    script = f"trap '' INT TERM; sleep 300 & echo $! > {pidfile}.new; mv {pidfile}.new {pidfile}; wait"
+
+    def ctrl_c_once_the_grandchild_runs() -> None:
+        while not pidfile.exists():
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=ctrl_c_once_the_grandchild_runs, daemon=True).start()
     with pytest.raises(Interrupted):
         Runner().run(["sh", "-c", script])
     grandchild = int(pidfile.read_text())
+    # A SIGKILL is delivered when the process is next scheduled: on a loaded
+    # machine, a moment after kill() returned.
+    deadline = time.monotonic() + 5
+    while running(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.01)
     left = running(grandchild)
     if left:
         os.kill(grandchild, signal.SIGKILL)
@@ -198,7 +209,7 @@ def running(pid: int) -> bool:
     """Whether `pid` runs (a zombie, ended but not yet reaped, does not)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
 
