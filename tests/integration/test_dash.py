@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from harness import Stack, Tmux, inspect_service, output, ps, wait_for
@@ -29,6 +30,15 @@ def healthy_rows(screen: str, expected: dict[str, str]) -> bool:
         (found := row(screen, service)) is not None and found[1] == summary
         for service, summary in expected.items()
     )
+
+
+def until(term: Tmux, check: Callable[[str], bool], timeout: float, what: str) -> None:
+    """Wait until `check` holds for the terminal's screen; the last screen
+    seen is in the failure."""
+    try:
+        wait_for(lambda: check(term.screen()), timeout, what)
+    except AssertionError as failed:
+        raise AssertionError(f"{failed} on\n{term.screen()}") from None
 
 
 def dash_pid(term: Tmux) -> int:
@@ -73,11 +83,12 @@ def test_dash_follows_the_stack_and_leaves_the_terminal_as_it_was(
         running,
     )
     terminals.append(term)
-    wait_for(lambda: healthy_rows(term.screen(), expected), 60, "every service healthy")
+    until(term, lambda s: healthy_rows(s, expected), 60, "every service healthy")
     # CPU and memory come with the stats streams' first samples.
-    wait_for(
-        lambda: all(
-            (r := row(term.screen(), service)) is not None
+    until(
+        term,
+        lambda s: all(
+            (r := row(s, service)) is not None
             and len(r) >= 6
             and r[4].endswith("%")
             and r[5].endswith("iB")
@@ -113,7 +124,23 @@ def test_dash_follows_the_stack_and_leaves_the_terminal_as_it_was(
     took = time.monotonic() - ended
     print(f"restart shown {took:.2f} s after docker restart returned")
     assert took < RESTART_DEADLINE, f"{took:.2f} s"
-    wait_for(lambda: healthy_rows(term.screen(), expected), 60, "redis healthy again")
+    until(term, lambda s: healthy_rows(s, expected), 60, "redis healthy again")
+
+    # Recreated under it (a new container id, from the events): the row is
+    # the new container's, restarts from 0, and its stats stream is read.
+    recreated = running.compose("up", "-d", "--force-recreate", "--no-deps", "redis")
+    assert recreated.returncode == 0, recreated.stderr
+    assert inspect_service(running, "redis")["Id"] != container
+    until(
+        term,
+        lambda s: (
+            (r := row(s, "redis")) is not None
+            and r[1:3] == ["healthy", "0"]
+            and r[4].endswith("%")
+        ),
+        60,
+        "the new redis container's row",
+    )
 
     # The selected service's last lines in the pane; l: its logs through
     # Compose, full screen; Ctrl-C comes back.
@@ -124,7 +151,7 @@ def test_dash_follows_the_stack_and_leaves_the_terminal_as_it_was(
     term.wait("redis-1  |")  # Compose's own prefix: its lines, not the pane's
     assert "dockhand dash:" not in term.screen()
     term.type("", "C-c")
-    wait_for(lambda: healthy_rows(term.screen(), expected), 30, "the dashboard back")
+    until(term, lambda s: healthy_rows(s, expected), 30, "the dashboard back")
 
     # q: the terminal as it was, the line printed before still there.
     term.type("q")
