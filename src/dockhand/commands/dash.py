@@ -26,6 +26,7 @@ from dockhand.ui.dash import Dashboard
 if TYPE_CHECKING:
     from docker import DockerClient
 
+INTERNAL_ERROR = 70  # as the task class exits on a bug
 TAIL = 100  # log lines shown when a service is selected
 FOLLOW_TAIL = "50"  # and when its logs are followed
 
@@ -38,8 +39,17 @@ def dash(s: Session) -> None:
             "cannot draw full-screen, use `inv ps --watch`"
         )
     feed = Feed(s, s.connect(), engine.connect(timeout=None))
-    Dashboard(f"dockhand dash: {s.settings.project}", dashboard.COLUMNS, feed).run()
-    feed.close()
+    view = Dashboard(f"dockhand dash: {s.settings.project}", dashboard.COLUMNS, feed)
+    try:
+        view.run()
+    finally:
+        feed.close()
+    if view.return_code:  # textual has shown the traceback of what broke it
+        raise DockhandError(
+            "inv dash stopped on an internal error (its traceback is above)",
+            hint="please report it, with that traceback",
+            code=INTERNAL_ERROR,
+        )
 
 
 class Feed:
@@ -85,31 +95,33 @@ class Feed:
 
     def follow(self, key: str) -> None:
         service = self.board.service_of(key)
-        if service is None:
-            return
-        argv = compose.logs(
-            self.s.find_compose(),
-            self.s.project,
-            [service],
-            follow=True,
-            tail=FOLLOW_TAIL,
-            color=console.colour_wanted(sys.stdout),
-        )
-        self._outside(argv, f"{service}'s logs: Ctrl-C goes back to the dashboard")
+        if service is not None:
+            self._outside(
+                lambda: compose.logs(
+                    self.s.find_compose(),
+                    self.s.project,
+                    [service],
+                    follow=True,
+                    tail=FOLLOW_TAIL,
+                    color=console.colour_wanted(sys.stdout),
+                ),
+                f"{service}'s logs: Ctrl-C goes back to the dashboard",
+            )
 
     def shell(self, key: str) -> None:
         service = self.board.service_of(key)
-        if service is None:
-            return
-        argv = compose.exec_or_run(
-            self.s.find_compose(),
-            self.s.project,
-            service,
-            compose.shell_command(self.s.settings.service(service).shell),
-            running=True,
-            tty=True,
-        )
-        self._outside(argv, f"a shell in {service}: exit goes back to the dashboard")
+        if service is not None:
+            self._outside(
+                lambda: compose.exec_or_run(
+                    self.s.find_compose(),
+                    self.s.project,
+                    service,
+                    compose.shell_command(self.s.settings.service(service).shell),
+                    running=True,
+                    tty=True,
+                ),
+                f"a shell in {service}: exit goes back to the dashboard",
+            )
 
     def restart(self, key: str) -> None:
         service = self.board.service_of(key)
@@ -136,7 +148,7 @@ class Feed:
     def _event(self, raw: object) -> None:
         """On the events thread: the container inspected here, the board
         changed on the view's."""
-        from docker.errors import NotFound
+        from docker.errors import APIError, NotFound
 
         if not isinstance(raw, dict) or self.view is None:
             return
@@ -149,6 +161,8 @@ class Feed:
                 state = state_of(self.client.api.inspect_container(event.container))
             except NotFound:
                 event = dashboard.Event(event.container, event.action, "gone")
+            except APIError:
+                return  # the engine's hiccup: the next event reads it again
         self.view.call_from_thread(self._apply, event, state)
 
     def _apply(self, event: dashboard.Event, state: ServiceState | None) -> None:
@@ -206,20 +220,24 @@ class Feed:
 
         self.log = streams.logs(self.streamer, key, TAIL, each)
 
-    def _outside(self, argv: list[str], says: str) -> None:
-        """Run `argv` with the terminal its own (the view is suspended)."""
-        if self.s.runner.dry:
-            if self.view is not None:
-                self.view.notify(f"--dry: would run {shlex.join(argv)}")
-            return
-        console.status(says)
+    def _outside(self, command: Callable[[], list[str]], says: str) -> None:
+        """Run `command` with the terminal its own (the view is suspended);
+        what stops it (Compose missing, the engine gone) is said in the view."""
         try:
+            argv = command()
+            if self.s.runner.dry:
+                self._say(f"--dry: would run {shlex.join(argv)}")
+                return
+            console.status(says)
             self.s.runner.run(argv)
         except Interrupted:
             pass  # Ctrl-C ends `logs -f`: back to the dashboard
         except DockhandError as exc:
-            if self.view is not None:
-                self.view.notify(exc.message, severity="error")
+            self._say(exc.message, error=True)
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        if self.view is not None:
+            self.view.notify(message, severity="error" if error else "information")
 
     def close(self) -> None:
         for stream in [*self.stats.values(), self.events, self.log]:
