@@ -153,6 +153,15 @@ def test_dash_follows_the_stack_and_leaves_the_terminal_as_it_was(
     term.type("", "C-c")
     until(term, lambda s: healthy_rows(s, expected), 30, "the dashboard back")
 
+    # s: a shell in redis, a real terminal; exit comes back.
+    term.type("s")
+    term.wait("a shell in redis: exit goes back to the dashboard")
+    term.line("tty && echo inside=$((6*7))")
+    term.wait("inside=42")
+    assert "/dev/pts/" in term.screen()
+    term.line("exit")
+    until(term, lambda s: healthy_rows(s, expected), 30, "the dashboard back")
+
     # q: the terminal as it was, the line printed before still there.
     term.type("q")
     term.wait("EXIT=")
