@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 @command()
 def dash(c: Context) -> None:
-    """Watch the stack live: state, restarts, CPU, memory, URLs, logs (q quits)."""
+    """Watch the stack live: states, CPU, memory, URLs, logs."""
     from dockhand.commands import dash as ops
 
     ops.dash(reader(c))
