@@ -10,6 +10,7 @@ import shlex
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,10 @@ class Feed:
         # second each) and read at the tick: one redraw a second, not one a
         # sample, and no round trip to the view's thread per sample.
         self.latest: dict[str, Usage] = {}
+        # The selected container's new log lines, likewise shown at the
+        # tick: the pane scrolls (every line of it sent again) at most once
+        # a second, however chatty the service.
+        self.lines: deque[tuple[str, str]] = deque()
         self.events: streams.Stream | None = None
         self.log: streams.Stream | None = None
         self.log_key = ""
@@ -83,9 +88,14 @@ class Feed:
         self.redraw()
 
     def tick(self) -> None:
-        """Once a second: the samples since the last tick, and the uptimes."""
+        """Once a second: the samples and log lines since the last tick, and
+        the uptimes."""
         for key in list(self.latest):
             self.board.sampled(key, self.latest.pop(key))
+        lines = [self.lines.popleft() for _ in range(len(self.lines))]
+        shown = [line for key, line in lines if key == self.log_key]
+        if shown and self.view is not None:
+            self.view.add_log(self.log_key, shown)
         self.redraw()
 
     def selected(self, key: str) -> None:
@@ -212,11 +222,12 @@ class Feed:
         if self.log is not None:
             self.log.close()
         self.log_key = key
+        self.lines.clear()  # the pane starts again from the stream's tail
         service = self.board.service_of(key) or key[:12]
         view.start_log(key, f"{service}: last lines (l follows them)")
 
         def each(line: str) -> None:
-            view.call_from_thread(view.add_log, key, [dashboard.log_line(line)])
+            self.lines.append((key, dashboard.log_line(line)))
 
         self.log = streams.logs(self.streamer, key, TAIL, each)
 

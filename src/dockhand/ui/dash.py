@@ -11,9 +11,14 @@ from typing import ClassVar, Protocol
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Log, Static
+from textual.widgets import DataTable, Log, Static
 
 LOG_LINES = 500  # kept in the log pane; more scroll away
+KEYS = "Up/Down select  l logs  s shell  r restart  q quit"
+# Columns of a known width are fixed: a new value then redraws its own row,
+# never the whole table (which a column growing would); the others (the
+# service's name, its URL) are as wide as their widest cell.
+WIDTHS = {"STATE": 12, "RESTARTS": 8, "UPTIME": 6, "CPU": 6, "MEMORY": 9}
 
 
 class Hooks(Protocol):
@@ -33,10 +38,15 @@ class Dashboard(App[None]):
 
     TITLE = "dockhand dash"
     ENABLE_COMMAND_PALETTE = False
+    # No footer, and no scrollbar or border on the log pane: each was drawn
+    # again on every change (4 KB a redraw for the footer, the border's
+    # 1.5 KB and a column with each log line), most of what an idle
+    # dashboard sent to the terminal; the titles are lines of their own.
     CSS = """
     #title { height: 1; padding: 0 1; background: $boost; }
     #rows { height: auto; max-height: 60%; }
-    #log { height: 1fr; border-top: solid $secondary; }
+    #logtitle { height: 1; padding: 0 1; background: $boost; }
+    #log { height: 1fr; scrollbar-size: 0 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "follow", "follow logs"),
@@ -55,15 +65,18 @@ class Dashboard(App[None]):
         self.log_of = ""  # the container whose lines the log pane holds
 
     def compose(self) -> ComposeResult:
-        yield Static(self.heading, id="title")
+        yield Static(self._title(""), id="title")
         yield DataTable(id="rows", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="logtitle")
         yield Log(id="log", max_lines=LOG_LINES, auto_scroll=True)
-        yield Footer()
+
+    def _title(self, note: str) -> str:
+        return f"{self.heading}  {note or KEYS}"
 
     def on_mount(self) -> None:
         table = self.query_one("#rows", DataTable)
         for column in self.columns:
-            table.add_column(column, key=column)
+            table.add_column(column, key=column, width=WIDTHS.get(column))
         self.hooks.started(self)
         self.set_interval(
             1.0, self.hooks.tick
@@ -73,7 +86,7 @@ class Dashboard(App[None]):
         """The rows as they are now: added, removed or changed cell by cell."""
         table = self.query_one("#rows", DataTable)
         wanted = {key: tuple(cells) for key, cells in rows}
-        title = self.heading + (f"  {note}" if note else "")
+        title = self._title(note)
         heading = self.query_one("#title", Static)
         if str(heading.content) != title:
             heading.update(title)
@@ -89,7 +102,9 @@ class Dashboard(App[None]):
             before = self.shown[key]
             for i, (old, new) in enumerate(zip(before, cells, strict=True)):
                 if old != new:
-                    table.update_cell(key, self.columns[i], new, update_width=True)
+                    column = self.columns[i]
+                    grows = column not in WIDTHS
+                    table.update_cell(key, column, new, update_width=grows)
             self.shown[key] = cells
 
     def _select(self, service: str | None, rows: dict[str, tuple[str, ...]]) -> None:
@@ -121,7 +136,7 @@ class Dashboard(App[None]):
     def start_log(self, key: str, title: str) -> None:
         log = self.query_one("#log", Log)
         log.clear()
-        log.border_title = title
+        self.query_one("#logtitle", Static).update(title)
         self.log_of = key
 
     def add_log(self, key: str, lines: Sequence[str]) -> None:
