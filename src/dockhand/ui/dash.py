@@ -78,9 +78,9 @@ class Dashboard(App[None]):
         for column in self.columns:
             table.add_column(column, key=column, width=WIDTHS.get(column))
         self.hooks.started(self)
-        self.set_interval(
-            1.0, self.hooks.tick
-        )  # the uptimes: the clock, not the engine
+        # The samples, log lines and uptimes, once a second: the clock, not
+        # a look at the engine.
+        self.set_interval(1.0, self.hooks.tick)
 
     def show(self, rows: Sequence[tuple[str, Sequence[str]]], note: str = "") -> None:
         """The rows as they are now: added, removed or changed cell by cell."""
