@@ -637,6 +637,16 @@ OPTION_CASES = [
         dry_because=SWARM,
     ),
     Case("logs --tail 1.5", ("--tail", "not '1.5'"), argv=("logs", "--tail", "1.5")),
+    Case(
+        "ps --watch --json",
+        ("--watch prints tables, --json one list",),
+        argv=("ps", "--watch", "--json"),
+    ),
+    Case(
+        "dash off a terminal",
+        ("inv dash needs a terminal", "use `inv ps --watch`"),
+        argv=("dash",),
+    ),
     Case("logs --tail ''", ("--tail", "not ''"), argv=("logs", "--tail", "")),
     Case(
         "logs --since yesterday",

@@ -331,7 +331,10 @@ class Tmux:
         exports = [
             f"{k}={v}"
             for k, v in stack.env().items()
-            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_", "PATH"))
+            # PYTHONPATH: the `inv` in the terminal imports this tree, as
+            # every other `inv` a test starts does, whatever the tmux
+            # server's own environment holds.
+            if k.startswith(("INVOKE_", "NO_COLOR", "DOCKER_", "PATH", "PYTHONPATH"))
         ]
         script = (
             f"cd {shlex.quote(str(stack.root))} && "

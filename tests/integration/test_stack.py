@@ -1,13 +1,27 @@
 """The stack group on the reference stack: build, up, down, restart and ps
-(the daily flow under Compose v5 and under v1), and --dry."""
+(the daily flow under Compose v5 and under v1), ps --watch, and --dry."""
 
 from __future__ import annotations
 
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
-from harness import Stack, Stacks, output, ps, volumes_of
+from harness import (
+    Stack,
+    Stacks,
+    inspect_service,
+    output,
+    ps,
+    volumes_of,
+    wait_for,
+)
 
 V1 = "/usr/bin/docker-compose"
 
@@ -139,3 +153,67 @@ def test_dry_run_prints_and_changes_nothing(running: Stack) -> None:
         }
 
     assert identity(ps(running)) == identity(before)
+
+
+def tables(text: str) -> list[str]:
+    return [t for t in text.split("\n\n") if t.startswith("SERVICE")]
+
+
+def test_ps_watch_prints_the_table_again_on_each_change(
+    running: Stack, tmp_path: Path
+) -> None:
+    log = tmp_path / "watch.out"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "ps", "--watch"],
+            cwd=running.root,
+            env=running.env(),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            wait_for(lambda: len(tables(log.read_text())) == 1, 30, "the first table")
+            first = tables(log.read_text())[0]
+            assert re.search(r"^redis\s+healthy", first, re.M), first
+            container = inspect_service(running, "redis")["Id"]
+            subprocess.run(
+                ["docker", "stop", "-t", "1", container],
+                check=True,
+                capture_output=True,
+            )
+            wait_for(
+                lambda: any(
+                    re.search(r"^redis\s+exited", t, re.M)
+                    for t in tables(log.read_text())
+                ),
+                30,
+                "a table with redis exited",
+            )
+            subprocess.run(
+                ["docker", "start", container], check=True, capture_output=True
+            )
+            wait_for(
+                lambda: (
+                    re.search(r"^redis\s+healthy", tables(log.read_text())[-1], re.M)
+                    is not None
+                ),
+                60,
+                "a table with redis healthy again",
+            )
+            os.killpg(process.pid, signal.SIGINT)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    assert process.stderr is not None
+    said = process.stderr.read()
+    assert code == 130, said
+    assert "interrupted" in said
+    # Every table differs from the one before it: nothing printed twice.
+    printed = tables(log.read_text())
+    assert len(printed) >= 3, log.read_text()
+    states = [[line.split()[:2] for line in t.splitlines()] for t in printed]
+    assert all(a != b for a, b in itertools.pairwise(states)), printed

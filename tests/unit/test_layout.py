@@ -449,3 +449,21 @@ def test_the_development_guide_lists_every_task_with_its_paths() -> None:
     assert len(table) == 2, "the table of tasks is missing"
     written = table[1].split("\n\n", 1)[0].splitlines()
     assert written == task_rows(), "\n".join(["the table should read:", *task_rows()])
+
+
+def test_the_task_list_loads_no_heavy_module() -> None:
+    """`inv --list` builds namespace(): it must cost what bare Invoke costs,
+    so textual (`inv dash`), the docker SDK and rich load only when a task
+    that needs them runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dockhand import namespace; namespace('.');"
+        "heavy = {'textual', 'docker', 'rich', 'dockhand.ui.dash'} & set(sys.modules);"
+        "sys.exit(str(sorted(heavy)) if heavy else 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

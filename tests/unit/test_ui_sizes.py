@@ -18,6 +18,9 @@ from dockhand.ui import sizes
         (2 * 1024**3, 1, True, "2 GiB"),  # Compose's `memory: 2G`
         (1536 * 1024**2, 1, True, "1.5 GiB"),
         (512, 1, True, "512 bytes"),
+        (150 * 1024**2, 0, True, "150 MiB"),  # no zero of the number stripped
+        (100 * 1024**2, 1, True, "100 MiB"),
+        (int(2.05 * 1024**3), 2, True, "2.05 GiB"),
     ],
 )
 def test_sizes(num: int, precision: int, binary: bool, shown: str) -> None:

@@ -108,20 +108,32 @@ def restart(
     help={
         "services": "services to show (default: all)",
         "json": "print JSON to stdout instead of a table",
+        "watch": "print the table again on each change the engine reports, until Ctrl-C",
     },
 )
-def ps(c: Context, services: list[str] | None = None, json: bool = False) -> None:
+def ps(
+    c: Context,
+    services: list[str] | None = None,
+    json: bool = False,
+    watch: bool = False,
+) -> None:
     """Show each service: state, health, ports, uptime."""
     from dockhand.cli.cluster import on_cluster
 
+    if watch and json:
+        raise DockhandError(
+            "--watch prints tables, --json one list", hint="give one of them"
+        )
     if on_cluster(c):
+        if watch:
+            raise DockhandError("--watch is not for a cluster", hint="leave it out")
         from dockhand.commands import cluster
 
         cluster.ps(session(c), as_json=json)
         return
     from dockhand.commands import stack
 
-    stack.ps(reader(c), services or [], as_json=json)
+    stack.ps(reader(c), services or [], as_json=json, watch=watch)
 
 
 @command()

@@ -3,13 +3,17 @@ and starting with the wait are steps `inv setup` shares (dockhand.steps.start)."
 
 from __future__ import annotations
 
+import queue
 import sys
+import time
 
 from dockhand.docker import compose
 from dockhand.docker.compose import COMPOSE_SAID
+from dockhand.docker.engine import unreachable
+from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import start, status
+from dockhand.steps import dashboard, start, status, streams
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console
 
@@ -66,8 +70,12 @@ def restart(s: Session, names: list[str], *, wait: bool, timeout: float | None) 
     start.run_then_wait(s, argv, "Compose could not restart", names, wait, timeout)
 
 
-def ps(s: Session, names: list[str], *, as_json: bool) -> None:
-    """`inv ps`: a table (or JSON) of the project's containers."""
+def ps(s: Session, names: list[str], *, as_json: bool, watch: bool = False) -> None:
+    """`inv ps`: a table (or JSON) of the project's containers; `watch`:
+    the table again on each change, until Ctrl-C."""
+    if watch:
+        _watch(s, names)
+        return
     states = s.states(names)
     if as_json:
         console.print_data(status.as_json(states))
@@ -76,13 +84,68 @@ def ps(s: Session, names: list[str], *, as_json: bool) -> None:
             f"no containers for project {s.settings.project!r}; start them with `inv up`"
         )
     else:
-        text = status.table_text(states) if console.plain(sys.stdout) else None
-        if text is not None:
-            console.print_data(text)
-        else:
-            console.out().print(status.table(states, with_details=True))
+        _table(states)
     if states:
         # Without names, `states` is every container: no second look.
         from dockhand.steps import stale  # see LAZY_PAIRS
 
         stale.warn(s, names, "`inv up` rebuilds it", None if names else states)
+
+
+def _table(states: list[ServiceState]) -> None:
+    text = status.table_text(states) if console.plain(sys.stdout) else None
+    if text is not None:
+        console.print_data(text)
+    else:
+        console.out().print(status.table(states, with_details=True))
+
+
+def _watch(s: Session, names: list[str]) -> None:
+    """`inv ps --watch`: the table, then again each time an event of the
+    project's containers changes what it shows (a state, a health, a port,
+    a container come or gone), read from the engine's events stream: no
+    polling. Ends with Ctrl-C (exit 130), or with the engine."""
+    if names:
+        names = s.check_services(names)
+    changes: queue.SimpleQueue[object] = queue.SimpleQueue()
+    events = streams.events(
+        s.connect(), s.settings.project, since=time.time()
+    )  # before the first look: no change is missed
+    events.on_end = lambda exc: changes.put(exc or EOFError())
+    events.start(changes.put)
+    shown: list[tuple[str, ...]] | None = None
+    try:
+        while True:
+            states = s.states(names)
+            view = dashboard.ps_view(states)
+            if view != shown:
+                if shown is not None:
+                    console.print_data("")
+                if states:
+                    _table(states)
+                else:
+                    console.print_data(f"(no containers for {s.settings.project})")
+                shown = view
+            if not _next_change(changes):
+                break
+    finally:
+        events.close()
+    raise unreachable("its events stream ended")
+
+
+def _next_change(changes: queue.SimpleQueue[object]) -> bool:
+    """Wait for an event that may change the table (a health probe's
+    exec_* cannot), then take the ones already queued with it: one look
+    for a burst (a restart is kill, die, stop, start, restart). False
+    when the stream ended."""
+    while True:
+        item = changes.get()
+        if isinstance(item, BaseException):
+            return False
+        if isinstance(item, dict) and dashboard.event_of(item).need != "nothing":
+            break
+    time.sleep(0.05)  # the rest of a burst, sent together
+    while not changes.empty():
+        if isinstance(changes.get(), BaseException):
+            return False
+    return True

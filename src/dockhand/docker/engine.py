@@ -70,8 +70,9 @@ def unreachable(reason: object) -> DockhandError:
     )
 
 
-def connect(timeout: int = 30) -> DockerClient:
-    """A client with the API version negotiated (never pinned)."""
+def connect(timeout: int | None = 30) -> DockerClient:
+    """A client with the API version negotiated (never pinned). `timeout`
+    None: reads never time out (a stream that may stay silent, `inv dash`)."""
     import docker
     from docker.errors import DockerException
 

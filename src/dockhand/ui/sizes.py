@@ -16,4 +16,7 @@ def size(num_bytes: float, precision: int = 1, *, binary: bool = False) -> str:
     )
     if unit == 1:
         return f"{int(num_bytes):,} bytes"
-    return f"{num_bytes / unit:,.{precision}f}".rstrip("0").rstrip(".") + f" {suffix}"
+    shown = f"{num_bytes / unit:,.{precision}f}"
+    if "." in shown:  # 1.50 -> 1.5, 2.0 -> 2; never 150 -> 15
+        shown = shown.rstrip("0").rstrip(".")
+    return f"{shown} {suffix}"
