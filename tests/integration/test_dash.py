@@ -115,7 +115,8 @@ def test_dash_follows_the_stack_and_leaves_the_terminal_as_it_was(
     subprocess.run(["tmux", "pipe-pane", "-t", term.name], check=True)  # stops it
     rate = sent.stat().st_size / took
     print(f"inv dash idle: {share:.1%} of a core, {rate:.0f} bytes/s to the terminal")
-    assert share < 0.05, f"{share:.1%} of a core while idle"
+    # Measured 1.2-3.2% (2.5% under load); the ceiling catches a redraw loop.
+    assert share < 0.15, f"{share:.1%} of a core while idle"
     # Measured 7.2 KB/s (rows 2 KB/s, the log pane scrolling with the
     # selected backend's lines the rest); a footer drawn again on each
     # change added 4 KB a redraw.
