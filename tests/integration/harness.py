@@ -7,6 +7,7 @@ taken down with its volumes afterwards.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -323,6 +325,14 @@ def wait_for(
         time.sleep(0.2)
 
 
+# A tmux server of this test process's own: a user's own server (and its
+# environment) is left alone, and none of theirs is touched. It ends with its
+# last session; its socket's folder at the process's end.
+_TMUX_FOLDER = tempfile.mkdtemp(prefix="dockhand-tmux-")
+atexit.register(shutil.rmtree, _TMUX_FOLDER, ignore_errors=True)
+TMUX = ("tmux", "-S", f"{_TMUX_FOLDER}/socket")
+
+
 class Tmux:
     """One command in a real terminal (tmux), to type into and read."""
 
@@ -341,13 +351,13 @@ class Tmux:
             f"{shlex.join(['env', *exports, *args])}; echo EXIT=$?; sleep 60"
         )
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", "200", "-y", "50", script],
+            [*TMUX, "new-session", "-d", "-s", name, "-x", "200", "-y", "50", script],
             check=True,
         )
 
     def screen(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-J", "-t", self.name],
+            [*TMUX, "capture-pane", "-p", "-J", "-t", self.name],
             capture_output=True,
             text=True,
             check=False,
@@ -356,14 +366,14 @@ class Tmux:
     def line(self, text: str) -> None:
         """Type `text` literally, then Enter (tmux still takes a final ; as a
         separator of its own commands: end SQL with \\g instead)."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+        subprocess.run([*TMUX, "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*TMUX, "send-keys", "-t", self.name, "Enter"], check=True)
 
     def type(self, text: str, *keys: str) -> None:
         """Type `text` literally, then press `keys` (tmux's names: Tab, C-u)."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*TMUX, "send-keys", "-t", self.name, "-l", text], check=True)
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run([*TMUX, "send-keys", "-t", self.name, key], check=True)
 
     def wait(self, text: str, timeout: float = 60) -> None:
         wait_for(
@@ -372,7 +382,7 @@ class Tmux:
 
     def close(self) -> None:
         subprocess.run(
-            ["tmux", "kill-session", "-t", self.name], capture_output=True, check=False
+            [*TMUX, "kill-session", "-t", self.name], capture_output=True, check=False
         )
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import Stack, Tmux, inspect_service, output, ps, wait_for
+from harness import TMUX, Stack, Tmux, inspect_service, output, ps, wait_for
 
 RESTART_DEADLINE = 2.0  # seconds from `docker restart`'s end to the row's change
 
@@ -44,7 +44,7 @@ def until(term: Tmux, check: Callable[[str], bool], timeout: float, what: str) -
 def dash_pid(term: Tmux) -> int:
     """The `inv dash` process in the terminal."""
     pane = subprocess.run(
-        ["tmux", "list-panes", "-t", term.name, "-F", "#{pane_pid}"],
+        [*TMUX, "list-panes", "-t", term.name, "-F", "#{pane_pid}"],
         capture_output=True, text=True, check=True,
     ).stdout.split()[0]  # fmt: skip
     todo, found = [int(pane)], []
@@ -106,13 +106,13 @@ def test_dash_follows_the_stack_and_leaves_the_terminal_as_it_was(
     pid = dash_pid(term)
     sent = tmp_path / "terminal.out"  # what it writes to the terminal
     subprocess.run(
-        ["tmux", "pipe-pane", "-o", "-t", term.name, f"cat > {sent}"], check=True
+        [*TMUX, "pipe-pane", "-o", "-t", term.name, f"cat > {sent}"], check=True
     )
     before, began = cpu_seconds(pid), time.monotonic()
     time.sleep(10)
     took = time.monotonic() - began
     share = (cpu_seconds(pid) - before) / took
-    subprocess.run(["tmux", "pipe-pane", "-t", term.name], check=True)  # stops it
+    subprocess.run([*TMUX, "pipe-pane", "-t", term.name], check=True)  # stops it
     rate = sent.stat().st_size / took
     print(f"inv dash idle: {share:.1%} of a core, {rate:.0f} bytes/s to the terminal")
     # Measured 1.2-3.2% (2.5% under load); the ceiling catches a redraw loop.
