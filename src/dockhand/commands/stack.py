@@ -9,7 +9,7 @@ from dockhand.docker import compose
 from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import start, status
+from dockhand.steps import router, start, status
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console
 
@@ -35,6 +35,7 @@ def up(
 def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
+    router.withdraw(s)  # before Compose removes the networks the router is on
     argv = compose.down(s.find_compose(), s.project, volumes=volumes)
     s.runner.check(argv, "Compose could not stop the stack", hint=COMPOSE_SAID)
 
@@ -81,6 +82,8 @@ def ps(s: Session, names: list[str], *, as_json: bool) -> None:
             console.print_data(text)
         else:
             console.out().print(status.table(states, with_details=True))
+    if states and not as_json:
+        router.show_names(s, states)
     if states:
         # Without names, `states` is every container: no second look.
         from dockhand.steps import stale  # see LAZY_PAIRS
