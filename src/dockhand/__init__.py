@@ -44,6 +44,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         snapshot,
         stack,
         test,
+        urls,
         version,
         watch,
     )
@@ -64,6 +65,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         stack.down,
         stack.restart,
         stack.ps,
+        urls.urls,
         logs.logs,
         stack.prod,
         migrate.migrate,
