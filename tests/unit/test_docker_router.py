@@ -117,6 +117,12 @@ def test_ports_tried_skip_the_busy_ones_then_let_the_engine_choose() -> None:
     assert router.candidates((80, 8080, 8880), []) == [80, 8080, 8880, 0]
     assert router.candidates((80, 8080, 80), [80]) == [8080, 0]
     assert router.candidates((80,), [80]) == [0]
+    assert router.moved_line(8080, 80, rootless=True) == (
+        "the router listens on 127.0.0.1:8080, as this engine may not publish "
+        "port 80 (rootless: ports under 1024 are privileged)"
+    )
+    assert router.privileged("rootlessport cannot expose privileged port 80, you")
+    assert not router.privileged("port is already allocated")
     assert router.moved_line(8080, 80) == (
         "the router listens on 127.0.0.1:8080, as port 80 is taken; "
         "`inv doctor` names what holds it"

@@ -174,6 +174,31 @@ def test_every_port_taken_lets_the_engine_choose(
 
 
 @pytest.mark.usefixtures("docker_env")
+def test_a_rootless_engine_refusing_the_first_port_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docker = Docker()
+    refusing = docker.__call__
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "run" and "127.0.0.1:8101:8080" in argv:
+            return (
+                125,
+                "",
+                "rootlessport cannot expose privileged port 8101, you can add",
+            )
+        return refusing(argv)
+
+    s, _ = make(tmp_path, docker)
+    s.runner = FakeRunner(reply=reply)
+    assert router.publish(s, STATES) is not None
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "warning: the router listens on 127.0.0.1:8102, as this engine may not "
+        "publish port 8101 (rootless: ports under 1024 are privileged)"
+    )
+
+
+@pytest.mark.usefixtures("docker_env")
 def test_a_port_known_held_is_not_tried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -296,7 +296,18 @@ def candidates(ports: Sequence[int], busy: Iterable[int]) -> list[int]:
     return [p for p in dict.fromkeys(ports) if p not in skip] + [0]
 
 
-def moved_line(port: int, wanted: int) -> str:
+def privileged(stderr: str) -> bool:
+    """Whether `docker run` failed as the engine may not publish a port
+    under 1024 (a rootless engine's)."""
+    return "privileged port" in stderr
+
+
+def moved_line(port: int, wanted: int, *, rootless: bool = False) -> str:
+    if rootless:
+        return (
+            f"the router listens on 127.0.0.1:{port}, as this engine may not "
+            f"publish port {wanted} (rootless: ports under 1024 are privileged)"
+        )
     return (
         f"the router listens on 127.0.0.1:{port}, as port {wanted} is taken; "
         "`inv doctor` names what holds it"

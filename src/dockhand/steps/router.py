@@ -123,10 +123,12 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
     tag = _image(s, cfg)
     s.runner.quiet(router.network_create_argv(cfg.name))  # there already: fine
     busy = [port for port in cfg.ports if held(port)]
+    rootless = False
     for port in router.candidates(cfg.ports, busy):
         done = s.runner.quiet(router.run_argv(cfg.name, tag, port or spare_port()))
         if done.ok:
             break
+        rootless = rootless or (port == cfg.ports[0] and router.privileged(done.stderr))
         if router.name_taken(done.stderr):  # another `inv up` made it first
             found = _settled(s, cfg)
             if found is not None and found.running:
@@ -146,7 +148,9 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
             hint=f"see `docker logs {cfg.name}`",
         )
     if found.host_port != cfg.ports[0]:
-        console.warn(router.moved_line(found.host_port, cfg.ports[0]))
+        console.warn(
+            router.moved_line(found.host_port, cfg.ports[0], rootless=rootless)
+        )
     return found
 
 
