@@ -130,6 +130,7 @@ def up(
         raise DockhandError(
             "--build and --no-build contradict each other", hint="give one of them"
         )
+    router.config()  # a bad DOCKHAND_ROUTER* is an error before anything starts
     s.require_engine()
     if s.settings.trust:
         from dockhand.steps import trust  # see LAZY_PAIRS
