@@ -199,6 +199,31 @@ def test_a_rootless_engine_refusing_the_first_port_is_said_so(
 
 
 @pytest.mark.usefixtures("docker_env")
+def test_a_race_lost_to_another_up_takes_the_router_it_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docker = Docker()
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "run":  # the other `inv up` made it a moment before
+            docker.port, docker.networks = 8101, [NAME]
+            return (
+                125,
+                "",
+                f'Conflict. The container name "/{NAME}" is already in use by container "ab"',
+            )
+        return docker(argv)
+
+    s, _ = make(tmp_path, docker)
+    s.runner = fake = FakeRunner(reply=reply)
+    published = router.publish(s, STATES)
+    assert published is not None and published.port == 8101
+    assert docker.port == 8101  # not removed
+    assert not [call for call in fake.calls if call[1] == "rm"]
+    assert "the router listens" not in capsys.readouterr().err  # it was not ours to say
+
+
+@pytest.mark.usefixtures("docker_env")
 def test_a_port_known_held_is_not_tried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
