@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -211,3 +212,35 @@ def test_a_taken_port_moves_the_router_which_says_so_once(
             "is taken; `inv doctor` names what holds it"
         ], output(up)
         assert request(int(chosen), host, "/healthz")[0] == 200
+
+
+def test_two_checkouts_started_at_once_share_one_router(
+    stacks: Stacks, router: dict[str, str]
+) -> None:
+    port = free_port()
+    env = {**router, "DOCKHAND_ROUTER_PORTS": str(port)}
+    made = [stacks.reference(env_name=f"{n}.env", **env) for n in ("left", "right")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ups = list(
+            pool.map(lambda stack: stack.inv("up", "--build", timeout=1800), made)
+        )
+    for stack, up in zip(made, ups, strict=True):
+        assert up.returncode == 0, output(up)
+        assert "the router listens" not in up.stderr  # the port asked for: no move
+        host = f"backend.{host_name(stack.project)}"
+        assert f"http://{host}:{port}/healthz" in up.stderr, output(up)
+        assert request(port, host, "/healthz")[0] == 200
+    routers = subprocess.run(
+        [
+            "docker",
+            "ps",
+            "--all",
+            "--quiet",
+            "--filter",
+            f"name=^{router['DOCKHAND_ROUTER']}$",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(routers.stdout.split()) == 1
