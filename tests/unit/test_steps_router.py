@@ -13,6 +13,7 @@ import pytest
 
 from dockhand.config import settings
 from dockhand.docker.states import ServiceState
+from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import router
 from helpers import FakeRunner
@@ -221,6 +222,32 @@ def test_a_race_lost_to_another_up_takes_the_router_it_made(
     assert docker.port == 8101  # not removed
     assert not [call for call in fake.calls if call[1] == "rm"]
     assert "the router listens" not in capsys.readouterr().err  # it was not ours to say
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_a_router_another_command_made_that_never_starts_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(router, "START_SECONDS", 0.0)
+    docker = Docker()
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "run":
+            return (
+                125,
+                "",
+                f'The container name "/{NAME}" is already in use by container "ab"',
+            )
+        return docker(argv)
+
+    s, _ = make(tmp_path, docker)
+    s.runner = fake = FakeRunner(reply=reply)
+    with pytest.raises(DockhandError) as raised:
+        router.publish(s, STATES)
+    assert raised.value.message == (
+        f"another command is making the router {NAME}, and it did not start"
+    )
+    assert not [call for call in fake.calls if call[1] == "rm"]
 
 
 @pytest.mark.usefixtures("docker_env")

@@ -133,6 +133,10 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
             found = _settled(s, cfg)
             if found is not None and found.running:
                 return found
+            raise DockhandError(  # theirs: not removed
+                f"another command is making the router {cfg.name}, and it did not start",
+                hint=f"see `docker logs {cfg.name}`; then `inv up` again",
+            )
         s.runner.quiet(router.remove_argv(cfg.name))  # made, but not started
         if not router.port_taken(done.stderr):
             raise DockhandError(
