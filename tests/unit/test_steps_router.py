@@ -16,7 +16,7 @@ from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import router
-from helpers import FakeRunner
+from helpers import FakeEngine, FakeRunner
 
 NAME = "r-test"
 
@@ -331,3 +331,30 @@ def test_dry_prints_what_it_would_run(
     err = capsys.readouterr().err
     assert f"$ docker run --detach --name {NAME}" in err
     assert docker.port == 0  # nothing made
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_ps_reads_the_router_on_the_socket_and_starts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    networks: tuple[str, ...] = (NAME, "proj_default")
+
+    def answer(path: str) -> tuple[int, object] | None:
+        if path == f"/containers/{NAME}/json":
+            return (200, json.loads(inspected(80, networks))[0])
+        return None
+
+    s, runner = make(tmp_path, Docker())
+    s.read_engine = FakeEngine(answer)
+    router.show_names(s, STATES)
+    assert runner.calls == []
+    assert capsys.readouterr().err == (
+        "  backend      http://backend.proj.localhost/healthz\n"
+        "  db           http://db.proj.localhost/\n"
+    )
+    networks = (NAME, "other_default")  # another checkout's: not this one's names
+    router.show_names(s, STATES)
+    assert capsys.readouterr().err == ""
+    s.read_engine = FakeEngine(lambda path: (404, {"message": "No such container"}))
+    assert router.find(s, router.config()) is None
+    assert runner.calls == []

@@ -195,7 +195,13 @@ def router_of(output: str) -> Router | None:
         return None
     if not isinstance(found, list) or not found:
         return None
-    attrs = mapping(found[0])
+    return router_from(found[0])
+
+
+def router_from(inspected: object) -> Router | None:
+    """The router from one container's inspect data (the CLI's or the
+    engine's socket's); None when it is not a router."""
+    attrs = mapping(inspected)
     config_ = mapping(attrs.get("Config"))
     if LABEL not in strings(config_.get("Labels")):
         return None

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockhand.config.checkout import host_name
-from dockhand.docker import engine, router
+from dockhand.docker import engine, engine_socket, router
 from dockhand.docker.router import Route, Router, RouterConfig
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
@@ -63,6 +63,11 @@ def local_engine() -> None:
 
 
 def find(s: Session, cfg: RouterConfig) -> Router | None:
+    """The router's container: on the engine's socket when it answers (no
+    process: `inv ps` asks), else `docker container inspect`."""
+    reply = s.read_engine(engine_socket.inspect_path("containers", cfg.name))
+    if reply is not None and reply[0] in (200, 404):
+        return router.router_from(reply[1]) if reply[0] == 200 else None
     done = s.runner.capture(router.inspect_argv(cfg.name), timeout=30)
     return router.router_of(done.stdout) if done.ok else None
 
@@ -235,9 +240,14 @@ def withdraw(s: Session, project: str = "") -> None:
             s.runner.quiet(router.disconnect_argv(network, cfg.name))
 
 
-def routed(s: Session, states: Sequence[ServiceState]) -> Published | None:
+def routed(
+    s: Session, states: Sequence[ServiceState], *, exact: bool = True
+) -> Published | None:
     """The checkout's names as the router serves them now: None when it is
-    off, not running, or has no routes of this checkout."""
+    off, not running, or has no routes of this checkout. Not `exact` (for
+    `inv ps`, no process): the router being on one of the project's
+    networks (`PROJECT_NAME`, as Compose names them) stands for its routes,
+    which `inv up` sets and `inv down` removes with them."""
     cfg = config()
     label = checkout_label(s.settings.project)
     routes = checkout_routes(s, states)
@@ -246,6 +256,10 @@ def routed(s: Session, states: Sequence[ServiceState]) -> Published | None:
     found = find(s, cfg)
     if found is None or not found.running or not found.host_port:
         return None
+    if not exact:
+        prefix = f"{s.settings.project}_"
+        joined = any(network.startswith(prefix) for network in found.networks)
+        return Published(routes, found.host_port) if joined else None
     listed = s.runner.capture(router.list_routes_argv(cfg.name), timeout=30)
     if label not in listed.stdout.split():
         return None
@@ -305,7 +319,7 @@ def publish_and_show(
 
 def show_names(s: Session, states: Sequence[ServiceState]) -> None:
     """`inv ps`: the names the router serves for this checkout, if any."""
-    published = routed(s, states)
+    published = routed(s, states, exact=False)
     if published is not None:
         for route in published.routes:
             console.status(f"  {route.service:<12} {router.url(route, published.port)}")
