@@ -7,7 +7,8 @@ still do; a taken port moves the router, which says so once.
 The router is one per engine on the host's port 80, shared with the
 developer's stacks: each test here runs a router of its own
 (DOCKHAND_ROUTER, a name of the test's) on free ports of its own
-(DOCKHAND_ROUTER_PORTS), and removes it, and its network, at the end.
+(DOCKHAND_ROUTER_PORTS), and removes it, and its network, at the end;
+the router's image, when the module built it, goes after the module.
 Every other test runs with the router off (tests/conftest.py).
 """
 
@@ -61,6 +62,28 @@ def router_of(name: str) -> dict[str, Any]:
         check=False,
     )
     return json.loads(found.stdout)[0] if found.returncode == 0 else {}
+
+
+def router_images() -> set[str]:
+    listed = subprocess.run(
+        ["docker", "image", "ls", "--quiet", "--filter", "label=dockhand.router=image"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(listed.stdout.split())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _router_image() -> Iterator[None]:
+    """The router's image, when this module built it, removed after it (a
+    user's stays: `inv gc` keeps it; one another run uses is refused, kept)."""
+    before = router_images()
+    yield
+    for image in router_images() - before:
+        subprocess.run(
+            ["docker", "image", "rm", image], capture_output=True, check=False
+        )
 
 
 @pytest.fixture
