@@ -196,7 +196,7 @@ def test_the_router_is_read_from_inspect() -> None:
     inspected = [
         {
             "Name": "/r",
-            "State": {"Running": True},
+            "State": {"Running": True, "Status": "running"},
             "Config": {
                 "Image": "dockhand-router:abc",
                 "Labels": {"dockhand.router": "r"},
@@ -209,13 +209,19 @@ def test_the_router_is_read_from_inspect() -> None:
     ]
     found = router.router_of(json.dumps(inspected))
     assert found == router.Router(
-        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc"
+        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc", "running"
     )
     not_router = [{**inspected[0], "Config": {"Labels": {}}}]
     assert router.router_of(json.dumps(not_router)) is None
     assert router.router_of("") is None
     assert router.router_of("not json") is None
-    created = [{**inspected[0], "State": {}, "NetworkSettings": {"Ports": {}}}]
+    created = [
+        {
+            **inspected[0],
+            "State": {"Status": "created"},
+            "NetworkSettings": {"Ports": {}},
+        }
+    ]
     assert router.router_of(json.dumps(created)) == router.Router(
-        "r", False, None, (), "dockhand-router:abc"
+        "r", False, None, (), "dockhand-router:abc", "created"
     )

@@ -251,6 +251,31 @@ def test_a_router_another_command_made_that_never_starts_is_left_alone(
 
 
 @pytest.mark.usefixtures("docker_env")
+def test_a_router_another_up_is_starting_is_waited_for_not_removed(
+    tmp_path: Path,
+) -> None:
+    docker = Docker(exists=8101)
+    asked = []
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1:3] == ["container", "inspect"]:
+            asked.append(argv)
+            if len(asked) < 3:  # created: the other `inv up` still starts it
+                found = json.loads(inspected(8101))
+                found[0]["State"] = {"Running": False, "Status": "created"}
+                found[0]["NetworkSettings"]["Ports"] = {}
+                return (0, json.dumps(found), "")
+        return docker(argv)
+
+    s, _ = make(tmp_path, docker)
+    s.runner = fake = FakeRunner(reply=reply)
+    published = router.publish(s, STATES)
+    assert published is not None and published.port == 8101
+    assert len(asked) == 3
+    assert not [call for call in fake.calls if call[1] in ("rm", "start", "run")]
+
+
+@pytest.mark.usefixtures("docker_env")
 def test_a_port_known_held_is_not_tried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

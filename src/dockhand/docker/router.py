@@ -180,6 +180,7 @@ class Router:
     host_port: int | None  # where 127.0.0.1 reaches it
     networks: tuple[str, ...]
     image: str = ""  # the image's reference (its tag)
+    status: str = ""  # created (being started, maybe by another command), running, ...
 
 
 def inspect_argv(name: str) -> list[str]:
@@ -218,6 +219,7 @@ def router_from(inspected: object) -> Router | None:
         host_port=ports[0] if ports else None,
         networks=tuple(sorted(mapping(settings.get("Networks")))),
         image=text(config_.get("Image")),
+        status=text(mapping(attrs.get("State")).get("Status")),
     )
 
 

@@ -166,6 +166,10 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
 def ensure(s: Session, cfg: RouterConfig) -> Router:
     """The router, running: as it is, started again, or made."""
     found = find(s, cfg)
+    if found is not None and found.status == "created":
+        # Another `inv up` may be starting it this moment: never taken for
+        # a stopped one and removed under it.
+        found = _settled(s, cfg)
     if found is not None and found.running and found.host_port:
         return found
     if found is not None:
