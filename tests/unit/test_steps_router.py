@@ -248,6 +248,30 @@ def test_a_router_another_command_made_that_never_starts_is_left_alone(
         f"another command is making the router {NAME}, and it did not start"
     )
     assert not [call for call in fake.calls if call[1] == "rm"]
+    assert len([call for call in fake.calls if call[1] == "run"]) == 3  # tried again
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_a_router_another_command_gave_up_on_is_made_again(tmp_path: Path) -> None:
+    docker = Docker()
+    runs = []
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "run":
+            runs.append(argv)
+            if len(runs) == 1:  # theirs, then gone
+                return (
+                    125,
+                    "",
+                    f'The container name "/{NAME}" is already in use by container "ab"',
+                )
+        return docker(argv)
+
+    s, _ = make(tmp_path, docker)
+    s.runner = FakeRunner(reply=reply)
+    published = router.publish(s, STATES)
+    assert published is not None and published.port == 8101
+    assert len(runs) == 2 and docker.routes == ["proj"]
 
 
 @pytest.mark.usefixtures("docker_env")

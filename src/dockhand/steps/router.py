@@ -138,7 +138,7 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
             found = _settled(s, cfg)
             if found is not None and found.running:
                 return found
-            raise DockhandError(  # theirs: not removed
+            raise _Lost(  # theirs: not removed
                 f"another command is making the router {cfg.name}, and it did not start",
                 hint=f"see `docker logs {cfg.name}`; then `inv up` again",
             )
@@ -163,8 +163,22 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
     return found
 
 
+class _Lost(DockhandError):
+    """The router another command was making went away: made again."""
+
+
 def ensure(s: Session, cfg: RouterConfig) -> Router:
-    """The router, running: as it is, started again, or made."""
+    """The router, running: as it is, started again, or made (again, when
+    another `inv up` making it at the same time gave up)."""
+    for _ in range(2):
+        try:
+            return _ensure(s, cfg)
+        except _Lost:
+            continue
+    return _ensure(s, cfg)
+
+
+def _ensure(s: Session, cfg: RouterConfig) -> Router:
     found = find(s, cfg)
     if found is not None and found.status == "created":
         # Another `inv up` may be starting it this moment: never taken for
