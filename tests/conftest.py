@@ -50,6 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # this run's, never the user's ~/.cache/dockhand; a test that needs its
     # own still sets DOCKHAND_CACHE_DIR for its stack.
     os.environ["DOCKHAND_CACHE_DIR"] = tempfile.mkdtemp(prefix="dockhand-test-cache-")
+    # No router (`inv up`'s http://SERVICE.CHECKOUT.localhost): it is one per
+    # engine on the host's port 80, shared with the developer's own stacks.
+    # The tests of the router (test_steps_router.py, integration/test_urls.py)
+    # each name a router of their own, on ports of their own.
+    os.environ["DOCKHAND_ROUTER"] = "off"
     # A run started in the background by a non-interactive shell (`cmd &`)
     # has SIGINT ignored (POSIX), and every `inv` it starts would inherit
     # that: the Ctrl-C tests would see a Ctrl-C do nothing. A terminal's

@@ -45,6 +45,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         snapshot,
         stack,
         test,
+        urls,
         version,
         watch,
     )
@@ -66,6 +67,7 @@ def namespace(root: str | Path | None = None) -> Collection:
         stack.restart,
         stack.ps,
         dash.dash,
+        urls.urls,
         logs.logs,
         stack.prod,
         migrate.migrate,

@@ -537,6 +537,16 @@ VARIABLE_CASES = [
         ("INVOKE_DOCKHAND_DEPLOY_ROUTING=ipvs is not valid", "auto, mesh or host"),
         env={"INVOKE_DOCKHAND_DEPLOY_ROUTING": "ipvs"},
     ),
+    Case(
+        "DOCKHAND_ROUTER not a container name",
+        ("DOCKHAND_ROUTER='no such' is not a container name",),
+        env={"DOCKHAND_ROUTER": "no such"},
+    ),
+    Case(
+        "DOCKHAND_ROUTER_PORTS not ports",
+        ("DOCKHAND_ROUTER_PORTS='80,http' is not a list of ports",),
+        env={"DOCKHAND_ROUTER_PORTS": "80,http"},
+    ),
 ]
 
 

@@ -34,7 +34,12 @@ SECRET_KEYS = ("POSTGRES_PASSWORD", "SECRET_KEY", "MINIO_ROOT_PASSWORD")
 @pytest.fixture
 def stack(stacks: Stacks, base_image: None) -> Stack:
     # Taken down after the test: nothing was started; this proves it stays that way.
-    return stacks.reference(env_name=".env")
+    # The router's port: one of this test's own (the router is never started).
+    return stacks.reference(
+        env_name=".env",
+        DOCKHAND_ROUTER=unique_name("dhtest-router"),
+        DOCKHAND_ROUTER_PORTS=str(free_port()),
+    )
 
 
 def doctor(
@@ -80,7 +85,7 @@ def test_a_ready_machine_passes_every_check(stack: Stack) -> None:
     for name in (
         *("docker CLI", "engine", "compose", "compose files", "images", "disk"),
         *("env example", "env file", "env syntax", "env complete", "env secrets"),
-        *("env permissions", "project name", "support"),
+        *("env permissions", "project name", "support", "router port"),
     ):
         assert name in checks
     assert f"port {stack.port('BACKEND_PORT')}" in checks
@@ -122,6 +127,25 @@ def test_a_listener_on_a_stack_port_is_named(stack: Stack) -> None:
     at = next(i for i, line in enumerate(lines) if line.startswith("FAIL"))
     assert f"port {port}" in lines[at] and "fix: " in lines[at + 1]
     assert "1 of" in text.stderr and text.returncode == 1
+
+
+def test_a_listener_on_the_router_port_is_named(stack: Stack) -> None:
+    port = int(stack.extra_env["DOCKHAND_ROUTER_PORTS"])
+    code, checks = doctor(stack)
+    assert checks["router port"]["status"] == "ok", checks
+    assert checks["router port"]["detail"] == (
+        f"{port} is free: `inv up` starts the router there"
+    )
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        code, checks = doctor(stack)
+    check = checks["router port"]
+    # A warning: the router takes another port; nothing fails.
+    assert check["status"] == "warn" and code == 0, checks
+    assert check["detail"].startswith(f"{port} is held by ")
+    assert f"(pid {os.getpid()})" in check["detail"]  # this test process
+    assert "the router listens on another port" in check["detail"]
 
 
 def test_a_container_holding_a_stack_port_is_named(stack: Stack) -> None:

@@ -19,6 +19,7 @@ from checked_project import (
 from dockhand.checks import registry
 from dockhand.checks.checkout import check_database_login, check_project_name
 from dockhand.checks.env import check_env_example, check_env_file
+from dockhand.checks.ports import check_router_port
 from dockhand.checks.registry import OK
 from dockhand.checks.support import check_support
 
@@ -136,6 +137,7 @@ def test_doctor_is_the_machine_checks_then_env_files_and_checkout() -> None:
         check_env_file,
         check_project_name,
         check_database_login,
+        check_router_port,
     )
     # inv check starts with the same tools, over the same facts.
     assert registry.CHECK[:4] == registry.MACHINE[:4]

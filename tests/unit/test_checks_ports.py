@@ -12,6 +12,7 @@ from checked_project import MODEL
 
 from dockhand.checks import ports as port_checks
 from dockhand.docker import model, states
+from dockhand.docker.router import RouterConfig
 from helpers import free_port
 
 
@@ -135,3 +136,43 @@ def test_the_holders_can_be_one_projects_containers_only() -> None:
     assert held == {8080: port_checks.ContainerPort("shop-web-1", "shop", "web")}
     port_checks.container_ports(client)
     assert asked == [{"label": f"{states.PROJECT}=shop"}, None]
+
+
+def test_the_router_port_free_held_by_the_router_or_by_another(listener: int) -> None:
+    wanted = RouterConfig("dockhand-router", (listener, 8080))
+    free = RouterConfig("dockhand-router", (free_port(),))
+    check = port_checks.router_port_check(free)
+    assert (check.status, check.detail) == (
+        "ok",
+        f"{free.ports[0]} is free: `inv up` starts the router there",
+    )
+    # A real process holds it: named, from the real process table.
+    held = port_checks.router_port_check(wanted)
+    assert held.status == "warn"
+    assert held.detail.startswith(f"{listener} is held by python")
+    assert "the router listens on another port" in held.detail
+    # A container publishing it: the router itself, or another one.
+    mine = {listener: port_checks.ContainerPort("dockhand-router", "", "")}
+    own = port_checks.router_port_check(wanted, holders=mine)
+    assert (own.status, own.detail) == (
+        "ok",
+        f"{listener}: the router dockhand-router listens there",
+    )
+    other = {listener: port_checks.ContainerPort("web-1", "shop", "web")}
+    theirs = port_checks.router_port_check(wanted, holders=other)
+    assert theirs.status == "warn"
+    assert theirs.detail.startswith(f"{listener} is held by container web-1")
+    assert theirs.fix == "stop it (`docker stop web-1`) for names without a port"
+    # Docker's proxy holds it: the container it forwards to is named.
+    proxied = port_checks.router_port_check(
+        wanted,
+        in_use=lambda host, port: True,
+        process=lambda port: "docker-proxy (pid 1)",
+        by_address=lambda: {},
+    )
+    assert proxied.detail.startswith(f"{listener} is held by docker-proxy (pid 1)")
+    off = port_checks.router_port_check(RouterConfig("off"))
+    assert (off.status, off.detail) == (
+        "skip",
+        "the router is off (DOCKHAND_ROUTER=off)",
+    )

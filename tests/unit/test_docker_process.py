@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,6 +96,20 @@ def test_capture_keeps_output_and_times_out() -> None:
     )
     slow = Runner().capture(["sleep", "5"], timeout=0.2)
     assert slow.code == 124 and "timed out" in slow.stderr
+
+
+def test_quiet_keeps_the_output_and_starts_nothing_when_dry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = tmp_path / "made"
+    done = Runner().quiet(["sh", "-c", f"echo out; echo err >&2; touch {made}; exit 3"])
+    assert (done.code, done.stdout, done.stderr) == (3, "out\n", "err\n")
+    assert made.exists()
+    assert capsys.readouterr() == ("", "")  # nothing shown
+    made.unlink()
+    dry = Runner(dry=True).quiet(["touch", str(made)])
+    assert dry.ok and not made.exists()
+    assert f"touch {made}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from dockhand.checks import host
 from dockhand.checks.facts import Facts
-from dockhand.checks.result import Check, Problem, failed, passed, skipped
-from dockhand.docker import states
+from dockhand.checks.result import Check, Problem, failed, passed, skipped, warned
+from dockhand.docker import router, states
 from dockhand.docker.jsondoc import items, mapping, strings, text
 from dockhand.docker.model import ComposeModel
 from dockhand.docker.process import Runner
+from dockhand.docker.router import RouterConfig
+from dockhand.errors import DockhandError
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -268,6 +270,59 @@ def check_ports(facts: Facts) -> list[Check]:
         published_ports(facts.dev, facts.values),
         facts.project,
         facts.env_file.name,
+        holders=container_ports(facts.client),
+        by_address=lambda: containers_by_ip(facts.client),
+    )
+
+
+# --- the router's port ----------------------------------------------------------
+
+
+def router_port_check(
+    wanted: RouterConfig,
+    in_use: Callable[[str, int], bool] = port_in_use,
+    holders: Mapping[int, ContainerPort] | None = None,
+    process: Callable[[int], str] = process_holding,
+    by_address: Callable[[], Mapping[str, ContainerPort]] = dict,
+) -> Check:
+    """The first port the router asks for (80): free, the router's, or who
+    holds it (the router then listens on another, and its names carry it)."""
+    name = "router port"
+    if not wanted.on:
+        return skipped(name, f"the router is off ({router.NAME_VAR}=off)")
+    port = wanted.ports[0]
+    holder = holders.get(port) if holders else None
+    if holder is None and in_use("127.0.0.1", port):
+        found = process(port)
+        address = proxied_container_ip(found)
+        holder = by_address().get(address) if address else None
+        if holder is None:
+            by = found or "another process (run as root to see which)"
+            return warned(
+                name,
+                f"{port} is held by {by}: the router listens on another port, "
+                "which its names carry (`inv urls` shows them)",
+                f"stop {by} for names without a port",
+            )
+    if holder is None:
+        return passed(name, f"{port} is free: `inv up` starts the router there")
+    if holder.container == wanted.name:
+        return passed(name, f"{port}: the router {wanted.name} listens there")
+    return warned(
+        name,
+        f"{port} is held by container {holder.container}: the router listens on "
+        "another port, which its names carry (`inv urls` shows them)",
+        f"stop it (`docker stop {holder.container}`) for names without a port",
+    )
+
+
+def check_router_port(facts: Facts) -> Check:
+    try:
+        wanted = router.config(facts.environ)
+    except DockhandError as exc:
+        return failed("router port", exc.message, exc.hint)
+    return router_port_check(
+        wanted,
         holders=container_ports(facts.client),
         by_address=lambda: containers_by_ip(facts.client),
     )

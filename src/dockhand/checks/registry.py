@@ -23,7 +23,7 @@ from dockhand.checks.image_build import (
     check_non_root_user,
 )
 from dockhand.checks.machine import check_disk, check_images
-from dockhand.checks.ports import check_ports
+from dockhand.checks.ports import check_ports, check_router_port
 from dockhand.checks.result import (
     FAIL,
     OK,
@@ -98,6 +98,7 @@ DOCTOR: tuple[CheckFunction, ...] = (
     check_env_file,
     check_project_name,
     check_database_login,
+    check_router_port,
 )
 
 CHECK: tuple[CheckFunction, ...] = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dockhand.docker import compose, containers
 from dockhand.docker.model import ComposeModel
 from dockhand.session import Session
+from dockhand.steps import router
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console, sizes
 
@@ -17,6 +18,7 @@ def clean(s: Session, *, volumes: bool, yes: bool) -> None:
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv clean --volumes"):
         return
     model = s.ask_model()  # None under Compose v1: it removes the images it named
+    router.withdraw(s)  # before Compose removes the networks the router is on
     s.runner.check(
         compose.down(
             s.find_compose(), s.project, volumes=volumes, images=model is None

@@ -11,7 +11,7 @@ from dockhand.docker import inventory as projects
 from dockhand.docker.inventory import Project
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import checkouts
+from dockhand.steps import checkouts, router
 from dockhand.steps.confirm import refuse_without_terminal, typed
 from dockhand.ui import console, sizes
 
@@ -115,6 +115,7 @@ def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
         gone = [p for p in gone if p.name == only]
     removable = [p for p in gone if projects.removal_argv(p, volumes=volumes)]
     if not removable:
+        _router_gc(s)
         console.ok(
             "nothing to remove: no project's checkout is gone"
             if not gone
@@ -130,6 +131,7 @@ def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
     if not _confirmed(s, yes=yes, volumes=volumes):
         return
     for p in removable:
+        router.withdraw(s, p.name)  # else its networks stay: the router is on them
         for argv in projects.removal_argv(p, volumes=volumes):
             code = s.runner.run(argv).code
             if code != 0:
@@ -140,6 +142,7 @@ def gc(s: Session, *, volumes: bool, yes: bool, only: str = "") -> None:
                 )
     if volumes and not s.runner.dry:
         checkouts.forget({p.name for p in removable})
+    _router_gc(s)
     kept = sum(len(p.volumes) for p in removable) if not volumes else 0
     console.ok(
         f"removed the leftovers of {len(removable)} checkout(s)"
@@ -155,3 +158,10 @@ def _confirmed(s: Session, *, yes: bool, volumes: bool) -> bool:
         console.status("not confirmed: nothing changed")
         return False
     return True
+
+
+def _router_gc(s: Session) -> None:
+    """The router goes once no checkout's routes are in it."""
+    name = router.config().name
+    if router.remove_unused(s):
+        console.ok(f"removed the router {name}: no checkout uses it")

@@ -13,7 +13,7 @@ from dockhand.docker.engine import unreachable
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import dashboard, start, status, streams
+from dockhand.steps import dashboard, router, start, status, streams
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console
 
@@ -39,6 +39,7 @@ def up(
 def down(s: Session, *, volumes: bool = False, yes: bool = False) -> None:
     if volumes and not confirm_volume_removal(s, yes=yes, action="inv down --volumes"):
         return
+    router.withdraw(s)  # before Compose removes the networks the router is on
     argv = compose.down(s.find_compose(), s.project, volumes=volumes)
     s.runner.check(argv, "Compose could not stop the stack", hint=COMPOSE_SAID)
 
@@ -85,6 +86,8 @@ def ps(s: Session, names: list[str], *, as_json: bool, watch: bool = False) -> N
         )
     else:
         _table(states)
+    if states and not as_json:
+        router.show_names(s, states)
     if states:
         # Without names, `states` is every container: no second look.
         from dockhand.steps import stale  # see LAZY_PAIRS

@@ -327,6 +327,16 @@ class Runner:
             return Captured(tuple(argv), 124, "", f"timed out after {timeout} s")
         return Captured(tuple(argv), done.returncode, done.stdout, done.stderr)
 
+    def quiet(self, argv: Sequence[str], *, timeout: float = 120) -> Captured:
+        """Run a short command that changes something, keeping its output
+        instead of showing it: for a caller that words the outcome itself
+        (the router's steps, where an expected refusal, a taken port, is no
+        news). Under `inv --dry` it prints the command and starts nothing."""
+        self._announce(argv)
+        if self.dry:
+            return Captured(tuple(argv), 0, "", "")
+        return self.capture(argv, timeout=timeout)
+
     def run(
         self,
         argv: Sequence[str],

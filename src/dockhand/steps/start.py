@@ -10,7 +10,7 @@ from dockhand.docker.compose import COMPOSE_SAID
 from dockhand.docker.process import TimedOut
 from dockhand.errors import CommandFailed, DockhandError
 from dockhand.session import Session
-from dockhand.steps import debugging, status
+from dockhand.steps import debugging, router, status
 from dockhand.steps import wait as waits
 from dockhand.steps.wait import rules_of, seconds, still_waited_for, wait_scope
 from dockhand.ui import console
@@ -49,8 +49,7 @@ def wait_ready(
     for warning in ready.warnings:
         console.warn(warning)
     console.ok("all services are ready")
-    for service, url in status.urls(s.settings, ready.states) if show_urls else ():
-        console.status(f"  {service:<12} {url}")
+    router.publish_and_show(s, ready.states, show_urls=show_urls)
 
 
 def run_then_wait(
@@ -131,6 +130,7 @@ def up(
         raise DockhandError(
             "--build and --no-build contradict each other", hint="give one of them"
         )
+    router.config()  # a bad DOCKHAND_ROUTER* is an error before anything starts
     s.require_engine()
     if s.settings.trust:
         from dockhand.steps import trust  # see LAZY_PAIRS

@@ -1,0 +1,343 @@
+"""The router's steps (the text and argv are dockhand.docker.router's): made
+on demand by `inv up`, which routes the checkout's running services through
+it; `inv down` takes the routes away and the router off the checkout's
+networks before Compose removes them; `inv gc` removes a router no checkout
+uses; `inv urls` and `inv ps` read what is routed.
+
+Every failure here is a DockhandError of one line: `inv up` shows it as a
+warning and the port URLs still work."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dockhand.config.checkout import host_name
+from dockhand.docker import engine, engine_socket, router
+from dockhand.docker.router import Route, Router, RouterConfig
+from dockhand.docker.states import ServiceState
+from dockhand.errors import DockhandError
+from dockhand.session import Session
+from dockhand.steps import status
+from dockhand.ui import console
+
+# How long a router just started may take to answer `caddy reload`.
+START_SECONDS = 15.0
+
+
+def config() -> RouterConfig:
+    return router.config(os.environ)
+
+
+def checkout_label(project: str) -> str:
+    """The checkout's part of its names (`NAME` of `NAME.localhost`); "" when
+    its project name cannot be a host name."""
+    host = host_name(project)
+    return "" if host == "localhost" else host.removesuffix(".localhost")
+
+
+def checkout_routes(s: Session, states: Sequence[ServiceState]) -> list[Route]:
+    wanted = {name: (c.port, c.path) for name, c in s.settings.services.items()}
+    return router.routes(host_name(s.settings.project), wanted, states)
+
+
+def _said(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else "no reason given"
+
+
+def local_engine() -> None:
+    """The router listens on this machine's 127.0.0.1: an engine elsewhere
+    (DOCKER_HOST=ssh://, tcp://) would open it on its own machine."""
+    where = engine.current_endpoint()
+    if where.socket is None:
+        raise DockhandError(
+            f"names without ports need an engine on this machine, not "
+            f"{engine.endpoint(where)}",
+            hint="the port URLs work; or set DOCKHAND_ROUTER=off",
+        )
+
+
+def find(s: Session, cfg: RouterConfig) -> Router | None:
+    """The router's container: on the engine's socket when it answers (no
+    process: `inv ps` asks), else `docker container inspect`."""
+    reply = s.read_engine(engine_socket.inspect_path("containers", cfg.name))
+    if reply is not None and reply[0] in (200, 404):
+        return router.router_from(reply[1]) if reply[0] == 200 else None
+    done = s.runner.capture(router.inspect_argv(cfg.name), timeout=30)
+    return router.router_of(done.stdout) if done.ok else None
+
+
+def held(port: int) -> bool:
+    """Whether a process already listens on 127.0.0.1:`port` (a bind that
+    fails only for lack of rights, port 80 without root, says nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def spare_port() -> int:
+    """A port of 127.0.0.1 no one listens on, chosen by the kernel. The
+    router is published on it by number, not as `127.0.0.1::8080` (the engine
+    choosing): Engine 20.10 chooses anew each time the container joins a
+    network, so a checkout's names would go stale at the next `inv up`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _image(s: Session, cfg: RouterConfig) -> str:
+    files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
+    digest = router.recipe_digest(files, cfg.base_image)
+    tag = router.image_tag(digest)
+    if s.runner.capture(router.image_exists_argv(tag), timeout=30).ok:
+        return tag
+    console.step(f"building the router's image {tag} (once per engine)")
+    argv = router.build_argv(tag, router.RECIPE, cfg.base_image, digest)
+    done = s.runner.quiet(argv, timeout=900)
+    if not done.ok:
+        raise DockhandError(
+            f"could not build the router's image: {_said(done.stderr)}",
+            hint=f"is the base image {cfg.base_image} there? (`docker image ls`)",
+        )
+    return tag
+
+
+def _settled(s: Session, cfg: RouterConfig) -> Router | None:
+    """The router once it runs with its port (another `inv up` may be
+    starting it)."""
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        found = find(s, cfg)
+        if found is None or (found.running and found.host_port):
+            return found
+        if time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def _create(s: Session, cfg: RouterConfig) -> Router:
+    tag = _image(s, cfg)
+    s.runner.quiet(router.network_create_argv(cfg.name))  # there already: fine
+    busy = [port for port in cfg.ports if held(port)]
+    rootless = False
+    for port in router.candidates(cfg.ports, busy):
+        done = s.runner.quiet(router.run_argv(cfg.name, tag, port or spare_port()))
+        if done.ok:
+            break
+        rootless = rootless or (port == cfg.ports[0] and router.privileged(done.stderr))
+        if router.name_taken(done.stderr):  # another `inv up` made it first
+            found = _settled(s, cfg)
+            if found is not None and found.running:
+                return found
+            raise _Lost(  # theirs: not removed
+                f"another command is making the router {cfg.name}, and it did not start",
+                hint=f"see `docker logs {cfg.name}`; then `inv up` again",
+            )
+        s.runner.quiet(router.remove_argv(cfg.name))  # made, but not started
+        if not router.port_taken(done.stderr):
+            raise DockhandError(
+                f"could not start the router: {_said(done.stderr)}",
+                hint="see `docker logs " + cfg.name + "`",
+            )
+    found = _settled(s, cfg)
+    if s.runner.dry:
+        return Router(cfg.name, True, cfg.ports[0], ())
+    if found is None or found.host_port is None:
+        raise DockhandError(
+            "the router started, but publishes no port",
+            hint=f"see `docker logs {cfg.name}`",
+        )
+    if found.host_port != cfg.ports[0]:
+        console.warn(
+            router.moved_line(found.host_port, cfg.ports[0], rootless=rootless)
+        )
+    return found
+
+
+class _Lost(DockhandError):
+    """The router another command was making went away: made again."""
+
+
+def ensure(s: Session, cfg: RouterConfig) -> Router:
+    """The router, running: as it is, started again, or made (again, when
+    another `inv up` making it at the same time gave up)."""
+    for _ in range(2):
+        try:
+            return _ensure(s, cfg)
+        except _Lost:
+            continue
+    return _ensure(s, cfg)
+
+
+def _ensure(s: Session, cfg: RouterConfig) -> Router:
+    found = find(s, cfg)
+    if found is not None and found.status == "created":
+        # Another `inv up` may be starting it this moment: never taken for
+        # a stopped one and removed under it.
+        found = _settled(s, cfg)
+    if found is not None and found.running and found.host_port:
+        return found
+    if found is not None:
+        if s.runner.quiet(router.start_argv(cfg.name)).ok:
+            started = _settled(s, cfg)
+            if started is not None and started.running and started.host_port:
+                return started
+        # Its port went to something else while it was stopped: made anew.
+        s.runner.quiet(router.remove_argv(cfg.name))
+    return _create(s, cfg)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What `inv up` routed: the routes and the router's host port."""
+
+    routes: list[Route]
+    port: int
+
+
+def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
+    """Route the checkout's running services through the router (made when
+    there is none); None when it is off or nothing has a port."""
+    cfg = config()
+    label = checkout_label(s.settings.project)
+    routes = checkout_routes(s, states)
+    if not cfg.on or not label or not routes:
+        return None
+    local_engine()
+    found = ensure(s, cfg)
+    listed = s.runner.capture(router.networks_argv(s.settings.project), timeout=30)
+    for network in listed.stdout.split():
+        if network in found.networks:
+            continue
+        done = s.runner.quiet(router.connect_argv(network, cfg.name))
+        if not done.ok and "already exists" not in done.stderr:
+            raise DockhandError(
+                f"the router could not join network {network}: {_said(done.stderr)}",
+                hint="the port URLs work; `inv doctor` checks the engine",
+            )
+    text = router.routes_text(label, routes)
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        done = s.runner.quiet(router.set_routes_argv(cfg.name, label, text))
+        if done.ok:
+            return Published(routes, found.host_port or 0)
+        if time.monotonic() > deadline:
+            raise DockhandError(
+                f"the router did not take this checkout's routes: {_said(done.stderr)}",
+                hint=f"see `docker logs {cfg.name}`; the port URLs work",
+            )
+        time.sleep(0.2)
+
+
+def withdraw(s: Session, project: str = "") -> None:
+    """Before `inv down` (and `inv gc`'s removal of a gone checkout's
+    project): its routes removed, the router off its networks (Compose
+    leaves a network another container is on)."""
+    cfg = config()
+    if not cfg.on:
+        return
+    found = find(s, cfg)
+    if found is None:
+        return
+    project = project or s.settings.project
+    label = checkout_label(project)
+    if found.running and label:
+        s.runner.quiet(router.remove_routes_argv(cfg.name, label))
+    listed = s.runner.capture(router.networks_argv(project), timeout=30)
+    for network in listed.stdout.split():
+        if network in found.networks:
+            s.runner.quiet(router.disconnect_argv(network, cfg.name))
+
+
+def routed(
+    s: Session, states: Sequence[ServiceState], *, exact: bool = True
+) -> Published | None:
+    """The checkout's names as the router serves them now: None when it is
+    off, not running, or has no routes of this checkout. Not `exact` (for
+    `inv ps`, no process): the router being on one of the project's
+    networks (`PROJECT_NAME`, as Compose names them) stands for its routes,
+    which `inv up` sets and `inv down` removes with them."""
+    cfg = config()
+    label = checkout_label(s.settings.project)
+    routes = checkout_routes(s, states)
+    if not cfg.on or not label or not routes:
+        return None
+    found = find(s, cfg)
+    if found is None or not found.running or not found.host_port:
+        return None
+    if not exact:
+        prefix = f"{s.settings.project}_"
+        joined = any(network.startswith(prefix) for network in found.networks)
+        return Published(routes, found.host_port) if joined else None
+    listed = s.runner.capture(router.list_routes_argv(cfg.name), timeout=30)
+    if label not in listed.stdout.split():
+        return None
+    return Published(routes, found.host_port)
+
+
+def remove_unused(s: Session) -> bool:
+    """`inv gc`: remove the router (container and network) when it routes no
+    checkout; whether it did. Its image is kept (a minute to build again)."""
+    cfg = config()
+    found = find(s, cfg) if cfg.on else None
+    if found is None:
+        return False
+    if found.running:
+        routes = s.runner.capture(router.list_routes_argv(cfg.name), timeout=30)
+        if not routes.ok or routes.stdout.split():
+            return False
+    s.runner.quiet(router.remove_argv(cfg.name))
+    s.runner.quiet(router.network_remove_argv(cfg.name))
+    return True
+
+
+def urls(
+    s: Session, states: Sequence[ServiceState], published: Published | None
+) -> dict[str, list[str]]:
+    """Service -> its URLs: the name the router serves first, when it does,
+    then the port URL (settings' `services.X.port`, as before the router)."""
+    found: dict[str, list[str]] = {}
+    if published is not None:
+        for route in published.routes:
+            link = router.url(route, published.port)
+            found.setdefault(route.service, []).append(link)
+    for service, url in status.urls(s.settings, states):
+        found.setdefault(service, []).append(url)
+    return dict(sorted(found.items()))
+
+
+def show(found: dict[str, list[str]]) -> None:
+    for service, links in found.items():
+        console.status(f"  {service:<12} {'  '.join(links)}")
+
+
+def publish_and_show(
+    s: Session, states: Sequence[ServiceState], *, show_urls: bool = True
+) -> None:
+    """After a wait (`inv up`, `restart`, setup's up): route, then print every
+    URL. A router that cannot be had is one warning; the port URLs are
+    printed all the same."""
+    published = None
+    try:
+        published = publish(s, states)
+    except DockhandError as failure:
+        console.warn(str(failure))
+    if show_urls:
+        show(urls(s, states, published))
+
+
+def show_names(s: Session, states: Sequence[ServiceState]) -> None:
+    """`inv ps`: the names the router serves for this checkout, if any."""
+    published = routed(s, states, exact=False)
+    if published is not None:
+        for route in published.routes:
+            console.status(f"  {route.service:<12} {router.url(route, published.port)}")

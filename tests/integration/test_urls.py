@@ -1,0 +1,271 @@
+"""Names without ports: `http://SERVICE.CHECKOUT.localhost` through the
+router (dockhand.steps.router) on the real engine. Two checkouts of the
+reference stack up at once each answer under their own names, with their
+own data; one goes down and its names stop answering while the other's
+still do; a taken port moves the router, which says so once.
+
+The router is one per engine on the host's port 80, shared with the
+developer's stacks: each test here runs a router of its own
+(DOCKHAND_ROUTER, a name of the test's) on free ports of its own
+(DOCKHAND_ROUTER_PORTS), and removes it, and its network, at the end;
+the router's image, when the module built it, goes after the module.
+Every other test runs with the router off (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from harness import SET_UP, Stack, Stacks, networks_of, output
+
+from dockhand.config.checkout import host_name
+from helpers import free_port
+
+
+def request(
+    port: int, host: str, path: str, body: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """An HTTP request to 127.0.0.1:`port` as `host` (what a browser sends
+    for http://HOST:PORT/PATH): (status, parsed JSON or text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    call = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        headers={"Host": host, "Content-Type": "application/json"},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.urlopen(call, timeout=20) as answer:  # noqa: S310
+            status, text = answer.status, answer.read().decode()
+    except urllib.error.HTTPError as failed:
+        status, text = failed.code, failed.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def router_of(name: str) -> dict[str, Any]:
+    found = subprocess.run(
+        ["docker", "container", "inspect", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return json.loads(found.stdout)[0] if found.returncode == 0 else {}
+
+
+def router_images() -> set[str]:
+    listed = subprocess.run(
+        ["docker", "image", "ls", "--quiet", "--filter", "label=dockhand.router=image"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(listed.stdout.split())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _router_image() -> Iterator[None]:
+    """The router's image, when this module built it, removed after it (a
+    user's stays: `inv gc` keeps it; one another run uses is refused, kept)."""
+    before = router_images()
+    yield
+    for image in router_images() - before:
+        subprocess.run(
+            ["docker", "image", "rm", image], capture_output=True, check=False
+        )
+
+
+@pytest.fixture
+def router() -> Iterator[dict[str, str]]:
+    """A router of this test's own: its variables; removed at the end."""
+    name = f"dhtest-router-{uuid.uuid4().hex[:8]}"
+    yield {"DOCKHAND_ROUTER": name}
+    subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
+    subprocess.run(["docker", "network", "rm", name], capture_output=True, check=False)
+    assert router_of(name) == {}
+
+
+def names(stack: Stack) -> dict[str, list[str]]:
+    result = stack.inv("urls", "--json")
+    assert result.returncode == 0, output(result)
+    found: dict[str, list[str]] = json.loads(result.stdout)
+    return found
+
+
+def test_two_checkouts_answer_by_name_each_its_own_until_one_goes_down(
+    stacks: Stacks, router: dict[str, str]
+) -> None:
+    port = free_port()
+    env = {**router, "DOCKHAND_ROUTER_PORTS": str(port)}
+    one = stacks.reference(*SET_UP, env_name="one.env", **env)
+    two = stacks.reference(*SET_UP, env_name="two.env", **env)
+    hosts = {
+        stack.project: f"backend.{host_name(stack.project)}" for stack in (one, two)
+    }
+    assert len(set(hosts.values())) == 2
+
+    for stack in (one, two):
+        host = hosts[stack.project]
+        urls = names(stack)
+        assert urls["backend"][0] == f"http://{host}:{port}/healthz"
+        assert (
+            urls["backend"][1]
+            == f"http://{host_name(stack.project)}:{stack.port('BACKEND_PORT')}/healthz"
+        )
+        assert (
+            urls["backend-ts"][0]
+            == f"http://backend-ts.{host_name(stack.project)}:{port}/api/healthz"
+        )
+        # db and redis publish a port: routed too (their first, TCP), not HTTP.
+        assert set(urls) == {"backend", "backend-ts", "db", "redis"}
+        assert request(port, host, "/healthz") == (
+            200,
+            {"status": "ok", "db": "ok", "redis": "ok"},
+        )
+        # Each its own data: an item made through one checkout's name is
+        # listed by that checkout alone.
+        status, made = request(
+            port, host, "/items", {"name": f"made-in-{stack.project}"}
+        )
+        assert status == 201, made
+    for stack in (one, two):
+        status, listed = request(port, hosts[stack.project], "/items")
+        assert status == 200
+        assert [item["name"] for item in listed] == [f"made-in-{stack.project}"]
+    # curl resolves *.localhost to the loopback address itself: the URL as printed.
+    printed = names(one)["backend"][0]
+    curl = subprocess.run(
+        ["curl", "--silent", "--max-time", "20", printed],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(curl.stdout)["status"] == "ok", curl.stderr
+
+    # `inv ps` and `inv up` print the names too.
+    ps = two.inv("ps")
+    assert f"http://{hosts[two.project]}:{port}/healthz" in ps.stderr, output(ps)
+    again = two.inv("up")
+    assert again.returncode == 0, output(again)
+    assert f"http://{hosts[two.project]}:{port}/healthz" in again.stderr, output(again)
+    assert "the router listens" not in again.stderr  # its port is the one asked for
+
+    down = one.inv("down")
+    assert down.returncode == 0, output(down)
+    status, said = request(port, hosts[one.project], "/healthz")
+    assert status == 404
+    assert f"no checkout serves {hosts[one.project]}" in said
+    assert request(port, hosts[two.project], "/healthz")[0] == 200
+    # The router left one's networks, so Compose could remove them.
+    assert networks_of(one.project) == []
+    joined = router_of(router["DOCKHAND_ROUTER"])["NetworkSettings"]["Networks"]
+    assert sorted(joined) == sorted(
+        [router["DOCKHAND_ROUTER"], f"{two.project}_default"]
+    )
+    urls = one.inv("urls")
+    assert urls.returncode == 0, output(urls)
+
+    # gc leaves a router that still routes a checkout, removes an unused one
+    # (after `inv clean`, which takes the routes away too).
+    gc = two.inv("gc", "--yes")
+    assert gc.returncode == 0, output(gc)
+    assert router_of(router["DOCKHAND_ROUTER"]) != {}
+    clean = two.inv("clean", "--yes")  # as `inv down`: the router leaves first
+    assert clean.returncode == 0, output(clean)
+    assert networks_of(two.project) == []
+    gc = two.inv("gc", "--yes")
+    assert gc.returncode == 0, output(gc)
+    assert f"removed the router {router['DOCKHAND_ROUTER']}" in gc.stderr, output(gc)
+    assert router_of(router["DOCKHAND_ROUTER"]) == {}
+
+
+def test_a_taken_port_moves_the_router_which_says_so_once(
+    stacks: Stacks, router: dict[str, str]
+) -> None:
+    wanted, other = free_port(), free_port()
+    name = router["DOCKHAND_ROUTER"]
+    with socket.socket() as holder, socket.socket() as second:
+        # Another process's listener on the port asked for (this test's own).
+        holder.bind(("127.0.0.1", wanted))
+        holder.listen()
+        stack = stacks.reference(
+            env_name="held.env", DOCKHAND_ROUTER_PORTS=f"{wanted},{other}", **router
+        )
+        up = stack.inv("up", "--build", timeout=1800)
+        assert up.returncode == 0, output(up)
+        said = [line for line in up.stderr.splitlines() if "the router listens" in line]
+        assert said == [
+            f"warning: the router listens on 127.0.0.1:{other}, as port {wanted} "
+            "is taken; `inv doctor` names what holds it"
+        ], output(up)
+        host = f"backend.{host_name(stack.project)}"
+        assert f"http://{host}:{other}/healthz" in up.stderr
+        assert request(other, host, "/healthz")[0] == 200
+        again = stack.inv("up")
+        assert again.returncode == 0, output(again)
+        assert "the router listens" not in again.stderr  # once: when it moved
+        assert f"http://{host}:{other}/healthz" in again.stderr
+
+        # Every port listed taken: any free one, and it is said.
+        removed = subprocess.run(
+            ["docker", "rm", "--force", name], capture_output=True, check=False
+        )
+        assert removed.returncode == 0
+        # (SO_REUSEADDR: the connections made to it above may linger.)
+        second.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        second.bind(("127.0.0.1", other))
+        second.listen()
+        up = stack.inv("up")
+        assert up.returncode == 0, output(up)
+        made = router_of(name)
+        chosen = made["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
+        assert int(chosen) not in (wanted, other)
+        said = [line for line in up.stderr.splitlines() if "the router listens" in line]
+        assert said == [
+            f"warning: the router listens on 127.0.0.1:{chosen}, as port {wanted} "
+            "is taken; `inv doctor` names what holds it"
+        ], output(up)
+        assert request(int(chosen), host, "/healthz")[0] == 200
+
+
+def test_two_checkouts_started_at_once_share_one_router(
+    stacks: Stacks, router: dict[str, str]
+) -> None:
+    port = free_port()
+    env = {**router, "DOCKHAND_ROUTER_PORTS": str(port)}
+    made = [stacks.reference(env_name=f"{n}.env", **env) for n in ("left", "right")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ups = list(
+            pool.map(lambda stack: stack.inv("up", "--build", timeout=1800), made)
+        )
+    for stack, up in zip(made, ups, strict=True):
+        assert up.returncode == 0, output(up)
+        assert "the router listens" not in up.stderr  # the port asked for: no move
+        host = f"backend.{host_name(stack.project)}"
+        assert f"http://{host}:{port}/healthz" in up.stderr, output(up)
+        assert request(port, host, "/healthz")[0] == 200
+    routers = subprocess.run(
+        [
+            "docker",
+            "ps",
+            "--all",
+            "--quiet",
+            "--filter",
+            f"name=^{router['DOCKHAND_ROUTER']}$",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(routers.stdout.split()) == 1

@@ -1,0 +1,227 @@
+"""The router's text and argv (dockhand.docker.router): the routes a
+checkout gets, the file Caddy reads, the ports tried, the inspect read."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from dockhand.docker import router
+from dockhand.docker.router import Route, RouterConfig
+from dockhand.docker.states import ServiceState
+from dockhand.errors import DockhandError
+
+
+def state(
+    service: str, container: str, *ports: str, running: bool = True
+) -> ServiceState:
+    return ServiceState(
+        service=service,
+        container=container,
+        state="running" if running else "exited",
+        health="",
+        exit_code=0,
+        ports=ports,
+        started_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
+
+
+def test_config_defaults_and_variables() -> None:
+    assert router.config({}) == RouterConfig("dockhand-router", (80, 8080, 8880))
+    assert router.config({}).on
+    assert not router.config({"DOCKHAND_ROUTER": "off"}).on
+    found = router.config(
+        {
+            "DOCKHAND_ROUTER": "r-1",
+            "DOCKHAND_ROUTER_PORTS": "81, 82",
+            "BASE_IMAGE": "b:1",
+        }
+    )
+    assert found == RouterConfig("r-1", (81, 82), "b:1")
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"DOCKHAND_ROUTER": "no spaces"}, "DOCKHAND_ROUTER="),
+        ({"DOCKHAND_ROUTER": "-x"}, "DOCKHAND_ROUTER="),
+        ({"DOCKHAND_ROUTER_PORTS": "80,http"}, "DOCKHAND_ROUTER_PORTS="),
+        ({"DOCKHAND_ROUTER_PORTS": "0"}, "DOCKHAND_ROUTER_PORTS="),
+        ({"DOCKHAND_ROUTER_PORTS": "65536"}, "DOCKHAND_ROUTER_PORTS="),
+    ],
+)
+def test_a_bad_variable_is_one_error_naming_it(
+    environ: dict[str, str], named: str
+) -> None:
+    with pytest.raises(DockhandError) as raised:
+        router.config(environ)
+    assert raised.value.message.startswith(named)
+
+
+def test_routes_take_the_settings_port_else_the_lowest_published_one() -> None:
+    states = [
+        state("backend", "p-backend-2", "8078/tcp->8100"),
+        state("backend", "p-backend-1", "8078/tcp->8078"),
+        state("web", "p-web-1", "9000/tcp->9000", "3000/tcp->127.0.0.1:3000"),
+        state("worker", "p-worker-1"),  # no port: no route
+        state("db", "p-db-1", "5432/tcp->5432", running=False),  # not running
+        state("Bad_Name", "p-bad-1", "80/tcp->80"),  # cannot be a host label
+        state("udp", "p-udp-1", "53/udp->53"),
+    ]
+    found = router.routes(
+        "p.localhost", {"backend": (8078, "/healthz"), "worker": (None, "/")}, states
+    )
+    assert found == [
+        Route(
+            "backend",
+            "backend.p.localhost",
+            ("p-backend-1:8078", "p-backend-2:8078"),
+            "/healthz",
+        ),
+        Route("web", "web.p.localhost", ("p-web-1:3000",), "/"),
+    ]
+    # A settings port wins over what is published.
+    only = router.routes("p.localhost", {"web": (9000, "/")}, states[2:3])
+    assert only[0].upstreams == ("p-web-1:9000",)
+
+
+def test_no_routes_for_a_project_without_a_host_name_of_its_own() -> None:
+    assert router.routes("localhost", {}, [state("web", "w", "80/tcp->80")]) == []
+
+
+def test_the_routes_file_is_a_site_per_service() -> None:
+    routes = [
+        Route("api", "api.p.localhost", ("p-api-1:8078", "p-api-2:8078"), "/healthz"),
+        Route("web", "web.p.localhost", ("p-web-1:3000",)),
+    ]
+    assert router.routes_text("p", routes) == (
+        "# dockhand: the routes of checkout p\n"
+        "http://api.p.localhost:8080 {\n"
+        "\treverse_proxy p-api-1:8078 p-api-2:8078\n"
+        "}\n"
+        "http://web.p.localhost:8080 {\n"
+        "\treverse_proxy p-web-1:3000\n"
+        "}\n"
+    )
+
+
+def test_the_url_names_the_port_only_when_it_is_not_80() -> None:
+    route = Route("api", "api.p.localhost", ("c:1",), "/healthz")
+    assert router.url(route, 80) == "http://api.p.localhost/healthz"
+    assert router.url(route, 8080) == "http://api.p.localhost:8080/healthz"
+
+
+def test_ports_tried_skip_the_busy_ones_then_let_the_engine_choose() -> None:
+    assert router.candidates((80, 8080, 8880), []) == [80, 8080, 8880, 0]
+    assert router.candidates((80, 8080, 80), [80]) == [8080, 0]
+    assert router.candidates((80,), [80]) == [0]
+    assert router.moved_line(8080, 80, rootless=True) == (
+        "the router listens on 127.0.0.1:8080, as this engine may not publish "
+        "port 80 (rootless: ports under 1024 are privileged)"
+    )
+    assert router.privileged("rootlessport cannot expose privileged port 80, you")
+    assert not router.privileged("port is already allocated")
+    assert router.moved_line(8080, 80) == (
+        "the router listens on 127.0.0.1:8080, as port 80 is taken; "
+        "`inv doctor` names what holds it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stderr", "port", "name"),
+    [
+        ("Bind for 127.0.0.1:80 failed: port is already allocated", True, False),
+        ("listen tcp4 127.0.0.1:80: bind: address already in use", True, False),
+        ("rootlessport cannot expose privileged port 80, ...", True, False),
+        (
+            'Conflict. The container name "/r" is already in use by container "ab"',
+            False,
+            True,
+        ),
+        ("no such image", False, False),
+    ],
+)
+def test_why_docker_run_failed(stderr: str, port: bool, name: bool) -> None:
+    assert router.port_taken(stderr) is port
+    assert router.name_taken(stderr) is name
+
+
+def test_the_argv() -> None:
+    assert router.run_argv("r", "dockhand-router:abc", 80) == [
+        "docker", "run", "--detach", "--name", "r",
+        "--label", "dockhand.router=r", "--restart", "unless-stopped",
+        "--network", "r", "--publish", "127.0.0.1:80:8080", "dockhand-router:abc",
+    ]  # fmt: skip
+    assert router.run_argv("r", "t", 0)[-2] == "127.0.0.1::8080"
+    assert router.network_create_argv("r") == [
+        "docker", "network", "create", "--label", "dockhand.router=r", "r",
+    ]  # fmt: skip
+    assert router.networks_argv("p") == [
+        "docker", "network", "ls", "--filter", "label=com.docker.compose.project=p",
+        "--format", "{{.Name}}",
+    ]  # fmt: skip
+    assert router.set_routes_argv("r", "p", "TEXT") == [
+        "docker", "exec", "r", "dockhand-route", "set", "p", "TEXT",
+    ]  # fmt: skip
+    assert router.remove_routes_argv("r", "p")[-3:] == ["dockhand-route", "rm", "p"]
+    assert router.list_routes_argv("r")[-2:] == ["dockhand-route", "ls"]
+    assert router.connect_argv("n", "r") == ["docker", "network", "connect", "n", "r"]
+    assert router.disconnect_argv("n", "r") == [
+        "docker", "network", "disconnect", "--force", "n", "r",
+    ]  # fmt: skip
+    assert router.remove_argv("r") == ["docker", "rm", "--force", "--volumes", "r"]
+    folder = router.RECIPE
+    assert router.build_argv("t", folder, "b:1", "abc") == [
+        "docker", "build", "--quiet", "--tag", "t", "--build-arg", "BASE_IMAGE=b:1",
+        "--label", "dockhand.router=image", "--label", "dockhand.router.recipe=abc",
+        str(folder),
+    ]  # fmt: skip
+
+
+def test_the_image_tag_follows_the_recipe_and_the_base() -> None:
+    files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
+    one = router.recipe_digest(files, "debian:bookworm-slim")
+    assert len(one) == 12
+    assert router.recipe_digest(files, "debian:trixie-slim") != one
+    assert (
+        router.recipe_digest({**files, "Caddyfile": b"x"}, "debian:bookworm-slim")
+        != one
+    )
+    assert router.image_tag(one) == f"dockhand-router:{one}"
+
+
+def test_the_router_is_read_from_inspect() -> None:
+    inspected = [
+        {
+            "Name": "/r",
+            "State": {"Running": True, "Status": "running"},
+            "Config": {
+                "Image": "dockhand-router:abc",
+                "Labels": {"dockhand.router": "r"},
+            },
+            "NetworkSettings": {
+                "Ports": {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8081"}]},
+                "Networks": {"r": {}, "p_default": {}},
+            },
+        }
+    ]
+    found = router.router_of(json.dumps(inspected))
+    assert found == router.Router(
+        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc", "running"
+    )
+    not_router = [{**inspected[0], "Config": {"Labels": {}}}]
+    assert router.router_of(json.dumps(not_router)) is None
+    assert router.router_of("") is None
+    assert router.router_of("not json") is None
+    created = [
+        {
+            **inspected[0],
+            "State": {"Status": "created"},
+            "NetworkSettings": {"Ports": {}},
+        }
+    ]
+    assert router.router_of(json.dumps(created)) == router.Router(
+        "r", False, None, (), "dockhand-router:abc", "created"
+    )
