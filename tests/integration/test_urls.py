@@ -90,9 +90,12 @@ def _router_image() -> Iterator[None]:
 def router() -> Iterator[dict[str, str]]:
     """A router of this test's own: its variables; removed at the end."""
     name = f"dhtest-router-{uuid.uuid4().hex[:8]}"
-    yield {"DOCKHAND_ROUTER": name}
+    yield {"DOCKHAND_ROUTER": name, "DOCKHAND_ROUTER_TLS_PORTS": str(free_port())}
     subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
     subprocess.run(["docker", "network", "rm", name], capture_output=True, check=False)
+    subprocess.run(  # Caddy's data, its CA: kept by dockhand, not by a test
+        ["docker", "volume", "rm", f"{name}-data"], capture_output=True, check=False
+    )
     assert router_of(name) == {}
 
 
@@ -120,7 +123,7 @@ def test_two_checkouts_answer_by_name_each_its_own_until_one_goes_down(
         urls = names(stack)
         assert urls["backend"][0] == f"http://{host}:{port}/healthz"
         assert (
-            urls["backend"][1]
+            urls["backend"][2]
             == f"http://{host_name(stack.project)}:{stack.port('BACKEND_PORT')}/healthz"
         )
         assert (
@@ -152,6 +155,29 @@ def test_two_checkouts_answer_by_name_each_its_own_until_one_goes_down(
         check=False,
     )
     assert json.loads(curl.stdout)["status"] == "ok", curl.stderr
+    # HTTPS: a certificate of the router's own CA, its root copied out.
+    tls_port = router["DOCKHAND_ROUTER_TLS_PORTS"]
+    assert (
+        names(one)["backend"][1] == f"https://{hosts[one.project]}:{tls_port}/healthz"
+    )
+    root_ca = subprocess.run(
+        ["docker", "exec", router["DOCKHAND_ROUTER"], "cat",
+         "/var/lib/caddy/caddy/pki/authorities/local/root.crt"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert root_ca.startswith("-----BEGIN CERTIFICATE-----")
+    ca_file = one.root / "router-root.crt"
+    ca_file.write_text(root_ca)
+    for stack in (one, two):
+        curl = subprocess.run(
+            ["curl", "--silent", "--show-error", "--max-time", "20", "--cacert",
+             str(ca_file), f"https://{hosts[stack.project]}:{tls_port}/items"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert curl.returncode == 0, curl.stderr
+        assert [item["name"] for item in json.loads(curl.stdout)] == [
+            f"made-in-{stack.project}"
+        ]
 
     # `inv ps` and `inv up` print the names too.
     ps = two.inv("ps")

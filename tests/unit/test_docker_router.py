@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dockhand.docker import router
+from dockhand.docker import router, router_tls
 from dockhand.docker.router import Route, RouterConfig
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
@@ -98,10 +98,12 @@ def test_the_routes_file_is_a_site_per_service() -> None:
     ]
     assert router.routes_text("p", routes) == (
         "# dockhand: the routes of checkout p\n"
-        "http://api.p.localhost:8080 {\n"
+        "http://api.p.localhost:8080, https://api.p.localhost:8443 {\n"
+        "\ttls internal\n"
         "\treverse_proxy p-api-1:8078 p-api-2:8078\n"
         "}\n"
-        "http://web.p.localhost:8080 {\n"
+        "http://web.p.localhost:8080, https://web.p.localhost:8443 {\n"
+        "\ttls internal\n"
         "\treverse_proxy p-web-1:3000\n"
         "}\n"
     )
@@ -111,6 +113,24 @@ def test_the_url_names_the_port_only_when_it_is_not_80() -> None:
     route = Route("api", "api.p.localhost", ("c:1",), "/healthz")
     assert router.url(route, 80) == "http://api.p.localhost/healthz"
     assert router.url(route, 8080) == "http://api.p.localhost:8080/healthz"
+
+
+def test_the_https_url_names_the_port_only_when_it_is_not_443() -> None:
+    assert router_tls.tls_url("a.p.localhost", "/x", 443) == "https://a.p.localhost/x"
+    assert router_tls.tls_url("a.p.localhost", "/", 8443) == (
+        "https://a.p.localhost:8443/"
+    )
+
+
+def test_a_failed_run_moves_the_port_it_names() -> None:
+    taken = "Bind for 127.0.0.1:443 failed: port is already allocated"
+    ports = [[80, 8080, 0], [443, 8443, 0]]
+    assert router_tls.next_ports(ports, taken, 443) == [[80, 8080, 0], [8443, 0]]
+    held = "Bind for 127.0.0.1:80 failed: port is already allocated"
+    assert router_tls.next_ports(ports, held, 443) == [[8080, 0], [443, 8443, 0]]
+    rootless = "rootlessport cannot expose privileged port 443, you can add"
+    assert router_tls.next_ports(ports, rootless, 443)[1] == [8443, 0]
+    assert router_tls.next_ports([[0], [0]], held, 50000) == []
 
 
 def test_ports_tried_skip_the_busy_ones_then_let_the_engine_choose() -> None:
@@ -149,12 +169,21 @@ def test_why_docker_run_failed(stderr: str, port: bool, name: bool) -> None:
 
 
 def test_the_argv() -> None:
-    assert router.run_argv("r", "dockhand-router:abc", 80) == [
+    assert router.run_argv("r", "dockhand-router:abc", 80, 443) == [
         "docker", "run", "--detach", "--name", "r",
         "--label", "dockhand.router=r", "--restart", "unless-stopped",
-        "--network", "r", "--publish", "127.0.0.1:80:8080", "dockhand-router:abc",
+        "--network", "r", "--publish", "127.0.0.1:80:8080",
+        "--publish", "127.0.0.1:443:8443",
+        "--volume", "r-data:/var/lib/caddy", "dockhand-router:abc",
     ]  # fmt: skip
-    assert router.run_argv("r", "t", 0)[-2] == "127.0.0.1::8080"
+    assert "127.0.0.1::8080" in router.run_argv("r", "t", 0, 8443)
+    assert router_tls.volume_create_argv("r") == [
+        "docker", "volume", "create", "--label", "dockhand.router=r", "r-data",
+    ]  # fmt: skip
+    assert router_tls.root_ca_argv("r") == [
+        "docker", "exec", "r", "cat",
+        "/var/lib/caddy/caddy/pki/authorities/local/root.crt",
+    ]  # fmt: skip
     assert router.network_create_argv("r") == [
         "docker", "network", "create", "--label", "dockhand.router=r", "r",
     ]  # fmt: skip

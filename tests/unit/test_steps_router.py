@@ -22,8 +22,11 @@ NAME = "r-test"
 
 
 def inspected(
-    port: int, networks: tuple[str, ...] = (NAME,), running: bool = True
+    port: int, networks: tuple[str, ...] = (NAME,), running: bool = True, tls: int = 0
 ) -> str:
+    ports = {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
+    if tls:
+        ports["8443/tcp"] = [{"HostIp": "127.0.0.1", "HostPort": str(tls)}]
     return json.dumps(
         [
             {
@@ -34,9 +37,7 @@ def inspected(
                     "Labels": {"dockhand.router": NAME},
                 },
                 "NetworkSettings": {
-                    "Ports": {
-                        "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]
-                    },
+                    "Ports": ports,
                     "Networks": {n: {} for n in networks},
                 },
             }
@@ -51,6 +52,7 @@ class Docker:
     def __init__(self, taken: tuple[int, ...] = (), exists: int = 0) -> None:
         self.taken = taken
         self.port = exists
+        self.tls = 0
         self.networks = [NAME] if exists else []
         self.routes: list[str] = []
 
@@ -59,7 +61,7 @@ class Docker:
         if words == ["container", "inspect"]:
             if not self.port:
                 return (1, "", "Error: No such container: r-test")
-            return (0, inspected(self.port, tuple(self.networks)), "")
+            return (0, inspected(self.port, tuple(self.networks), tls=self.tls), "")
         if words == ["image", "inspect"]:
             return (0, "sha256:1\n", "")
         if words == ["network", "ls"]:
@@ -69,14 +71,16 @@ class Docker:
         if words == ["network", "disconnect"]:
             self.networks.remove(argv[4])
         if argv[1] == "run":
-            port = int(argv[argv.index("--publish") + 1].split(":")[1] or 49999)
-            if port in self.taken:
-                return (
-                    125,
-                    "",
-                    f"Bind for 127.0.0.1:{port} failed: port is already allocated",
-                )
-            self.port, self.networks = port, [NAME]
+            publish = [argv[i + 1] for i, a in enumerate(argv) if a == "--publish"]
+            port, tls = (int(p.split(":")[1] or 49999) for p in publish)
+            for wanted in (port, tls):
+                if wanted in self.taken:
+                    return (
+                        125,
+                        "",
+                        f"Bind for 127.0.0.1:{wanted} failed: port is already allocated",
+                    )
+            self.port, self.tls, self.networks = port, tls, [NAME]
         if argv[1] == "rm":
             self.port, self.networks = 0, []
         if argv[1] == "exec":
@@ -109,6 +113,7 @@ STATES = [
 def docker_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKHAND_ROUTER", NAME)
     monkeypatch.setenv("DOCKHAND_ROUTER_PORTS", "8101,8102")
+    monkeypatch.setenv("DOCKHAND_ROUTER_TLS_PORTS", "443")
     monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
     monkeypatch.setattr(router, "held", lambda port: False)
     monkeypatch.setattr(router, "spare_port", lambda: 49999)
@@ -142,14 +147,15 @@ def test_up_makes_the_router_on_the_next_port_and_says_so_once(
     assert err.count("the router listens") == 1
     assert "warning: the router listens on 127.0.0.1:8102, as port 8101 is taken" in err
     assert (
-        "http://backend.proj.localhost:8102/healthz  http://proj.localhost:8100/healthz"
+        "http://backend.proj.localhost:8102/healthz  "
+        "https://backend.proj.localhost/healthz  http://proj.localhost:8100/healthz"
         in err
     )
     assert "http://db.proj.localhost:8102/" in err
     assert docker.routes == ["proj"]
     assert docker.networks == [NAME, "proj_default"]
     assert verbs(runner) == [
-        "container inspect", "image inspect", "network create",
+        "container inspect", "image inspect", "network create", "volume create",
         "run --detach", "rm --force", "run --detach", "container inspect",
         "network ls", "network connect", "exec set",
     ]  # fmt: skip
@@ -306,7 +312,7 @@ def test_a_port_known_held_is_not_tried(
     monkeypatch.setattr(router, "held", lambda port: port == 8101)
     s, runner = make(tmp_path, Docker())
     assert router.publish(s, STATES) is not None
-    assert next(c for c in runner.calls if c[1] == "run")[-2] == "127.0.0.1:8102:8080"
+    assert "127.0.0.1:8102:8080" in next(c for c in runner.calls if c[1] == "run")
 
 
 @pytest.mark.usefixtures("docker_env")

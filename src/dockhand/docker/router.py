@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockhand.docker.jsondoc import items, mapping, strings, text
+from dockhand.docker.router_tls import TLS_PORT, TLS_PORTS, data_volume
 from dockhand.docker.states import PROJECT, ServiceState
 from dockhand.errors import DockhandError
 
@@ -32,6 +33,7 @@ DEFAULT_NAME = "dockhand-router"
 DEFAULT_PORTS = (80, 8080, 8880)
 NAME_VAR = "DOCKHAND_ROUTER"  # the router's name, or `off`
 PORTS_VAR = "DOCKHAND_ROUTER_PORTS"  # the host ports to try, in order
+TLS_PORTS_VAR = "DOCKHAND_ROUTER_TLS_PORTS"  # the same for HTTPS
 DEFAULT_BASE = "debian:bookworm-slim"
 
 
@@ -42,6 +44,7 @@ class RouterConfig:
     name: str = DEFAULT_NAME
     ports: tuple[int, ...] = DEFAULT_PORTS
     base_image: str = DEFAULT_BASE
+    tls_ports: tuple[int, ...] = TLS_PORTS  # for HTTPS
 
     @property
     def on(self) -> bool:
@@ -58,15 +61,20 @@ def config(environ: Mapping[str, str]) -> RouterConfig:
             f"{NAME_VAR}={name!r} is not a container name",
             hint="letters, digits, `_`, `.`, `-`; or `off` for no router",
         )
-    words = environ.get(PORTS_VAR, "").replace(",", " ").split()
+    ports = _ports(environ, PORTS_VAR) or DEFAULT_PORTS
+    tls_ports = _ports(environ, TLS_PORTS_VAR) or TLS_PORTS
+    base = environ.get("BASE_IMAGE", "").strip() or DEFAULT_BASE
+    return RouterConfig(name, ports, base, tls_ports)
+
+
+def _ports(environ: Mapping[str, str], var: str) -> tuple[int, ...]:
+    words = environ.get(var, "").replace(",", " ").split()
     if not all(w.isdigit() and 0 < int(w) < 65536 for w in words):
         raise DockhandError(
-            f"{PORTS_VAR}={environ.get(PORTS_VAR)!r} is not a list of ports",
+            f"{var}={environ.get(var)!r} is not a list of ports",
             hint="host ports 1-65535, comma-separated, e.g. 80,8080",
         )
-    ports = tuple(int(w) for w in words) or DEFAULT_PORTS
-    base = environ.get("BASE_IMAGE", "").strip() or DEFAULT_BASE
-    return RouterConfig(name, ports, base)
+    return tuple(int(w) for w in words)
 
 
 # --- routes -------------------------------------------------------------------
@@ -127,7 +135,8 @@ def routes_text(checkout: str, routes: Sequence[Route]) -> str:
     lines = [f"# dockhand: the routes of checkout {checkout}"]
     for route in routes:
         lines += [
-            f"http://{route.host}:{CONTAINER_PORT} {{",
+            f"http://{route.host}:{CONTAINER_PORT}, https://{route.host}:{TLS_PORT} {{",
+            "\ttls internal",
             f"\treverse_proxy {' '.join(route.upstreams)}",
             "}",
         ]
@@ -181,6 +190,7 @@ class Router:
     networks: tuple[str, ...]
     image: str = ""  # the image's reference (its tag)
     status: str = ""  # created (being started, maybe by another command), running, ...
+    tls_port: int | None = None  # HTTPS; None on a router made before it served it
 
 
 def inspect_argv(name: str) -> list[str]:
@@ -207,12 +217,8 @@ def router_from(inspected: object) -> Router | None:
     if LABEL not in strings(config_.get("Labels")):
         return None
     settings = mapping(attrs.get("NetworkSettings"))
-    bindings = items(mapping(settings.get("Ports")).get(f"{CONTAINER_PORT}/tcp"))
-    ports = [
-        int(port)
-        for binding in bindings
-        if (port := text(mapping(binding).get("HostPort"))).isdigit()
-    ]
+    ports = _host_ports(settings, CONTAINER_PORT)
+    tls_ports = _host_ports(settings, TLS_PORT)
     return Router(
         name=text(attrs.get("Name")).lstrip("/"),
         running=bool(mapping(attrs.get("State")).get("Running")),
@@ -220,16 +226,29 @@ def router_from(inspected: object) -> Router | None:
         networks=tuple(sorted(mapping(settings.get("Networks")))),
         image=text(config_.get("Image")),
         status=text(mapping(attrs.get("State")).get("Status")),
+        tls_port=tls_ports[0] if tls_ports else None,
     )
 
 
-def run_argv(name: str, tag: str, host_port: int) -> list[str]:
-    """Start the router on 127.0.0.1:`host_port` (0: the engine chooses; dockhand never asks it to, see steps.router.spare_port)."""
+def _host_ports(settings: Mapping[str, object], container_port: int) -> list[int]:
+    bindings = items(mapping(settings.get("Ports")).get(f"{container_port}/tcp"))
+    return [
+        int(port)
+        for binding in bindings
+        if (port := text(mapping(binding).get("HostPort"))).isdigit()
+    ]
+
+
+def run_argv(name: str, tag: str, host_port: int, tls_port: int) -> list[str]:
+    """Start the router on 127.0.0.1:`host_port` (HTTP) and `tls_port`
+    (HTTPS), Caddy's data (its local CA) in the volume `data_volume(name)`."""
     publish = f"127.0.0.1:{host_port or ''}:{CONTAINER_PORT}"
+    publish_tls = f"127.0.0.1:{tls_port or ''}:{TLS_PORT}"
     return [
         "docker", "run", "--detach", "--name", name,
         "--label", f"{LABEL}={name}", "--restart", "unless-stopped",
-        "--network", name, "--publish", publish, tag,
+        "--network", name, "--publish", publish, "--publish", publish_tls,
+        "--volume", f"{data_volume(name)}:/var/lib/caddy", tag,
     ]  # fmt: skip
 
 

@@ -9,20 +9,19 @@ warning and the port URLs still work."""
 
 from __future__ import annotations
 
-import errno
 import os
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockhand.config.checkout import host_name
-from dockhand.docker import engine, engine_socket, router
+from dockhand.docker import engine, engine_socket, router, router_tls
 from dockhand.docker.router import Route, Router, RouterConfig
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import status
+from dockhand.steps.router_ports import held, spare_port
 from dockhand.ui import console
 
 # How long a router just started may take to answer `caddy reload`.
@@ -72,28 +71,6 @@ def find(s: Session, cfg: RouterConfig) -> Router | None:
     return router.router_of(done.stdout) if done.ok else None
 
 
-def held(port: int) -> bool:
-    """Whether a process already listens on 127.0.0.1:`port` (a bind that
-    fails only for lack of rights, port 80 without root, says nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as exc:
-            return exc.errno == errno.EADDRINUSE
-    return False
-
-
-def spare_port() -> int:
-    """A port of 127.0.0.1 no one listens on, chosen by the kernel. The
-    router is published on it by number, not as `127.0.0.1::8080` (the engine
-    choosing): Engine 20.10 chooses anew each time the container joins a
-    network, so a checkout's names would go stale at the next `inv up`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _image(s: Session, cfg: RouterConfig) -> str:
     files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
     digest = router.recipe_digest(files, cfg.base_image)
@@ -127,10 +104,16 @@ def _settled(s: Session, cfg: RouterConfig) -> Router | None:
 def _create(s: Session, cfg: RouterConfig) -> Router:
     tag = _image(s, cfg)
     s.runner.quiet(router.network_create_argv(cfg.name))  # there already: fine
-    busy = [port for port in cfg.ports if held(port)]
+    s.runner.quiet(router_tls.volume_create_argv(cfg.name))  # there: kept, its CA too
+    ports = [
+        router.candidates(want, filter(held, want))
+        for want in (cfg.ports, cfg.tls_ports)
+    ]
     rootless = False
-    for port in router.candidates(cfg.ports, busy):
-        done = s.runner.quiet(router.run_argv(cfg.name, tag, port or spare_port()))
+    while ports:
+        port, tls_port = ports[0][0], ports[1][0] or spare_port()
+        argv = router.run_argv(cfg.name, tag, port or spare_port(), tls_port)
+        done = s.runner.quiet(argv)
         if done.ok:
             break
         rootless = rootless or (port == cfg.ports[0] and router.privileged(done.stderr))
@@ -148,6 +131,7 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
                 f"could not start the router: {_said(done.stderr)}",
                 hint="see `docker logs " + cfg.name + "`",
             )
+        ports = router_tls.next_ports(ports, done.stderr, tls_port)
     found = _settled(s, cfg)
     if s.runner.dry:
         return Router(cfg.name, True, cfg.ports[0], ())
@@ -160,6 +144,8 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
         console.warn(
             router.moved_line(found.host_port, cfg.ports[0], rootless=rootless)
         )
+    if found.tls_port and found.tls_port != cfg.tls_ports[0]:
+        console.warn(f"the router serves HTTPS on 127.0.0.1:{found.tls_port}")
     return found
 
 
@@ -202,6 +188,7 @@ class Published:
 
     routes: list[Route]
     port: int
+    tls_port: int | None = None  # None: a router made before it served HTTPS
 
 
 def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
@@ -229,7 +216,7 @@ def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
     while True:
         done = s.runner.quiet(router.set_routes_argv(cfg.name, label, text))
         if done.ok:
-            return Published(routes, found.host_port or 0)
+            return Published(routes, found.host_port or 0, found.tls_port)
         if time.monotonic() > deadline:
             raise DockhandError(
                 f"the router did not take this checkout's routes: {_said(done.stderr)}",
@@ -277,11 +264,11 @@ def routed(
     if not exact:
         prefix = f"{s.settings.project}_"
         joined = any(network.startswith(prefix) for network in found.networks)
-        return Published(routes, found.host_port) if joined else None
+        return Published(routes, found.host_port, found.tls_port) if joined else None
     listed = s.runner.capture(router.list_routes_argv(cfg.name), timeout=30)
     if label not in listed.stdout.split():
         return None
-    return Published(routes, found.host_port)
+    return Published(routes, found.host_port, found.tls_port)
 
 
 def remove_unused(s: Session) -> bool:
@@ -310,6 +297,10 @@ def urls(
         for route in published.routes:
             link = router.url(route, published.port)
             found.setdefault(route.service, []).append(link)
+            if published.tls_port:
+                found[route.service].append(
+                    router_tls.tls_url(route.host, route.path, published.tls_port)
+                )
     for service, url in status.urls(s.settings, states):
         found.setdefault(service, []).append(url)
     return dict(sorted(found.items()))
