@@ -149,7 +149,9 @@ def test_the_router_port_free_held_by_the_router_or_by_another(listener: int) ->
     # A real process holds it: named, from the real process table.
     held = port_checks.router_port_check(wanted)
     assert held.status == "warn"
-    assert held.detail.startswith(f"{listener} is held by python")
+    # This process's own name (a pytest-xdist worker renames itself).
+    me = Path("/proc/self/comm").read_text().strip()
+    assert held.detail.startswith(f"{listener} is held by {me} (pid {os.getpid()})")
     assert "the router listens on another port" in held.detail
     # A container publishing it: the router itself, or another one.
     mine = {listener: port_checks.ContainerPort("dockhand-router", "", "")}
