@@ -61,18 +61,21 @@ def config(environ: Mapping[str, str]) -> RouterConfig:
             f"{NAME_VAR}={name!r} is not a container name",
             hint="letters, digits, `_`, `.`, `-`; or `off` for no router",
         )
-    ports = _ports(environ, PORTS_VAR) or DEFAULT_PORTS
-    tls_ports = _ports(environ, TLS_PORTS_VAR) or TLS_PORTS
+    ports = _ports(environ, PORTS_VAR, DEFAULT_PORTS) or DEFAULT_PORTS
+    tls_ports = _ports(environ, TLS_PORTS_VAR, TLS_PORTS) or TLS_PORTS
     base = environ.get("BASE_IMAGE", "").strip() or DEFAULT_BASE
     return RouterConfig(name, ports, base, tls_ports)
 
 
-def _ports(environ: Mapping[str, str], var: str) -> tuple[int, ...]:
+def _ports(
+    environ: Mapping[str, str], var: str, default: tuple[int, ...]
+) -> tuple[int, ...]:
     words = environ.get(var, "").replace(",", " ").split()
     if not all(w.isdigit() and 0 < int(w) < 65536 for w in words):
         raise DockhandError(
             f"{var}={environ.get(var)!r} is not a list of ports",
-            hint="host ports 1-65535, comma-separated, e.g. 80,8080",
+            hint="host ports 1-65535, comma-separated, e.g. "
+            + ",".join(map(str, default)),
         )
     return tuple(int(w) for w in words)
 
