@@ -132,8 +132,8 @@ def job(
 ) -> list[str]:
     """A one-off job on the stack's network: runs once, never restarted.
     Without the image's healthcheck: a migration serves nothing it could
-    probe, and Swarm kills a task that turns unhealthy (after about 50 s
-    with the reference images), whatever it was half-way through."""
+    probe, and Swarm kills a task that turns unhealthy (after about 15 s
+    with the reference backend's image), whatever it was half-way through."""
     argv = on(
         host,
         "service",
