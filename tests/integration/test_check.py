@@ -52,6 +52,7 @@ ALL_CHECKS = [
     "multi-stage",
     "non-root-user",
     "healthcheck",
+    "health-start",
     "pinned-base",
     "dockerignore",
     "entrypoints",
@@ -312,6 +313,33 @@ BREAKS = [
         "no restart policy",
     ),
 ]
+
+
+def test_a_start_period_without_a_start_interval_warns_where_the_engine_probes_slowly(
+    tmp_path: Path, make: StackMaker
+) -> None:
+    """The reference stack had one (60 s): Engine 25+ probed each service
+    every 5 s while it started, and `inv up` took twice as long."""
+    root = copy_stack(tmp_path / "stack")
+    edit(
+        "docker-compose.yml", "  retries: 30\n", "  retries: 5\n  start_period: 60s\n"
+    )(root)
+    code, lines = report(make(root))
+    status, detail = lines["health-start"]
+    api = subprocess.run(
+        ["docker", "version", "--format", "{{.Server.APIVersion}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if tuple(int(n) for n in api.split(".")) >= (1, 44):
+        assert status == "warn", lines["health-start"]
+        for service in ("backend", "backend-ts", "db", "redis"):
+            assert f"{service} (start period 1m0s)" in detail
+        assert "every 5 s while it starts" in detail
+    else:
+        assert (status, detail) == (
+            "ok", f"{detail.split(' probes')[0]} probes at each healthcheck's interval from the start"
+        )  # fmt: skip
+    assert code == 0  # a warning: the stack works
 
 
 @pytest.mark.parametrize(

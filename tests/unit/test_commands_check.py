@@ -34,7 +34,7 @@ def test_check_reports_a_line_per_check_and_fails_with_code_1(
         *("build", "x", "(/usr/bin/docker)"),
     ]
     assert any(line.startswith("skip  container-user") for line in lines)
-    assert "22 ok, 0 warn, 0 failed, 1 skipped" in err
+    assert "23 ok, 0 warn, 0 failed, 1 skipped" in err
 
     with pytest.raises(DockhandError) as exited:
         run_check(
@@ -47,8 +47,8 @@ def test_check_reports_a_line_per_check_and_fails_with_code_1(
         "FAIL  image-user         app: the image runs as root (no user set)"
     ]
     assert "fix: app: end its Dockerfile with a non-root USER and rebuild" in out
-    assert "22 ok, 0 warn, 1 failed, 0 skipped" in err
-    assert exited.value.message == "1 of 23 checks failed: image-user"
+    assert "23 ok, 0 warn, 1 failed, 0 skipped" in err
+    assert exited.value.message == "1 of 24 checks failed: image-user"
 
 
 def test_check_json(
@@ -62,7 +62,7 @@ def test_check_json(
         )
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False
-    assert data["summary"] == {"ok": 21, "warn": 0, "fail": 1, "skip": 1}
+    assert data["summary"] == {"ok": 22, "warn": 0, "fail": 1, "skip": 1}
     rows = {row["name"]: row for row in data["checks"]}
     assert (
         rows["env example"]["status"] == "fail" and rows["env example"]["ok"] is False
@@ -91,7 +91,7 @@ def test_check_masks_secrets_in_text_and_json(
     leaky = Problem(f"the engine said: bad token {secret}", f"unset {secret}")
     facts = facts_for(tmp_path, containers=[], engine=leaky)
     for as_json in (False, True):
-        with pytest.raises(DockhandError, match="1 of 23 checks failed: engine"):
+        with pytest.raises(DockhandError, match="1 of 24 checks failed: engine"):
             run_check(facts, as_json)
         out, err = capsys.readouterr()
         assert secret not in out + err

@@ -16,6 +16,7 @@ from dockhand.checks.compose import (
 )
 from dockhand.checks.env import check_env_example, check_env_file
 from dockhand.checks.facts import Facts, Processes
+from dockhand.checks.health_start import check_health_start
 from dockhand.checks.image_build import (
     check_dockerfiles,
     check_healthcheck,
@@ -109,6 +110,7 @@ CHECK: tuple[CheckFunction, ...] = (
     check_multi_stage,
     check_non_root_user,
     check_healthcheck,
+    check_health_start,
     check_pinned_base,
     check_dockerignore,
     check_entrypoints,

@@ -43,6 +43,19 @@ class EngineKind:
         return not self.podman or self.cgroup_driver == "systemd"
 
     @property
+    def probes_slowly_while_starting(self) -> bool:
+        """Docker Engine 25+ (API 1.44) probes a container in its healthcheck's
+        start period every `start_interval`, 5 s when it is not set, whatever
+        the `interval` (moby's daemon/health.go, defaultStartInterval)."""
+        if self.podman:
+            return False
+        try:
+            major, minor = (int(n) for n in self.api_version.split(".")[:2])
+        except ValueError:
+            return False
+        return (major, minor) >= (1, 44)
+
+    @property
     def inherits_health_command(self) -> bool:
         """A compose healthcheck that sets only its timing takes the command
         from the image's HEALTHCHECK on Docker; Podman refuses the container

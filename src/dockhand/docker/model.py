@@ -59,6 +59,8 @@ class Dependency:
 class Healthcheck:
     test: tuple[str, ...]  # ("CMD", ...), ("CMD-SHELL", "..."), ("NONE",)
     disable: bool = False
+    start_period: str = ""  # as Compose prints it ("1m0s"); "" when not set
+    start_interval: str = ""
 
     @property
     def disabled(self) -> bool:
@@ -266,7 +268,12 @@ def _healthcheck(value: object) -> Healthcheck | None:
         return None
     test = value.get("test")
     words = (text(test),) if isinstance(test, str) else tuple(map(text, items(test)))
-    return Healthcheck(words, value.get("disable") is True)
+    return Healthcheck(
+        words,
+        value.get("disable") is True,
+        text(value.get("start_period")),
+        text(value.get("start_interval")),
+    )
 
 
 def _watch(rule: Raw) -> WatchRule:
