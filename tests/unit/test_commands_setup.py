@@ -46,7 +46,9 @@ def trusting_host(
 
     asked: list[str] = []
     certs = trust.parse(CORP.encode(), "/usr/local/share/ca-certificates/corp.crt")
-    monkeypatch.setattr(setup.trust_store, "read", lambda named: HostTrust(certs, None))
+    monkeypatch.setattr(
+        setup.trust_store, "read", lambda named, own=(): HostTrust(certs, None)
+    )
     monkeypatch.setattr(setup.confirm, "can_ask", lambda: tty)
     monkeypatch.setattr(
         setup.confirm, "yes_or_no", lambda q: asked.append(q) or (answer and tty)
@@ -96,3 +98,38 @@ def test_a_file_it_cannot_edit_is_left_with_the_line_to_add(
     assert (tmp_path / "invoke.json").read_text() == '{"dockhand": {"project": "p"}}'
     assert "could not be edited safely" in capsys.readouterr().err
     assert s.settings.trust is True  # for this setup's build and up
+
+
+def test_the_routers_own_root_is_not_offered_to_the_containers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the host trusts the router's root (setup's later offer), the
+    dockhand.trust offer leaves it out: no container needs it."""
+    from test_docker_router_trust import CADDY_ROOT
+
+    from dockhand.commands import setup
+    from dockhand.docker import trust_store
+
+    files = {
+        "usr/local/share/ca-certificates/dhtest-r1.crt": CADDY_ROOT,
+        "etc/ssl/certs/ca-certificates.crt": CADDY_ROOT,
+        "usr/share/ca-certificates/mozilla/Public.crt": "",
+    }
+    for name, text in files.items():
+        (tmp_path / "host" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "host" / name).write_text(text)
+    real = trust_store.read
+    monkeypatch.setattr(
+        setup.trust_store,
+        "read",
+        lambda named, own=(): real(named, root=tmp_path / "host", own=own),
+    )
+    asked: list[str] = []
+    monkeypatch.setattr(setup.confirm, "yes_or_no", lambda q: asked.append(q) or False)
+    s = Session(load({"root": str(tmp_path), "project": "p"}), FakeRunner())
+    monkeypatch.setenv("DOCKHAND_ROUTER", "dhtest-r1")
+    setup._offer_trust(s)
+    assert asked == []
+    monkeypatch.setenv("DOCKHAND_ROUTER", "dhtest-other")  # not this router's file
+    setup._offer_trust(s)
+    assert len(asked) == 1 and "Caddy Local Authority" in asked[0]

@@ -18,6 +18,7 @@ from dockhand.checks.report import machine_step
 from dockhand.config import invoke_file
 from dockhand.config.defaults import INVOKE_FILES
 from dockhand.docker import engine, trust_store
+from dockhand.docker.router_trust import own_files
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import (
@@ -25,6 +26,7 @@ from dockhand.steps import (
     confirm,
     data_copy,
     migration_safety,
+    router_trust,
     start,
     status,
 )
@@ -213,7 +215,8 @@ def _offer_trust(s: Session) -> None:
     settings = s.settings
     if settings.trust or s.runner.dry:
         return
-    extras = trust_store.read(settings.trust_path).extras
+    own = own_files(os.environ)  # the router's root: not offered
+    extras = trust_store.read(settings.trust_path, own=own).extras
     if not extras:
         return
     by_hand = "add `trust: true` under `dockhand:` in invoke.yaml (docs/trust.md)"
@@ -240,6 +243,11 @@ def _offer_trust(s: Session) -> None:
     s.reload(replace(settings, trust=True))
 
 
+def _up_step(s: Session, timeout: float | None) -> None:
+    start.up(s, [], timeout=timeout, show_urls=False)
+    router_trust.offer(s)  # the router's HTTPS root, once it serves it
+
+
 def setup(
     s: Session,
     *,
@@ -254,7 +262,7 @@ def setup(
         ("doctor", lambda: _doctor_step(s, new_ports)),
         ("env file", lambda: _env_step(s, name, new_ports)),
         ("build", lambda: start.build(s, [])),
-        ("up", lambda: start.up(s, [], timeout=timeout, show_urls=False)),
+        ("up", lambda: _up_step(s, timeout)),
     ]
     if data_from:
         source = data_copy.source_checkout(s, data_from)
