@@ -133,3 +133,39 @@ def test_the_routers_own_root_is_not_offered_to_the_containers(
     monkeypatch.setenv("DOCKHAND_ROUTER", "dhtest-other")  # not this router's file
     setup._offer_trust(s)
     assert len(asked) == 1 and "Caddy Local Authority" in asked[0]
+
+
+def test_the_summary_lists_the_routers_names_before_the_port_urls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from test_commands_urls import STATES
+    from test_steps_router import NAME, inspected
+
+    from dockhand.commands import setup
+
+    monkeypatch.setenv("DOCKHAND_ROUTER", NAME)
+    monkeypatch.setattr(setup.engine, "states", lambda client, project: STATES)
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1:3] == ["container", "inspect"]:
+            return (0, inspected(80, tls=8443), "")
+        return (0, "proj\n", "")  # dockhand-route ls
+
+    config = {
+        "root": str(tmp_path),
+        "project": "proj",
+        "services": {"backend": {"port": 8078, "path": "/healthz"}},
+    }
+    s = Session(load(config), FakeRunner(reply=reply), client=object())  # type: ignore[arg-type]
+    setup._summary(s, 0.0)
+    err = capsys.readouterr().err
+    assert (
+        "  backend      http://backend.proj.localhost/healthz  "
+        "https://backend.proj.localhost:8443/healthz  "
+        "http://proj.localhost:8100/healthz\n"
+    ) in err
+    monkeypatch.setenv("DOCKHAND_ROUTER", "off")  # the port URL alone, as before
+    setup._summary(s, 0.0)
+    assert (
+        "  backend      http://proj.localhost:8100/healthz\n" in capsys.readouterr().err
+    )

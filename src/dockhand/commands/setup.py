@@ -26,9 +26,9 @@ from dockhand.steps import (
     confirm,
     data_copy,
     migration_safety,
+    router,
     router_trust,
     start,
-    status,
 )
 from dockhand.ui import console
 
@@ -167,17 +167,25 @@ def _warn_about_old_volumes(s: Session) -> None:
         )
 
 
+def _urls(s: Session) -> dict[str, list[str]]:
+    """Each service's URLs as `inv up` prints them: the router's names
+    (http, https) first where it serves them, then the port URL."""
+    if s.runner.dry:
+        return {}
+    states = engine.states(s.connect(), s.settings.project)
+    try:
+        published = router.routed(s, states) if router.config().on else None
+    except DockhandError:  # up said why the router is not there
+        published = None
+    return router.urls(s, states, published)
+
+
 def _summary(s: Session, started: float) -> None:
-    urls = (
-        []
-        if s.runner.dry
-        else status.urls(s.settings, engine.states(s.connect(), s.settings.project))
-    )
     example = s.settings.default_service or "SERVICE"
     lines = [
         f"setup done in {time.monotonic() - started:.0f} s "
         f"(project {s.settings.project})",
-        *(f"  {service:<12} {url}" for service, url in urls),
+        *(f"  {service:<12} {'  '.join(urls)}" for service, urls in _urls(s).items()),
         "next:",
         "  inv ps                  state, health and ports of each service",
         f"  inv logs -f {example:<11} follow one service's logs",
