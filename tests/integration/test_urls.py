@@ -14,18 +14,22 @@ Every other test runs with the router off (tests/conftest.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import socket
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import SET_UP, Stack, Stacks, networks_of, output
+from harness import SET_UP, Stack, Stacks, Tmux, networks_of, output
 
 from dockhand.config.checkout import host_name
 from helpers import free_port
@@ -295,3 +299,134 @@ def test_two_checkouts_started_at_once_share_one_router(
         check=True,
     )
     assert len(routers.stdout.split()) == 1
+
+
+# The host's trust store, as update-ca-certificates writes it (Debian).
+STORE_FOLDERS = ("/usr/local/share/ca-certificates", "/etc/ssl/certs")
+# In a mount namespace of its own, each folder is a copy in $STORE (made
+# by the first command, kept for the next), bound over the real one: the
+# real update-ca-certificates and curl work on the real paths, and this
+# machine's own store is never touched.
+_OWN_STORE = """set -e
+for d in FOLDERS; do
+  if [ ! -d "$STORE$d" ]; then mkdir -p "$STORE$d"; cp -a "$d/." "$STORE$d/"; fi
+  mount --bind "$STORE$d" "$d"
+done
+exec "$@"
+""".replace("FOLDERS", " ".join(STORE_FOLDERS))
+
+
+def in_own_store(store: Path, *argv: str) -> list[str]:
+    return [
+        "env", f"STORE={store}", "unshare", "--mount", "--propagation", "private",
+        "--", "sh", "-c", _OWN_STORE, "sh", *argv,
+    ]  # fmt: skip
+
+
+def host_store() -> list[str]:
+    """What this machine's own store holds: its files and its bundle's digest."""
+    bundle = Path(STORE_FOLDERS[1]) / "ca-certificates.crt"
+    return [
+        *sorted(os.listdir(STORE_FOLDERS[0])),
+        hashlib.sha256(bundle.read_bytes()).hexdigest(),
+    ]
+
+
+def curl(url: str, store: Path | None) -> subprocess.CompletedProcess[str]:
+    """curl without --cacert: the store's bundle alone decides."""
+    argv = ["curl", "--silent", "--show-error", "--max-time", "20", url]
+    return subprocess.run(
+        in_own_store(store, *argv) if store else argv,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def inv_in_own_store(
+    stack: Stack, store: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`inv ARGS` without a terminal, in the store's mount namespace."""
+    return subprocess.run(
+        in_own_store(store, sys.executable, "-m", "invoke", *args),
+        cwd=stack.root, env=stack.env(), capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=1800, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/usr/sbin/update-ca-certificates").exists(),
+    reason="needs root (a mount namespace) and Debian's update-ca-certificates",
+)
+def test_setup_offers_to_trust_the_routers_root_and_curl_then_needs_no_cacert(
+    stacks: Stacks,
+    router: dict[str, str],
+    terminals: list[Tmux],
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store"
+    before = host_store()
+    env = {**router, "DOCKHAND_ROUTER_PORTS": str(free_port())}
+    stack = stacks.reference(env_name="trusting.env", **env)
+    inv = [sys.executable, "-m", "invoke"]
+    host = f"backend.{host_name(stack.project)}"
+    url = f"https://{host}:{router['DOCKHAND_ROUTER_TLS_PORTS']}/healthz"
+
+    # Without a terminal: one line says how; nothing changes.
+    first = inv_in_own_store(stack, store, "setup")
+    assert first.returncode == 0, output(first)
+    said = [line for line in first.stderr.splitlines() if "router's HTTPS root" in line]
+    assert said == [
+        "the router's HTTPS root stays untrusted here (no terminal to ask on); to "
+        'trust it by hand: docs/commands.md, "inv urls", HTTPS'
+    ], output(first)
+    # The summary lists the names, http and https, before the port URL.
+    port = env["DOCKHAND_ROUTER_PORTS"]
+    assert (
+        f"  backend      http://{host}:{port}/healthz  {url}  "
+        f"http://{host_name(stack.project)}:{stack.port('BACKEND_PORT')}/healthz"
+    ) in first.stderr, output(first)
+    name = f"{router['DOCKHAND_ROUTER']}.crt"
+    assert not (store / STORE_FOLDERS[0].lstrip("/") / name).exists()
+    refused = curl(url, store)
+    assert refused.returncode == 60, output(refused)  # the peer's certificate
+
+    # In a terminal: asked, and yes adds it with the real update-ca-certificates.
+    term = Tmux(
+        stack.project,
+        ["env", *(f"{k}={v}" for k, v in env.items()),
+         *in_own_store(store, *inv, "setup")],
+        stack,
+    )  # fmt: skip
+    terminals.append(term)
+    term.wait("[y/N]", timeout=600)
+    if "(dockhand.trust)?" in term.screen():  # this host trusts CAs of its own
+        assert "Caddy Local Authority" not in term.screen()
+        term.line("n")
+        term.wait("trust the router's root CA")
+    assert "trust the router's root CA (Caddy Local Authority" in term.screen()
+    assert f"https://SERVICE.{host_name(stack.project)}" in term.screen()
+    term.line("y")
+    term.wait("EXIT=", timeout=600)
+    screen = term.screen()
+    assert "EXIT=0" in screen, screen
+    assert (
+        "this machine trusts the router's root now "
+        f"(/usr/local/share/ca-certificates/{name})"
+    ) in screen, screen
+    trusted = curl(url, store)
+    assert trusted.returncode == 0, output(trusted)
+    assert json.loads(trusted.stdout)["status"] == "ok"
+
+    # Once trusted: not offered again, and not among the CAs dockhand.trust
+    # would hand to the containers.
+    again = inv_in_own_store(stack, store, "setup")
+    assert again.returncode == 0, output(again)
+    assert "router's HTTPS root" not in again.stderr, output(again)
+    doctor = inv_in_own_store(stack, store, "doctor")
+    (line,) = [x for x in doctor.stdout.splitlines() if x.split()[1:2] == ["trust"]]
+    assert "Caddy Local Authority" not in line, output(doctor)
+
+    # This machine's own store is as it was: curl outside still refuses.
+    assert host_store() == before
+    assert curl(url, None).returncode == 60

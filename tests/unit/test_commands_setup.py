@@ -46,7 +46,9 @@ def trusting_host(
 
     asked: list[str] = []
     certs = trust.parse(CORP.encode(), "/usr/local/share/ca-certificates/corp.crt")
-    monkeypatch.setattr(setup.trust_store, "read", lambda named: HostTrust(certs, None))
+    monkeypatch.setattr(
+        setup.trust_store, "read", lambda named, own=(): HostTrust(certs, None)
+    )
     monkeypatch.setattr(setup.confirm, "can_ask", lambda: tty)
     monkeypatch.setattr(
         setup.confirm, "yes_or_no", lambda q: asked.append(q) or (answer and tty)
@@ -96,3 +98,74 @@ def test_a_file_it_cannot_edit_is_left_with_the_line_to_add(
     assert (tmp_path / "invoke.json").read_text() == '{"dockhand": {"project": "p"}}'
     assert "could not be edited safely" in capsys.readouterr().err
     assert s.settings.trust is True  # for this setup's build and up
+
+
+def test_the_routers_own_root_is_not_offered_to_the_containers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the host trusts the router's root (setup's later offer), the
+    dockhand.trust offer leaves it out: no container needs it."""
+    from test_docker_router_trust import CADDY_ROOT
+
+    from dockhand.commands import setup
+    from dockhand.docker import trust_store
+
+    files = {
+        "usr/local/share/ca-certificates/dhtest-r1.crt": CADDY_ROOT,
+        "etc/ssl/certs/ca-certificates.crt": CADDY_ROOT,
+        "usr/share/ca-certificates/mozilla/Public.crt": "",
+    }
+    for name, text in files.items():
+        (tmp_path / "host" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "host" / name).write_text(text)
+    real = trust_store.read
+    monkeypatch.setattr(
+        setup.trust_store,
+        "read",
+        lambda named, own=(): real(named, root=tmp_path / "host", own=own),
+    )
+    asked: list[str] = []
+    monkeypatch.setattr(setup.confirm, "yes_or_no", lambda q: asked.append(q) or False)
+    s = Session(load({"root": str(tmp_path), "project": "p"}), FakeRunner())
+    monkeypatch.setenv("DOCKHAND_ROUTER", "dhtest-r1")
+    setup._offer_trust(s)
+    assert asked == []
+    monkeypatch.setenv("DOCKHAND_ROUTER", "dhtest-other")  # not this router's file
+    setup._offer_trust(s)
+    assert len(asked) == 1 and "Caddy Local Authority" in asked[0]
+
+
+def test_the_summary_lists_the_routers_names_before_the_port_urls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from test_commands_urls import STATES
+    from test_steps_router import NAME, inspected
+
+    from dockhand.commands import setup
+
+    monkeypatch.setenv("DOCKHAND_ROUTER", NAME)
+    monkeypatch.setattr(setup.engine, "states", lambda client, project: STATES)
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1:3] == ["container", "inspect"]:
+            return (0, inspected(80, tls=8443), "")
+        return (0, "proj\n", "")  # dockhand-route ls
+
+    config = {
+        "root": str(tmp_path),
+        "project": "proj",
+        "services": {"backend": {"port": 8078, "path": "/healthz"}},
+    }
+    s = Session(load(config), FakeRunner(reply=reply), client=object())  # type: ignore[arg-type]
+    setup._summary(s, 0.0)
+    err = capsys.readouterr().err
+    assert (
+        "  backend      http://backend.proj.localhost/healthz  "
+        "https://backend.proj.localhost:8443/healthz  "
+        "http://proj.localhost:8100/healthz\n"
+    ) in err
+    monkeypatch.setenv("DOCKHAND_ROUTER", "off")  # the port URL alone, as before
+    setup._summary(s, 0.0)
+    assert (
+        "  backend      http://proj.localhost:8100/healthz\n" in capsys.readouterr().err
+    )

@@ -118,3 +118,60 @@ def test_the_override_counts_while_its_files_stay_as_they_were(tmp_path: Path) -
     assert trust_store.folder(tmp_path / "cache", project, modern) != where
     trust_store.remove(where)
     assert list(where.iterdir()) == []
+
+
+def test_the_routers_own_root_is_left_out_with_its_copy_in_the_bundle(
+    tmp_path: Path,
+) -> None:
+    from test_docker_router_trust import CADDY_ROOT
+
+    root = host(
+        tmp_path,
+        {
+            "usr/share/ca-certificates/mozilla/Public.crt": ORG_ONLY,
+            "usr/local/share/ca-certificates/corp.crt": CORP,
+            "usr/local/share/ca-certificates/dockhand-router.crt": CADDY_ROOT,
+            "etc/ssl/certs/ca-certificates.crt": ORG_ONLY + CORP + CADDY_ROOT,
+        },
+    )
+    every = trust_store.read(root=root).extras
+    assert [c.subject for c in every] == [
+        "Corp Proxy CA",
+        "Caddy Local Authority - 2026 ECC Root",
+    ]
+    left = trust_store.read(root=root, own=("dockhand-router.crt",)).extras
+    assert [c.subject for c in left] == ["Corp Proxy CA"]
+    # Another router's file: this one is not left out.
+    other = trust_store.read(root=root, own=("dhtest-r1.crt",)).extras
+    assert len(other) == 2
+
+
+def test_a_rhel_host_with_only_the_routers_root_has_no_extras_and_no_bundle_read(
+    tmp_path: Path,
+) -> None:
+    from test_docker_router_trust import CADDY_ROOT
+
+    root = host(
+        tmp_path,
+        {
+            "etc/pki/ca-trust/source/anchors/dockhand-router.crt": CADDY_ROOT,
+            "etc/pki/tls/certs/ca-bundle.crt": ORG_ONLY + CADDY_ROOT,
+        },
+    )
+    assert trust_store.read(root=root, own=("dockhand-router.crt",)).extras == []
+
+
+def test_holds_reads_the_hosts_bundle(tmp_path: Path) -> None:
+    from test_docker_router_trust import CADDY_ROOT
+
+    (caddy,) = trust.parse(CADDY_ROOT.encode())
+    (corp,) = trust.parse(CORP.encode())
+    root = host(tmp_path, {"etc/ssl/certs/ca-certificates.crt": ORG_ONLY + CORP})
+    assert trust_store.holds(corp.fingerprint, root)
+    assert not trust_store.holds(caddy.fingerprint, root)
+    # In the local folder but not yet in the bundle: not trusted yet.
+    host(tmp_path, {"usr/local/share/ca-certificates/dockhand-router.crt": CADDY_ROOT})
+    assert not trust_store.holds(caddy.fingerprint, root)
+    host(tmp_path, {"etc/pki/tls/certs/ca-bundle.crt": CADDY_ROOT})
+    assert trust_store.holds(caddy.fingerprint, root)
+    assert not trust_store.holds(caddy.fingerprint, tmp_path / "nothing")

@@ -41,7 +41,7 @@ from dockhand.checks.probes import (
 )
 from dockhand.checks.result import SKIP, Check, Problem, skipped
 from dockhand.discovery import older_project
-from dockhand.docker import containers, engine, trust_store
+from dockhand.docker import containers, engine, router_trust, trust_store
 from dockhand.docker.compose import Project
 from dockhand.docker.dockerfile import Dockerfile
 from dockhand.docker.image import InspectedImage
@@ -171,8 +171,10 @@ class Facts:
     @cached_property
     def host_trust(self) -> trust_store.HostTrust:
         """The CAs the host's stores (and dockhand.trust_path) hold beyond
-        the public bundle: files read, nothing run."""
-        return trust_store.read(self.settings.trust_path)
+        the public bundle: files read, nothing run. The router's own root,
+        once the host trusts it, is left out (no container needs it)."""
+        own = router_trust.own_files(os.environ)
+        return trust_store.read(self.settings.trust_path, own=own)
 
     # --- the env files and the Compose model ---------------------------------
 

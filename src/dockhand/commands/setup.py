@@ -18,6 +18,7 @@ from dockhand.checks.report import machine_step
 from dockhand.config import invoke_file
 from dockhand.config.defaults import INVOKE_FILES
 from dockhand.docker import engine, trust_store
+from dockhand.docker.router_trust import own_files
 from dockhand.errors import DockhandError
 from dockhand.session import Session
 from dockhand.steps import (
@@ -25,8 +26,9 @@ from dockhand.steps import (
     confirm,
     data_copy,
     migration_safety,
+    router,
+    router_trust,
     start,
-    status,
 )
 from dockhand.ui import console
 
@@ -165,17 +167,25 @@ def _warn_about_old_volumes(s: Session) -> None:
         )
 
 
+def _urls(s: Session) -> dict[str, list[str]]:
+    """Each service's URLs as `inv up` prints them: the router's names
+    (http, https) first where it serves them, then the port URL."""
+    if s.runner.dry:
+        return {}
+    states = engine.states(s.connect(), s.settings.project)
+    try:
+        published = router.routed(s, states) if router.config().on else None
+    except DockhandError:  # up said why the router is not there
+        published = None
+    return router.urls(s, states, published)
+
+
 def _summary(s: Session, started: float) -> None:
-    urls = (
-        []
-        if s.runner.dry
-        else status.urls(s.settings, engine.states(s.connect(), s.settings.project))
-    )
     example = s.settings.default_service or "SERVICE"
     lines = [
         f"setup done in {time.monotonic() - started:.0f} s "
         f"(project {s.settings.project})",
-        *(f"  {service:<12} {url}" for service, url in urls),
+        *(f"  {service:<12} {'  '.join(urls)}" for service, urls in _urls(s).items()),
         "next:",
         "  inv ps                  state, health and ports of each service",
         f"  inv logs -f {example:<11} follow one service's logs",
@@ -213,7 +223,8 @@ def _offer_trust(s: Session) -> None:
     settings = s.settings
     if settings.trust or s.runner.dry:
         return
-    extras = trust_store.read(settings.trust_path).extras
+    own = own_files(os.environ)  # the router's root: not offered
+    extras = trust_store.read(settings.trust_path, own=own).extras
     if not extras:
         return
     by_hand = "add `trust: true` under `dockhand:` in invoke.yaml (docs/trust.md)"
@@ -240,6 +251,11 @@ def _offer_trust(s: Session) -> None:
     s.reload(replace(settings, trust=True))
 
 
+def _up_step(s: Session, timeout: float | None) -> None:
+    start.up(s, [], timeout=timeout, show_urls=False)
+    router_trust.offer(s)  # the router's HTTPS root, once it serves it
+
+
 def setup(
     s: Session,
     *,
@@ -254,7 +270,7 @@ def setup(
         ("doctor", lambda: _doctor_step(s, new_ports)),
         ("env file", lambda: _env_step(s, name, new_ports)),
         ("build", lambda: start.build(s, [])),
-        ("up", lambda: start.up(s, [], timeout=timeout, show_urls=False)),
+        ("up", lambda: _up_step(s, timeout)),
     ]
     if data_from:
         source = data_copy.source_checkout(s, data_from)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,11 +75,17 @@ def _named(path: Path) -> tuple[list[Cert], list[str]]:
     return certs, []
 
 
-def read(named: Path | None = None, root: Path = Path("/")) -> HostTrust:
+def read(
+    named: Path | None = None, root: Path = Path("/"), own: Sequence[str] = ()
+) -> HostTrust:
     """The CAs the host's stores (and the path named) hold that the public
-    set does not, each named by the first file that holds it."""
+    set does not, each named by the first file that holds it. `own`: names
+    of files in the local folders that hold the router's root (dockhand's
+    own local CA, router_trust.own_files), left out with every copy of it:
+    no container needs it."""
     public_dir = root / PUBLIC
     public = {c.fingerprint for f in _files(public_dir) for c in _read(f)}
+    left_out = {c.fingerprint for d in LOCAL for n in own for c in _read(root / d / n)}
     found = [c for folder in LOCAL for f in _files(root / folder) for c in _read(f)]
     bundle_file = next((root / b for b in BUNDLES if (root / b).is_file()), None)
     if public and bundle_file is not None:  # only beside a set to compare with
@@ -88,7 +94,18 @@ def read(named: Path | None = None, root: Path = Path("/")) -> HostTrust:
     if named is not None:
         certs, problems = _named(named)
         found += certs
-    return HostTrust(beyond(found, public), bundle_file, problems)
+    return HostTrust(beyond(found, public | left_out), bundle_file, problems)
+
+
+def holds(fingerprint: str, root: Path = Path("/")) -> bool:
+    """Whether a bundle of the host's (what OpenSSL, curl and Python read
+    on Linux) holds the certificate."""
+    return any(
+        c.fingerprint == fingerprint
+        for b in BUNDLES
+        if (root / b).is_file()
+        for c in _read(root / b)
+    )
 
 
 def bundle_text(host: HostTrust) -> str:

@@ -44,7 +44,8 @@ def checkout_routes(s: Session, states: Sequence[ServiceState]) -> list[Route]:
     return router.routes(host_name(s.settings.project), wanted, states)
 
 
-def _said(stderr: str) -> str:
+def said(stderr: str) -> str:
+    """A failed command's reason: the last line of its stderr."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else "no reason given"
 
@@ -82,7 +83,7 @@ def _image(s: Session, cfg: RouterConfig) -> str:
     done = s.runner.quiet(argv, timeout=900)
     if not done.ok:
         raise DockhandError(
-            f"could not build the router's image: {_said(done.stderr)}",
+            f"could not build the router's image: {said(done.stderr)}",
             hint=f"is the base image {cfg.base_image} there? (`docker image ls`)",
         )
     return tag
@@ -128,7 +129,7 @@ def _create(s: Session, cfg: RouterConfig) -> Router:
         s.runner.quiet(router.remove_argv(cfg.name))  # made, but not started
         if not router.port_taken(done.stderr):
             raise DockhandError(
-                f"could not start the router: {_said(done.stderr)}",
+                f"could not start the router: {said(done.stderr)}",
                 hint="see `docker logs " + cfg.name + "`",
             )
         ports = router_tls.next_ports(ports, done.stderr, tls_port)
@@ -208,7 +209,7 @@ def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
         done = s.runner.quiet(router.connect_argv(network, cfg.name))
         if not done.ok and "already exists" not in done.stderr:
             raise DockhandError(
-                f"the router could not join network {network}: {_said(done.stderr)}",
+                f"the router could not join network {network}: {said(done.stderr)}",
                 hint="the port URLs work; `inv doctor` checks the engine",
             )
     text = router.routes_text(label, routes)
@@ -219,7 +220,7 @@ def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
             return Published(routes, found.host_port or 0, found.tls_port)
         if time.monotonic() > deadline:
             raise DockhandError(
-                f"the router did not take this checkout's routes: {_said(done.stderr)}",
+                f"the router did not take this checkout's routes: {said(done.stderr)}",
                 hint=f"see `docker logs {cfg.name}`; the port URLs work",
             )
         time.sleep(0.2)
