@@ -389,9 +389,7 @@ def test_dry_prints_what_it_would_run(
 
 
 @pytest.mark.usefixtures("docker_env")
-def test_ps_reads_the_router_on_the_socket_and_starts_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_ps_reads_the_router_on_the_socket_and_starts_nothing(tmp_path: Path) -> None:
     networks: tuple[str, ...] = (NAME, "proj_default")
 
     def answer(path: str) -> tuple[int, object] | None:
@@ -401,15 +399,21 @@ def test_ps_reads_the_router_on_the_socket_and_starts_nothing(
 
     s, runner = make(tmp_path, Docker())
     s.read_engine = FakeEngine(answer)
-    router.show_names(s, STATES)
+    assert router.names(s, STATES) == {
+        "backend": ["http://backend.proj.localhost/healthz"],
+        "db": ["http://db.proj.localhost/"],
+    }
+    tls = 8443  # a router that serves HTTPS: that name too
+    answer_tls = inspected(80, networks, tls=tls)
+    s.read_engine = FakeEngine(lambda path: (200, json.loads(answer_tls)[0]))
+    assert router.names(s, STATES)["backend"] == [
+        "http://backend.proj.localhost/healthz",
+        "https://backend.proj.localhost:8443/healthz",
+    ]
     assert runner.calls == []
-    assert capsys.readouterr().err == (
-        "  backend      http://backend.proj.localhost/healthz\n"
-        "  db           http://db.proj.localhost/\n"
-    )
+    s.read_engine = FakeEngine(answer)
     networks = (NAME, "other_default")  # another checkout's: not this one's names
-    router.show_names(s, STATES)
-    assert capsys.readouterr().err == ""
+    assert router.names(s, STATES) == {}
     s.read_engine = FakeEngine(lambda path: (404, {"message": "No such container"}))
     assert router.find(s, router.config()) is None
     assert runner.calls == []
