@@ -4,6 +4,7 @@ checkout gets, the file Caddy reads, the ports tried, the inspect read."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -85,6 +86,22 @@ def test_routes_take_the_settings_port_else_the_lowest_published_one() -> None:
     # A settings port wins over what is published.
     only = router.routes("p.localhost", {"web": (9000, "/")}, states[2:3])
     assert only[0].upstreams == ("p-web-1:9000",)
+
+
+def test_a_container_not_running_yet_or_again_is_routed_an_exited_one_not() -> None:
+    """After `inv up --no-wait` (Caddy finds the container by name when a
+    request comes), and a container restarting after a crash."""
+    states = [
+        replace(state("web", "p-web-1"), state="created"),  # no port published yet
+        replace(state("api", "p-api-1", "80/tcp->8000"), state="restarting"),
+        replace(state("job", "p-job-1", "80/tcp->8001"), state="exited"),
+        replace(state("dead", "p-dead-1", "80/tcp->8002"), state="dead"),
+    ]
+    found = router.routes("p.localhost", {"web": (3000, "/")}, states)
+    assert [(r.service, r.upstreams) for r in found] == [
+        ("api", ("p-api-1:80",)),
+        ("web", ("p-web-1:3000",)),
+    ]
 
 
 def test_no_routes_for_a_project_without_a_host_name_of_its_own() -> None:

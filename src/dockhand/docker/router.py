@@ -103,21 +103,27 @@ def container_port(state: ServiceState) -> int | None:
     return min(found) if found else None
 
 
+# Running, or about to (`inv up --no-wait` routes what it just started) or
+# again (a crash's restart): Caddy finds a container by its name when a
+# request comes, and answers 502 while it is not up.
+ROUTABLE = ("created", "running", "restarting")
+
+
 def routes(
     checkout_host: str,
     wanted: Mapping[str, tuple[int | None, str]],
     states: Iterable[ServiceState],
 ) -> list[Route]:
-    """A route per service with a running container and a port: settings'
-    `services.X.port` (`wanted`: service -> (port, path)), else the lowest
-    container port it publishes. None when `checkout_host` is plain
-    `localhost` (a project name that cannot be a host name)."""
+    """A route per service with a container meant to run (ROUTABLE) and a
+    port: settings' `services.X.port` (`wanted`: service -> (port, path)),
+    else the lowest container port it publishes. None when `checkout_host`
+    is plain `localhost` (a project name that cannot be a host name)."""
     if checkout_host == "localhost":
         return []
     upstreams: dict[str, list[str]] = {}
     paths: dict[str, str] = {}
     for state in sorted(states, key=lambda s: (s.service, s.container)):
-        if state.state != "running":
+        if state.state not in ROUTABLE:
             continue
         port, path = wanted.get(state.service, (None, "/"))
         port = port or container_port(state)
