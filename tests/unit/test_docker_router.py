@@ -218,24 +218,6 @@ def test_the_argv() -> None:
         "docker", "network", "disconnect", "--force", "n", "r",
     ]  # fmt: skip
     assert router.remove_argv("r") == ["docker", "rm", "--force", "--volumes", "r"]
-    folder = router.RECIPE
-    assert router.build_argv("t", folder, "b:1", "abc") == [
-        "docker", "build", "--quiet", "--tag", "t", "--build-arg", "BASE_IMAGE=b:1",
-        "--label", "dockhand.router=image", "--label", "dockhand.router.recipe=abc",
-        str(folder),
-    ]  # fmt: skip
-
-
-def test_the_image_tag_follows_the_recipe_and_the_base() -> None:
-    files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
-    one = router.recipe_digest(files, "debian:bookworm-slim")
-    assert len(one) == 12
-    assert router.recipe_digest(files, "debian:trixie-slim") != one
-    assert (
-        router.recipe_digest({**files, "Caddyfile": b"x"}, "debian:bookworm-slim")
-        != one
-    )
-    assert router.image_tag(one) == f"dockhand-router:{one}"
 
 
 def test_the_router_is_read_from_inspect() -> None:
@@ -253,9 +235,10 @@ def test_the_router_is_read_from_inspect() -> None:
             },
         }
     ]
+    inspected[0]["Id"] = "c1"
     found = router.router_of(json.dumps(inspected))
     assert found == router.Router(
-        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc", "running"
+        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc", "running", id="c1"
     )
     not_router = [{**inspected[0], "Config": {"Labels": {}}}]
     assert router.router_of(json.dumps(not_router)) is None
@@ -269,5 +252,5 @@ def test_the_router_is_read_from_inspect() -> None:
         }
     ]
     assert router.router_of(json.dumps(created)) == router.Router(
-        "r", False, None, (), "dockhand-router:abc", "created"
+        "r", False, None, (), "dockhand-router:abc", "created", id="c1"
     )

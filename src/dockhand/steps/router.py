@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from dockhand.config.checkout import host_name
-from dockhand.docker import engine, engine_socket, router, router_tls
+from dockhand.docker import engine, engine_socket, router, router_recipe, router_tls
 from dockhand.docker.router import Router, RouterConfig
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
@@ -67,14 +67,22 @@ def find(s: Session, cfg: RouterConfig) -> Router | None:
     return router.router_of(done.stdout) if done.ok else None
 
 
+def _recipe(cfg: RouterConfig) -> tuple[str, str, str]:
+    """The image's tag, the digest it is named by, its files' digest."""
+    files = router_recipe.files()
+    digest = router_recipe.recipe_digest(files, cfg.base_image)
+    files_digest = router_recipe.recipe_digest(files, "")
+    return router_recipe.image_tag(digest), digest, files_digest
+
+
 def _image(s: Session, cfg: RouterConfig) -> str:
-    files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
-    digest = router.recipe_digest(files, cfg.base_image)
-    tag = router.image_tag(digest)
-    if s.runner.capture(router.image_exists_argv(tag), timeout=30).ok:
+    tag, digest, files_digest = _recipe(cfg)
+    if s.runner.capture(router_recipe.image_exists_argv(tag), timeout=30).ok:
         return tag
     console.step(f"building the router's image {tag} (once per engine)")
-    argv = router.build_argv(tag, router.RECIPE, cfg.base_image, digest)
+    argv = router_recipe.build_argv(
+        tag, router_recipe.RECIPE, cfg.base_image, digest, files_digest
+    )
     done = s.runner.quiet(argv, timeout=900)
     if not done.ok:
         raise DockhandError(
@@ -82,6 +90,19 @@ def _image(s: Session, cfg: RouterConfig) -> str:
             hint=f"is the base image {cfg.base_image} there? (`docker image ls`)",
         )
     return tag
+
+
+def _outdated(s: Session, cfg: RouterConfig, found: Router) -> bool:
+    """Whether the router runs an image of another recipe (an older
+    dockhand's): one look at its image's label, only when its tag is not
+    this recipe's."""
+    tag, _, files_digest = _recipe(cfg)
+    if not found.image or found.image == tag:
+        return False
+    label = s.runner.capture(router_recipe.files_label_argv(found.image), timeout=30)
+    return label.ok and router_recipe.outdated(
+        found.image, tag, label.stdout, files_digest
+    )
 
 
 def _settled(s: Session, cfg: RouterConfig) -> Router | None:
@@ -166,6 +187,14 @@ def _ensure(s: Session, cfg: RouterConfig) -> Router:
         # Another `inv up` may be starting it this moment: never taken for
         # a stopped one and removed under it.
         found = _settled(s, cfg)
+    if found is not None and _outdated(s, cfg, found):
+        console.step(
+            f"the router {cfg.name} runs an older dockhand's image ({found.image}): "
+            "making it again (its CA kept); other checkouts: `inv up` there"
+        )
+        # By its id: another `inv up` may have made the new one already.
+        s.runner.quiet(router.remove_argv(found.id or cfg.name))
+        return _create(s, cfg)
     if found is not None and found.running and found.host_port:
         return found
     if found is not None:
