@@ -496,3 +496,18 @@ def test_a_router_of_another_base_image_only_is_kept(tmp_path: Path) -> None:
     s, runner = make(tmp_path, docker)
     assert router.publish(s, STATES) is not None
     assert not [call for call in runner.calls if call[1] in ("rm", "run")]
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_ps_on_an_engine_elsewhere_asks_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No router there (`inv up` routes on this machine's engine only): no
+    `docker container inspect` over ssh:// on each `inv ps`."""
+    monkeypatch.setenv("DOCKER_HOST", "ssh://me@far")
+    s, runner = make(tmp_path, Docker(exists=8101))
+    assert router.names(s, STATES) == {}
+    assert runner.calls == []
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    router.names(s, STATES)  # here: the CLI, as the socket did not answer
+    assert [call[1:3] for call in runner.calls] == [["container", "inspect"]]

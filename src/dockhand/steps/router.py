@@ -284,7 +284,7 @@ def listening(s: Session) -> Published | None:
     routes (`inv up` sets them with it, `inv down` removes them with it):
     one look at the engine's socket, no process (`inv ps`, `inv dash`)."""
     cfg = config()
-    if not cfg.on or not checkout_label(s.settings.project):
+    if not cfg.on or not checkout_label(s.settings.project) or _elsewhere():
         return None
     found = find(s, cfg)
     if found is None or not found.running or not found.host_port:
@@ -293,6 +293,15 @@ def listening(s: Session) -> Published | None:
     if not any(network.startswith(prefix) for network in found.networks):
         return None
     return Published([], found.host_port, found.tls_port)
+
+
+def _elsewhere() -> bool:
+    """DOCKER_HOST names an engine on another machine (ssh://, tcp://),
+    where `inv up` makes no router: nothing to ask it (a process, maybe a
+    round trip over ssh, on every `inv ps`). Read from the variable alone:
+    a context's endpoint would cost importing the docker SDK."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return bool(host) and not host.startswith("unix://")
 
 
 def names(s: Session, states: Sequence[ServiceState]) -> dict[str, list[str]]:
