@@ -2,7 +2,10 @@
 router (dockhand.steps.router) on the real engine. Two checkouts of the
 reference stack up at once each answer under their own names, with their
 own data; one goes down and its names stop answering while the other's
-still do; a taken port moves the router, which says so once.
+still do; `inv ps` (table and JSON) and `inv dash` show the names; a
+taken port moves the router, which says so once; `inv up --no-wait`
+routes too; a router of an older recipe is made again, once, by two `inv
+up` at once, its data kept.
 
 The router is one per engine on the host's port 80, shared with the
 developer's stacks: each test here runs a router of its own
@@ -23,15 +26,17 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import SET_UP, Stack, Stacks, Tmux, networks_of, output
+from harness import SET_UP, Stack, Stacks, Tmux, networks_of, output, wait_for
 
 from dockhand.config.checkout import host_name
+from dockhand.docker import router as docker_router
+from dockhand.docker import router_recipe, router_tls
 from helpers import free_port
 
 
@@ -110,8 +115,33 @@ def names(stack: Stack) -> dict[str, list[str]]:
     return found
 
 
+def url_cell(screen: str) -> str:
+    """The backend's URL on `inv dash`'s screen (cut where the terminal ends)."""
+    for line in screen.splitlines():
+        cells = line.split()
+        if cells and cells[0] == "backend":
+            return cells[-1]
+    return ""
+
+
+def port_url(cell: str, prefix: str) -> bool:
+    """Whether `cell` is the port URL starting with `prefix`, even cut short."""
+    return len(cell) > len("http://x") and (
+        cell.startswith(prefix) or prefix.startswith(cell)
+    )
+
+
+def on_screen(
+    term: Tmux, check: Callable[[str], bool], timeout: float, what: str
+) -> None:
+    try:
+        wait_for(lambda: check(term.screen()), timeout, what)
+    except AssertionError as failed:
+        raise AssertionError(f"{failed} on\n{term.screen()}") from None
+
+
 def test_two_checkouts_answer_by_name_each_its_own_until_one_goes_down(
-    stacks: Stacks, router: dict[str, str]
+    stacks: Stacks, router: dict[str, str], terminals: list[Tmux]
 ) -> None:
     port = free_port()
     env = {**router, "DOCKHAND_ROUTER_PORTS": str(port)}
@@ -183,13 +213,49 @@ def test_two_checkouts_answer_by_name_each_its_own_until_one_goes_down(
             f"made-in-{stack.project}"
         ]
 
-    # `inv ps` and `inv up` print the names too.
+    # `inv ps` and `inv up` print the names too; `inv ps --json` has both.
     ps = two.inv("ps")
-    assert f"http://{hosts[two.project]}:{port}/healthz" in ps.stderr, output(ps)
+    both = [
+        f"http://{hosts[two.project]}:{port}/healthz",
+        f"https://{hosts[two.project]}:{tls_port}/healthz",
+    ]
+    assert f"  backend      {'  '.join(both)}" in ps.stderr.splitlines(), output(ps)
+    rows = json.loads(two.inv("ps", "--json").stdout)
+    assert {row["service"]: row["names"] for row in rows}["backend"] == both
+    assert {row["service"]: row["names"] for row in rows}["db"][0].startswith(
+        f"http://db.{host_name(two.project)}:{port}/"
+    )
+    # `inv dash`'s URL column: the name, read at start; the router leaving
+    # the checkout's network (an event) gives the port URL back, and `inv up`
+    # joining it again the name.
+    exports = [f"{key}={value}" for key, value in env.items()]
+    term = Tmux(
+        f"{two.project}-dash",
+        ["env", *exports, sys.executable, "-m", "invoke", "dash"],
+        two,
+    )
+    terminals.append(term)
+    named, by_port = "http://backend.", f"http://{host_name(two.project)}:"
+    on_screen(term, lambda s: url_cell(s).startswith(named), 60, "the name in dash")
+    subprocess.run(
+        ["docker", "network", "disconnect", "--force", f"{two.project}_default",
+         router["DOCKHAND_ROUTER"]],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    on_screen(
+        term,
+        lambda s: port_url(url_cell(s), by_port),
+        10,
+        "the port URL in inv dash once the router left",
+    )
     again = two.inv("up")
     assert again.returncode == 0, output(again)
     assert f"http://{hosts[two.project]}:{port}/healthz" in again.stderr, output(again)
     assert "the router listens" not in again.stderr  # its port is the one asked for
+    on_screen(
+        term, lambda s: url_cell(s).startswith(named), 10, "the name in dash again"
+    )
+    term.close()
 
     down = one.inv("down")
     assert down.returncode == 0, output(down)
@@ -247,18 +313,23 @@ def test_a_taken_port_moves_the_router_which_says_so_once(
         assert "the router listens" not in again.stderr  # once: when it moved
         assert f"http://{host}:{other}/healthz" in again.stderr
 
-        # Every port listed taken: any free one, and it is said.
+        # Every port listed taken: any free one, and it is said. And `inv up
+        # --no-wait` routes too: what it started, before any is healthy.
         removed = subprocess.run(
             ["docker", "rm", "--force", name], capture_output=True, check=False
         )
         assert removed.returncode == 0
+        down = stack.inv("down")
+        assert down.returncode == 0, output(down)
         # (SO_REUSEADDR: the connections made to it above may linger.)
         second.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         second.bind(("127.0.0.1", other))
         second.listen()
-        up = stack.inv("up")
+        up = stack.inv("up", "--no-wait")
         assert up.returncode == 0, output(up)
+        assert "services are ready" not in up.stderr, output(up)  # no wait
         made = router_of(name)
+        assert made, output(up)  # made by `inv up --no-wait` too
         chosen = made["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
         assert int(chosen) not in (wanted, other)
         said = [line for line in up.stderr.splitlines() if "the router listens" in line]
@@ -266,19 +337,77 @@ def test_a_taken_port_moves_the_router_which_says_so_once(
             f"warning: the router listens on 127.0.0.1:{chosen}, as port {wanted} "
             "is taken; `inv doctor` names what holds it"
         ], output(up)
-        assert request(int(chosen), host, "/healthz")[0] == 200
+        assert f"http://{host}:{chosen}/healthz" in up.stderr, output(up)
+        # 502 while the backend starts; then it answers, by its name.
+        wait_for(
+            lambda: request(int(chosen), host, "/healthz")[0] == 200,
+            120,
+            "the backend answering through the router after up --no-wait",
+        )
+
+
+def older_router(name: str, port: int, tls_port: int) -> str:
+    """A router as an older dockhand made it: this recipe's image under
+    another tag, without the files label (built in a second FROM it); a
+    file of its own in its data volume. Its container's id."""
+    files = router_recipe.files()
+    digest = router_recipe.recipe_digest(files, "debian:bookworm-slim")
+    tag = router_recipe.image_tag(digest)
+    built = subprocess.run(
+        router_recipe.build_argv(
+            tag, router_recipe.RECIPE, "debian:bookworm-slim", digest,
+            router_recipe.recipe_digest(files, ""),
+        ),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    old = f"{name}-old:1"  # removed with the router's name (the fixture's image loop)
+    recipe = f"FROM {tag}\nLABEL {router_recipe.FILES_LABEL}=\n"
+    for argv, stdin in (
+        (["docker", "build", "--quiet", "--tag", old, "-"], recipe),
+        (docker_router.network_create_argv(name), None),
+        (router_tls.volume_create_argv(name), None),
+        (docker_router.run_argv(name, old, port, tls_port), None),
+        (["docker", "exec", name, "sh", "-c", "echo kept >/var/lib/caddy/mine"], None),
+    ):
+        done = subprocess.run(
+            argv, input=stdin, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, (argv, done.stderr)
+    return str(router_of(name)["Id"])
 
 
 def test_two_checkouts_started_at_once_share_one_router(
     stacks: Stacks, router: dict[str, str]
 ) -> None:
+    """Made again from this recipe, at once by both, when an older
+    dockhand's router runs: one router, its data kept."""
     port = free_port()
+    name = router["DOCKHAND_ROUTER"]
+    old = older_router(name, port, int(router["DOCKHAND_ROUTER_TLS_PORTS"]))
     env = {**router, "DOCKHAND_ROUTER_PORTS": str(port)}
     made = [stacks.reference(env_name=f"{n}.env", **env) for n in ("left", "right")]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        ups = list(
-            pool.map(lambda stack: stack.inv("up", "--build", timeout=1800), made)
-        )
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            ups = list(
+                pool.map(lambda stack: stack.inv("up", "--build", timeout=1800), made)
+            )
+    finally:
+        subprocess.run(["docker", "rm", "--force", old], capture_output=True)
+        subprocess.run(["docker", "image", "rm", f"{name}-old:1"], capture_output=True)
+    said = [
+        [line for line in up.stderr.splitlines() if "older dockhand's image" in line]
+        for up in ups
+    ]
+    assert sorted(map(len, said)) in ([0, 1], [1, 1]), said  # at most once each
+    assert said[0] or said[1]
+    now = router_of(name)
+    assert now["Id"] != old and now["Config"]["Image"].startswith("dockhand-router:")
+    kept = subprocess.run(
+        ["docker", "exec", name, "cat", "/var/lib/caddy/mine"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert kept.stdout == "kept\n", kept.stderr  # the data volume, the CA's
     for stack, up in zip(made, ups, strict=True):
         assert up.returncode == 0, output(up)
         assert "the router listens" not in up.stderr  # the port asked for: no move

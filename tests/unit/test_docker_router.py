@@ -4,6 +4,7 @@ checkout gets, the file Caddy reads, the ports tried, the inspect read."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -85,6 +86,22 @@ def test_routes_take_the_settings_port_else_the_lowest_published_one() -> None:
     # A settings port wins over what is published.
     only = router.routes("p.localhost", {"web": (9000, "/")}, states[2:3])
     assert only[0].upstreams == ("p-web-1:9000",)
+
+
+def test_a_container_not_running_yet_or_again_is_routed_an_exited_one_not() -> None:
+    """After `inv up --no-wait` (Caddy finds the container by name when a
+    request comes), and a container restarting after a crash."""
+    states = [
+        replace(state("web", "p-web-1"), state="created"),  # no port published yet
+        replace(state("api", "p-api-1", "80/tcp->8000"), state="restarting"),
+        replace(state("job", "p-job-1", "80/tcp->8001"), state="exited"),
+        replace(state("dead", "p-dead-1", "80/tcp->8002"), state="dead"),
+    ]
+    found = router.routes("p.localhost", {"web": (3000, "/")}, states)
+    assert [(r.service, r.upstreams) for r in found] == [
+        ("api", ("p-api-1:80",)),
+        ("web", ("p-web-1:3000",)),
+    ]
 
 
 def test_no_routes_for_a_project_without_a_host_name_of_its_own() -> None:
@@ -201,24 +218,6 @@ def test_the_argv() -> None:
         "docker", "network", "disconnect", "--force", "n", "r",
     ]  # fmt: skip
     assert router.remove_argv("r") == ["docker", "rm", "--force", "--volumes", "r"]
-    folder = router.RECIPE
-    assert router.build_argv("t", folder, "b:1", "abc") == [
-        "docker", "build", "--quiet", "--tag", "t", "--build-arg", "BASE_IMAGE=b:1",
-        "--label", "dockhand.router=image", "--label", "dockhand.router.recipe=abc",
-        str(folder),
-    ]  # fmt: skip
-
-
-def test_the_image_tag_follows_the_recipe_and_the_base() -> None:
-    files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
-    one = router.recipe_digest(files, "debian:bookworm-slim")
-    assert len(one) == 12
-    assert router.recipe_digest(files, "debian:trixie-slim") != one
-    assert (
-        router.recipe_digest({**files, "Caddyfile": b"x"}, "debian:bookworm-slim")
-        != one
-    )
-    assert router.image_tag(one) == f"dockhand-router:{one}"
 
 
 def test_the_router_is_read_from_inspect() -> None:
@@ -236,9 +235,10 @@ def test_the_router_is_read_from_inspect() -> None:
             },
         }
     ]
+    inspected[0]["Id"] = "c1"
     found = router.router_of(json.dumps(inspected))
     assert found == router.Router(
-        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc", "running"
+        "r", True, 8081, ("p_default", "r"), "dockhand-router:abc", "running", id="c1"
     )
     not_router = [{**inspected[0], "Config": {"Labels": {}}}]
     assert router.router_of(json.dumps(not_router)) is None
@@ -252,5 +252,5 @@ def test_the_router_is_read_from_inspect() -> None:
         }
     ]
     assert router.router_of(json.dumps(created)) == router.Router(
-        "r", False, None, (), "dockhand-router:abc", "created"
+        "r", False, None, (), "dockhand-router:abc", "created", id="c1"
     )

@@ -12,6 +12,7 @@ from dockhand.config.settings import DEFAULTS, load
 from dockhand.docker.states import state_of
 from dockhand.docker.stats import Usage
 from dockhand.steps import dashboard
+from dockhand.steps.router_urls import Published
 from helpers import inspect_backend
 
 BACKEND = replace(state_of(inspect_backend()), id="b1", number="1")
@@ -82,6 +83,29 @@ def test_rows_show_state_restarts_uptime_usage_and_url() -> None:
     assert board.sampled(BACKEND.id, Usage(2.345, 150 << 20, 1 << 30))
     assert board.rows(now)[0].cells[4:6] == ("2.3%", "150 MiB")
     assert not board.sampled("another", Usage(1.0, 1, 1))  # not shown: ignored
+
+
+def test_the_url_is_the_router_s_name_where_it_routes_the_service() -> None:
+    """Read once at start and on a network's connect or disconnect (the
+    router joining or leaving), never per frame: the Board keeps it."""
+    board = dashboard.Board(SETTINGS)
+    worker = replace(BACKEND, service="worker", id="w1", container="tmp-worker-1")
+    board.seed([BACKEND, replace(worker, ports=())])  # worker: no port, no name
+    url = {row.service: row.cells[-1] for row in board.rows()}
+    assert url == {"backend": "http://tmp.localhost:18078/healthz", "worker": ""}
+    board.routed(Published([], 8080, 8443))
+    url = {row.service: row.cells[-1] for row in board.rows()}
+    assert url == {"backend": "http://backend.tmp.localhost:8080/healthz", "worker": ""}
+    links = board.links
+    board.routed(Published([], 8080, 8443))  # the same: the URLs kept
+    assert board.links is links
+    # A container stopped: no route (as `inv up` sets them), the port URL.
+    board.update(replace(BACKEND, state="exited"))
+    assert board.rows()[0].cells[-1] == "http://tmp.localhost:18078/healthz"
+    board.update(BACKEND)
+    assert board.rows()[0].cells[-1] == "http://backend.tmp.localhost:8080/healthz"
+    board.routed(None)  # the router left (`inv down`, or removed)
+    assert board.rows()[0].cells[-1] == "http://tmp.localhost:18078/healthz"
 
 
 def test_restarts_add_the_ones_seen_to_the_engine_s_own_count() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dockhand.config import settings
+from dockhand.docker import router_recipe
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
@@ -21,8 +22,16 @@ from helpers import FakeEngine, FakeRunner
 NAME = "r-test"
 
 
+CURRENT = router_recipe.recipe_digest(router_recipe.files(), "")  # files' digest
+
+
 def inspected(
-    port: int, networks: tuple[str, ...] = (NAME,), running: bool = True, tls: int = 0
+    port: int,
+    networks: tuple[str, ...] = (NAME,),
+    running: bool = True,
+    tls: int = 0,
+    image: str = "dockhand-router:x",
+    id_: str = "c1",
 ) -> str:
     ports = {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
     if tls:
@@ -31,9 +40,10 @@ def inspected(
         [
             {
                 "Name": f"/{NAME}",
+                "Id": id_,
                 "State": {"Running": running},
                 "Config": {
-                    "Image": "dockhand-router:x",
+                    "Image": image,
                     "Labels": {"dockhand.router": NAME},
                 },
                 "NetworkSettings": {
@@ -55,15 +65,24 @@ class Docker:
         self.tls = 0
         self.networks = [NAME] if exists else []
         self.routes: list[str] = []
+        # The image it runs (another base's, the same files), and its id.
+        self.image, self.files, self.made = "dockhand-router:x", CURRENT, 1
 
     def __call__(self, argv: list[str]) -> tuple[int, str, str]:
         words = argv[1:3]
         if words == ["container", "inspect"]:
             if not self.port:
                 return (1, "", "Error: No such container: r-test")
-            return (0, inspected(self.port, tuple(self.networks), tls=self.tls), "")
+            return (
+                0,
+                inspected(
+                    self.port, tuple(self.networks), tls=self.tls,
+                    image=self.image, id_=f"c{self.made}",
+                ),
+                "",
+            )  # fmt: skip
         if words == ["image", "inspect"]:
-            return (0, "sha256:1\n", "")
+            return (0, f"{self.files}\n" if "{{index" in argv[4] else "sha256:1\n", "")
         if words == ["network", "ls"]:
             return (0, "proj_default\n", "")
         if words == ["network", "connect"]:
@@ -81,7 +100,10 @@ class Docker:
                         f"Bind for 127.0.0.1:{wanted} failed: port is already allocated",
                     )
             self.port, self.tls, self.networks = port, tls, [NAME]
+            self.image, self.files, self.made = argv[-1], CURRENT, self.made + 1
         if argv[1] == "rm":
+            if argv[-1] not in (NAME, f"c{self.made}"):
+                return (1, "", f"Error: No such container: {argv[-1]}")
             self.port, self.networks = 0, []
         if argv[1] == "exec":
             verb = argv[4]
@@ -389,9 +411,7 @@ def test_dry_prints_what_it_would_run(
 
 
 @pytest.mark.usefixtures("docker_env")
-def test_ps_reads_the_router_on_the_socket_and_starts_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_ps_reads_the_router_on_the_socket_and_starts_nothing(tmp_path: Path) -> None:
     networks: tuple[str, ...] = (NAME, "proj_default")
 
     def answer(path: str) -> tuple[int, object] | None:
@@ -401,15 +421,93 @@ def test_ps_reads_the_router_on_the_socket_and_starts_nothing(
 
     s, runner = make(tmp_path, Docker())
     s.read_engine = FakeEngine(answer)
-    router.show_names(s, STATES)
+    assert router.names(s, STATES) == {
+        "backend": ["http://backend.proj.localhost/healthz"],
+        "db": ["http://db.proj.localhost/"],
+    }
+    tls = 8443  # a router that serves HTTPS: that name too
+    answer_tls = inspected(80, networks, tls=tls)
+    s.read_engine = FakeEngine(lambda path: (200, json.loads(answer_tls)[0]))
+    assert router.names(s, STATES)["backend"] == [
+        "http://backend.proj.localhost/healthz",
+        "https://backend.proj.localhost:8443/healthz",
+    ]
     assert runner.calls == []
-    assert capsys.readouterr().err == (
-        "  backend      http://backend.proj.localhost/healthz\n"
-        "  db           http://db.proj.localhost/\n"
-    )
+    s.read_engine = FakeEngine(answer)
     networks = (NAME, "other_default")  # another checkout's: not this one's names
-    router.show_names(s, STATES)
-    assert capsys.readouterr().err == ""
+    assert router.names(s, STATES) == {}
     s.read_engine = FakeEngine(lambda path: (404, {"message": "No such container"}))
     assert router.find(s, router.config()) is None
     assert runner.calls == []
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_a_router_of_an_older_recipe_is_made_again_by_its_id_keeping_its_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docker = Docker(exists=8101)
+    docker.image, docker.files = "dockhand-router:old", ""  # before the label
+    s, runner = make(tmp_path, docker)
+    published = router.publish(s, STATES)
+    assert published is not None and published.port == 8101
+    assert docker.image.startswith("dockhand-router:") and docker.files == CURRENT
+    assert docker.image != "dockhand-router:old"
+    assert ["docker", "rm", "--force", "--volumes", "c1"] in runner.calls
+    assert not [call for call in runner.calls if call[1:3] == ["volume", "rm"]]
+    said = [line for line in capsys.readouterr().err.splitlines() if "older" in line]
+    assert said == [
+        f"> the router {NAME} runs an older dockhand's image (dockhand-router:old): "
+        "making it again (its CA kept); other checkouts: `inv up` there"
+    ]
+    # Made again once: the next `inv up` keeps it.
+    calls = len(runner.calls)
+    assert router.publish(s, STATES) is not None
+    assert not [call for call in runner.calls[calls:] if call[1] in ("rm", "run")]
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_an_older_router_another_up_made_again_first_is_shared_not_removed(
+    tmp_path: Path,
+) -> None:
+    docker = Docker(exists=8101)
+    docker.image, docker.files = "dockhand-router:old", "f0"
+    seen = []
+
+    def reply(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "rm" and not seen:  # the other `inv up` was first
+            seen.append(argv)
+            docker.made, docker.image, docker.files = 2, "dockhand-router:new", CURRENT
+            return docker(argv)  # c1 is gone: "No such container"
+        if argv[1] == "run":  # and its new router has the name
+            return (125, "", f'name "/{NAME}" is already in use by container "c2"')
+        return docker(argv)
+
+    s, _ = make(tmp_path, docker)
+    s.runner = fake = FakeRunner(reply=reply)
+    published = router.publish(s, STATES)
+    assert published is not None and published.port == 8101
+    assert [call[-1] for call in fake.calls if call[1] == "rm"] == ["c1"]
+    assert docker.made == 2 and docker.routes == ["proj"]  # theirs, routed
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_a_router_of_another_base_image_only_is_kept(tmp_path: Path) -> None:
+    docker = Docker(exists=8101)  # dockhand-router:x, this recipe's files
+    s, runner = make(tmp_path, docker)
+    assert router.publish(s, STATES) is not None
+    assert not [call for call in runner.calls if call[1] in ("rm", "run")]
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_ps_on_an_engine_elsewhere_asks_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No router there (`inv up` routes on this machine's engine only): no
+    `docker container inspect` over ssh:// on each `inv ps`."""
+    monkeypatch.setenv("DOCKER_HOST", "ssh://me@far")
+    s, runner = make(tmp_path, Docker(exists=8101))
+    assert router.names(s, STATES) == {}
+    assert runner.calls == []
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    router.names(s, STATES)  # here: the CLI, as the socket did not answer
+    assert [call[1:3] for call in runner.calls] == [["container", "inspect"]]

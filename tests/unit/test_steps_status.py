@@ -24,7 +24,16 @@ def test_uptime_and_json_and_urls() -> None:
         row["service"] == "backend"
         and row["health"] == "healthy"
         and row["ports"] == list(s.ports)
+        and row["names"] == []  # the router serves none
     )
+    # Every key before the router's names stays, in its order; the names last.
+    assert list(row) == [
+        "service", "container", "state", "health", "exit_code", "ports",
+        "started_at", "uptime", "names",
+    ]  # fmt: skip
+    names = {"backend": ["http://backend.a.localhost/", "https://backend.a.localhost/"]}
+    row = json.loads(status.as_json([s], names))[0]
+    assert row["names"] == names["backend"]
     settings = load(
         {
             **DEFAULTS,

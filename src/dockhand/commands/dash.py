@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dockhand.docker import compose, engine
+from dockhand.docker.jsondoc import mapping, text
 from dockhand.docker.process import interactive
 from dockhand.docker.states import ServiceState, state_of
 from dockhand.docker.stats import Usage
 from dockhand.errors import DockhandError, Interrupted
 from dockhand.session import Session
-from dockhand.steps import dashboard, streams
+from dockhand.steps import dashboard, router, router_urls, streams
 from dockhand.ui import console
 from dockhand.ui.dash import Dashboard
 
@@ -72,6 +73,7 @@ class Feed:
         # a second, however chatty the service.
         self.lines: deque[tuple[str, str]] = deque()
         self.events: streams.Stream | None = None
+        self.networks: streams.Stream | None = None  # the router's joins and leaves
         self.log: streams.Stream | None = None
         self.log_key = ""
         self.note = ""
@@ -84,7 +86,11 @@ class Feed:
         events = streams.events(self.streamer, self.s.settings.project, time.time())
         events.on_end = lambda exc: view.call_from_thread(self._events_ended, exc)
         self.events = events.start(self._event)  # first: nothing is missed
+        if router.config().on:
+            networks = streams.network_events(self.streamer, time.time())
+            self.networks = networks.start(self._network_event)
         self.board.seed(self.s.states([]))
+        self.board.routed(self._router())
         self.redraw()
 
     def tick(self) -> None:
@@ -175,6 +181,27 @@ class Feed:
                 return  # the engine's hiccup: the next event reads it again
         self.view.call_from_thread(self._apply, event, state)
 
+    def _network_event(self, raw: object) -> None:
+        """On its thread: the router read again when one of the project's
+        networks gained or lost a container (the router, or the project's
+        own), its ports handed to the view's thread."""
+        actor = mapping(mapping(raw).get("Actor"))
+        name = text(mapping(actor.get("Attributes")).get("name"))
+        if self.view is not None and name.startswith(f"{self.s.settings.project}_"):
+            self.view.call_from_thread(self._routed, self._router())
+
+    def _router(self) -> router_urls.Published | None:
+        """The router's ports when it routes this checkout: one look at the
+        engine's socket, never per frame."""
+        try:
+            return router.listening(self.s)
+        except DockhandError:
+            return None  # a bad DOCKHAND_ROUTER*: the port URLs, as inv up says
+
+    def _routed(self, found: router_urls.Published | None) -> None:
+        self.board.routed(found)
+        self.redraw()
+
     def _apply(self, event: dashboard.Event, state: ServiceState | None) -> None:
         if event.need == "gone" or state is None:
             self.board.remove(event.container)
@@ -251,6 +278,6 @@ class Feed:
             self.view.notify(message, severity="error" if error else "information")
 
     def close(self) -> None:
-        for stream in [*self.stats.values(), self.events, self.log]:
+        for stream in [*self.stats.values(), self.events, self.networks, self.log]:
             if stream is not None:
                 stream.close()

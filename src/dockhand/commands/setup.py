@@ -28,6 +28,7 @@ from dockhand.steps import (
     migration_safety,
     router,
     router_trust,
+    router_urls,
     start,
 )
 from dockhand.ui import console
@@ -177,7 +178,7 @@ def _urls(s: Session) -> dict[str, list[str]]:
         published = router.routed(s, states) if router.config().on else None
     except DockhandError:  # up said why the router is not there
         published = None
-    return router.urls(s, states, published)
+    return router_urls.urls(s.settings, states, published)
 
 
 def _summary(s: Session, started: float) -> None:

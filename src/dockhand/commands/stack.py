@@ -13,7 +13,7 @@ from dockhand.docker.engine import unreachable
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import dashboard, router, start, status, streams
+from dockhand.steps import dashboard, router, router_urls, start, status, streams
 from dockhand.steps.confirm import confirm_volume_removal
 from dockhand.ui import console
 
@@ -78,16 +78,16 @@ def ps(s: Session, names: list[str], *, as_json: bool, watch: bool = False) -> N
         _watch(s, names)
         return
     states = s.states(names)
+    found = router.names(s, states) if states else {}
     if as_json:
-        console.print_data(status.as_json(states))
+        console.print_data(status.as_json(states, found))
     elif not states:
         console.status(
             f"no containers for project {s.settings.project!r}; start them with `inv up`"
         )
     else:
         _table(states)
-    if states and not as_json:
-        router.show_names(s, states)
+        router_urls.show(found)  # below the table: its columns stay as wide
     if states:
         # Without names, `states` is every container: no second look.
         from dockhand.steps import stale  # see LAZY_PAIRS

@@ -8,7 +8,7 @@ import json
 from dockhand.docker.router import NAME_VAR
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import router
+from dockhand.steps import router, router_urls
 from dockhand.ui import console
 
 
@@ -28,7 +28,7 @@ def urls(s: Session, *, as_json: bool) -> None:
             why = (
                 "no names for this checkout yet: `inv up` routes it through the router"
             )
-    found = router.urls(s, states, published)
+    found = router_urls.urls(s.settings, states, published)
     if as_json:
         console.print_data(json.dumps(found, indent=2))
         if why:

@@ -12,12 +12,10 @@ Everything here builds text or argv; dockhand.steps.router runs it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from dockhand.docker.jsondoc import items, mapping, strings, text
 from dockhand.docker.router_tls import TLS_PORT, TLS_PORTS, data_volume
@@ -25,9 +23,6 @@ from dockhand.docker.states import PROJECT, ServiceState
 from dockhand.errors import DockhandError
 
 LABEL = "dockhand.router"  # on the router's container and image: the router's name
-RECIPE_LABEL = "dockhand.router.recipe"  # on the image: the digest of its recipe
-RECIPE = Path(__file__).with_name("router_image")
-RECIPE_FILES = ("Dockerfile", "Caddyfile", "dockhand-route")
 CONTAINER_PORT = 8080  # where Caddy listens inside the container (not root)
 DEFAULT_NAME = "dockhand-router"
 DEFAULT_PORTS = (80, 8080, 8880)
@@ -103,21 +98,27 @@ def container_port(state: ServiceState) -> int | None:
     return min(found) if found else None
 
 
+# Running, or about to (`inv up --no-wait` routes what it just started) or
+# again (a crash's restart): Caddy finds a container by its name when a
+# request comes, and answers 502 while it is not up.
+ROUTABLE = ("created", "running", "restarting")
+
+
 def routes(
     checkout_host: str,
     wanted: Mapping[str, tuple[int | None, str]],
     states: Iterable[ServiceState],
 ) -> list[Route]:
-    """A route per service with a running container and a port: settings'
-    `services.X.port` (`wanted`: service -> (port, path)), else the lowest
-    container port it publishes. None when `checkout_host` is plain
-    `localhost` (a project name that cannot be a host name)."""
+    """A route per service with a container meant to run (ROUTABLE) and a
+    port: settings' `services.X.port` (`wanted`: service -> (port, path)),
+    else the lowest container port it publishes. None when `checkout_host`
+    is plain `localhost` (a project name that cannot be a host name)."""
     if checkout_host == "localhost":
         return []
     upstreams: dict[str, list[str]] = {}
     paths: dict[str, str] = {}
     for state in sorted(states, key=lambda s: (s.service, s.container)):
-        if state.state != "running":
+        if state.state not in ROUTABLE:
             continue
         port, path = wanted.get(state.service, (None, "/"))
         port = port or container_port(state)
@@ -152,34 +153,6 @@ def url(route: Route, host_port: int) -> str:
     return f"http://{route.host}{port}{route.path}"
 
 
-# --- the image ----------------------------------------------------------------
-
-
-def recipe_digest(files: Mapping[str, bytes], base_image: str) -> str:
-    """What the image is built from, as 12 hex digits: its tag."""
-    digest = hashlib.sha256(base_image.encode())
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name] + b"\0")
-    return digest.hexdigest()[:12]
-
-
-def image_tag(digest: str) -> str:
-    return f"dockhand-router:{digest}"
-
-
-def image_exists_argv(tag: str) -> list[str]:
-    return ["docker", "image", "inspect", "--format", "{{.Id}}", tag]
-
-
-def build_argv(tag: str, folder: Path, base_image: str, digest: str) -> list[str]:
-    return [
-        "docker", "build", "--quiet", "--tag", tag,
-        "--build-arg", f"BASE_IMAGE={base_image}",
-        "--label", f"{LABEL}=image", "--label", f"{RECIPE_LABEL}={digest}",
-        str(folder),
-    ]  # fmt: skip
-
-
 # --- the container ------------------------------------------------------------
 
 
@@ -194,6 +167,7 @@ class Router:
     image: str = ""  # the image's reference (its tag)
     status: str = ""  # created (being started, maybe by another command), running, ...
     tls_port: int | None = None  # HTTPS; None on a router made before it served it
+    id: str = ""  # removed by it, never by a name another `inv up` may have taken
 
 
 def inspect_argv(name: str) -> list[str]:
@@ -224,6 +198,7 @@ def router_from(inspected: object) -> Router | None:
     tls_ports = _host_ports(settings, TLS_PORT)
     return Router(
         name=text(attrs.get("Name")).lstrip("/"),
+        id=text(attrs.get("Id")),
         running=bool(mapping(attrs.get("State")).get("Running")),
         host_port=ports[0] if ports else None,
         networks=tuple(sorted(mapping(settings.get("Networks")))),

@@ -15,7 +15,8 @@ from dockhand.config.settings import Settings
 from dockhand.docker.jsondoc import mapping, text
 from dockhand.docker.states import ServiceState
 from dockhand.docker.stats import Usage
-from dockhand.steps import status
+from dockhand.steps import router_urls, status
+from dockhand.steps.router_urls import Published
 from dockhand.ui.sizes import size
 
 COLUMNS = ("SERVICE", "STATE", "RESTARTS", "UPTIME", "CPU", "MEMORY", "URL")
@@ -73,6 +74,13 @@ class Board:
     settings: Settings
     entries: dict[str, Entry] = field(default_factory=dict)
     links: dict[str, str] | None = None  # the URLs, again only when a state changes
+    router: Published | None = None  # its ports (no routes), when it routes these
+
+    def routed(self, router: Published | None) -> None:
+        """The router read again (at start, on a connect or disconnect of
+        one of the project's networks): the URL column follows it."""
+        if router != self.router:
+            self.router, self.links = router, None
 
     def seed(self, states: Iterable[ServiceState]) -> None:
         for state in states:
@@ -120,7 +128,7 @@ class Board:
     def rows(self, now: datetime | None = None) -> list[Row]:
         moment = now or datetime.now(timezone.utc)
         if self.links is None:
-            self.links = dict(status.urls(self.settings, self.states()))
+            self.links = links_of(self.settings, self.states(), self.router)
         links = self.links
         ordered = sorted(
             self.entries.items(),
@@ -130,6 +138,20 @@ class Board:
             Row(key, entry.state.service, cells(entry, moment, links))
             for key, entry in ordered
         ]
+
+
+def links_of(
+    settings: Settings, states: Sequence[ServiceState], router: Published | None
+) -> dict[str, str]:
+    """Service -> the URL shown: the router's http:// name where it routes
+    the service (its routes follow the states, as `inv up` sets them), else
+    the port URL."""
+    links = dict(status.urls(settings, states))
+    if router is not None:
+        routes = router_urls.checkout_routes(settings, states)
+        for service, names in router_urls.names(replace(router, routes=routes)).items():
+            links[service] = names[0]
+    return links
 
 
 def cells(entry: Entry, now: datetime, links: Mapping[str, str]) -> tuple[str, ...]:

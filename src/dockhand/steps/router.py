@@ -12,16 +12,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from dockhand.config.checkout import host_name
-from dockhand.docker import engine, engine_socket, router, router_tls
-from dockhand.docker.router import Route, Router, RouterConfig
+from dockhand.docker import engine, engine_socket, router, router_recipe, router_tls
+from dockhand.docker.router import Router, RouterConfig
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
-from dockhand.steps import status
+from dockhand.steps import router_urls
 from dockhand.steps.router_ports import held, spare_port
+from dockhand.steps.router_urls import Published
 from dockhand.ui import console
 
 # How long a router just started may take to answer `caddy reload`.
@@ -37,11 +38,6 @@ def checkout_label(project: str) -> str:
     its project name cannot be a host name."""
     host = host_name(project)
     return "" if host == "localhost" else host.removesuffix(".localhost")
-
-
-def checkout_routes(s: Session, states: Sequence[ServiceState]) -> list[Route]:
-    wanted = {name: (c.port, c.path) for name, c in s.settings.services.items()}
-    return router.routes(host_name(s.settings.project), wanted, states)
 
 
 def said(stderr: str) -> str:
@@ -72,14 +68,22 @@ def find(s: Session, cfg: RouterConfig) -> Router | None:
     return router.router_of(done.stdout) if done.ok else None
 
 
+def _recipe(cfg: RouterConfig) -> tuple[str, str, str]:
+    """The image's tag, the digest it is named by, its files' digest."""
+    files = router_recipe.files()
+    digest = router_recipe.recipe_digest(files, cfg.base_image)
+    files_digest = router_recipe.recipe_digest(files, "")
+    return router_recipe.image_tag(digest), digest, files_digest
+
+
 def _image(s: Session, cfg: RouterConfig) -> str:
-    files = {name: (router.RECIPE / name).read_bytes() for name in router.RECIPE_FILES}
-    digest = router.recipe_digest(files, cfg.base_image)
-    tag = router.image_tag(digest)
-    if s.runner.capture(router.image_exists_argv(tag), timeout=30).ok:
+    tag, digest, files_digest = _recipe(cfg)
+    if s.runner.capture(router_recipe.image_exists_argv(tag), timeout=30).ok:
         return tag
     console.step(f"building the router's image {tag} (once per engine)")
-    argv = router.build_argv(tag, router.RECIPE, cfg.base_image, digest)
+    argv = router_recipe.build_argv(
+        tag, router_recipe.RECIPE, cfg.base_image, digest, files_digest
+    )
     done = s.runner.quiet(argv, timeout=900)
     if not done.ok:
         raise DockhandError(
@@ -87,6 +91,19 @@ def _image(s: Session, cfg: RouterConfig) -> str:
             hint=f"is the base image {cfg.base_image} there? (`docker image ls`)",
         )
     return tag
+
+
+def _outdated(s: Session, cfg: RouterConfig, found: Router) -> bool:
+    """Whether the router runs an image of another recipe (an older
+    dockhand's): one look at its image's label, only when its tag is not
+    this recipe's."""
+    tag, _, files_digest = _recipe(cfg)
+    if not found.image or found.image == tag:
+        return False
+    label = s.runner.capture(router_recipe.files_label_argv(found.image), timeout=30)
+    return label.ok and router_recipe.outdated(
+        found.image, tag, label.stdout, files_digest
+    )
 
 
 def _settled(s: Session, cfg: RouterConfig) -> Router | None:
@@ -171,6 +188,14 @@ def _ensure(s: Session, cfg: RouterConfig) -> Router:
         # Another `inv up` may be starting it this moment: never taken for
         # a stopped one and removed under it.
         found = _settled(s, cfg)
+    if found is not None and _outdated(s, cfg, found):
+        console.step(
+            f"the router {cfg.name} runs an older dockhand's image ({found.image}): "
+            "making it again (its CA kept); other checkouts: `inv up` there"
+        )
+        # By its id: another `inv up` may have made the new one already.
+        s.runner.quiet(router.remove_argv(found.id or cfg.name))
+        return _create(s, cfg)
     if found is not None and found.running and found.host_port:
         return found
     if found is not None:
@@ -183,21 +208,12 @@ def _ensure(s: Session, cfg: RouterConfig) -> Router:
     return _create(s, cfg)
 
 
-@dataclass(frozen=True)
-class Published:
-    """What `inv up` routed: the routes and the router's host port."""
-
-    routes: list[Route]
-    port: int
-    tls_port: int | None = None  # None: a router made before it served HTTPS
-
-
 def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
     """Route the checkout's running services through the router (made when
     there is none); None when it is off or nothing has a port."""
     cfg = config()
     label = checkout_label(s.settings.project)
-    routes = checkout_routes(s, states)
+    routes = router_urls.checkout_routes(s.settings, states)
     if not cfg.on or not label or not routes:
         return None
     local_engine()
@@ -246,30 +262,56 @@ def withdraw(s: Session, project: str = "") -> None:
             s.runner.quiet(router.disconnect_argv(network, cfg.name))
 
 
-def routed(
-    s: Session, states: Sequence[ServiceState], *, exact: bool = True
-) -> Published | None:
-    """The checkout's names as the router serves them now: None when it is
-    off, not running, or has no routes of this checkout. Not `exact` (for
-    `inv ps`, no process): the router being on one of the project's
-    networks (`PROJECT_NAME`, as Compose names them) stands for its routes,
-    which `inv up` sets and `inv down` removes with them."""
+def routed(s: Session, states: Sequence[ServiceState]) -> Published | None:
+    """The checkout's names as the router serves them now (`inv urls`): None
+    when it is off, not running, or has no routes of this checkout."""
     cfg = config()
     label = checkout_label(s.settings.project)
-    routes = checkout_routes(s, states)
+    routes = router_urls.checkout_routes(s.settings, states)
     if not cfg.on or not label or not routes:
         return None
     found = find(s, cfg)
     if found is None or not found.running or not found.host_port:
         return None
-    if not exact:
-        prefix = f"{s.settings.project}_"
-        joined = any(network.startswith(prefix) for network in found.networks)
-        return Published(routes, found.host_port, found.tls_port) if joined else None
     listed = s.runner.capture(router.list_routes_argv(cfg.name), timeout=30)
     if label not in listed.stdout.split():
         return None
     return Published(routes, found.host_port, found.tls_port)
+
+
+def listening(s: Session) -> Published | None:
+    """The router's ports, no routes, when it runs on one of the checkout's
+    networks (`PROJECT_NAME`, as Compose names them), which stands for its
+    routes (`inv up` sets them with it, `inv down` removes them with it):
+    one look at the engine's socket, no process (`inv ps`, `inv dash`)."""
+    cfg = config()
+    if not cfg.on or not checkout_label(s.settings.project) or _elsewhere():
+        return None
+    found = find(s, cfg)
+    if found is None or not found.running or not found.host_port:
+        return None
+    prefix = f"{s.settings.project}_"
+    if not any(network.startswith(prefix) for network in found.networks):
+        return None
+    return Published([], found.host_port, found.tls_port)
+
+
+def _elsewhere() -> bool:
+    """DOCKER_HOST names an engine on another machine (ssh://, tcp://),
+    where `inv up` makes no router: nothing to ask it (a process, maybe a
+    round trip over ssh, on every `inv ps`). Read from the variable alone:
+    a context's endpoint would cost importing the docker SDK."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return bool(host) and not host.startswith("unix://")
+
+
+def names(s: Session, states: Sequence[ServiceState]) -> dict[str, list[str]]:
+    """`inv ps`: service -> the names the router serves it under, if any."""
+    at = listening(s)
+    if at is None:
+        return {}
+    routes = router_urls.checkout_routes(s.settings, states)
+    return router_urls.names(replace(at, routes=routes))
 
 
 def remove_unused(s: Session) -> bool:
@@ -288,30 +330,6 @@ def remove_unused(s: Session) -> bool:
     return True
 
 
-def urls(
-    s: Session, states: Sequence[ServiceState], published: Published | None
-) -> dict[str, list[str]]:
-    """Service -> its URLs: the name the router serves first, when it does,
-    then the port URL (settings' `services.X.port`, as before the router)."""
-    found: dict[str, list[str]] = {}
-    if published is not None:
-        for route in published.routes:
-            link = router.url(route, published.port)
-            found.setdefault(route.service, []).append(link)
-            if published.tls_port:
-                found[route.service].append(
-                    router_tls.tls_url(route.host, route.path, published.tls_port)
-                )
-    for service, url in status.urls(s.settings, states):
-        found.setdefault(service, []).append(url)
-    return dict(sorted(found.items()))
-
-
-def show(found: dict[str, list[str]]) -> None:
-    for service, links in found.items():
-        console.status(f"  {service:<12} {'  '.join(links)}")
-
-
 def publish_and_show(
     s: Session, states: Sequence[ServiceState], *, show_urls: bool = True
 ) -> None:
@@ -324,12 +342,4 @@ def publish_and_show(
     except DockhandError as failure:
         console.warn(str(failure))
     if show_urls:
-        show(urls(s, states, published))
-
-
-def show_names(s: Session, states: Sequence[ServiceState]) -> None:
-    """`inv ps`: the names the router serves for this checkout, if any."""
-    published = routed(s, states, exact=False)
-    if published is not None:
-        for route in published.routes:
-            console.status(f"  {route.service:<12} {router.url(route, published.port)}")
+        router_urls.show(router_urls.urls(s.settings, states, published))

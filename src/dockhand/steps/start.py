@@ -95,6 +95,8 @@ def run_then_wait(
         if model is not None:
             model.result()  # loaded, or the error of loading it
         wait_ready(s, names, timeout, since=began, show_urls=show_urls)
+    elif not s.runner.dry:  # routed all the same: names wait for no health
+        router.publish_and_show(s, s.states([]), show_urls=show_urls)
 
 
 def build(

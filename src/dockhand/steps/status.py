@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -66,7 +66,11 @@ def table_text(states: Sequence[ServiceState]) -> str | None:
     return console.table_text((*COLUMNS, *DETAILS), rows(states, with_details=True))
 
 
-def as_json(states: Sequence[ServiceState]) -> str:
+def as_json(
+    states: Sequence[ServiceState], names: Mapping[str, list[str]] | None = None
+) -> str:
+    """`inv ps --json`: a row per container; `names`, the router's names of
+    its service (http://, then https://; none where it routes nothing)."""
     rows: list[dict[str, Any]] = [
         {
             "service": s.service,
@@ -77,6 +81,7 @@ def as_json(states: Sequence[ServiceState]) -> str:
             "ports": list(s.ports),
             "started_at": s.started_at.isoformat() if s.started_at else None,
             "uptime": uptime(s) or None,
+            "names": list((names or {}).get(s.service, ())),
         }
         for s in states
     ]

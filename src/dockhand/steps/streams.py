@@ -1,5 +1,5 @@
 """The engine's streams that `inv dash` and `inv ps --watch` read: the
-project's container events, one container's stats and its log lines, each
+project's container events, the networks' connects (the router's), one container's stats and its log lines, each
 read by a daemon thread that hands every item to a callback (no polling:
 a thread waits on its socket). `close()` ends a stream; a callback that
 raises ends its thread quietly (the UI it fed has gone)."""
@@ -72,6 +72,21 @@ def events(client: DockerClient, project: str, since: float | None = None) -> St
             since=None if since is None else f"{since:.6f}",
             decode=True,
             filters={"type": "container", "label": f"{PROJECT}={project}"},
+        ),
+    )
+
+
+def network_events(client: DockerClient, since: float) -> Stream:
+    """Every network's connect and disconnect events, from `since` on: the
+    router joining or leaving a checkout's networks (`inv up`, `inv down`),
+    which a project's label filter cannot see (a network event carries the
+    network's name and the container's id, no labels)."""
+    return Stream(
+        "dockhand-network-events",
+        lambda: client.events(
+            since=f"{since:.6f}",
+            decode=True,
+            filters={"type": "network", "event": ["connect", "disconnect"]},
         ),
     )
 
