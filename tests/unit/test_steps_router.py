@@ -227,6 +227,14 @@ def test_a_rootless_engine_refusing_the_first_port_is_said_so(
     )
 
 
+# `docker run` when another command made the router first (its own words).
+NAME_IN_USE = (
+    125,
+    "",
+    f'Conflict. The container name "/{NAME}" is already in use by container "ab"',
+)
+
+
 @pytest.mark.usefixtures("docker_env")
 def test_a_race_lost_to_another_up_takes_the_router_it_made(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -236,11 +244,7 @@ def test_a_race_lost_to_another_up_takes_the_router_it_made(
     def reply(argv: list[str]) -> tuple[int, str, str]:
         if argv[1] == "run":  # the other `inv up` made it a moment before
             docker.port, docker.networks = 8101, [NAME]
-            return (
-                125,
-                "",
-                f'Conflict. The container name "/{NAME}" is already in use by container "ab"',
-            )
+            return NAME_IN_USE
         return docker(argv)
 
     s, _ = make(tmp_path, docker)
@@ -261,11 +265,7 @@ def test_a_router_another_command_made_that_never_starts_is_left_alone(
 
     def reply(argv: list[str]) -> tuple[int, str, str]:
         if argv[1] == "run":
-            return (
-                125,
-                "",
-                f'The container name "/{NAME}" is already in use by container "ab"',
-            )
+            return NAME_IN_USE
         return docker(argv)
 
     s, _ = make(tmp_path, docker)
@@ -288,11 +288,7 @@ def test_a_router_another_command_gave_up_on_is_made_again(tmp_path: Path) -> No
         if argv[1] == "run":
             runs.append(argv)
             if len(runs) == 1:  # theirs, then gone
-                return (
-                    125,
-                    "",
-                    f'The container name "/{NAME}" is already in use by container "ab"',
-                )
+                return NAME_IN_USE
         return docker(argv)
 
     s, _ = make(tmp_path, docker)
