@@ -173,7 +173,7 @@ class Facts:
         """The CAs the host's stores (and dockhand.trust_path) hold beyond
         the public bundle: files read, nothing run. The router's own root,
         once the host trusts it, is left out (no container needs it)."""
-        own = router_trust.own_files(os.environ)
+        own = router_trust.own_files(self.environ)
         return trust_store.read(self.settings.trust_path, own=own)
 
     # --- the env files and the Compose model ---------------------------------
