@@ -48,12 +48,30 @@ def detect_compose(runner: Runner, override: str = "") -> ComposeCli:
                 f"{compose.format_version(compose.MINIMUM_VERSION)} or newer",
                 hint="install the Compose v2 plugin (scripts/engine does on Linux)",
             )
-        return cli
+        return replace(cli, plugin=_direct_plugin(runner, cli))
     raise DockhandError(
         f"Docker Compose was not found (tried: {', '.join(tried)})",
         hint="install the Compose plugin (scripts/engine does on Linux), "
         "or set dockhand.compose_command in invoke.yaml",
     )
+
+
+def _direct_plugin(runner: Runner, cli: ComposeCli) -> str | None:
+    """The plugin binary `docker compose` starts, when it can be started
+    directly: found where the docker CLI looks, giving the same version."""
+    if cli.argv != ("docker", "compose"):
+        return None
+    from dockhand.docker import compose_plugin  # see LAZY_PAIRS
+
+    plugin = compose_plugin.candidate()
+    if plugin is None:
+        return None
+    result = runner.capture([plugin, "version", "--short"], timeout=20)
+    try:
+        same = result.ok and compose.parse_version(result.stdout) == cli.version
+    except DockhandError:  # no version in what it said
+        return None
+    return plugin if same else None
 
 
 @dataclass
@@ -105,6 +123,8 @@ class Session:
             if cli is None:
                 cli = detect_compose(self.runner, override)
                 compose_cache.remember(key, cli, folder)
+            if cli.plugin is not None:
+                self.runner.shortcuts[cli.argv] = (cli.plugin,)
             self.compose_cli = cli
         return self.compose_cli
 

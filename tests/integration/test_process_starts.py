@@ -18,12 +18,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from harness import Stack, output, reference_stack
 
-from exec_log import VARIABLE, read, shims
+from dockhand.docker import compose_plugin
+from exec_log import SHIM, VARIABLE, read, shims
 
 COMPOSE = "COMPOSE"
 
@@ -126,3 +128,43 @@ def test_the_first_command_after_an_upgrade_asks_which_compose_runs(
         "docker compose version --short",
         "COMPOSE logs --no-color --tail 5 backend",
     ]
+
+
+def test_compose_is_started_directly_where_the_docker_cli_would_start_it(
+    logged: tuple[Stack, Path],
+) -> None:
+    # The real docker CLI on PATH (no shim), a logging plugin where it looks
+    # first (DOCKER_CONFIG): `docker compose` would log the CLI's metadata
+    # call, then `compose ...`; started directly, the plugin logs only the
+    # user's command, as a standalone docker-compose (docker.compose_plugin).
+    stack, _ = logged
+    real = compose_plugin.candidate()
+    assert real is not None, "no Compose plugin where the docker CLI looks"
+    folder = Path(stack.extra_env["DOCKHAND_CACHE_DIR"]).parent / "direct"
+    plugins = folder / "config" / "cli-plugins"
+    plugins.mkdir(parents=True)
+    log = folder / "exec.log"
+    shim = plugins / "docker-compose"
+    shim.write_text(SHIM.replace("{variable}", VARIABLE).replace("{real}", real))
+    shim.chmod(0o755)
+    env = {
+        "PATH": os.environ["PATH"],
+        "DOCKER_CONFIG": str(folder / "config"),
+        "DOCKHAND_CACHE_DIR": str(folder / "cache"),
+        VARIABLE: str(log),
+    }
+    direct = replace(stack, extra_env={**stack.extra_env, **env})
+    cold = direct.inv("logs", "backend", "--tail", "5")
+    assert cold.returncode == 0, output(cold)
+    assert [argv[1:] for argv in read(log)][:3] == [
+        ["docker-cli-plugin-metadata"],  # `docker compose version --short`
+        ["compose", "version", "--short"],
+        ["version", "--short"],  # the plugin alone: the same version?
+    ]
+    log.write_text("")
+    warm = direct.inv("logs", "backend", "--tail", "5")
+    assert warm.returncode == 0, output(warm)
+    assert [said(["docker", "compose", *a[1:]], stack) for a in read(log)] == [
+        "COMPOSE logs --no-color --tail 5 backend"
+    ]
+    assert warm.stdout.startswith("backend"), output(warm)  # Compose's own lines

@@ -240,6 +240,8 @@ LAZY_PAIRS = {
     ("dockhand.session", "dockhand.docker.compose_cache"): "`inv ps` asks the "
     "engine, not Compose: which Compose runs is looked up (and its files "
     "hashed) only by a command that runs Compose",
+    ("dockhand.session", "dockhand.docker.compose_plugin"): "the same: the "
+    "plugin is looked for only while finding which Compose runs",
     ("dockhand.session", "dockhand.docker.trust_store"): "only a project with "
     "`dockhand.trust` on reads its override (and the certificates' parser)",
     ("dockhand.session", "dockhand.docker.containers"): "`inv logs`, `down` and "

@@ -42,6 +42,9 @@ class ComposeCli:
 
     argv: tuple[str, ...]
     version: Version
+    # The plugin binary `docker compose` starts, where it is started
+    # directly (docker.compose_plugin); argv stays what is shown.
+    plugin: str | None = None
 
     @property
     def is_v1(self) -> bool:

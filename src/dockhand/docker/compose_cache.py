@@ -1,7 +1,8 @@
 """Which Compose runs here, remembered between commands.
 
-Asking (`docker compose version --short`) costs a docker and a plugin start,
-about 50 ms, before every command. The answer only changes when a file it
+Asking (`docker compose version --short`, and the plugin alone for its own,
+docker.compose_plugin) costs a docker and three plugin starts, about 150 ms
+of CPU, before every command. The answer only changes when a file it
 comes from changes, so it is kept with a fingerprint of those files: the
 `docker` and `docker-compose` found on PATH, every CLI plugin directory's
 `docker-compose`, the docker CLI's config.json, PATH and DOCKER_CONFIG. Any
@@ -19,16 +20,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from dockhand.docker import compose
+from dockhand.docker import compose, compose_plugin
 from dockhand.docker.compose import ComposeCli, Project, Version
-
-# Where the docker CLI looks for plugins (docker/cli, cli-plugins/manager).
-_PLUGIN_DIRS = (
-    "/usr/local/lib/docker/cli-plugins",
-    "/usr/local/libexec/docker/cli-plugins",
-    "/usr/lib/docker/cli-plugins",
-    "/usr/libexec/docker/cli-plugins",
-)
 
 
 def location(environ: Mapping[str, str] = os.environ) -> Path:
@@ -48,14 +41,14 @@ def file_stat(path: str | None) -> list[float] | None:
 
 def fingerprint(override: str, environ: Mapping[str, str] = os.environ) -> str:
     """What the detection's answer depends on, as one string."""
-    config = Path(environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    config = compose_plugin.config_dir(environ)
     files = [
         shutil.which("docker"),
         shutil.which("docker-compose"),
         shutil.which(override.split()[0]) if override else None,
         str(config / "config.json"),
         str(config / "cli-plugins" / "docker-compose"),
-        *(f"{d}/docker-compose" for d in _PLUGIN_DIRS),
+        *(f"{d}/{compose_plugin.NAME}" for d in compose_plugin.SYSTEM_DIRS),
     ]
     return json.dumps(
         [
@@ -63,6 +56,8 @@ def fingerprint(override: str, environ: Mapping[str, str] = os.environ) -> str:
             environ.get("PATH", ""),
             str(config),
             [[f, file_stat(f)] for f in files],
+            # Under a docker CLI, the plugin is not started directly.
+            "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND" in environ,
         ]
     )
 
@@ -79,7 +74,11 @@ def recall(key: str, folder: Path) -> ComposeCli | None:
         if data["key"] != key:
             return None
         version: Version = tuple(int(part) for part in data["version"])
-        return ComposeCli(tuple(str(word) for word in data["argv"]), version)
+        plugin = data.get("plugin")
+        if plugin is not None and data.get("plugin_stat") != file_stat(plugin):
+            return None  # the plugin found was replaced (one in an extra folder)
+        argv = tuple(str(word) for word in data["argv"])
+        return ComposeCli(argv, version, None if plugin is None else str(plugin))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -88,7 +87,13 @@ def remember(key: str, cli: ComposeCli, folder: Path) -> None:
     _write(
         folder,
         answer_file(key),
-        {"key": key, "argv": cli.argv, "version": cli.version},
+        {
+            "key": key,
+            "argv": cli.argv,
+            "version": cli.version,
+            "plugin": cli.plugin,
+            "plugin_stat": file_stat(cli.plugin),
+        },
     )
 
 

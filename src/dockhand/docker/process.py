@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, NoReturn
 
 from dockhand.errors import CommandFailed, DockhandError, Interrupted, PassedOn
@@ -309,12 +309,25 @@ class Runner:
 
     dry: bool = False
     echo: bool = False
+    # A command's first words -> what is started in their place, while it is
+    # still shown as written: `docker compose` -> Compose's plugin binary
+    # (docker.compose_plugin; set by Session.find_compose).
+    shortcuts: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def started(self, argv: Sequence[str]) -> list[str]:
+        """What is started for `argv` (its shortcut applied)."""
+        for shown, direct in self.shortcuts.items():
+            if tuple(argv[: len(shown)]) == shown:
+                return [*direct, *argv[len(shown) :]]
+        return list(argv)
 
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         """Run a read-only probe and keep its output (small outputs only)."""
         try:
             done = subprocess.run(
-                list(argv),
+                self.started(argv),
                 capture_output=True,
                 text=True,
                 stdin=subprocess.DEVNULL,
@@ -408,14 +421,15 @@ class Runner:
         kept: list[str] | None,
         until: float | None,
     ) -> int:
-        if shutil.which(argv[0]) is None:
+        started = self.started(argv)
+        if shutil.which(started[0]) is None:
             raise _missing(argv)
         with _signals_left_to_child() as (signals, child):
             if signals:  # stopped before anything started: start nothing
                 raise Interrupted(signals[0])
             with _teed_stderr(kept) as stderr:
                 process = subprocess.Popen(
-                    list(argv), stdout=stdout, stdin=stdin, stderr=stderr
+                    started, stdout=stdout, stdin=stdin, stderr=stderr
                 )
                 child.append(process)
                 # A signal that came while the child was starting is passed on.
@@ -455,7 +469,8 @@ class Runner:
         self._announce(argv)
         if self.dry:
             return 0
-        if shutil.which(argv[0]) is None:
+        started = self.started(argv)
+        if shutil.which(started[0]) is None:
             raise _missing(argv)
         lines: queue.SimpleQueue[str | int | None] = queue.SimpleQueue()
         seen: list[int] = []
@@ -468,7 +483,7 @@ class Runner:
         previous = {sig: signal.signal(sig, note) for sig in caught}
         try:
             process = subprocess.Popen(
-                list(argv),
+                started,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -516,13 +531,14 @@ class Runner:
         self._announce(argv)
         if self.dry:
             raise SystemExit(0)
-        if shutil.which(argv[0]) is None:
+        started = self.started(argv)
+        if shutil.which(started[0]) is None:
             raise _missing(argv)
         sys.stdout.flush()
         sys.stderr.flush()
         for cleanup in _AT_END:
             cleanup()
-        os.execvp(argv[0], list(argv))
+        os.execvp(started[0], started)
 
     def _announce(self, argv: Sequence[str]) -> None:
         if self.dry or self.echo:
