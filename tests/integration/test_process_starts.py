@@ -10,7 +10,10 @@ remembered) fails here, and has to be added to the table on purpose.
 The words are written with the project's Compose prefix as COMPOSE
 (`docker compose -p NAME -f FILE --env-file ENV`) and each container id as
 ID. The engine is read in process, on its socket (dockhand.docker.engine_socket),
-so `inv ps` starts no process at all.
+so `inv ps` starts no process at all. A script named `docker` is not the
+docker CLI, so the table's commands start Compose as `docker compose`; the
+last test puts the real docker CLI back and logs the plugin instead, which
+dockhand then starts directly (docker.compose_plugin).
 """
 
 from __future__ import annotations
