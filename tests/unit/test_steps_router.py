@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dockhand.config import settings
-from dockhand.docker import router_recipe
+from dockhand.docker import engine_socket, router_recipe
 from dockhand.docker.states import ServiceState
 from dockhand.errors import DockhandError
 from dockhand.session import Session
@@ -347,6 +347,33 @@ def test_down_withdraws_the_routes_and_leaves_the_networks(tmp_path: Path) -> No
         "container inspect", "exec rm", "network ls", "network disconnect",
     ]  # fmt: skip
     assert router.routed(s, STATES) is None
+
+
+@pytest.mark.usefixtures("docker_env")
+def test_the_projects_networks_are_read_on_the_socket_where_it_answers(
+    tmp_path: Path,
+) -> None:
+    docker = Docker(exists=8101)
+    s, runner = make(tmp_path, docker)
+    asked = "/networks?filters=" + engine_socket.quote(
+        json.dumps({"label": ["com.docker.compose.project=proj"]})
+    )
+
+    def answer(path: str) -> tuple[int, object] | None:
+        return (200, [{"Name": "proj_default"}]) if path == asked else None
+
+    s.read_engine = FakeEngine(answer)
+    router.publish(s, STATES)
+    router.withdraw(s)
+    assert "network ls" not in verbs(runner)
+    assert {"network connect", "network disconnect"} <= set(verbs(runner))
+    assert docker.networks == [NAME] and docker.routes == []
+    # The engine refusing the question (or no socket): the docker CLI is asked.
+    s.read_engine = FakeEngine(lambda path: (500, {"message": "busy"}))
+    runner.calls.clear()
+    router.publish(s, STATES)
+    assert "network ls" in verbs(runner)
+    assert docker.networks == [NAME, "proj_default"]
 
 
 @pytest.mark.usefixtures("docker_env")

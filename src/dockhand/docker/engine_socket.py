@@ -75,6 +75,12 @@ def containers_path(filters: Mapping[str, Iterable[str]], *, all: bool) -> str:
     return f"/containers/json?{query}{'&all=1' if all else ''}"
 
 
+def networks_path(filters: Mapping[str, Iterable[str]]) -> str:
+    """Pure: the request of `docker network ls --filter ...`."""
+    query = "filters=" + quote(json.dumps({k: list(v) for k, v in filters.items()}))
+    return f"/networks?{query}"
+
+
 def inspect_path(kind: str, name: str) -> str:
     """Pure: the request of `docker container inspect` / `image inspect`."""
     return f"/{kind}/{quote(name)}/json"

@@ -7,7 +7,8 @@ in the router (`dockhand-route set CHECKOUT TEXT`, which reloads Caddy); the
 router joins the checkout's networks and proxies to its containers by their
 names, which are unique across checkouts, unlike service names.
 
-Everything here builds text or argv; dockhand.steps.router runs it.
+Everything here builds text, argv or a request to the engine's socket, or
+reads an answer; dockhand.steps.router runs it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from dockhand.docker import engine_socket
 from dockhand.docker.jsondoc import items, mapping, strings, text
 from dockhand.docker.router_tls import TLS_PORT, TLS_PORTS, data_volume
 from dockhand.docker.states import PROJECT, ServiceState
@@ -254,6 +257,19 @@ def networks_argv(project: str) -> list[str]:
         "docker", "network", "ls", "--filter", f"label={PROJECT}={project}",
         "--format", "{{.Name}}",
     ]  # fmt: skip
+
+
+def networks_request(project: str) -> str:
+    """The same question as `networks_argv`, on the engine's socket."""
+    return engine_socket.networks_path({"label": [f"{PROJECT}={project}"]})
+
+
+def network_names(reply: tuple[int, Any] | None) -> list[str] | None:
+    """The names in the engine's answer to `networks_request`; None when it
+    gave none (no socket, an error), so the docker CLI is asked instead."""
+    if reply is None or reply[0] != 200 or not isinstance(reply[1], list):
+        return None
+    return [str(n["Name"]) for n in reply[1] if isinstance(n, dict) and "Name" in n]
 
 
 def connect_argv(network: str, name: str) -> list[str]:

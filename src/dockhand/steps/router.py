@@ -218,8 +218,7 @@ def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
         return None
     local_engine()
     found = ensure(s, cfg)
-    listed = s.runner.capture(router.networks_argv(s.settings.project), timeout=30)
-    for network in listed.stdout.split():
+    for network in project_networks(s, s.settings.project):
         if network in found.networks:
             continue
         done = s.runner.quiet(router.connect_argv(network, cfg.name))
@@ -242,6 +241,13 @@ def publish(s: Session, states: Sequence[ServiceState]) -> Published | None:
         time.sleep(0.2)
 
 
+def project_networks(s: Session, project: str) -> list[str]:
+    """Compose's networks of `project`: the engine's socket, else the docker CLI."""
+    names = router.network_names(s.read_engine(router.networks_request(project)))
+    argv = router.networks_argv(project)
+    return s.runner.capture(argv, timeout=30).stdout.split() if names is None else names
+
+
 def withdraw(s: Session, project: str = "") -> None:
     """Before `inv down` (and `inv gc`'s removal of a gone checkout's
     project): its routes removed, the router off its networks (Compose
@@ -256,8 +262,7 @@ def withdraw(s: Session, project: str = "") -> None:
     label = checkout_label(project)
     if found.running and label:
         s.runner.quiet(router.remove_routes_argv(cfg.name, label))
-    listed = s.runner.capture(router.networks_argv(project), timeout=30)
-    for network in listed.stdout.split():
+    for network in project_networks(s, project):
         if network in found.networks:
             s.runner.quiet(router.disconnect_argv(network, cfg.name))
 
