@@ -171,3 +171,23 @@ def test_compose_is_started_directly_where_the_docker_cli_would_start_it(
         "COMPOSE logs --no-color --tail 5 backend"
     ]
     assert warm.stdout.startswith("backend"), output(warm)  # Compose's own lines
+
+
+def test_a_cd_between_two_commands_keeps_the_next_one_warm(
+    logged: tuple[Stack, Path],
+) -> None:
+    # After a cd (OLDPWD) and with inv started another way (`_`, the last
+    # command's path), `inv up` starts what a warm one starts: the shell's
+    # own variables are not part of what Compose's answers are kept under.
+    stack, log = logged
+    first = stack.inv("up")
+    assert first.returncode == 0, output(first)
+    log.write_text("")
+    shell = {"OLDPWD": "/somewhere/else", "_": "/usr/bin/env"}
+    moved = replace(stack, extra_env={**stack.extra_env, **shell})
+    result = moved.inv("up")
+    assert result.returncode == 0, output(result)
+    started = [said(argv, stack) for argv in read(log)]
+    assert sorted(started) == ["COMPOSE config --format json", "COMPOSE up --detach"], (
+        "it started:\n" + "\n".join(started)
+    )

@@ -49,3 +49,31 @@ def test_replacing_the_plugin_changes_the_fingerprint(tmp_path: Path) -> None:
 def test_the_cache_folder_follows_the_environment(tmp_path: Path) -> None:
     assert compose_cache.location({"DOCKHAND_CACHE_DIR": str(tmp_path)}) == tmp_path
     assert compose_cache.location({"XDG_CACHE_HOME": "/c"}) == Path("/c/dockhand")
+
+
+def test_a_cd_or_another_way_of_starting_inv_keeps_the_model(tmp_path: Path) -> None:
+    # The shell's own bookkeeping (`_`, the last command; OLDPWD after a cd;
+    # SHLVL in a sub-shell) changes nothing Compose reads, unless a file
+    # names it: the model stays remembered.
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  web:\n    image: ${IMAGE:-nginx}\n")
+    argv = ["docker", "compose", "-f", str(compose)]
+    environ = {"PATH": "/bin", "IMAGE": "a", "_": "/usr/bin/inv", "OLDPWD": "/a"}
+    before = compose_cache.model_fingerprint(argv, [compose], environ)
+    for shell in ({"_": "/usr/bin/strace"}, {"OLDPWD": "/b"}, {"SHLVL": "2"}):
+        assert (
+            compose_cache.model_fingerprint(argv, [compose], environ | shell) == before
+        )
+    # A variable the file reads, or any other, still asks again.
+    for changed in ({"IMAGE": "b"}, {"COMPOSE_PROFILES": "x"}, {"OTHER": "1"}):
+        assert (
+            compose_cache.model_fingerprint(argv, [compose], environ | changed)
+            != before
+        )
+    # A file that reads one of the shell's own (${PWD} is common) keeps it.
+    compose.write_text("services:\n  web:\n    volumes: [${PWD}:/app, $OLDPWD:/old]\n")
+    named = compose_cache.model_fingerprint(argv, [compose], environ)
+    for shell in ({"PWD": "/elsewhere"}, {"OLDPWD": "/b"}):
+        assert (
+            compose_cache.model_fingerprint(argv, [compose], environ | shell) != named
+        )

@@ -129,6 +129,12 @@ def _write(
 
 
 _INDIRECT = re.compile(r"^\s*(include|extends)\s*:", re.MULTILINE)
+# The shell's own bookkeeping, which changes between two commands typed in
+# the same terminal (`_` is the last command's path, OLDPWD moves with every
+# cd, SHLVL in a sub-shell) while Compose never reads it unless a file names
+# it: left out of the fingerprint then, so a cd does not make the next `inv
+# up` check everything again.
+SHELL_OWN = ("_", "OLDPWD", "PWD", "SHLVL")
 
 
 def model_fingerprint(
@@ -137,10 +143,11 @@ def model_fingerprint(
     """What a project's Compose model depends on, as one string: the Compose
     command (its binary's fingerprint and every -f, -p, --env-file), each
     file's stat (the compose files, the env file, the .env beside the first
-    file) and every variable of the environment. None when a compose file
-    pulls in others (`include`, `extends`): those are not followed here, so
-    the model is not remembered."""
-    stats = []
+    file) and every variable of the environment but the shell's own
+    (SHELL_OWN) that no file names. None when a compose file pulls in others
+    (`include`, `extends`): those are not followed here, so the model is not
+    remembered."""
+    stats, texts = [], []
     for path in files:
         try:
             text = path.read_text(errors="replace")
@@ -149,7 +156,15 @@ def model_fingerprint(
         if _INDIRECT.search(text):
             return None
         stats.append([str(path), file_stat(str(path))])
-    variables = hashlib.sha256(json.dumps(sorted(environ.items())).encode())
+        texts.append(text)
+    named = "\n".join(texts)
+    unread = {
+        name
+        for name in SHELL_OWN
+        if not re.search(rf"\$\{{?{re.escape(name)}\b", named)
+    }
+    kept = sorted((k, v) for k, v in environ.items() if k not in unread)
+    variables = hashlib.sha256(json.dumps(kept).encode())
     return json.dumps([list(argv), stats, variables.hexdigest()])
 
 
