@@ -21,16 +21,20 @@ exec {real} "$@"
 """
 
 
+def shim(path: Path, real: str) -> Path:
+    """`path` made a shim that logs its argv, then execs `real`."""
+    path.write_text(SHIM.replace("{variable}", VARIABLE).replace("{real}", real))
+    path.chmod(0o755)
+    return path
+
+
 def shims(folder: Path) -> Path:
     """A folder of `docker` and `docker-compose` that log, then exec the real one."""
     folder.mkdir()
     for name in ("docker", "docker-compose"):
         real = shutil.which(name)
-        if real is None:
-            continue
-        path = folder / name
-        path.write_text(SHIM.replace("{variable}", VARIABLE).replace("{real}", real))
-        path.chmod(0o755)
+        if real is not None:
+            shim(folder / name, real)
     return folder
 
 

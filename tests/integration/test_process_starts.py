@@ -28,7 +28,7 @@ import pytest
 from harness import Stack, output, reference_stack
 
 from dockhand.docker import compose_plugin
-from exec_log import SHIM, VARIABLE, read, shims
+from exec_log import VARIABLE, read, shim, shims
 
 COMPOSE = "COMPOSE"
 
@@ -147,9 +147,7 @@ def test_compose_is_started_directly_where_the_docker_cli_would_start_it(
     plugins = folder / "config" / "cli-plugins"
     plugins.mkdir(parents=True)
     log = folder / "exec.log"
-    shim = plugins / "docker-compose"
-    shim.write_text(SHIM.replace("{variable}", VARIABLE).replace("{real}", real))
-    shim.chmod(0o755)
+    shim(plugins / "docker-compose", real)
     env = {
         "PATH": os.environ["PATH"],
         "DOCKER_CONFIG": str(folder / "config"),

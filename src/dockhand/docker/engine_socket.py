@@ -69,16 +69,19 @@ def quote(text: str) -> str:
     )
 
 
+def _filters(filters: Mapping[str, Iterable[str]]) -> str:
+    """Pure: the query of a list request's `--filter`s."""
+    return "filters=" + quote(json.dumps({k: list(v) for k, v in filters.items()}))
+
+
 def containers_path(filters: Mapping[str, Iterable[str]], *, all: bool) -> str:
     """Pure: the request of `docker ps [--all] --filter ...`."""
-    query = "filters=" + quote(json.dumps({k: list(v) for k, v in filters.items()}))
-    return f"/containers/json?{query}{'&all=1' if all else ''}"
+    return f"/containers/json?{_filters(filters)}{'&all=1' if all else ''}"
 
 
 def networks_path(filters: Mapping[str, Iterable[str]]) -> str:
     """Pure: the request of `docker network ls --filter ...`."""
-    query = "filters=" + quote(json.dumps({k: list(v) for k, v in filters.items()}))
-    return f"/networks?{query}"
+    return f"/networks?{_filters(filters)}"
 
 
 def inspect_path(kind: str, name: str) -> str:

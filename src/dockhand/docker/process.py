@@ -323,6 +323,14 @@ class Runner:
                 return [*direct, *argv[len(shown) :]]
         return list(argv)
 
+    def _startable(self, argv: Sequence[str]) -> list[str]:
+        """`started(argv)`, once its program is known to be there (else the
+        error names the command as it is shown)."""
+        started = self.started(argv)
+        if shutil.which(started[0]) is None:
+            raise _missing(argv)
+        return started
+
     def capture(self, argv: Sequence[str], *, timeout: float | None = None) -> Captured:
         """Run a read-only probe and keep its output (small outputs only)."""
         try:
@@ -421,9 +429,7 @@ class Runner:
         kept: list[str] | None,
         until: float | None,
     ) -> int:
-        started = self.started(argv)
-        if shutil.which(started[0]) is None:
-            raise _missing(argv)
+        started = self._startable(argv)
         with _signals_left_to_child() as (signals, child):
             if signals:  # stopped before anything started: start nothing
                 raise Interrupted(signals[0])
@@ -469,9 +475,7 @@ class Runner:
         self._announce(argv)
         if self.dry:
             return 0
-        started = self.started(argv)
-        if shutil.which(started[0]) is None:
-            raise _missing(argv)
+        started = self._startable(argv)
         lines: queue.SimpleQueue[str | int | None] = queue.SimpleQueue()
         seen: list[int] = []
 
@@ -531,9 +535,7 @@ class Runner:
         self._announce(argv)
         if self.dry:
             raise SystemExit(0)
-        started = self.started(argv)
-        if shutil.which(started[0]) is None:
-            raise _missing(argv)
+        started = self._startable(argv)
         sys.stdout.flush()
         sys.stderr.flush()
         for cleanup in _AT_END:
